@@ -1,0 +1,89 @@
+// Usage Console behaviour that the CSP keeps out of the markup: menus, confirmations, focus.
+(function () {
+  'use strict';
+
+  // Accessible row/action menus: <div class="menu"><button aria-haspopup="menu" aria-expanded="false"
+  // aria-controls="id">…</button><ul role="menu" id="id" hidden>…[role=menuitem]…</ul></div>
+  function items(menu) { return Array.from(menu.querySelectorAll('[role="menuitem"]')); }
+  function openMenu(button, focusLast) {
+    closeAllMenus(button);
+    var menu = document.getElementById(button.getAttribute('aria-controls'));
+    if (!menu) return;
+    menu.hidden = false;
+    button.setAttribute('aria-expanded', 'true');
+    var list = items(menu);
+    if (list.length) (focusLast ? list[list.length - 1] : list[0]).focus();
+  }
+  function closeMenu(button, returnFocus) {
+    var menu = document.getElementById(button.getAttribute('aria-controls'));
+    if (menu) menu.hidden = true;
+    button.setAttribute('aria-expanded', 'false');
+    if (returnFocus) button.focus();
+  }
+  function closeAllMenus(except) {
+    document.querySelectorAll('[aria-haspopup="menu"][aria-expanded="true"]').forEach(function (b) {
+      if (b !== except) closeMenu(b, false);
+    });
+  }
+  document.addEventListener('click', function (e) {
+    var button = e.target.closest('[aria-haspopup="menu"]');
+    if (button) {
+      e.preventDefault();
+      if (button.getAttribute('aria-expanded') === 'true') closeMenu(button, false);
+      else openMenu(button, false);
+      return;
+    }
+    if (!e.target.closest('[role="menu"]')) closeAllMenus(null);
+  });
+  document.addEventListener('keydown', function (e) {
+    var button = e.target.closest && e.target.closest('[aria-haspopup="menu"]');
+    if (button && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {
+      e.preventDefault();
+      openMenu(button, e.key === 'ArrowUp');
+      return;
+    }
+    var menu = e.target.closest && e.target.closest('[role="menu"]');
+    if (!menu) return;
+    var owner = document.querySelector('[aria-controls="' + menu.id + '"]');
+    var list = items(menu);
+    var i = list.indexOf(document.activeElement);
+    if (e.key === 'Escape') { e.preventDefault(); if (owner) closeMenu(owner, true); }
+    else if (e.key === 'ArrowDown') { e.preventDefault(); list[(i + 1) % list.length].focus(); }
+    else if (e.key === 'ArrowUp') { e.preventDefault(); list[(i - 1 + list.length) % list.length].focus(); }
+    else if (e.key === 'Home') { e.preventDefault(); list[0].focus(); }
+    else if (e.key === 'End') { e.preventDefault(); list[list.length - 1].focus(); }
+    else if (e.key === 'Tab') { if (owner) closeMenu(owner, false); }
+  });
+
+  // <form data-confirm="Are you sure?"> asks before submitting.
+  document.addEventListener('submit', function (e) {
+    var form = e.target;
+    var msg = form.getAttribute && form.getAttribute('data-confirm');
+    if (msg && !window.confirm(msg)) e.preventDefault();
+  }, true);
+
+  // Elements with data-autosubmit submit their form on change (filters), debounced for text.
+  var timer = null;
+  function autosubmit(el) {
+    var form = el.form;
+    if (!form) return;
+    clearTimeout(timer);
+    timer = setTimeout(function () { form.requestSubmit ? form.requestSubmit() : form.submit(); }, el.type === 'search' || el.type === 'text' ? 300 : 0);
+  }
+  document.addEventListener('change', function (e) { if (e.target.matches && e.target.matches('[data-autosubmit]')) autosubmit(e.target); });
+  document.addEventListener('input', function (e) { if (e.target.matches && e.target.matches('input[type=search][data-autosubmit]')) autosubmit(e.target); });
+
+  // Copy-to-clipboard buttons: <button data-copy="#id">.
+  document.addEventListener('click', function (e) {
+    var b = e.target.closest('[data-copy]');
+    if (!b) return;
+    var src = document.querySelector(b.getAttribute('data-copy'));
+    if (src && navigator.clipboard) navigator.clipboard.writeText(src.value || src.textContent || '').then(function () { b.textContent = 'Copied'; });
+  });
+
+  // After an htmx swap, move focus to an element that asks for it (e.g. an inline form's first field).
+  document.addEventListener('htmx:after:swap', function () {
+    var el = document.querySelector('[data-autofocus]');
+    if (el) { el.focus(); el.removeAttribute('data-autofocus'); }
+  });
+})();

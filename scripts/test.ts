@@ -1,0 +1,68 @@
+// npm test: every test on SQLite, then again on MySQL/MariaDB when reachable (REQUIRE_MYSQL=1 makes
+// an unreachable MariaDB a failure). Browser tests run in the SQLite pass. Ends with one line
+// "N passed, N failed".
+import { spawn } from 'node:child_process';
+import knexFactory from 'knex';
+
+const MYSQL_URL = process.env.TEST_MYSQL_URL || 'mysql://root@127.0.0.1:3306/usage_console_test';
+const extra = process.argv.slice(2);
+
+function runMocha(label: string, env: Record<string, string>, args: string[]): Promise<{ passed: number; failed: number; code: number }> {
+  console.log(`\n=== ${label} ===`);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [require.resolve('mocha/bin/mocha.js'), ...args, ...extra], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      out += chunk.toString();
+      if (out.length > 200_000) out = out.slice(-100_000);
+    });
+    child.on('close', (code) => {
+      const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
+      const passed = Number(/(\d+) passing/.exec(plain)?.[1] ?? 0);
+      const failed = Number(/(\d+) failing/.exec(plain)?.[1] ?? 0);
+      resolve({ passed, failed: failed || (code && !failed ? 1 : 0), code: code ?? 1 });
+    });
+  });
+}
+
+async function mysqlReachable(): Promise<boolean> {
+  const u = new URL(MYSQL_URL);
+  const db = knexFactory({ client: 'mysql2', connection: { host: u.hostname, port: Number(u.port || 3306), user: u.username || 'root', password: u.password, connectTimeout: 3000 }, pool: { min: 0, max: 1 } });
+  try {
+    await db.raw('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function main() {
+  let passed = 0;
+  let failed = 0;
+  const sqlite = await runMocha('SQLite (embedded)', { TEST_DATABASE_URL: 'sqlite:' }, []);
+  passed += sqlite.passed;
+  failed += sqlite.failed;
+  const requireMysql = process.env.REQUIRE_MYSQL === '1';
+  if (process.env.SKIP_MYSQL === '1' && !requireMysql) {
+    console.log('\nMySQL/MariaDB pass skipped (SKIP_MYSQL=1).');
+  } else if (await mysqlReachable()) {
+    const my = await runMocha(`MySQL/MariaDB (${MYSQL_URL})`, { TEST_DATABASE_URL: MYSQL_URL, SKIP_BROWSER: '1' }, []);
+    passed += my.passed;
+    failed += my.failed;
+  } else if (requireMysql) {
+    console.error(`\nMySQL/MariaDB at ${MYSQL_URL} is unreachable and REQUIRE_MYSQL=1: failing.`);
+    failed += 1;
+  } else {
+    console.log(`\nMySQL/MariaDB at ${MYSQL_URL} is unreachable: MySQL pass skipped (set REQUIRE_MYSQL=1 to fail instead).`);
+  }
+  console.log(`\n${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main();

@@ -1,0 +1,84 @@
+// Builds the Express app (no listen): middleware, sessions, auth, feature routers, errors.
+import path from 'node:path';
+import express from 'express';
+import session from 'express-session';
+import { ConnectSessionKnexStore } from 'connect-session-knex';
+import type { AppContext } from './http/context';
+import { securityHeaders, csrf } from './http/security';
+import { viewLocals } from './http/locals';
+import { errorHandler, notFoundHandler } from './http/errors';
+import { configurePassport } from './auth/passport';
+import { authRouter, SESSION_COOKIE } from './auth/routes';
+import { shellRouter } from './shell/routes';
+import { apiRouter } from './ingest/api-routes';
+import { usersRouter } from './users/routes';
+import { activityRouter } from './activity/routes';
+import { auditRouter } from './audit/routes';
+import { tokensRouter } from './tokens/routes';
+import { usageRouter } from './usage/routes';
+import { exportsRouter } from './exports/routes';
+import { creditsRouter } from './credits/routes';
+import { notificationsRouter } from './notifications/routes';
+import { apiKeysRouter } from './apikeys/routes';
+import { meRouter } from './me/routes';
+
+const ROOT = path.resolve(__dirname, '..');
+
+function packageDir(name: string, sub = ''): string {
+  return path.join(path.dirname(require.resolve(name)), sub);
+}
+
+export function createApp(ctx: AppContext) {
+  const app = express();
+  const production = ctx.config.NODE_ENV === 'production';
+  app.set('views', path.join(ROOT, 'views'));
+  app.set('view engine', 'ejs');
+  app.set('x-powered-by', false);
+  if (ctx.config.TRUST_PROXY) app.set('trust proxy', ctx.config.TRUST_PROXY);
+  if (production) app.set('view cache', true);
+
+  app.use(securityHeaders(production));
+
+  // Static assets: our own, plus htmx and Chart.js straight from node_modules (no CDN).
+  const staticOpts = { maxAge: production ? '7d' : 0, index: false as const };
+  app.use('/static/vendor/htmx', express.static(path.join(ROOT, 'node_modules/htmx.org/dist'), staticOpts));
+  app.use('/static/vendor/chart.js', express.static(packageDir('chart.js'), staticOpts));
+  app.use('/static', express.static(path.join(ROOT, 'public'), staticOpts));
+
+  // The ingestion API: bearer keys, JSON, no cookies or CSRF.
+  app.use('/api/v1', apiRouter(ctx));
+
+  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 2000 }));
+  app.use(
+    session({
+      name: SESSION_COOKIE,
+      secret: ctx.config.sessionSecret,
+      store: new ConnectSessionKnexStore({ knex: ctx.db, tableName: 'sessions', createTable: false, cleanupInterval: ctx.config.NODE_ENV === 'test' ? 0 : 15 * 60_000 }),
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: production ? 'auto' : false, maxAge: 8 * 3600_000 },
+    }),
+  );
+  const passport = configurePassport(ctx.db);
+  app.use(passport.session());
+  app.use(csrf.csrfSynchronisedProtection);
+  app.use(viewLocals(ctx));
+
+  app.use(authRouter(ctx));
+  app.use(shellRouter(ctx));
+  app.use(usersRouter(ctx));
+  app.use(activityRouter(ctx));
+  app.use(auditRouter(ctx));
+  app.use(tokensRouter(ctx));
+  app.use(usageRouter(ctx));
+  app.use(exportsRouter(ctx));
+  app.use(creditsRouter(ctx));
+  app.use(notificationsRouter(ctx));
+  app.use(apiKeysRouter(ctx));
+  app.use(meRouter(ctx));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(ctx));
+  return app;
+}

@@ -1,0 +1,37 @@
+// The audit log: who did what, to what, when, from where, with before and after.
+import type { Knex } from 'knex';
+import { toDbTime } from '../db/time';
+
+export interface Actor {
+  userId: number | null;
+  /** email of the admin, 'api-key:<prefix>', or 'system' */
+  label: string;
+  ip?: string | null;
+}
+
+export interface AuditEntry {
+  workspaceId: number;
+  actor: Actor;
+  action: string;
+  targetType?: string | null;
+  targetId?: string | number | null;
+  before?: unknown;
+  after?: unknown;
+}
+
+export const SYSTEM_ACTOR: Actor = { userId: null, label: 'system', ip: null };
+
+export async function recordAudit(db: Knex, e: AuditEntry): Promise<void> {
+  await db('audit_log').insert({
+    workspace_id: e.workspaceId,
+    actor_user_id: e.actor.userId,
+    actor_label: e.actor.label.slice(0, 255),
+    action: e.action,
+    target_type: e.targetType ?? null,
+    target_id: e.targetId == null ? null : String(e.targetId),
+    before_json: e.before === undefined ? null : JSON.stringify(e.before),
+    after_json: e.after === undefined ? null : JSON.stringify(e.after),
+    ip: e.actor.ip ?? null,
+    created_at: toDbTime(new Date()),
+  });
+}

@@ -1,0 +1,48 @@
+// passport-local with argon2 hashes; the session keeps only the user id and every request reloads
+// the user, so a revoked account is signed out at its next request.
+import passport from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import type { Knex } from 'knex';
+import { dummyHash, verifyPassword } from './password';
+import type { SessionUser } from '../http/context';
+
+const USER_COLUMNS = ['id', 'workspace_id', 'email', 'name', 'role', 'status'];
+
+export async function findLoginCandidate(db: Knex, email: string, password: string): Promise<SessionUser | null> {
+  const rows = await db('users').select([...USER_COLUMNS, 'password_hash']).where({ email: email.trim().toLowerCase() });
+  if (rows.length === 0) {
+    await verifyPassword(await dummyHash(), password); // equal timing for unknown accounts
+    return null;
+  }
+  for (const r of rows) {
+    if (await verifyPassword(r.password_hash, password)) {
+      if (r.status !== 'active') return null; // revoked or never joined: same generic failure
+      delete r.password_hash;
+      return r as SessionUser;
+    }
+  }
+  return null;
+}
+
+export function configurePassport(db: Knex) {
+  passport.use(
+    new LocalStrategy({ usernameField: 'email', passwordField: 'password' }, (email, password, done) => {
+      findLoginCandidate(db, email, password).then(
+        (user) => done(null, user ?? false),
+        (err) => done(err),
+      );
+    }),
+  );
+  passport.serializeUser((user, done) => done(null, (user as SessionUser).id));
+  passport.deserializeUser((id: number, done) => {
+    db('users')
+      .select(USER_COLUMNS)
+      .where({ id })
+      .first()
+      .then(
+        (u) => done(null, u && u.status === 'active' ? (u as SessionUser) : false),
+        (err) => done(err),
+      );
+  });
+  return passport;
+}

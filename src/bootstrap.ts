@@ -1,0 +1,27 @@
+// Start-up: config, database (created if missing), migrations, demo data on an empty database.
+import type { Knex } from 'knex';
+import { loadConfig, type Config } from './config';
+import { createDb, ensureDatabase } from './db/knex';
+import { migrateLatest } from './db/migrate';
+import { createLogger } from './logger';
+import type { AppContext } from './http/context';
+import { seedDemo } from '../seeds/demo';
+
+export async function bootstrap(opts: { seedIfEmpty?: boolean; config?: Config } = {}): Promise<AppContext> {
+  const config = opts.config ?? loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  await ensureDatabase(config.DATABASE_URL);
+  const db: Knex = createDb(config.DATABASE_URL);
+  const applied = await migrateLatest(db);
+  if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+  if (opts.seedIfEmpty) {
+    const count = await db('workspaces').count({ n: '*' }).first();
+    if (Number(count?.n ?? 0) === 0) {
+      const started = Date.now();
+      logger.info('empty database: loading demo data (first run only)…');
+      const summary = await seedDemo(db, {});
+      logger.info({ ...summary, ms: Date.now() - started }, 'demo data loaded');
+    }
+  }
+  return { db, config, logger };
+}

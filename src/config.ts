@@ -1,0 +1,58 @@
+// Reads and validates the environment once; a bad value stops start-up with a message naming it.
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(mysql|mariadb|sqlite):/, 'must start with mysql://, mariadb:// or sqlite:')
+    .default('sqlite:./data/console.sqlite'),
+  SESSION_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
+  SMTP_FROM: z.string().default('Usage Console <no-reply@usage-console.local>'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  TRUST_PROXY: z.string().optional(),
+});
+
+export type Config = z.infer<typeof envSchema> & { sessionSecret: string; dataDir: string };
+
+export class ConfigError extends Error {}
+
+/** Parses an environment; throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const cfg = parsed.data;
+  const dataDir = path.resolve(process.cwd(), 'data');
+  let sessionSecret = cfg.SESSION_SECRET;
+  if (!sessionSecret) {
+    if (cfg.NODE_ENV === 'production') {
+      throw new ConfigError('Invalid configuration:\n  SESSION_SECRET: required when NODE_ENV=production');
+    }
+    sessionSecret = developmentSecret(dataDir);
+  }
+  return { ...cfg, sessionSecret, dataDir };
+}
+
+/** In development a secret is generated once and kept in the data folder, so sessions survive restarts. */
+function developmentSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'session-secret');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    fs.mkdirSync(dataDir, { recursive: true });
+    const secret = crypto.randomBytes(32).toString('hex');
+    fs.writeFileSync(file, secret, { mode: 0o600 });
+    return secret;
+  }
+}

@@ -1,0 +1,132 @@
+// The only place that knows MySQL/MariaDB and SQLite apart. Everything else writes portable Knex.
+import { Readable } from 'node:stream';
+import type { Knex } from 'knex';
+
+export function isSQLite(db: Knex): boolean {
+  const c = db.client.config.client;
+  return c === 'better-sqlite3' || c === 'sqlite3';
+}
+
+export function isMySQL(db: Knex): boolean {
+  return !isSQLite(db);
+}
+
+/**
+ * Upsert that adds `counters` onto an existing row (rollup upkeep).
+ * `rows` must all share the same keys; `keys` is the table's unique key.
+ * `maxCols` / `minCols` keep the larger / smaller of old and new (timestamps).
+ */
+export async function upsertAdd(
+  db: Knex,
+  table: string,
+  keys: string[],
+  rows: Record<string, unknown>[],
+  counters: string[],
+  opts: { maxCols?: string[]; minCols?: string[]; chunk?: number } = {},
+): Promise<void> {
+  if (rows.length === 0) return;
+  const sqlite = isSQLite(db);
+  const merge: Record<string, Knex.Raw> = {};
+  for (const c of counters) {
+    merge[c] = sqlite ? db.raw('?? + excluded.??', [`${table}.${c}`, c]) : db.raw('?? + VALUES(??)', [c, c]);
+  }
+  for (const c of opts.maxCols ?? []) {
+    merge[c] = sqlite
+      ? db.raw('MAX(COALESCE(??, excluded.??), excluded.??)', [`${table}.${c}`, c, c])
+      : db.raw('GREATEST(COALESCE(??, VALUES(??)), VALUES(??))', [c, c, c]);
+  }
+  for (const c of opts.minCols ?? []) {
+    merge[c] = sqlite
+      ? db.raw('MIN(COALESCE(??, excluded.??), excluded.??)', [`${table}.${c}`, c, c])
+      : db.raw('LEAST(COALESCE(??, VALUES(??)), VALUES(??))', [c, c, c]);
+  }
+  const chunk = opts.chunk ?? (sqlite ? Math.max(1, Math.floor(900 / Object.keys(rows[0]).length)) : 1000);
+  for (let i = 0; i < rows.length; i += chunk) {
+    await db(table).insert(rows.slice(i, i + chunk)).onConflict(keys).merge(merge);
+  }
+}
+
+/** Inserts rows in chunks sized to each engine's bound-parameter limits. */
+export async function insertChunked(db: Knex, table: string, rows: Record<string, unknown>[]): Promise<void> {
+  if (rows.length === 0) return;
+  const chunk = isSQLite(db) ? Math.max(1, Math.floor(900 / Object.keys(rows[0]).length)) : 1000;
+  for (let i = 0; i < rows.length; i += chunk) await db(table).insert(rows.slice(i, i + chunk));
+}
+
+/** Max bound parameters per statement for `whereIn` lists. */
+export function maxInList(db: Knex): number {
+  return isSQLite(db) ? 900 : 5000;
+}
+
+/** `SELECT ... FOR UPDATE` where the engine has row locks; SQLite serialises writers already. */
+export function forUpdate<T extends Knex.QueryBuilder>(db: Knex, qb: T): T {
+  return (isSQLite(db) ? qb : qb.forUpdate()) as T;
+}
+
+/** True when the error is a unique-key violation on either engine. */
+export function isDuplicateKeyError(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number; message?: string };
+  return e?.code === 'ER_DUP_ENTRY' || e?.errno === 1062 || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** True when the error means the database is unreachable or the connection died. */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; fatal?: boolean; message?: string; name?: string };
+  if (e?.fatal) return true;
+  if (e?.name === 'KnexTimeoutError') return true;
+  return ['ECONNREFUSED', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT', 'EPIPE', 'ER_CON_COUNT_ERROR', 'SQLITE_BUSY'].includes(
+    e?.code ?? '',
+  );
+}
+
+/**
+ * Streams the rows of a query without loading them all: mysql2 streams from the server;
+ * better-sqlite3 iterates its statement lazily (Knex's .stream() on SQLite buffers everything).
+ */
+export function streamRows(db: Knex, qb: Knex.QueryBuilder): Readable {
+  if (!isSQLite(db)) return qb.stream({ highWaterMark: 2000 }) as unknown as Readable;
+  const { sql, bindings } = qb.toSQL().toNative();
+  let iterator: IterableIterator<unknown> | null = null;
+  let conn: any = null;
+  const release = () => {
+    if (conn) {
+      const c = conn;
+      conn = null;
+      iterator?.return?.();
+      db.client.releaseConnection(c);
+    }
+  };
+  return new Readable({
+    objectMode: true,
+    highWaterMark: 2000,
+    async read() {
+      try {
+        if (!iterator) {
+          conn = await db.client.acquireConnection();
+          iterator = conn.prepare(sql).iterate(...(bindings as unknown[]));
+        }
+        for (let i = 0; i < 500; i++) {
+          const next = iterator!.next();
+          if (next.done) {
+            release();
+            this.push(null);
+            return;
+          }
+          if (!this.push(next.value)) return;
+        }
+      } catch (err) {
+        release();
+        this.destroy(err as Error);
+      }
+    },
+    destroy(err, cb) {
+      release();
+      cb(err);
+    },
+  });
+}
+
+/** SQL expression for the 'YYYY-MM' month of a DATE column (portable substring of its ISO text). */
+export function monthOfDaySql(db: Knex, column: string): Knex.Raw {
+  return isSQLite(db) ? db.raw('substr(??, 1, 7)', [column]) : db.raw('LEFT(CAST(?? AS CHAR), 7)', [column]);
+}

@@ -1,0 +1,173 @@
+// Time-zone bucketing: a UTC instant -> the workspace's reporting day, ISO week (Monday) and month.
+// Computed in TypeScript at write time so SQL never needs date functions.
+
+export const DEFAULT_TIME_ZONE = 'America/Chicago';
+
+const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+const partsFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function dayFormatter(zone: string): Intl.DateTimeFormat {
+  let f = dayFormatters.get(zone);
+  if (!f) {
+    // en-CA formats as YYYY-MM-DD.
+    f = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormatters.set(zone, f);
+  }
+  return f;
+}
+
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The reporting day ('YYYY-MM-DD') of an instant in a zone. */
+export function dayOf(instant: Date, zone: string = DEFAULT_TIME_ZONE): string {
+  return dayFormatter(zone).format(instant);
+}
+
+/** 'YYYY-MM' of a day string. */
+export function monthOfDay(day: string): string {
+  return day.slice(0, 7);
+}
+
+export function monthOf(instant: Date, zone: string = DEFAULT_TIME_ZONE): string {
+  return monthOfDay(dayOf(instant, zone));
+}
+
+/** Parses 'YYYY-MM-DD' as a calendar date (UTC midnight, used for day arithmetic only). */
+export function parseDay(day: string): Date {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) throw new RangeError(`not a YYYY-MM-DD day: ${day}`);
+  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+  if (d.toISOString().slice(0, 10) !== day) throw new RangeError(`not a calendar day: ${day}`);
+  return d;
+}
+
+export function isValidDay(day: string): boolean {
+  try {
+    parseDay(day);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function formatDay(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+export function addDays(day: string, n: number): string {
+  const d = parseDay(day);
+  d.setUTCDate(d.getUTCDate() + n);
+  return formatDay(d);
+}
+
+/** Whole days from a to b (b - a). */
+export function daysBetween(a: string, b: string): number {
+  return Math.round((parseDay(b).getTime() - parseDay(a).getTime()) / 86_400_000);
+}
+
+/** The Monday that starts the ISO week containing `day`. */
+export function weekStartOfDay(day: string): string {
+  const d = parseDay(day);
+  const dow = (d.getUTCDay() + 6) % 7; // Monday = 0
+  d.setUTCDate(d.getUTCDate() - dow);
+  return formatDay(d);
+}
+
+/** ISO week label, e.g. '2026-W01' (the ISO week-year may differ from the calendar year). */
+export function isoWeekOfDay(day: string): string {
+  const d = parseDay(day);
+  const dow = (d.getUTCDay() + 6) % 7;
+  d.setUTCDate(d.getUTCDate() - dow + 3); // Thursday of this week decides the year
+  const year = d.getUTCFullYear();
+  const jan4 = new Date(Date.UTC(year, 0, 4));
+  const week = 1 + Math.round((d.getTime() - jan4.getTime()) / 86_400_000 / 7 - ((jan4.getUTCDay() + 6) % 7 - 3) / 7);
+  return `${year}-W${String(week).padStart(2, '0')}`;
+}
+
+export function addMonths(month: string, n: number): string {
+  const [y, m] = month.split('-').map(Number);
+  const idx = y * 12 + (m - 1) + n;
+  return `${Math.floor(idx / 12)}-${String((idx % 12) + 1).padStart(2, '0')}`;
+}
+
+export function firstDayOfMonth(month: string): string {
+  return `${month}-01`;
+}
+
+export function lastDayOfMonth(month: string): string {
+  return addDays(firstDayOfMonth(addMonths(month, 1)), -1);
+}
+
+/** Every month from a to b inclusive ('YYYY-MM'). */
+export function monthsBetween(a: string, b: string): string[] {
+  const out: string[] = [];
+  for (let m = a; m <= b; m = addMonths(m, 1)) out.push(m);
+  return out;
+}
+
+/** Every day from a to b inclusive. */
+export function daysInRange(a: string, b: string): string[] {
+  const out: string[] = [];
+  for (let d = a; d <= b; d = addDays(d, 1)) out.push(d);
+  return out;
+}
+
+/** Offset of `zone` from UTC at `instant`, in minutes (east positive). */
+export function zoneOffsetMinutes(instant: Date, zone: string): number {
+  let f = partsFormatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    partsFormatters.set(zone, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(instant).map((x) => [x.type, x.value]));
+  const asUtc = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
+  return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60000);
+}
+
+/** The UTC instant at which local midnight of `day` begins in `zone` (handles 23/25-hour days). */
+export function startOfDayUtc(day: string, zone: string): Date {
+  const guess = parseDay(day).getTime();
+  let t = guess - zoneOffsetMinutes(new Date(guess), zone) * 60000;
+  t = guess - zoneOffsetMinutes(new Date(t), zone) * 60000;
+  return new Date(t);
+}
+
+/** Local wall-clock 'YYYY-MM-DD HH:MM:SS' of an instant in a zone (for display and CSV). */
+export function localDateTime(instant: Date, zone: string): string {
+  const off = zoneOffsetMinutes(instant, zone);
+  return new Date(instant.getTime() + off * 60000).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** DB timestamp string (UTC, millisecond precision) — the one format both engines store and return. */
+export function toDbTime(instant: Date): string {
+  return instant.toISOString().slice(0, 23).replace('T', ' ');
+}
+
+/** Parses a DB timestamp string (UTC) back to a Date. */
+export function fromDbTime(value: string | Date | null | undefined): Date | null {
+  if (value == null) return null;
+  if (value instanceof Date) return value;
+  const s = value.includes('T') ? value : value.replace(' ', 'T');
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s}Z`);
+}
+
+/** Today in a zone (the reporting day that is in progress). */
+export function today(zone: string, now: Date = new Date()): string {
+  return dayOf(now, zone);
+}

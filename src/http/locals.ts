@@ -1,0 +1,25 @@
+// Per-request view locals: the signed-in user, their workspace, the CSRF token, header badges.
+import type { NextFunction, Request, Response } from 'express';
+import type { AppContext } from './context';
+import { headerExtras } from './header-extras';
+
+export function viewLocals(ctx: AppContext) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      res.locals.currentPath = req.path;
+      res.locals.user = req.user ?? null;
+      res.locals.csrfToken = req.csrfToken ? req.csrfToken() : '';
+      res.locals.workspace = null;
+      res.locals.unreadCount = 0;
+      res.locals.creditMeter = null;
+      res.locals.title = 'Usage Console';
+      if (req.user) {
+        res.locals.workspace = await ctx.db('workspaces').where({ id: req.user.workspace_id }).first();
+        if (req.user.role === 'admin' && req.method === 'GET') Object.assign(res.locals, await headerExtras(ctx, req.user, res.locals.workspace));
+      }
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}

@@ -1,0 +1,393 @@
+// The one write path for usage: validates against the workspace, stores raw rows, upkeeps the
+// rollups and charges credits in one transaction, and ignores repeated client event ids.
+// The demo seed and the ingestion API both write through here.
+import type { Knex } from 'knex';
+import { dayOf, monthOfDay, toDbTime } from '../db/time';
+import { insertChunked, isDuplicateKeyError, maxInList, upsertAdd } from '../db/dialect';
+import {
+  type BatchResult,
+  type InteractionInput,
+  type LoginInput,
+  type Rejection,
+  normalizeIqLayers,
+  normalizeSurface,
+  truncatePrompt,
+} from './model';
+import { chargeBatch, type ChargeRequest } from '../credits/charge';
+
+export interface WorkspaceRow {
+  id: number;
+  slug: string;
+  name: string;
+  time_zone: string;
+  billing_mode: string;
+  auto_invite_unknown_users: number | boolean;
+  [k: string]: unknown;
+}
+
+export interface WriteOptions {
+  /** Reject events older than this instant (the 12-month window); undefined = no lower bound. */
+  notBefore?: Date;
+  /** Reject events later than this instant (now + skew); undefined = no upper bound. */
+  notAfter?: Date;
+}
+
+async function loadWorkspace(db: Knex, workspaceId: number): Promise<WorkspaceRow> {
+  const ws = await db('workspaces').where({ id: workspaceId }).first();
+  if (!ws) throw new Error(`workspace ${workspaceId} not found`);
+  return ws as WorkspaceRow;
+}
+
+interface UserRef {
+  id: number;
+  email: string;
+  status: string;
+  may_spend_credits: number | boolean;
+}
+
+async function usersByEmail(db: Knex, workspaceId: number, emails: string[]): Promise<Map<string, UserRef>> {
+  const out = new Map<string, UserRef>();
+  const unique = [...new Set(emails)];
+  for (let i = 0; i < unique.length; i += maxInList(db)) {
+    const rows: UserRef[] = await db('users')
+      .select('id', 'email', 'status', 'may_spend_credits')
+      .where('workspace_id', workspaceId)
+      .whereIn('email', unique.slice(i, i + maxInList(db)));
+    for (const r of rows) out.set(r.email.toLowerCase(), r);
+  }
+  return out;
+}
+
+async function inviteUnknownUsers(db: Knex, workspaceId: number, emails: string[]): Promise<void> {
+  const now = toDbTime(new Date());
+  for (const email of new Set(emails)) {
+    await db('users')
+      .insert({
+        workspace_id: workspaceId,
+        email,
+        name: email.split('@')[0],
+        role: 'member',
+        status: 'invited',
+        invited_at: now,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict(['workspace_id', 'email'])
+      .ignore();
+  }
+}
+
+function timeWindowError(at: Date, opts: WriteOptions): string | null {
+  if (opts.notAfter && at > opts.notAfter) return 'occurred_at: is in the future';
+  if (opts.notBefore && at < opts.notBefore) return 'occurred_at: is older than the 12-month reporting window';
+  return null;
+}
+
+/** Adds a row's counters into an in-memory rollup keyed by its key columns. */
+class RollupAccumulator {
+  private rows = new Map<string, Record<string, unknown>>();
+  constructor(
+    readonly table: string,
+    readonly keys: string[],
+    readonly counters: string[],
+  ) {}
+  add(key: Record<string, unknown>, values: Record<string, number>) {
+    const k = this.keys.map((c) => String(key[c])).join('\u0001');
+    let row = this.rows.get(k);
+    if (!row) {
+      row = { ...key };
+      for (const c of this.counters) row[c] = 0;
+      this.rows.set(k, row);
+    }
+    for (const c of this.counters) row[c] = (row[c] as number) + (values[c] ?? 0);
+  }
+  async flush(db: Knex) {
+    await upsertAdd(db, this.table, this.keys, [...this.rows.values()], this.counters);
+  }
+}
+
+/** Per-user MIN/MAX activity timestamps for the batch. */
+function activityRows(workspaceId: number, stamps: Map<number, { first: string; last: string }>) {
+  return [...stamps.entries()].map(([userId, s]) => ({ workspace_id: workspaceId, user_id: userId, first_at: s.first, last_at: s.last }));
+}
+
+function noteActivity(stamps: Map<number, { first: string; last: string }>, userId: number, at: string) {
+  const s = stamps.get(userId);
+  if (!s) stamps.set(userId, { first: at, last: at });
+  else {
+    if (at < s.first) s.first = at;
+    if (at > s.last) s.last = at;
+  }
+}
+
+async function upsertActivity(db: Knex, workspaceId: number, stamps: Map<number, { first: string; last: string }>) {
+  await upsertAdd(db, 'user_activity', ['workspace_id', 'user_id'], activityRows(workspaceId, stamps), [], {
+    minCols: ['first_at'],
+    maxCols: ['last_at'],
+  });
+}
+
+/** Runs `fn` in a transaction, retrying when a concurrent writer inserted the same unique key first. */
+async function withDuplicateRetry<T>(db: Knex, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await db.transaction(fn);
+    } catch (err) {
+      if (attempt < 4 && (isDuplicateKeyError(err) || (err as { code?: string }).code === 'ER_LOCK_DEADLOCK')) continue;
+      throw err;
+    }
+  }
+}
+
+/**
+ * Stores a batch of interactions. Valid events are stored even when others are rejected; a
+ * repeated client id (in this batch or ever before) is a duplicate and changes nothing.
+ */
+export async function recordInteractions(
+  db: Knex,
+  workspaceId: number,
+  events: InteractionInput[],
+  opts: WriteOptions = {},
+): Promise<BatchResult> {
+  const ws = await loadWorkspace(db, workspaceId);
+  const rejected: Rejection[] = [];
+  const emails = events.map((e) => e.user.trim().toLowerCase());
+  let users = await usersByEmail(db, workspaceId, emails);
+  if (ws.auto_invite_unknown_users) {
+    const unknown = emails.filter((e) => !users.has(e));
+    if (unknown.length) {
+      await inviteUnknownUsers(db, workspaceId, unknown);
+      users = await usersByEmail(db, workspaceId, emails);
+    }
+  }
+  const agentIds = [...new Set(events.map((e) => e.agent).filter((a): a is string => !!a))];
+  const agents = new Map<string, number>();
+  for (let i = 0; i < agentIds.length; i += maxInList(db)) {
+    const rows = await db('agents').select('id', 'external_id').where('workspace_id', workspaceId).whereIn('external_id', agentIds.slice(i, i + maxInList(db)));
+    for (const r of rows) agents.set(r.external_id, r.id);
+  }
+
+  interface Prepared {
+    index: number;
+    input: InteractionInput;
+    user: UserRef;
+    agentId: number | null;
+    day: string;
+    at: string;
+  }
+  const prepared: Prepared[] = [];
+  const seenInBatch = new Set<string>();
+  let duplicates = 0;
+  events.forEach((e, index) => {
+    const user = users.get(emails[index]);
+    if (!user) return rejected.push({ index, id: e.id, error: `user: no user with email ${emails[index]} in this workspace` });
+    if (e.agent && !agents.has(e.agent)) return rejected.push({ index, id: e.id, error: `agent: no agent with id ${e.agent} in this workspace` });
+    const windowError = timeWindowError(e.occurredAt, opts);
+    if (windowError) return rejected.push({ index, id: e.id, error: windowError });
+    if (seenInBatch.has(e.id)) {
+      duplicates++;
+      return;
+    }
+    seenInBatch.add(e.id);
+    prepared.push({
+      index,
+      input: e,
+      user,
+      agentId: e.agent ? agents.get(e.agent)! : null,
+      day: dayOf(e.occurredAt, ws.time_zone),
+      at: toDbTime(e.occurredAt),
+    });
+  });
+
+  const stored = await withDuplicateRetry(db, async (trx) => {
+    const existing = new Set<string>();
+    const ids = prepared.map((p) => p.input.id);
+    for (let i = 0; i < ids.length; i += maxInList(trx)) {
+      const rows = await trx('interactions').select('client_event_id').where('workspace_id', workspaceId).whereIn('client_event_id', ids.slice(i, i + maxInList(trx)));
+      for (const r of rows) existing.add(r.client_event_id);
+    }
+    const fresh = prepared.filter((p) => !existing.has(p.input.id));
+
+    const chargeRequests: ChargeRequest[] = fresh
+      .filter((p) => p.input.billable)
+      .map((p) => ({
+        index: p.index,
+        clientId: p.input.id,
+        userId: p.user.id,
+        maySpendCredits: !!p.user.may_spend_credits,
+        category: p.input.billable!.category,
+        units: p.input.billable!.units,
+        occurredAt: p.input.occurredAt,
+        day: p.day,
+      }));
+    const charges = await chargeBatch(trx, ws, chargeRequests);
+
+    const daily = new RollupAccumulator('rollup_daily', ['workspace_id', 'day', 'token_kind', 'surface', 'output'], [
+      'interactions',
+      'iq_interactions',
+      'training_interactions',
+      'prompt_tokens',
+      'completion_tokens',
+      'total_tokens',
+      'training_tokens',
+    ]);
+    const dailyModel = new RollupAccumulator('rollup_daily_model', ['workspace_id', 'day', 'token_kind', 'model', 'training'], ['interactions', 'total_tokens']);
+    const dailyAgent = new RollupAccumulator('rollup_daily_agent', ['workspace_id', 'day', 'agent_id'], ['interactions', 'total_tokens']);
+    const dailyUser = new RollupAccumulator('rollup_daily_user', ['workspace_id', 'day', 'user_id', 'token_kind'], ['interactions', 'iq_interactions', 'total_tokens']);
+    const monthlyUser = new RollupAccumulator('rollup_monthly_user', ['workspace_id', 'month', 'user_id', 'token_kind'], [
+      'interactions',
+      'iq_interactions',
+      'prompt_tokens',
+      'completion_tokens',
+      'total_tokens',
+    ]);
+    const monthlyUserSurface = new RollupAccumulator('rollup_monthly_user_surface', ['workspace_id', 'month', 'user_id', 'surface'], ['interactions']);
+    const monthlyUserAgent = new RollupAccumulator('rollup_monthly_user_agent', ['workspace_id', 'month', 'user_id', 'agent_id'], ['interactions']);
+    const dailyCredits = new RollupAccumulator('rollup_daily_credits', ['workspace_id', 'day', 'category'], ['events', 'credits', 'overage_credits']);
+    const stamps = new Map<number, { first: string; last: string }>();
+
+    const rows = fresh.map((p) => {
+      const e = p.input;
+      const iq = normalizeIqLayers(e.iqLayers);
+      const surface = normalizeSurface(e.surface);
+      const output = e.output ?? 'text';
+      const total = e.promptTokens + e.completionTokens;
+      const training = !!e.training;
+      const charge = charges.get(p.index);
+      const month = monthOfDay(p.day);
+      const hasIq = iq.length > 0 ? 1 : 0;
+      daily.add({ workspace_id: workspaceId, day: p.day, token_kind: e.kind, surface, output }, {
+        interactions: 1,
+        iq_interactions: hasIq,
+        training_interactions: training ? 1 : 0,
+        prompt_tokens: e.promptTokens,
+        completion_tokens: e.completionTokens,
+        total_tokens: total,
+        training_tokens: training ? total : 0,
+      });
+      dailyModel.add({ workspace_id: workspaceId, day: p.day, token_kind: e.kind, model: e.model, training }, { interactions: 1, total_tokens: total });
+      if (p.agentId != null) dailyAgent.add({ workspace_id: workspaceId, day: p.day, agent_id: p.agentId }, { interactions: 1, total_tokens: total });
+      dailyUser.add({ workspace_id: workspaceId, day: p.day, user_id: p.user.id, token_kind: e.kind }, { interactions: 1, iq_interactions: hasIq, total_tokens: total });
+      monthlyUser.add({ workspace_id: workspaceId, month, user_id: p.user.id, token_kind: e.kind }, {
+        interactions: 1,
+        iq_interactions: hasIq,
+        prompt_tokens: e.promptTokens,
+        completion_tokens: e.completionTokens,
+        total_tokens: total,
+      });
+      if (e.kind === 'inference') {
+        monthlyUserSurface.add({ workspace_id: workspaceId, month, user_id: p.user.id, surface }, { interactions: 1 });
+        if (p.agentId != null) monthlyUserAgent.add({ workspace_id: workspaceId, month, user_id: p.user.id, agent_id: p.agentId }, { interactions: 1 });
+      }
+      if (e.billable && charge) {
+        dailyCredits.add({ workspace_id: workspaceId, day: p.day, category: e.billable.category }, {
+          events: 1,
+          credits: charge.credits,
+          overage_credits: charge.overage ? charge.credits : 0,
+        });
+      }
+      noteActivity(stamps, p.user.id, p.at);
+      return {
+        workspace_id: workspaceId,
+        user_id: p.user.id,
+        client_event_id: e.id,
+        occurred_at: p.at,
+        day: p.day,
+        surface,
+        output,
+        agent_id: p.agentId,
+        iq_layers: iq.join(','),
+        model: e.model,
+        prompt_tokens: e.promptTokens,
+        completion_tokens: e.completionTokens,
+        total_tokens: total,
+        token_kind: e.kind,
+        training,
+        ip: e.ip ?? null,
+        prompt_excerpt: truncatePrompt(e.prompt),
+        credits_charged: charge?.credits ?? 0,
+        credit_category: e.billable?.category ?? null,
+        overage: charge?.overage ?? false,
+      };
+    });
+    await insertChunked(trx, 'interactions', rows);
+    for (const acc of [daily, dailyModel, dailyAgent, dailyUser, monthlyUser, monthlyUserSurface, monthlyUserAgent, dailyCredits]) await acc.flush(trx);
+    await upsertActivity(trx, workspaceId, stamps);
+    return { accepted: fresh.length, duplicates: prepared.length - fresh.length };
+  });
+
+  return { accepted: stored.accepted, duplicates: duplicates + stored.duplicates, rejected };
+}
+
+/** Stores platform web-app logins; a repeated (user, occurred_at) is a duplicate. */
+export async function recordLogins(db: Knex, workspaceId: number, logins: LoginInput[], opts: WriteOptions = {}): Promise<BatchResult> {
+  const ws = await loadWorkspace(db, workspaceId);
+  const emails = logins.map((l) => l.user.trim().toLowerCase());
+  const users = await usersByEmail(db, workspaceId, emails);
+  const rejected: Rejection[] = [];
+  const prepared: { userId: number; at: string; day: string; ip: string | null; key: string }[] = [];
+  const seen = new Set<string>();
+  let duplicates = 0;
+  logins.forEach((l, index) => {
+    const user = users.get(emails[index]);
+    if (!user) return rejected.push({ index, id: null, error: `user: no user with email ${emails[index]} in this workspace` });
+    const windowError = timeWindowError(l.occurredAt, opts);
+    if (windowError) return rejected.push({ index, id: null, error: windowError });
+    const at = toDbTime(l.occurredAt);
+    const key = `${user.id}|${at}`;
+    if (seen.has(key)) {
+      duplicates++;
+      return;
+    }
+    seen.add(key);
+    prepared.push({ userId: user.id, at, day: dayOf(l.occurredAt, ws.time_zone), ip: l.ip ?? null, key });
+  });
+
+  const stored = await withDuplicateRetry(db, async (trx) => {
+    const existing = new Set<string>();
+    const ats = [...new Set(prepared.map((p) => p.at))];
+    for (let i = 0; i < ats.length; i += maxInList(trx)) {
+      const rows = await trx('logins')
+        .select('user_id', 'occurred_at')
+        .where('workspace_id', workspaceId)
+        .whereIn('occurred_at', ats.slice(i, i + maxInList(trx)));
+      for (const r of rows) existing.add(`${r.user_id}|${String(r.occurred_at).slice(0, 23)}`);
+    }
+    const fresh = prepared.filter((p) => !existing.has(p.key));
+    const days = new RollupAccumulator('login_days', ['workspace_id', 'day', 'user_id'], ['logins']);
+    const firstLast = new Map<string, { first: string; last: string }>();
+    const stamps = new Map<number, { first: string; last: string }>();
+    for (const p of fresh) {
+      days.add({ workspace_id: workspaceId, day: p.day, user_id: p.userId }, { logins: 1 });
+      const k = `${p.day}|${p.userId}`;
+      const fl = firstLast.get(k);
+      if (!fl) firstLast.set(k, { first: p.at, last: p.at });
+      else {
+        if (p.at < fl.first) fl.first = p.at;
+        if (p.at > fl.last) fl.last = p.at;
+      }
+      noteActivity(stamps, p.userId, p.at);
+    }
+    await insertChunked(
+      trx,
+      'logins',
+      fresh.map((p) => ({ workspace_id: workspaceId, user_id: p.userId, occurred_at: p.at, day: p.day, ip: p.ip })),
+    );
+    await days.flush(trx);
+    // first/last login of the day (MIN/MAX upsert)
+    await upsertAdd(
+      trx,
+      'login_days',
+      ['workspace_id', 'day', 'user_id'],
+      [...firstLast.entries()].map(([k, fl]) => {
+        const [day, userId] = k.split('|');
+        return { workspace_id: workspaceId, day, user_id: Number(userId), first_at: fl.first, last_at: fl.last };
+      }),
+      [],
+      { minCols: ['first_at'], maxCols: ['last_at'] },
+    );
+    await upsertActivity(trx, workspaceId, stamps);
+    return { accepted: fresh.length, duplicates: prepared.length - fresh.length };
+  });
+  return { accepted: stored.accepted, duplicates: duplicates + stored.duplicates, rejected };
+}

@@ -1,0 +1,10 @@
+// Every route joins the route x role matrix (test/route-matrix.test.ts). Each feature keeps its list.
+import type { RouteCase } from './types';
+import { SHELL_ROUTES } from './shell';
+import { USERS_ROUTES } from './users';
+import { TOKENS_ROUTES } from './tokens';
+import { USAGE_ROUTES } from './usage';
+import { CREDITS_ROUTES } from './credits';
+import { INGEST_ROUTES } from './ingest';
+
+export const ALL_ROUTES: RouteCase[] = [...SHELL_ROUTES, ...USERS_ROUTES, ...TOKENS_ROUTES, ...USAGE_ROUTES, ...CREDITS_ROUTES, ...INGEST_ROUTES];

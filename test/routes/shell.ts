@@ -1,0 +1,10 @@
+import { type RouteCase, ADMIN_PAGE } from './types';
+
+export const SHELL_ROUTES: RouteCase[] = [
+  { method: 'GET', path: '/', expect: { anonymous: 303, member: 303, otherAdmin: 303, admin: 303 } },
+  { method: 'GET', path: '/login', expect: { anonymous: 200, member: 303, otherAdmin: 303, admin: 303 } },
+  { method: 'GET', path: '/healthz', expect: { anonymous: 200, member: 200, otherAdmin: 200, admin: 200 } },
+  { method: 'GET', path: '/me', expect: { anonymous: 303, member: 200, otherAdmin: 200, admin: 200 } },
+  { method: 'GET', path: '/admin/data-dictionary', expect: ADMIN_PAGE },
+  { method: 'GET', path: '/admin/no-such-page', expect: { anonymous: 404, member: 404, otherAdmin: 404, admin: 404 } },
+];
