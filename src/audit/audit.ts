@@ -35,3 +35,8 @@ export async function recordAudit(db: Knex, e: AuditEntry): Promise<void> {
     created_at: toDbTime(new Date()),
   });
 }
+
+/** The actor of an admin request (session user + client IP). */
+export function actorFrom(req: { user?: { id: number; email: string }; ip?: string }): Actor {
+  return { userId: req.user?.id ?? null, label: req.user?.email ?? 'anonymous', ip: req.ip ?? null };
+}

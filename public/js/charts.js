@@ -1,0 +1,43 @@
+// Draws every <canvas data-chart-config="ID"> from the JSON in <script type="application/json" id="ID">
+// (Chart.js config). Runs on load and after every htmx swap, so lazy-loaded partials draw themselves.
+(function () {
+  'use strict';
+  var palette = ['#4f46e5', '#0ea5e9', '#14b8a6', '#f59e0b', '#ef4444', '#8b5cf6', '#22c55e', '#ec4899', '#64748b', '#a3a3a3'];
+  function numberFormat(v) { return typeof v === 'number' ? v.toLocaleString('en-US') : v; }
+  function draw(canvas) {
+    if (canvas.dataset.drawn === '1' || typeof window.Chart === 'undefined') return;
+    var src = document.getElementById(canvas.getAttribute('data-chart-config'));
+    if (!src) return;
+    var config;
+    try { config = JSON.parse(src.textContent); } catch (e) { return; }
+    (config.data && config.data.datasets || []).forEach(function (ds, i) {
+      var c = ds.color || palette[i % palette.length];
+      if (!ds.backgroundColor) ds.backgroundColor = ds.type === 'line' || config.type === 'line' ? c : c;
+      if (!ds.borderColor) ds.borderColor = c;
+      delete ds.color;
+    });
+    config.options = config.options || {};
+    config.options.responsive = true;
+    config.options.maintainAspectRatio = false;
+    config.options.animation = false;
+    config.options.plugins = config.options.plugins || {};
+    config.options.plugins.tooltip = config.options.plugins.tooltip || {};
+    config.options.plugins.tooltip.callbacks = {
+      label: function (ctx) {
+        var v = ctx.parsed && typeof ctx.parsed === 'object' ? (ctx.chart.config.options.indexAxis === 'y' ? ctx.parsed.x : ctx.parsed.y) : ctx.parsed;
+        var suffix = (ctx.dataset.unit || '');
+        return (ctx.dataset.label ? ctx.dataset.label + ': ' : '') + numberFormat(v) + suffix;
+      }
+    };
+    canvas.dataset.drawn = '1';
+    canvas.__chart = new window.Chart(canvas, config);
+  }
+  function drawAll(root) {
+    (root || document).querySelectorAll('canvas[data-chart-config]').forEach(draw);
+  }
+  document.addEventListener('DOMContentLoaded', function () { drawAll(document); });
+  document.addEventListener('htmx:after:swap', function () { drawAll(document); });
+  document.addEventListener('htmx:after:settle', function () { drawAll(document); });
+  window.addEventListener('load', function () { drawAll(document); });
+  window.UsageConsoleCharts = { drawAll: drawAll };
+})();
