@@ -13,7 +13,7 @@ run(async () => {
   const { db } = await openDb();
   try {
     const started = Date.now();
-    const summary = await seedDemo(db, { users: num('users', 5, 100000), months: num('months', 1, 24), seed: num('seed', 0, 2 ** 31), reset: f.reset === 'true' });
+    const summary = await seedDemo(db, { users: num('users', 5, 100000), months: num('months', 1, 24), seed: num('seed', 0, 2 ** 31), reset: f.reset === 'true', log: (l) => console.log(l) });
     console.log(`Demo data loaded in ${((Date.now() - started) / 1000).toFixed(1)} s:`, summary);
   } finally {
     await db.destroy();

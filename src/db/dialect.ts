@@ -130,3 +130,13 @@ export function streamRows(db: Knex, qb: Knex.QueryBuilder): Readable {
 export function monthOfDaySql(db: Knex, column: string): Knex.Raw {
   return isSQLite(db) ? db.raw('substr(??, 1, 7)', [column]) : db.raw('LEFT(CAST(?? AS CHAR), 7)', [column]);
 }
+
+/** Names of the tables in the current database (used by the demo reset and the test harness). */
+export async function listTables(db: Knex): Promise<string[]> {
+  if (isSQLite(db)) {
+    const rows = await db('sqlite_master').select('name').where('type', 'table').andWhereNot('name', 'like', 'sqlite_%');
+    return rows.map((r: { name: string }) => r.name);
+  }
+  const rows = await db('information_schema.tables').select('table_name as t').whereRaw('table_schema = DATABASE()');
+  return rows.map((r: { t?: string; TABLE_NAME?: string }) => (r.t ?? r.TABLE_NAME)!);
+}
