@@ -443,6 +443,8 @@ async function seedWorkspace(db: Knex, plan: WorkspacePlan, rng: Rng, startDay: 
   // they pay for (the ledger is append-only; consumption rows come from the write path).
   if (plan.billing === 'credits') {
     const ledger: Record<string, unknown>[] = [];
+    // The credits engine writes each month's included grant once, keyed 'included:YYYY-MM'.
+    const hasDedupe = await db.schema.hasColumn('credit_ledger', 'dedupe_key');
     const grantAt = (day: string) => startOfDayUtc(day, zone);
     for (let m = monthOfDay(startDay); m <= monthOfDay(endDay); m = addMonths(m, 1)) {
       const day = firstDayOfMonth(m) < startDay ? startDay : firstDayOfMonth(m);
@@ -455,6 +457,7 @@ async function seedWorkspace(db: Knex, plan: WorkspacePlan, rng: Rng, startDay: 
         expires_at: toDbTime(grantAt(addDays(lastDayOfMonth(m), 1))),
         price_cents: null,
         note: `Included credits for ${m}`,
+        ...(hasDedupe ? { dedupe_key: `included:${m}` } : {}),
       });
     }
     const span = daysBetween(startDay, endDay);
