@@ -86,8 +86,8 @@ export function isoWeekOfDay(day: string): string {
   const dow = (d.getUTCDay() + 6) % 7;
   d.setUTCDate(d.getUTCDate() - dow + 3); // Thursday of this week decides the year
   const year = d.getUTCFullYear();
-  const jan4 = new Date(Date.UTC(year, 0, 4));
-  const week = 1 + Math.round((d.getTime() - jan4.getTime()) / 86_400_000 / 7 - ((jan4.getUTCDay() + 6) % 7 - 3) / 7);
+  // Week 1 holds the year's first Thursday, so the Thursday's day-of-year gives the week.
+  const week = 1 + Math.floor((d.getTime() - Date.UTC(year, 0, 1)) / 86_400_000 / 7);
   return `${year}-W${String(week).padStart(2, '0')}`;
 }
 
