@@ -1,0 +1,118 @@
+// Token Statistics SQL: everything reads the rollup tables (rollup_daily, rollup_daily_model,
+// rollup_monthly_user, user_activity), never a scan of `interactions`.
+import type { Knex } from 'knex';
+import { monthOfDaySql } from '../db/dialect';
+
+export interface MonthKindTotal {
+  month: string; // YYYY-MM
+  token_kind: string;
+  total_tokens: number;
+  training_tokens: number;
+  interactions: number;
+  training_interactions: number;
+}
+
+/**
+ * Token totals per calendar month and kind, optionally from `fromDay` (inclusive). Months come
+ * from the stored reporting day (workspace zone), so there is no time-zone arithmetic in SQL.
+ */
+export async function monthlyTotals(db: Knex, workspaceId: number, fromDay?: string): Promise<MonthKindTotal[]> {
+  const month = monthOfDaySql(db, 'day');
+  const q = db('rollup_daily')
+    .select({ month, token_kind: 'token_kind' })
+    .sum({ total_tokens: 'total_tokens', training_tokens: 'training_tokens', interactions: 'interactions', training_interactions: 'training_interactions' })
+    .where('workspace_id', workspaceId)
+    .groupBy(month)
+    .groupBy('token_kind');
+  if (fromDay) q.where('day', '>=', fromDay);
+  const rows = await q;
+  return rows.map((r: Record<string, unknown>) => ({
+    month: String(r.month),
+    token_kind: String(r.token_kind),
+    total_tokens: Number(r.total_tokens ?? 0),
+    training_tokens: Number(r.training_tokens ?? 0),
+    interactions: Number(r.interactions ?? 0),
+    training_interactions: Number(r.training_interactions ?? 0),
+  }));
+}
+
+export interface ModelTotal {
+  model: string;
+  token_kind: string;
+  training: boolean;
+  interactions: number;
+  total_tokens: number;
+}
+
+/** Token totals per model, kind and training flag, optionally from `fromDay` (inclusive). */
+export async function modelTotals(db: Knex, workspaceId: number, fromDay?: string): Promise<ModelTotal[]> {
+  const q = db('rollup_daily_model')
+    .select('model', 'token_kind', 'training')
+    .sum({ interactions: 'interactions', total_tokens: 'total_tokens' })
+    .where('workspace_id', workspaceId)
+    .groupBy('model', 'token_kind', 'training');
+  if (fromDay) q.where('day', '>=', fromDay);
+  const rows = await q;
+  return rows.map((r: Record<string, unknown>) => ({
+    model: String(r.model),
+    token_kind: String(r.token_kind),
+    training: r.training === true || Number(r.training) === 1,
+    interactions: Number(r.interactions ?? 0),
+    total_tokens: Number(r.total_tokens ?? 0),
+  }));
+}
+
+/** The workspace row fields this feature needs (scoped lookup; unknown id -> undefined). */
+export async function workspaceInfo(db: Knex, workspaceId: number): Promise<{ id: number; slug: string; name: string; time_zone: string; created_at: string } | undefined> {
+  return db('workspaces').select('id', 'slug', 'name', 'time_zone', 'created_at').where('id', workspaceId).first();
+}
+
+const USER_COLUMNS = [
+  'u.id',
+  'u.name',
+  'u.email',
+  'u.role',
+  'u.department',
+  'u.status',
+  'u.invited_at',
+  'u.joined_at',
+  'u.revoked_at',
+  'ua.last_at as last_active_at',
+];
+
+/** The users.csv query: every user of the workspace with their last activity, by id. */
+export function usersQuery(db: Knex, workspaceId: number): Knex.QueryBuilder {
+  return db('users as u')
+    .select(USER_COLUMNS)
+    .leftJoin('user_activity as ua', function () {
+      this.on('ua.user_id', '=', 'u.id').andOn('ua.workspace_id', '=', 'u.workspace_id');
+    })
+    .where('u.workspace_id', workspaceId)
+    .orderBy('u.id');
+}
+
+/**
+ * The users-with-tokens.csv query: users plus allocations, lifetime tokens and this/previous
+ * month's inference tokens, summed from rollup_monthly_user (one row per user, month and kind).
+ */
+export function usersWithTokensQuery(db: Knex, workspaceId: number, month: string, previousMonth: string): Knex.QueryBuilder {
+  const perUser = db('rollup_monthly_user')
+    .select('user_id')
+    .sum({ total_usage_tokens: 'total_tokens' })
+    .select(
+      db.raw("SUM(CASE WHEN token_kind = 'inference' AND month = ? THEN total_tokens ELSE 0 END) AS monthly_inference_tokens", [month]),
+      db.raw("SUM(CASE WHEN token_kind = 'inference' AND month = ? THEN total_tokens ELSE 0 END) AS previous_month_inference_tokens", [previousMonth]),
+    )
+    .where('workspace_id', workspaceId)
+    .groupBy('user_id')
+    .as('t');
+  return db('users as u')
+    .select(USER_COLUMNS)
+    .select('u.max_inference_tokens', 'u.max_embedding_tokens', 't.total_usage_tokens', 't.monthly_inference_tokens', 't.previous_month_inference_tokens')
+    .leftJoin('user_activity as ua', function () {
+      this.on('ua.user_id', '=', 'u.id').andOn('ua.workspace_id', '=', 'u.workspace_id');
+    })
+    .leftJoin(perUser, 't.user_id', 'u.id')
+    .where('u.workspace_id', workspaceId)
+    .orderBy('u.id');
+}

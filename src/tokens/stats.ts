@@ -1,0 +1,259 @@
+// Token Statistics view models: the monthly history (every month since the workspace began, zeros
+// included), the Token Usage tab (monthly chart, shares, models, interactive vs ingestion) and the
+// Monthly Data table. Pure arithmetic over the rows src/tokens/queries.ts reads from rollups.
+import type { Knex } from 'knex';
+import { addMonths, firstDayOfMonth, fromDbTime, monthOf, monthsBetween, today } from '../db/time';
+import type { MonthRow } from './export-defs';
+import { modelTotals, monthlyTotals, type MonthKindTotal } from './queries';
+
+/** The clock of this feature; tests pin it to make "this month" deterministic. */
+export const tokenClock = { now: (): Date => new Date() };
+
+export interface WorkspaceLike {
+  id: number;
+  time_zone: string;
+  created_at: string | null;
+}
+
+export type UsageRange = '12m' | 'all';
+
+export function currentMonth(zone: string, now: Date = tokenClock.now()): string {
+  return monthOf(now, zone);
+}
+
+export function todayIn(zone: string, now: Date = tokenClock.now()): string {
+  return today(zone, now);
+}
+
+const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** 'YYYY-MM' -> 'Jan 2026' */
+export function monthLabel(month: string): string {
+  const [y, m] = month.split('-').map(Number);
+  return `${MONTH_NAMES[m - 1]} ${y}`;
+}
+
+interface MonthAgg {
+  inference: number;
+  embedding: number;
+  training: number;
+  interactions: number;
+}
+
+function aggregate(rows: MonthKindTotal[]): Map<string, MonthAgg> {
+  const out = new Map<string, MonthAgg>();
+  for (const r of rows) {
+    let a = out.get(r.month);
+    if (!a) out.set(r.month, (a = { inference: 0, embedding: 0, training: 0, interactions: 0 }));
+    if (r.token_kind === 'embedding') a.embedding += r.total_tokens;
+    else a.inference += r.total_tokens;
+    a.training += r.training_tokens;
+    a.interactions += r.interactions;
+  }
+  return out;
+}
+
+/**
+ * Every month from the month the workspace began (the earlier of its first month with usage and
+ * the month it was created) to the current month, oldest first; months without usage are zeros.
+ */
+export async function monthlyHistory(db: Knex, ws: WorkspaceLike, now: Date = tokenClock.now()): Promise<{ months: MonthRow[]; current: string }> {
+  const byMonth = aggregate(await monthlyTotals(db, ws.id));
+  const current = currentMonth(ws.time_zone, now);
+  const created = fromDbTime(ws.created_at);
+  const dataMonths = [...byMonth.keys()].sort();
+  let start = created ? monthOf(created, ws.time_zone) : current;
+  if (dataMonths.length && dataMonths[0] < start) start = dataMonths[0];
+  if (start > current) start = current;
+  let end = current;
+  if (dataMonths.length && dataMonths[dataMonths.length - 1] > end) end = dataMonths[dataMonths.length - 1];
+  const months = monthsBetween(start, end).map((period) => {
+    const a = byMonth.get(period);
+    return { period, inference: a?.inference ?? 0, embedding: a?.embedding ?? 0 };
+  });
+  return { months, current };
+}
+
+export interface MonthlyTableRow extends MonthRow {
+  label: string;
+  total: number;
+  change: number | null; // total - previous month's total; null for the first month
+  changePct: number | null; // null when the previous month had no usage
+  current: boolean;
+}
+
+export interface MonthlyView {
+  rows: MonthlyTableRow[]; // newest first
+  totals: { inference: number; embedding: number; total: number };
+  years: { year: string; inference: number; embedding: number; total: number }[]; // newest first
+  hasUsage: boolean;
+}
+
+export function monthlyView(months: MonthRow[], current: string): MonthlyView {
+  const rows: MonthlyTableRow[] = months.map((m, i) => {
+    const total = m.inference + m.embedding;
+    const prev = i > 0 ? months[i - 1].inference + months[i - 1].embedding : null;
+    return {
+      ...m,
+      label: monthLabel(m.period),
+      total,
+      change: prev === null ? null : total - prev,
+      changePct: prev === null || prev === 0 ? null : ((total - prev) / prev) * 100,
+      current: m.period === current,
+    };
+  });
+  const totals = { inference: 0, embedding: 0, total: 0 };
+  const years = new Map<string, { year: string; inference: number; embedding: number; total: number }>();
+  for (const r of rows) {
+    totals.inference += r.inference;
+    totals.embedding += r.embedding;
+    totals.total += r.total;
+    const y = r.period.slice(0, 4);
+    let yr = years.get(y);
+    if (!yr) years.set(y, (yr = { year: y, inference: 0, embedding: 0, total: 0 }));
+    yr.inference += r.inference;
+    yr.embedding += r.embedding;
+    yr.total += r.total;
+  }
+  return {
+    rows: rows.reverse(),
+    totals,
+    years: [...years.values()].sort((a, b) => (a.year < b.year ? 1 : -1)),
+    hasUsage: totals.total > 0,
+  };
+}
+
+export interface ModelRow {
+  model: string;
+  inference: number;
+  embedding: number;
+  training: number;
+  total: number;
+  interactions: number;
+  share: number | null;
+}
+
+export interface UsageView {
+  range: UsageRange;
+  fromMonth: string;
+  toMonth: string;
+  months: (MonthRow & { label: string; total: number })[];
+  totals: { inference: number; embedding: number; total: number; interactions: number };
+  shares: { inference: number | null; embedding: number | null };
+  split: { interactive: number; ingestion: number; interactiveShare: number | null; ingestionShare: number | null };
+  models: ModelRow[];
+  hasUsage: boolean;
+}
+
+export const pct = (part: number, whole: number): number | null => (whole > 0 ? (part / whole) * 100 : null);
+
+/** The Token Usage tab over the rolling 12 months (this month and the 11 before it) or the account life. */
+export async function usageView(db: Knex, ws: WorkspaceLike, range: UsageRange, now: Date = tokenClock.now()): Promise<UsageView> {
+  const current = currentMonth(ws.time_zone, now);
+  let monthRows: MonthRow[];
+  let fromDay: string | undefined;
+  let rawMonths: Map<string, MonthAgg>;
+  if (range === '12m') {
+    const fromMonth = addMonths(current, -11);
+    fromDay = firstDayOfMonth(fromMonth);
+    rawMonths = aggregate(await monthlyTotals(db, ws.id, fromDay));
+    const last = [...rawMonths.keys()].sort().pop();
+    monthRows = monthsBetween(fromMonth, last && last > current ? last : current).map((period) => ({
+      period,
+      inference: rawMonths.get(period)?.inference ?? 0,
+      embedding: rawMonths.get(period)?.embedding ?? 0,
+    }));
+  } else {
+    rawMonths = aggregate(await monthlyTotals(db, ws.id));
+    monthRows = (await monthlyHistory(db, ws, now)).months;
+  }
+  const totals = { inference: 0, embedding: 0, total: 0, interactions: 0 };
+  let ingestion = 0;
+  for (const a of rawMonths.values()) {
+    totals.inference += a.inference;
+    totals.embedding += a.embedding;
+    totals.interactions += a.interactions;
+    ingestion += a.training;
+  }
+  totals.total = totals.inference + totals.embedding;
+
+  const models = new Map<string, ModelRow>();
+  for (const r of await modelTotals(db, ws.id, fromDay)) {
+    let m = models.get(r.model);
+    if (!m) models.set(r.model, (m = { model: r.model, inference: 0, embedding: 0, training: 0, total: 0, interactions: 0, share: null }));
+    if (r.token_kind === 'embedding') m.embedding += r.total_tokens;
+    else m.inference += r.total_tokens;
+    if (r.training) m.training += r.total_tokens;
+    m.total += r.total_tokens;
+    m.interactions += r.interactions;
+  }
+  const modelRows = [...models.values()].sort((a, b) => b.total - a.total || (a.model < b.model ? -1 : 1));
+  for (const m of modelRows) m.share = pct(m.total, totals.total);
+
+  const interactive = totals.total - ingestion;
+  return {
+    range,
+    fromMonth: monthRows[0]?.period ?? current,
+    toMonth: monthRows[monthRows.length - 1]?.period ?? current,
+    months: monthRows.map((m) => ({ ...m, label: monthLabel(m.period), total: m.inference + m.embedding })),
+    totals,
+    shares: { inference: pct(totals.inference, totals.total), embedding: pct(totals.embedding, totals.total) },
+    split: { interactive, ingestion, interactiveShare: pct(interactive, totals.total), ingestionShare: pct(ingestion, totals.total) },
+    models: modelRows,
+    hasUsage: totals.total > 0,
+  };
+}
+
+export const COLORS = { inference: '#4f46e5', embedding: '#14b8a6', interactive: '#0ea5e9', ingestion: '#f59e0b' };
+
+/** Chart.js configs (drawn by public/js/charts.js from a JSON block). */
+export function usageCharts(v: UsageView) {
+  const stackedScales = { x: { stacked: true }, y: { stacked: true, beginAtZero: true } };
+  const topModels = v.models.slice(0, 12);
+  return {
+    monthly: {
+      type: 'bar',
+      data: {
+        labels: v.months.map((m) => m.label),
+        datasets: [
+          { label: 'Inference', data: v.months.map((m) => m.inference), color: COLORS.inference, unit: ' tokens' },
+          { label: 'Embedding', data: v.months.map((m) => m.embedding), color: COLORS.embedding, unit: ' tokens' },
+        ],
+      },
+      options: { scales: stackedScales, plugins: { legend: { position: 'bottom' } } },
+    },
+    models: {
+      type: 'bar',
+      data: {
+        labels: topModels.map((m) => m.model),
+        datasets: [
+          { label: 'Inference', data: topModels.map((m) => m.inference), color: COLORS.inference, unit: ' tokens' },
+          { label: 'Embedding', data: topModels.map((m) => m.embedding), color: COLORS.embedding, unit: ' tokens' },
+        ],
+      },
+      options: { indexAxis: 'y', scales: { x: { stacked: true, beginAtZero: true }, y: { stacked: true } }, plugins: { legend: { position: 'bottom' } } },
+    },
+    split: {
+      type: 'doughnut',
+      data: {
+        labels: ['Chat, agents & API (interactive)', 'Document ingestion & training'],
+        datasets: [{ label: 'Tokens', data: [v.split.interactive, v.split.ingestion], backgroundColor: [COLORS.interactive, COLORS.ingestion], borderColor: '#ffffff', unit: ' tokens' }],
+      },
+      options: { plugins: { legend: { position: 'bottom' } } },
+    },
+  };
+}
+
+/** JSON for a <script type="application/json"> block: nothing in it can close the element. */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
+const fmt = new Intl.NumberFormat('en-US');
+export const formatNumber = (n: number) => fmt.format(n);
+export const formatPct = (p: number | null, digits = 1) => (p === null ? '—' : `${p.toFixed(digits)}%`);

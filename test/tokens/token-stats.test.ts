@@ -1,0 +1,218 @@
+// GET /admin/tokens: every monthly figure, the 12-month chart and its table, shares, models and the
+// interactive/ingestion split, checked against totals worked out from the fixture by hand.
+import { expect } from 'chai';
+import { createTestApp, loginAs, type Agent, type TestApp } from '../helpers/app';
+import { closeAll } from '../helpers/db';
+import { tokenClock } from '../../src/tokens/stats';
+import { buildFixture, EVENTS, expectedMonth, FIRST_MONTH, monthsFrom, NOW, PASSWORD, THIS_MONTH, tokensOf } from './fixture';
+
+/** data-value cells of the rows of one table (by data-table), keyed by a row attribute. */
+function tableRows(html: string, table: string, rowAttr: string): Map<string, Record<string, number>> {
+  const m = new RegExp(`<table[^>]*data-table="${table}"[\\s\\S]*?</table>`).exec(html);
+  if (!m) throw new Error(`no table ${table}`);
+  const out = new Map<string, Record<string, number>>();
+  const rowRe = new RegExp(`<tr[^>]*${rowAttr}="([^"]+)"[^>]*>([\\s\\S]*?)</tr>`, 'g');
+  for (const r of m[0].matchAll(rowRe)) {
+    const cells: Record<string, number> = {};
+    for (const c of r[2].matchAll(/data-col="([a-z]+)" data-value="(-?\d*)"/g)) cells[c[1]] = c[2] === '' ? NaN : Number(c[2]);
+    out.set(r[1], cells);
+  }
+  return out;
+}
+
+function chartConfig(html: string, id: string) {
+  const m = new RegExp(`<script type="application/json" id="${id}">([\\s\\S]*?)</script>`).exec(html);
+  if (!m) throw new Error(`no chart ${id}`);
+  return JSON.parse(m[1]);
+}
+
+describe('Token Statistics page', () => {
+  let t: TestApp;
+  let admin: Agent;
+  const realNow = tokenClock.now;
+
+  before(async () => {
+    tokenClock.now = () => NOW;
+    t = await createTestApp();
+    await buildFixture(t.db);
+    admin = await loginAs(t.app, 'admin@alpha.test', PASSWORD);
+  });
+  after(async () => {
+    tokenClock.now = realNow;
+    await closeAll();
+  });
+
+  describe('Monthly Data tab', () => {
+    let html: string;
+    before(async () => {
+      html = (await admin.get('/admin/tokens?tab=monthly').expect(200)).text;
+    });
+
+    it('lists every month since the workspace began, newest first, with zeros for empty months', () => {
+      const rows = tableRows(html, 'monthly-data', 'data-month');
+      const expectedMonths = monthsFrom(FIRST_MONTH, THIS_MONTH).reverse(); // 2026-12 ... 2025-11
+      expect([...rows.keys()]).to.deep.equal(expectedMonths);
+      expect(expectedMonths).to.have.length(14);
+      for (const month of expectedMonths) {
+        const e = expectedMonth(month);
+        const r = rows.get(month)!;
+        expect({ inference: r.inference, embedding: r.embedding, total: r.total }, month).to.deep.equal(e);
+      }
+    });
+
+    it('puts the interactions near local midnight at a month end in the right month', () => {
+      const rows = tableRows(html, 'monthly-data', 'data-month');
+      // 2026-01-31 23:30 CST (e2: 1,234) is January, 00:30 on Feb 1 (e3: 5,000 embedding) is February
+      expect(rows.get('2026-01')).to.include({ inference: 1234, embedding: 0 });
+      expect(rows.get('2026-02')).to.include({ inference: 0, embedding: 5000 });
+      // 23:30 CDT on Mar 31 (e6: 700 embedding) is March; 00:30 CDT Apr 1 (e7: 42) is April
+      expect(rows.get('2026-03')).to.include({ inference: 315, embedding: 700 });
+      expect(rows.get('2026-04')).to.include({ inference: 42, embedding: 0 });
+      // DST end day: Oct 31 23:30 CDT (e9) is October; both 01:30s of Nov 1 and Nov 30 23:30 CST are November
+      expect(rows.get('2026-10')).to.include({ inference: 1000, embedding: 0 });
+      expect(rows.get('2026-11')).to.include({ inference: 100 + 4000, embedding: 2500 });
+      expect(rows.get('2026-12')).to.include({ inference: 100 + 25, embedding: 0 });
+      expect(rows.get('2025-11')).to.include({ inference: 0, embedding: 0, total: 0 });
+    });
+
+    it('shows the month-over-month change of total tokens', () => {
+      const rows = tableRows(html, 'monthly-data', 'data-month');
+      const months = monthsFrom(FIRST_MONTH, THIS_MONTH);
+      for (let i = 0; i < months.length; i++) {
+        const change = rows.get(months[i])!.change;
+        if (i === 0) expect(change, months[i]).to.be.NaN;
+        else expect(change, months[i]).to.equal(expectedMonth(months[i]).total - expectedMonth(months[i - 1]).total);
+      }
+      // Nov 2026 = 6,600 vs Oct 2026 = 1,000: +5,600 (+560.0%)
+      expect(html).to.match(/\+5,600 \(\+560\.0%\)/);
+    });
+
+    it('has a totals row equal to the sum of every fixture event of the workspace', () => {
+      const totals = tableRows(html, 'monthly-data', 'data-row').get('totals')!;
+      const inference = EVENTS.filter((e) => e.kind === 'inference').reduce((s, e) => s + tokensOf(e), 0);
+      const embedding = EVENTS.filter((e) => e.kind === 'embedding').reduce((s, e) => s + tokensOf(e), 0);
+      expect(inference).to.equal(7466); // by hand: 150+1234+300+15+42+500+1000+100+4000+100+25 (no beta usage)
+      expect(embedding).to.equal(8533); // 5000+700+2500+333
+      expect(totals).to.deep.equal({ inference, embedding, total: inference + embedding });
+    });
+
+    it('summarises by year', () => {
+      const years = tableRows(html, 'years', 'data-year');
+      expect([...years.keys()]).to.deep.equal(['2026', '2025']);
+      expect(years.get('2025')).to.deep.equal({ inference: 150, embedding: 0, total: 150 });
+      expect(years.get('2026')).to.deep.equal({ inference: 7316, embedding: 8533, total: 15849 });
+    });
+  });
+
+  describe('Token Usage tab', () => {
+    it('charts the rolling 12 months (this month and the 11 before) with a matching table', async () => {
+      const html = (await admin.get('/admin/tokens?tab=usage').expect(200)).text;
+      const months = monthsFrom('2026-01', '2026-12');
+      const cfg = chartConfig(html, 'chart-tokens-monthly');
+      expect(cfg.type).to.equal('bar');
+      expect(cfg.options.scales.y.stacked).to.equal(true);
+      expect(cfg.data.labels).to.have.length(12);
+      expect(cfg.data.labels[0]).to.equal('Jan 2026');
+      expect(cfg.data.datasets[0].label).to.equal('Inference');
+      expect(cfg.data.datasets[0].data).to.deep.equal(months.map((m) => expectedMonth(m).inference));
+      expect(cfg.data.datasets[1].data).to.deep.equal(months.map((m) => expectedMonth(m).embedding));
+      const table = tableRows(html, 'monthly', 'data-month');
+      expect([...table.keys()]).to.deep.equal(months);
+      for (const m of months) expect(table.get(m)).to.deep.equal(expectedMonth(m));
+    });
+
+    it('shows totals and shares over the 12 months (Dec 2025 excluded)', async () => {
+      const html = (await admin.get('/admin/tokens?tab=usage&range=12m').expect(200)).text;
+      // inference 7466 - 150 (Dec 2025) = 7316; embedding 8533; total 15849
+      expect(html).to.contain('data-stat="total" data-value="15849"');
+      expect(html).to.contain('data-stat="inference" data-value="7316"');
+      expect(html).to.contain('data-stat="embedding" data-value="8533"');
+      expect(html).to.match(/data-share="inference">46\.2%</); // 7316 / 15849 = 46.16%
+      expect(html).to.match(/data-share="embedding">53\.8%</);
+    });
+
+    it('breaks tokens down by model and by interactive use vs document ingestion', async () => {
+      const html = (await admin.get('/admin/tokens?tab=usage').expect(200)).text;
+      const models = tableRows(html, 'models', 'data-model');
+      // gpt-4o: 1234+42+500+1000+4000+100 = 6876; claude-x: 300+15+100+25 = 440; text-embed-3: 5000+700+2500+333 = 8533
+      expect([...models.keys()]).to.deep.equal(['text-embed-3', 'gpt-4o', 'claude-x']);
+      expect(models.get('gpt-4o')).to.deep.equal({ inference: 6876, embedding: 0, total: 6876 });
+      expect(models.get('claude-x')).to.deep.equal({ inference: 440, embedding: 0, total: 440 });
+      expect(models.get('text-embed-3')).to.deep.equal({ inference: 0, embedding: 8533, total: 8533 });
+      const modelChart = chartConfig(html, 'chart-tokens-models');
+      expect(modelChart.data.labels).to.deep.equal(['text-embed-3', 'gpt-4o', 'claude-x']);
+      expect(modelChart.data.datasets[0].data).to.deep.equal([0, 6876, 440]);
+      // training-flagged: e3 5000 + e8 500 + e11 2500 + e15 333 = 8333; interactive: 15849 - 8333 = 7516
+      expect(html).to.match(/data-split="interactive"><th[^>]*>[^<]*<\/th><td class="num" data-value="7516"/);
+      expect(html).to.match(/data-split="ingestion"><th[^>]*>[^<]*<\/th><td class="num" data-value="8333"/);
+      expect(chartConfig(html, 'chart-tokens-split').data.datasets[0].data).to.deep.equal([7516, 8333]);
+    });
+
+    it('covers the whole account life on request', async () => {
+      const html = (await admin.get('/admin/tokens?tab=usage&range=all').expect(200)).text;
+      const months = monthsFrom(FIRST_MONTH, THIS_MONTH);
+      const cfg = chartConfig(html, 'chart-tokens-monthly');
+      expect(cfg.data.labels[0]).to.equal('Nov 2025');
+      expect(cfg.data.datasets[0].data).to.deep.equal(months.map((m) => expectedMonth(m).inference));
+      expect(cfg.data.datasets[1].data).to.deep.equal(months.map((m) => expectedMonth(m).embedding));
+      expect(html).to.contain('data-stat="total" data-value="15999"'); // 7466 + 8533
+      expect(tableRows(html, 'models', 'data-model').get('gpt-4o')).to.deep.equal({ inference: 7026, embedding: 0, total: 7026 });
+    });
+  });
+
+  describe('tabs', () => {
+    it('renders each tab as a full page without JavaScript, and as a fragment for htmx', async () => {
+      for (const tab of ['usage', 'monthly', 'exports']) {
+        const full = (await admin.get(`/admin/tokens?tab=${tab}`).expect(200)).text;
+        expect(full).to.match(/^<!doctype html>/i);
+        expect(full).to.match(new RegExp(`data-tab="${tab}" class="active" aria-current="page"`));
+        expect(full).to.contain('/static/js/charts.js');
+        const part = (await admin.get(`/admin/tokens?tab=${tab}`).set('HX-Request', 'true').expect(200)).text;
+        expect(part).not.to.match(/<html/i);
+        expect(part).to.contain('id="tokens-panel"');
+        expect(part).to.match(new RegExp(`data-tab="${tab}" class="active"`));
+        expect(part).to.contain('hx-push-url="true"');
+      }
+    });
+
+    it('defaults to Token Usage', async () => {
+      const html = (await admin.get('/admin/tokens').expect(200)).text;
+      expect(html).to.match(/data-tab="usage" class="active"/);
+    });
+
+    it('the Exports tab offers the three downloads, each with a sentence', async () => {
+      const html = (await admin.get('/admin/tokens?tab=exports').expect(200)).text;
+      for (const p of ['/admin/exports/token-usage.csv', '/admin/exports/users.csv', '/admin/exports/users-with-tokens.csv']) {
+        expect(html).to.contain(`href="${p}" download`);
+      }
+      expect(html).to.contain('The full monthly token history');
+    });
+
+    it('rejects an unknown tab or range with a clear 400', async () => {
+      const r1 = await admin.get('/admin/tokens?tab=nope');
+      expect(r1.status).to.equal(400);
+      expect(r1.text).to.contain('tab must be one of usage, monthly or exports');
+      const r2 = await admin.get('/admin/tokens?tab=usage&range=5y').set('HX-Request', 'true');
+      expect(r2.status).to.equal(400);
+      expect(r2.text).to.contain('range must be 12m');
+    });
+
+    it('shows an empty state, not an empty chart, for a workspace without usage', async () => {
+      const beta = await loginAs(t.app, 'admin@beta.test', PASSWORD);
+      // beta has usage in 2026-06 and 2026-12 only; a fresh workspace has none
+      const { createWorkspace, createUser } = await import('../helpers/fixtures');
+      const g = await createWorkspace(t.db, { slug: 'gamma', created_at: '2026-10-05 12:00:00.000' });
+      await createUser(t.db, g.id, { email: 'admin@gamma.test', role: 'admin' });
+      const gamma = await loginAs(t.app, 'admin@gamma.test', PASSWORD);
+      const html = (await gamma.get('/admin/tokens?tab=usage').expect(200)).text;
+      expect(html).to.contain('data-testid="tokens-empty"');
+      expect(html).not.to.contain('<canvas');
+      const monthly = tableRows((await gamma.get('/admin/tokens?tab=monthly').expect(200)).text, 'monthly-data', 'data-month');
+      expect([...monthly.keys()]).to.deep.equal(['2026-12', '2026-11', '2026-10']);
+      for (const r of monthly.values()) expect(r.total).to.equal(0);
+      // and beta's own figures never include alpha's
+      const betaMonthly = tableRows((await beta.get('/admin/tokens?tab=monthly').expect(200)).text, 'monthly-data', 'data-row').get('totals');
+      expect(betaMonthly).to.deep.equal({ inference: 99999, embedding: 77777, total: 177776 });
+    });
+  });
+});
