@@ -1,0 +1,247 @@
+// Every query of the Usage page. Reads rollup tables (and the small roster, agents and groups
+// tables), never the raw interactions table: that is only streamed by the generation-log export.
+import type { Knex } from 'knex';
+import { startOfDayUtc, toDbTime, weekStartOfDay, addDays } from '../db/time';
+import { SURFACES, type Surface } from '../ingest/model';
+
+const n = (v: unknown) => Number(v ?? 0);
+
+export interface Totals {
+  generations: number;
+  iqGenerations: number;
+  bySurface: Record<Surface, number>;
+}
+
+/** Inference generations (text + image) in [from, to], by surface, from rollup_daily. */
+export async function generationTotals(db: Knex, ws: number, from: string, to: string): Promise<Totals> {
+  const rows = await db('rollup_daily')
+    .select('surface')
+    .sum({ g: 'interactions', iq: 'iq_interactions' })
+    .where({ workspace_id: ws, token_kind: 'inference' })
+    .whereBetween('day', [from, to])
+    .groupBy('surface');
+  const bySurface = Object.fromEntries(SURFACES.map((s) => [s, 0])) as Record<Surface, number>;
+  let generations = 0;
+  let iqGenerations = 0;
+  for (const r of rows as any[]) {
+    const s = (SURFACES as readonly string[]).includes(r.surface) ? (r.surface as Surface) : 'other';
+    bySurface[s] += n(r.g);
+    generations += n(r.g);
+    iqGenerations += n(r.iq);
+  }
+  return { generations, iqGenerations, bySurface };
+}
+
+/** Users whose status is active now. */
+export async function activeLicenses(db: Knex, ws: number): Promise<number> {
+  const r = await db('users').where({ workspace_id: ws, status: 'active' }).count({ c: '*' }).first();
+  return n(r?.c);
+}
+
+/**
+ * Licenses held at the end of `day` (workspace zone), reconstructed from join/revoke times: the
+ * comparison value for the Active licenses card. Invited users never held a license.
+ */
+export async function licensesAt(db: Knex, ws: number, day: string, zone: string): Promise<number> {
+  const end = toDbTime(startOfDayUtc(addDays(day, 1), zone));
+  const r = await db('users')
+    .where({ workspace_id: ws })
+    .whereNot('status', 'invited')
+    .whereNotNull('joined_at')
+    .where('joined_at', '<', end)
+    .where((q) => q.whereNull('revoked_at').orWhere('revoked_at', '>=', end))
+    .count({ c: '*' })
+    .first();
+  return n(r?.c);
+}
+
+/** Distinct users with at least one inference generation in [from, to] (rollup_daily_user). */
+export async function distinctGenerators(db: Knex, ws: number, from: string, to: string): Promise<number> {
+  const r = await db('rollup_daily_user')
+    .where({ workspace_id: ws, token_kind: 'inference' })
+    .whereBetween('day', [from, to])
+    .where('interactions', '>', 0)
+    .countDistinct({ c: 'user_id' })
+    .first();
+  return n(r?.c);
+}
+
+/** Generations and IQ generations per day in [from, to]. */
+export async function dailyGenerations(db: Knex, ws: number, from: string, to: string): Promise<Map<string, { g: number; iq: number }>> {
+  const rows = await db('rollup_daily')
+    .select('day')
+    .sum({ g: 'interactions', iq: 'iq_interactions' })
+    .where({ workspace_id: ws, token_kind: 'inference' })
+    .whereBetween('day', [from, to])
+    .groupBy('day');
+  return new Map(rows.map((r: any) => [String(r.day).slice(0, 10), { g: n(r.g), iq: n(r.iq) }]));
+}
+
+/**
+ * A portable CASE expression mapping a DATE column to the Monday of its week, for the weeks of
+ * [from, to] (no SQL date functions): `CASE WHEN day < '2026-01-12' THEN '2026-01-05' ...`.
+ */
+function weekCase(db: Knex, column: string, weeks: string[]): Knex.Raw {
+  let sql = 'CASE';
+  const bindings: string[] = [];
+  for (let i = 0; i < weeks.length - 1; i++) {
+    sql += ' WHEN ?? < ? THEN ?';
+    bindings.push(column, weeks[i + 1], weeks[i]);
+  }
+  sql += ' ELSE ? END AS wk';
+  bindings.push(weeks[weeks.length - 1]);
+  return db.raw(sql, bindings);
+}
+
+/** Mondays of every week [from, to] touches. */
+export function weeksOf(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let w = weekStartOfDay(from); w <= to; w = addDays(w, 7)) out.push(w);
+  return out;
+}
+
+/** Distinct users who logged in, per Monday week, within [from, to] (login_days). */
+export async function weeklyLoginUsers(db: Knex, ws: number, from: string, to: string): Promise<Map<string, number>> {
+  const weeks = weeksOf(from, to);
+  const wk = weekCase(db, 'day', weeks);
+  const rows = await db('login_days')
+    .select(wk)
+    .countDistinct({ c: 'user_id' })
+    .where({ workspace_id: ws })
+    .whereBetween('day', [from, to])
+    .groupBy('wk');
+  return new Map(rows.map((r: any) => [String(r.wk).slice(0, 10), n(r.c)]));
+}
+
+/** Distinct users who logged in within [from, to]. */
+export async function distinctLoginUsers(db: Knex, ws: number, from: string, to: string): Promise<number> {
+  const r = await db('login_days').where({ workspace_id: ws }).whereBetween('day', [from, to]).countDistinct({ c: 'user_id' }).first();
+  return n(r?.c);
+}
+
+/** Credits consumed per day and category in [from, to]. */
+export async function dailyCredits(db: Knex, ws: number, from: string, to: string): Promise<{ day: string; category: string; credits: number }[]> {
+  const rows = await db('rollup_daily_credits')
+    .select('day', 'category')
+    .sum({ credits: 'credits' })
+    .where({ workspace_id: ws })
+    .whereBetween('day', [from, to])
+    .groupBy('day', 'category');
+  return rows.map((r: any) => ({ day: String(r.day).slice(0, 10), category: r.category, credits: n(r.credits) }));
+}
+
+/** Generations per surface and output (text/image) in [from, to]. */
+export async function generationsBySurfaceOutput(db: Knex, ws: number, from: string, to: string): Promise<{ surface: string; output: string; g: number }[]> {
+  const rows = await db('rollup_daily')
+    .select('surface', 'output')
+    .sum({ g: 'interactions' })
+    .where({ workspace_id: ws, token_kind: 'inference' })
+    .whereBetween('day', [from, to])
+    .groupBy('surface', 'output');
+  return rows.map((r: any) => ({ surface: r.surface, output: r.output, g: n(r.g) }));
+}
+
+export interface AgentUse {
+  id: number;
+  name: string;
+  kind: string;
+  type: string;
+  runs: number;
+}
+
+/** Runs per agent in [from, to] (rollup_daily_agent), with the agent's name and kind. */
+export async function agentRuns(db: Knex, ws: number, from: string, to: string): Promise<AgentUse[]> {
+  const rows = await db('rollup_daily_agent')
+    .select('agent_id')
+    .sum({ runs: 'interactions' })
+    .where({ workspace_id: ws })
+    .whereBetween('day', [from, to])
+    .groupBy('agent_id');
+  const agents = await agentMap(db, ws);
+  return rows
+    .map((r: any) => {
+      const a = agents.get(Number(r.agent_id));
+      return { id: Number(r.agent_id), name: a?.name ?? `Agent #${r.agent_id}`, kind: a?.kind ?? 'custom', type: a?.type ?? 'general', runs: n(r.runs) };
+    })
+    .filter((a) => a.runs > 0);
+}
+
+export async function agentMap(db: Knex, ws: number): Promise<Map<number, { name: string; kind: string; type: string; external_id: string }>> {
+  const rows = await db('agents').select('id', 'name', 'kind', 'type', 'external_id').where({ workspace_id: ws });
+  return new Map(rows.map((r: any) => [Number(r.id), { name: r.name, kind: r.kind, type: r.type, external_id: r.external_id }]));
+}
+
+export interface UserRef {
+  id: number;
+  name: string;
+  email: string;
+  status: string;
+  department: string | null;
+}
+
+export async function userMap(db: Knex, ws: number): Promise<Map<number, UserRef>> {
+  const rows = await db('users').select('id', 'name', 'email', 'status', 'department').where({ workspace_id: ws });
+  return new Map(rows.map((r: any) => [Number(r.id), { id: Number(r.id), name: r.name, email: r.email, status: r.status, department: r.department }]));
+}
+
+/** Inference generations per user per month for the given months (rollup_monthly_user). */
+export async function monthlyUserGenerations(db: Knex, ws: number, months: string[]): Promise<{ user_id: number; month: string; g: number }[]> {
+  const rows = await db('rollup_monthly_user')
+    .select('user_id', 'month')
+    .sum({ g: 'interactions' })
+    .where({ workspace_id: ws, token_kind: 'inference' })
+    .whereBetween('month', [months[0], months[months.length - 1]])
+    .groupBy('user_id', 'month');
+  return rows.map((r: any) => ({ user_id: Number(r.user_id), month: r.month, g: n(r.g) }));
+}
+
+/** Generations per user per surface over the given months (rollup_monthly_user_surface). */
+export async function userSurfaceGenerations(db: Knex, ws: number, months: string[]): Promise<{ user_id: number; surface: string; g: number }[]> {
+  const rows = await db('rollup_monthly_user_surface')
+    .select('user_id', 'surface')
+    .sum({ g: 'interactions' })
+    .where({ workspace_id: ws })
+    .whereBetween('month', [months[0], months[months.length - 1]])
+    .groupBy('user_id', 'surface');
+  return rows.map((r: any) => ({ user_id: Number(r.user_id), surface: r.surface, g: n(r.g) }));
+}
+
+/** Agent runs per user per agent over the given months (rollup_monthly_user_agent). */
+export async function userAgentRuns(db: Knex, ws: number, months: string[]): Promise<{ user_id: number; agent_id: number; g: number }[]> {
+  const rows = await db('rollup_monthly_user_agent')
+    .select('user_id', 'agent_id')
+    .sum({ g: 'interactions' })
+    .where({ workspace_id: ws })
+    .whereBetween('month', [months[0], months[months.length - 1]])
+    .groupBy('user_id', 'agent_id');
+  return rows.map((r: any) => ({ user_id: Number(r.user_id), agent_id: Number(r.agent_id), g: n(r.g) }));
+}
+
+export interface GroupSize {
+  id: number;
+  name: string;
+  members: number;
+  knowledge: boolean;
+  brandVoice: boolean;
+}
+
+/** Active groups with their count of active members and the IQ resources applied. */
+export async function groupSizes(db: Knex, ws: number): Promise<GroupSize[]> {
+  const groups = await db('groups').select('id', 'name', 'knowledge_applied', 'brand_voice_applied').where({ workspace_id: ws, status: 'active' }).orderBy('name').orderBy('id');
+  const counts = await db('group_members as gm')
+    .join('users as u', 'u.id', 'gm.user_id')
+    .select('gm.group_id')
+    .count({ c: '*' })
+    .where('gm.workspace_id', ws)
+    .where('u.workspace_id', ws)
+    .where('u.status', 'active')
+    .groupBy('gm.group_id');
+  const byGroup = new Map(counts.map((r: any) => [Number(r.group_id), n(r.c)]));
+  return groups.map((g: any) => ({
+    id: Number(g.id),
+    name: g.name,
+    members: byGroup.get(Number(g.id)) ?? 0,
+    knowledge: !!g.knowledge_applied,
+    brandVoice: !!g.brand_voice_applied,
+  }));
+}

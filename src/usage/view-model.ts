@@ -1,0 +1,542 @@
+// Turns query results into what the Usage templates show: cards with deltas, and for each chart a
+// Chart.js config plus the rows of its "view as table" twin (same numbers, so they cannot drift).
+import type { Knex } from 'knex';
+import { addDays, daysBetween, weekStartOfDay, monthOfDay } from '../db/time';
+import { SURFACES, SURFACE_LABELS, CREDIT_CATEGORIES, type Surface } from '../ingest/model';
+import { ACTIVE_USER_DAYS, HOURS_SAVED_MINUTES } from './definitions';
+import { monthsTouched, type UsageRange } from './range';
+import * as q from './queries';
+
+const fmt = (v: number, digits = 0) => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const pct = (part: number, whole: number) => (whole > 0 ? (100 * part) / whole : 0);
+
+export function monthLabel(month: string): string {
+  const [y, m] = month.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, 1)).toLocaleString('en-US', { month: 'short', year: 'numeric', timeZone: 'UTC' });
+}
+
+export function dayLabel(day: string): string {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d)).toLocaleString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+}
+
+// ---------------------------------------------------------------- cards
+
+export interface Delta {
+  text: string;
+  cls: 'delta-up' | 'delta-down' | 'muted';
+}
+
+export interface Card {
+  id: string;
+  label: string;
+  value: string;
+  raw: number;
+  delta: Delta;
+  note: string;
+}
+
+function relativeDelta(cur: number, prev: number, period: string): Delta {
+  if (prev === 0 && cur === 0) return { text: `No change vs ${period}`, cls: 'muted' };
+  if (prev === 0) return { text: `Up from 0 vs ${period}`, cls: 'delta-up' };
+  const change = ((cur - prev) / prev) * 100;
+  if (Math.abs(change) < 0.05) return { text: `No change vs ${period}`, cls: 'muted' };
+  return { text: `${change > 0 ? '▲ +' : '▼ '}${fmt(change, 1)}% vs ${period}`, cls: change > 0 ? 'delta-up' : 'delta-down' };
+}
+
+function pointDelta(cur: number, prev: number, period: string, prevHasData: boolean): Delta {
+  if (!prevHasData) return { text: `No data for ${period}`, cls: 'muted' };
+  const d = cur - prev;
+  if (Math.abs(d) < 0.05) return { text: `No change vs ${period}`, cls: 'muted' };
+  return { text: `${d > 0 ? '▲ +' : '▼ '}${fmt(d, 1)} pts vs ${period}`, cls: d > 0 ? 'delta-up' : 'delta-down' };
+}
+
+export function hoursSaved(bySurface: Record<Surface, number>): number {
+  let minutes = 0;
+  for (const s of SURFACES) minutes += bySurface[s] * HOURS_SAVED_MINUTES[s];
+  return minutes / 60;
+}
+
+export interface CardsModel {
+  cards: Card[];
+  activeFrom: string;
+  activeTo: string;
+  previousLabel: string;
+}
+
+export async function buildCards(db: Knex, ws: number, r: UsageRange): Promise<CardsModel> {
+  const yesterday = addDays(r.today, -1);
+  const activeFrom = addDays(yesterday, -(ACTIVE_USER_DAYS - 1));
+  const prevActiveTo = addDays(activeFrom, -1);
+  const prevActiveFrom = addDays(prevActiveTo, -(ACTIVE_USER_DAYS - 1));
+  const [cur, prev, licenses, prevLicenses, active, prevActive] = await Promise.all([
+    q.generationTotals(db, ws, r.from, r.to),
+    q.generationTotals(db, ws, r.prevFrom, r.prevTo),
+    q.activeLicenses(db, ws),
+    q.licensesAt(db, ws, r.prevTo, r.timeZone),
+    q.distinctGenerators(db, ws, activeFrom, yesterday),
+    q.distinctGenerators(db, ws, prevActiveFrom, prevActiveTo),
+  ]);
+  const period = `previous ${r.days} day${r.days === 1 ? '' : 's'}`;
+  const iq = pct(cur.iqGenerations, cur.generations);
+  const prevIq = pct(prev.iqGenerations, prev.generations);
+  const hours = hoursSaved(cur.bySurface);
+  const prevHours = hoursSaved(prev.bySurface);
+  const rate = pct(active, licenses);
+  // the previous 30-day window is compared with the licenses held when it ended
+  const prevLicensesAtActive = await q.licensesAt(db, ws, prevActiveTo, r.timeZone);
+  const prevRate = pct(prevActive, prevLicensesAtActive);
+  const cards: Card[] = [
+    { id: 'generations', label: 'Total generations', value: fmt(cur.generations), raw: cur.generations, delta: relativeDelta(cur.generations, prev.generations, period), note: 'Text and image outputs in the range' },
+    { id: 'iq-adoption', label: 'IQ adoption', value: `${fmt(iq, 1)}%`, raw: iq, delta: pointDelta(iq, prevIq, period, prev.generations > 0), note: `${fmt(cur.iqGenerations)} of ${fmt(cur.generations)} generations used an IQ layer` },
+    { id: 'hours-saved', label: 'Hours saved', value: fmt(hours, 1), raw: hours, delta: relativeDelta(hours, prevHours, period), note: 'Directional estimate' },
+    { id: 'active-licenses', label: 'Active licenses', value: fmt(licenses), raw: licenses, delta: relativeDelta(licenses, prevLicenses, `${dayLabel(r.prevTo)}`), note: 'Users with access now' },
+    { id: 'active-users', label: 'Active users', value: fmt(active), raw: active, delta: relativeDelta(active, prevActive, 'the 30 days before'), note: `Last 30 days (${dayLabel(activeFrom)} – ${dayLabel(yesterday)}), whatever the range` },
+    { id: 'active-user-rate', label: 'Active user rate', value: `${fmt(rate, 1)}%`, raw: rate, delta: pointDelta(rate, prevRate, 'the 30 days before', prevLicensesAtActive > 0), note: 'Active users ÷ active licenses (last 30 days)' },
+  ];
+  return { cards, activeFrom, activeTo: yesterday, previousLabel: `${r.prevFrom} to ${r.prevTo}` };
+}
+
+// ---------------------------------------------------------------- charts
+
+export interface TableTwin {
+  caption: string;
+  head: string[];
+  rows: (string | number)[][];
+  foot?: (string | number)[];
+  /** indexes of numeric columns (right-aligned) */
+  numeric: number[];
+}
+
+export interface ChartModel {
+  id: string;
+  title: string;
+  subtitle: string;
+  empty: string | null;
+  config: Record<string, unknown> | null;
+  table: TableTwin | null;
+  /** taller box for horizontal bar charts with many rows */
+  tall?: boolean;
+}
+
+export const CHART_IDS = ['weekly-generations', 'weekly-logins', 'credits', 'features', 'agents', 'heatmap', 'users-features', 'users-agent-types', 'groups'] as const;
+export type ChartId = (typeof CHART_IDS)[number];
+
+export const CHART_TITLES: Record<ChartId, string> = {
+  'weekly-generations': 'Weekly generations and IQ adoption',
+  'weekly-logins': 'Weekly user logins',
+  credits: 'Credit consumption',
+  features: 'Generations by feature',
+  agents: 'Top agents used',
+  heatmap: 'Monthly generations by user',
+  'users-features': 'Top users by feature',
+  'users-agent-types': 'Top users by agent type',
+  groups: 'Group membership',
+};
+
+const TOP_N = 10;
+
+function weekLabel(monday: string, r: UsageRange): string {
+  const end = addDays(monday, 6);
+  const partial = monday < r.from || end > r.to;
+  return `${dayLabel(monday)}${partial ? '*' : ''}`;
+}
+
+function partialWeeksNote(weeks: string[], r: UsageRange): string {
+  const partial = weeks.some((w) => w < r.from || addDays(w, 6) > r.to);
+  return partial ? ' * = week only partly inside the range.' : '';
+}
+
+export async function weeklyGenerations(db: Knex, ws: number, r: UsageRange): Promise<ChartModel> {
+  const days = await q.dailyGenerations(db, ws, r.from, r.to);
+  const weeks = q.weeksOf(r.from, r.to);
+  const byWeek = new Map(weeks.map((w) => [w, { g: 0, iq: 0 }]));
+  for (const [day, v] of days) {
+    const w = byWeek.get(weekStartOfDay(day))!;
+    w.g += v.g;
+    w.iq += v.iq;
+  }
+  const total = [...byWeek.values()].reduce((a, b) => a + b.g, 0);
+  const labels = weeks.map((w) => weekLabel(w, r));
+  const gens = weeks.map((w) => byWeek.get(w)!.g);
+  const adoption = weeks.map((w) => Math.round(pct(byWeek.get(w)!.iq, byWeek.get(w)!.g) * 10) / 10);
+  return {
+    id: 'weekly-generations',
+    title: CHART_TITLES['weekly-generations'],
+    subtitle: `Weeks start on Monday (${r.timeZone}).${partialWeeksNote(weeks, r)}`,
+    empty: total === 0 ? 'No generations in this range.' : null,
+    config: {
+      type: 'bar',
+      data: {
+        labels,
+        datasets: [
+          { type: 'bar', label: 'Generations', data: gens, yAxisID: 'y', order: 2 },
+          { type: 'line', label: 'IQ adoption', data: adoption, yAxisID: 'y1', unit: '%', order: 1, tension: 0.25, pointRadius: 3 },
+        ],
+      },
+      options: {
+        interaction: { mode: 'index', intersect: false },
+        scales: {
+          y: { beginAtZero: true, title: { display: true, text: 'Generations' } },
+          y1: { beginAtZero: true, max: 100, position: 'right', grid: { drawOnChartArea: false }, title: { display: true, text: 'IQ adoption (%)' } },
+        },
+      },
+    },
+    table: {
+      caption: 'Generations and IQ adoption per week',
+      head: ['Week of (Monday)', 'Generations', 'With IQ', 'IQ adoption'],
+      rows: weeks.map((w, i) => [weekLabel(w, r), fmt(gens[i]), fmt(byWeek.get(w)!.iq), `${fmt(adoption[i], 1)}%`]),
+      numeric: [1, 2, 3],
+    },
+  };
+}
+
+export async function weeklyLogins(db: Knex, ws: number, r: UsageRange): Promise<ChartModel> {
+  const [byWeek, distinct] = await Promise.all([q.weeklyLoginUsers(db, ws, r.from, r.to), q.distinctLoginUsers(db, ws, r.from, r.to)]);
+  const weeks = q.weeksOf(r.from, r.to);
+  const data = weeks.map((w) => byWeek.get(w) ?? 0);
+  return {
+    id: 'weekly-logins',
+    title: CHART_TITLES['weekly-logins'],
+    subtitle: `Unique users who signed in to the web app each week. ${fmt(distinct)} different users in the range.${partialWeeksNote(weeks, r)}`,
+    empty: distinct === 0 ? 'No web-app logins in this range.' : null,
+    config: {
+      type: 'line',
+      data: { labels: weeks.map((w) => weekLabel(w, r)), datasets: [{ label: 'Unique users', data, fill: false, tension: 0.25, pointRadius: 3 }] },
+      options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    },
+    table: {
+      caption: 'Unique users who logged in, per week',
+      head: ['Week of (Monday)', 'Unique users'],
+      rows: weeks.map((w, i) => [weekLabel(w, r), fmt(data[i])]),
+      numeric: [1],
+    },
+  };
+}
+
+const CATEGORY_LABELS: Record<string, string> = { grid: 'Grid', api: 'API', agents: 'Agents' };
+
+export async function creditConsumption(db: Knex, ws: number, r: UsageRange): Promise<ChartModel> {
+  const rows = await q.dailyCredits(db, ws, r.from, r.to);
+  const weekly = daysBetween(r.from, r.to) + 1 > 31;
+  const buckets = weekly ? q.weeksOf(r.from, r.to) : (() => { const out: string[] = []; for (let d = r.from; d <= r.to; d = addDays(d, 1)) out.push(d); return out; })();
+  const idx = new Map(buckets.map((b, i) => [b, i]));
+  const series: Record<string, number[]> = Object.fromEntries(CREDIT_CATEGORIES.map((c) => [c, buckets.map(() => 0)]));
+  let total = 0;
+  for (const row of rows) {
+    const b = weekly ? weekStartOfDay(row.day) : row.day;
+    const i = idx.get(b);
+    if (i === undefined || !series[row.category]) continue;
+    series[row.category][i] += row.credits;
+    total += row.credits;
+  }
+  const labels = buckets.map((b) => (weekly ? weekLabel(b, r) : dayLabel(b)));
+  return {
+    id: 'credits',
+    title: CHART_TITLES.credits,
+    subtitle: `Credits consumed ${weekly ? 'per week (Monday start)' : 'per day'}, by category. ${fmt(total)} credits in the range.`,
+    empty: total === 0 ? 'No credits consumed in this range.' : null,
+    config: {
+      type: 'bar',
+      data: { labels, datasets: CREDIT_CATEGORIES.map((c) => ({ label: CATEGORY_LABELS[c], data: series[c] })) },
+      options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
+    },
+    table: {
+      caption: `Credits consumed ${weekly ? 'per week' : 'per day'}`,
+      head: [weekly ? 'Week of (Monday)' : 'Day', ...CREDIT_CATEGORIES.map((c) => CATEGORY_LABELS[c]), 'Total'],
+      rows: buckets.map((_, i) => [labels[i], ...CREDIT_CATEGORIES.map((c) => fmt(series[c][i])), fmt(CREDIT_CATEGORIES.reduce((a, c) => a + series[c][i], 0))]),
+      foot: ['Total', ...CREDIT_CATEGORIES.map((c) => fmt(series[c].reduce((a, b) => a + b, 0))), fmt(total)],
+      numeric: [1, 2, 3, 4],
+    },
+  };
+}
+
+export async function generationsByFeature(db: Knex, ws: number, r: UsageRange): Promise<ChartModel> {
+  const rows = await q.generationsBySurfaceOutput(db, ws, r.from, r.to);
+  const text = Object.fromEntries(SURFACES.map((s) => [s, 0])) as Record<Surface, number>;
+  const image = Object.fromEntries(SURFACES.map((s) => [s, 0])) as Record<Surface, number>;
+  for (const row of rows) {
+    const s = (SURFACES as readonly string[]).includes(row.surface) ? (row.surface as Surface) : 'other';
+    (row.output === 'image' ? image : text)[s] += row.g;
+  }
+  const total = SURFACES.reduce((a, s) => a + text[s] + image[s], 0);
+  return {
+    id: 'features',
+    title: CHART_TITLES.features,
+    subtitle: 'Generations by the surface they came from; unattributed surfaces count as Other.',
+    empty: total === 0 ? 'No generations in this range.' : null,
+    config: {
+      type: 'bar',
+      data: {
+        labels: SURFACES.map((s) => SURFACE_LABELS[s]),
+        datasets: [
+          { label: 'Text', data: SURFACES.map((s) => text[s]) },
+          { label: 'Image', data: SURFACES.map((s) => image[s]) },
+        ],
+      },
+      options: { indexAxis: 'y', scales: { x: { stacked: true, beginAtZero: true }, y: { stacked: true } } },
+    },
+    table: {
+      caption: 'Generations by feature',
+      head: ['Feature', 'Text', 'Image', 'Total', 'Share'],
+      rows: SURFACES.map((s) => [SURFACE_LABELS[s], fmt(text[s]), fmt(image[s]), fmt(text[s] + image[s]), `${fmt(pct(text[s] + image[s], total), 1)}%`]),
+      foot: ['Total', fmt(SURFACES.reduce((a, s) => a + text[s], 0)), fmt(SURFACES.reduce((a, s) => a + image[s], 0)), fmt(total), total ? '100.0%' : '0.0%'],
+      numeric: [1, 2, 3, 4],
+    },
+    tall: true,
+  };
+}
+
+export async function topAgents(db: Knex, ws: number, r: UsageRange): Promise<ChartModel> {
+  const uses = await q.agentRuns(db, ws, r.from, r.to);
+  const byRuns = (a: q.AgentUse, b: q.AgentUse) => b.runs - a.runs || a.name.localeCompare(b.name) || a.id - b.id;
+  const pub = uses.filter((a) => a.kind === 'public').sort(byRuns).slice(0, TOP_N);
+  const cus = uses.filter((a) => a.kind !== 'public').sort(byRuns).slice(0, TOP_N);
+  const shown = [...pub, ...cus].sort(byRuns);
+  const pubTotal = uses.filter((a) => a.kind === 'public').reduce((s, a) => s + a.runs, 0);
+  const cusTotal = uses.filter((a) => a.kind !== 'public').reduce((s, a) => s + a.runs, 0);
+  return {
+    id: 'agents',
+    title: CHART_TITLES.agents,
+    subtitle: `Runs per agent: top ${TOP_N} public (platform-provided) and top ${TOP_N} custom (workspace-created). ${fmt(pubTotal)} public and ${fmt(cusTotal)} custom runs in the range.`,
+    empty: uses.length === 0 ? 'No agent runs in this range.' : null,
+    config: {
+      type: 'bar',
+      data: {
+        labels: shown.map((a) => a.name),
+        datasets: [
+          { label: 'Public', data: shown.map((a) => (a.kind === 'public' ? a.runs : null)), color: '#0ea5e9' },
+          { label: 'Custom', data: shown.map((a) => (a.kind !== 'public' ? a.runs : null)), color: '#4f46e5' },
+        ],
+      },
+      options: { indexAxis: 'y', scales: { x: { stacked: true, beginAtZero: true }, y: { stacked: true } } },
+    },
+    table: {
+      caption: 'Top agents by runs',
+      head: ['Agent', 'Kind', 'Type', 'Runs'],
+      rows: shown.map((a) => [a.name, a.kind === 'public' ? 'Public' : 'Custom', a.type, fmt(a.runs)]),
+      foot: ['All agents', '', '', fmt(pubTotal + cusTotal)],
+      numeric: [3],
+    },
+    tall: true,
+  };
+}
+
+function monthsSubtitle(months: string[]): string {
+  return months.length === 1 ? monthLabel(months[0]) : `${monthLabel(months[0])} – ${monthLabel(months[months.length - 1])}`;
+}
+
+export async function topUsersByFeature(db: Knex, ws: number, r: UsageRange): Promise<ChartModel> {
+  const months = monthsTouched(r);
+  const [rows, users] = await Promise.all([q.userSurfaceGenerations(db, ws, months), q.userMap(db, ws)]);
+  const per = new Map<number, Record<Surface, number>>();
+  for (const row of rows) {
+    let u = per.get(row.user_id);
+    if (!u) per.set(row.user_id, (u = Object.fromEntries(SURFACES.map((s) => [s, 0])) as Record<Surface, number>));
+    const s = (SURFACES as readonly string[]).includes(row.surface) ? (row.surface as Surface) : 'other';
+    u[s] += row.g;
+  }
+  const totalOf = (m: Record<Surface, number>) => SURFACES.reduce((a, s) => a + m[s], 0);
+  const top = [...per.entries()]
+    .map(([id, m]) => ({ id, m, total: totalOf(m), name: users.get(id)?.name ?? `User #${id}`, email: users.get(id)?.email ?? '' }))
+    .filter((u) => u.total > 0)
+    .sort((a, b) => b.total - a.total || a.name.localeCompare(b.name) || a.id - b.id)
+    .slice(0, TOP_N);
+  const used = SURFACES.filter((s) => top.some((u) => u.m[s] > 0));
+  return {
+    id: 'users-features',
+    title: CHART_TITLES['users-features'],
+    subtitle: `Top ${TOP_N} users by generations, split by feature. Calendar months: ${monthsSubtitle(months)}.`,
+    empty: top.length === 0 ? 'No generations by any user in these months.' : null,
+    config: {
+      type: 'bar',
+      data: { labels: top.map((u) => u.name), datasets: used.map((s) => ({ label: SURFACE_LABELS[s], data: top.map((u) => u.m[s]) })) },
+      options: { indexAxis: 'y', scales: { x: { stacked: true, beginAtZero: true }, y: { stacked: true } } },
+    },
+    table: {
+      caption: 'Top users by feature (calendar months)',
+      head: ['User', 'Email', ...SURFACES.map((s) => SURFACE_LABELS[s]), 'Total'],
+      rows: top.map((u) => [u.name, u.email, ...SURFACES.map((s) => fmt(u.m[s])), fmt(u.total)]),
+      numeric: SURFACES.map((_, i) => i + 2).concat([SURFACES.length + 2]),
+    },
+    tall: true,
+  };
+}
+
+export async function topUsersByAgentType(db: Knex, ws: number, r: UsageRange): Promise<ChartModel> {
+  const months = monthsTouched(r);
+  const [rows, users, agents] = await Promise.all([q.userAgentRuns(db, ws, months), q.userMap(db, ws), q.agentMap(db, ws)]);
+  const per = new Map<number, Map<string, number>>();
+  const types = new Set<string>();
+  for (const row of rows) {
+    if (row.g <= 0) continue;
+    const type = agents.get(row.agent_id)?.type ?? 'general';
+    types.add(type);
+    let u = per.get(row.user_id);
+    if (!u) per.set(row.user_id, (u = new Map()));
+    u.set(type, (u.get(type) ?? 0) + row.g);
+  }
+  const typeList = [...types].sort();
+  const top = [...per.entries()]
+    .map(([id, m]) => ({ id, m, total: [...m.values()].reduce((a, b) => a + b, 0), name: users.get(id)?.name ?? `User #${id}`, email: users.get(id)?.email ?? '' }))
+    .sort((a, b) => b.total - a.total || a.name.localeCompare(b.name) || a.id - b.id)
+    .slice(0, TOP_N);
+  const typeLabel = (t: string) => t.charAt(0).toUpperCase() + t.slice(1);
+  return {
+    id: 'users-agent-types',
+    title: CHART_TITLES['users-agent-types'],
+    subtitle: `Top ${TOP_N} agent users, split by the type of agent they ran. Calendar months: ${monthsSubtitle(months)}.`,
+    empty: top.length === 0 ? 'No agent runs in these months.' : null,
+    config: {
+      type: 'bar',
+      data: { labels: top.map((u) => u.name), datasets: typeList.map((t) => ({ label: typeLabel(t), data: top.map((u) => u.m.get(t) ?? 0) })) },
+      options: { indexAxis: 'y', scales: { x: { stacked: true, beginAtZero: true }, y: { stacked: true } } },
+    },
+    table: {
+      caption: 'Top users by agent type (calendar months)',
+      head: ['User', 'Email', ...typeList.map(typeLabel), 'Total'],
+      rows: top.map((u) => [u.name, u.email, ...typeList.map((t) => fmt(u.m.get(t) ?? 0)), fmt(u.total)]),
+      numeric: typeList.map((_, i) => i + 2).concat([typeList.length + 2]),
+    },
+    tall: true,
+  };
+}
+
+export async function groupMembership(db: Knex, ws: number): Promise<ChartModel> {
+  const groups = await q.groupSizes(db, ws);
+  const iqLabel = (g: q.GroupSize) => (g.knowledge && g.brandVoice ? 'Knowledge + Brand Voice' : g.knowledge ? 'Knowledge' : g.brandVoice ? 'Brand Voice' : 'No IQ');
+  const series = ['Knowledge + Brand Voice', 'Knowledge', 'Brand Voice', 'No IQ'];
+  const colors = ['#4f46e5', '#14b8a6', '#f59e0b', '#94a3b8'];
+  const present = series.filter((s) => groups.some((g) => iqLabel(g) === s));
+  return {
+    id: 'groups',
+    title: CHART_TITLES.groups,
+    subtitle: 'Active members of each active group, coloured by the Jasper IQ resources applied to the group.',
+    empty: groups.length === 0 ? 'No active groups in this workspace.' : null,
+    config: {
+      type: 'bar',
+      data: {
+        labels: groups.map((g) => g.name),
+        datasets: present.map((s) => ({ label: s, data: groups.map((g) => (iqLabel(g) === s ? g.members : null)), color: colors[series.indexOf(s)] })),
+      },
+      options: { indexAxis: 'y', scales: { x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }, y: { stacked: true } } },
+    },
+    table: {
+      caption: 'Groups, active members and IQ resources',
+      head: ['Group', 'Active members', 'Knowledge', 'Brand Voice'],
+      rows: groups.map((g) => [g.name, fmt(g.members), g.knowledge ? 'Yes' : 'No', g.brandVoice ? 'Yes' : 'No']),
+      numeric: [1],
+    },
+    tall: groups.length > 8,
+  };
+}
+
+// ---------------------------------------------------------------- heatmap
+
+export const HEATMAP_PAGE_SIZE = 25;
+
+export interface HeatmapParams {
+  q: string;
+  sort: string; // 'total' | 'name' | 'YYYY-MM'
+  dir: 'asc' | 'desc';
+  after: string; // keyset cursor '<value>~<id>' or ''
+}
+
+export interface HeatmapRow {
+  id: number;
+  name: string;
+  email: string;
+  cells: { month: string; g: number; level: number }[];
+  total: number;
+}
+
+export interface HeatmapModel {
+  id: 'heatmap';
+  title: string;
+  subtitle: string;
+  months: string[];
+  monthLabels: string[];
+  rows: HeatmapRow[];
+  matched: number;
+  start: number;
+  nextCursor: string | null;
+  params: HeatmapParams;
+  empty: string | null;
+  max: number;
+}
+
+/** 0 for none, else 1..9 by share of the busiest cell. */
+export function heatLevel(g: number, max: number): number {
+  if (g <= 0 || max <= 0) return 0;
+  return Math.min(9, Math.max(1, Math.ceil((9 * g) / max)));
+}
+
+export async function heatmap(db: Knex, ws: number, r: UsageRange, p: HeatmapParams): Promise<HeatmapModel> {
+  const months = monthsTouched(r);
+  const [rows, users] = await Promise.all([q.monthlyUserGenerations(db, ws, months), q.userMap(db, ws)]);
+  const per = new Map<number, Map<string, number>>();
+  let max = 0;
+  for (const row of rows) {
+    if (row.g <= 0) continue;
+    let u = per.get(row.user_id);
+    if (!u) per.set(row.user_id, (u = new Map()));
+    u.set(row.month, (u.get(row.month) ?? 0) + row.g);
+  }
+  // Active licenses with no generations are listed too: the gaps are the point of a heatmap.
+  for (const u of users.values()) if (u.status === 'active' && !per.has(u.id)) per.set(u.id, new Map());
+  for (const m of per.values()) for (const g of m.values()) max = Math.max(max, g);
+  const needle = p.q.trim().toLowerCase();
+  let all = [...per.entries()].map(([id, m]) => {
+    const u = users.get(id);
+    return {
+      id,
+      name: u?.name ?? `User #${id}`,
+      email: u?.email ?? '',
+      cells: months.map((month) => ({ month, g: m.get(month) ?? 0, level: heatLevel(m.get(month) ?? 0, max) })),
+      total: [...m.values()].reduce((a, b) => a + b, 0),
+    };
+  });
+  if (needle) all = all.filter((u) => u.name.toLowerCase().includes(needle) || u.email.toLowerCase().includes(needle));
+  const key = (u: HeatmapRow): string | number => (p.sort === 'name' ? u.name.toLowerCase() : p.sort === 'total' ? u.total : (u.cells.find((c) => c.month === p.sort)?.g ?? 0));
+  const sign = p.dir === 'asc' ? 1 : -1;
+  const cmp = (a: HeatmapRow, b: HeatmapRow) => {
+    const ka = key(a);
+    const kb = key(b);
+    const c = typeof ka === 'number' ? (ka as number) - (kb as number) : String(ka).localeCompare(String(kb));
+    return c !== 0 ? sign * c : a.id - b.id;
+  };
+  all.sort(cmp);
+  // Keyset: the cursor names the last row shown (sort value + id); the page starts after it.
+  let start = 0;
+  if (p.after) {
+    const tilde = p.after.lastIndexOf('~');
+    const id = Number(p.after.slice(tilde + 1));
+    const rawVal = p.after.slice(0, tilde);
+    const cursorVal: string | number = p.sort === 'name' ? rawVal : Number(rawVal);
+    start = all.findIndex((u) => {
+      const k = key(u);
+      const c = typeof k === 'number' ? k - (cursorVal as number) : String(k).localeCompare(String(cursorVal));
+      return sign * c > 0 || (c === 0 && u.id > id);
+    });
+    if (start < 0) start = all.length;
+  }
+  const page = all.slice(start, start + HEATMAP_PAGE_SIZE);
+  const last = page[page.length - 1];
+  const nextCursor = start + HEATMAP_PAGE_SIZE < all.length && last ? `${key(last)}~${last.id}` : null;
+  return {
+    id: 'heatmap',
+    title: CHART_TITLES.heatmap,
+    subtitle: `Generations per user per calendar month (${monthsSubtitle(months)}), including active users with none.`,
+    months,
+    monthLabels: months.map(monthLabel),
+    rows: page,
+    matched: all.length,
+    start,
+    nextCursor,
+    params: p,
+    empty: per.size === 0 ? 'No users or generations in these months.' : all.length === 0 ? `No user matches “${p.q}”.` : null,
+    max,
+  };
+}
+
+export { monthOfDay };
