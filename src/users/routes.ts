@@ -1,11 +1,23 @@
-// Routes of this feature (placeholder until the feature lands).
+// User Management routes: the list (summary + table), the row actions, invite and bulk allocation.
 import { Router } from 'express';
 import type { AppContext } from '../http/context';
 import { requireAdmin } from '../http/guards';
-import { comingSoon } from '../shell/coming-soon';
+import * as h from './handlers';
 
-export function usersRouter(_ctx: AppContext): Router {
+export function usersRouter(ctx: AppContext): Router {
   const router = Router();
-  router.get('/admin/users', requireAdmin, comingSoon('User Management', 'Users, their token allocations and usage, with search, filters and the row menu.'));
+  const u = h.userHandlers(ctx);
+  router.get('/admin/users', requireAdmin, u.listUsers);
+  router.get('/admin/users/summary', requireAdmin, u.showSummary);
+  router.get('/admin/users/new', requireAdmin, u.showInvite);
+  router.post('/admin/users', requireAdmin, u.inviteUser);
+  router.post('/admin/users/bulk-allocation', requireAdmin, u.bulkAllocation);
+  router.get('/admin/users/:id/row', requireAdmin, u.showRow);
+  router.get('/admin/users/:id/allocation', requireAdmin, u.editAllocation);
+  router.post('/admin/users/:id/allocation', requireAdmin, u.updateAllocation);
+  router.post('/admin/users/:id/credit-access', requireAdmin, u.updateCreditAccess);
+  router.post('/admin/users/:id/role', requireAdmin, u.updateRole);
+  router.post('/admin/users/:id/revoke', requireAdmin, u.revokeAccess);
+  router.post('/admin/users/:id/restore', requireAdmin, u.restoreAccess);
   return router;
 }

@@ -1,0 +1,141 @@
+// User Management: summary, sort/filter/search against the fixture, row actions, rules, audit.
+import { expect } from 'chai';
+import request from 'supertest';
+import { createTestApp, loginAs, type Agent, type TestApp } from '../helpers/app';
+import { closeAll } from '../helpers/db';
+import { PASSWORD } from '../helpers/fixtures';
+import { cell, rowIds, usersWorld, type UsersWorld } from './fixture';
+
+describe('users: User Management page', () => {
+  let t: TestApp;
+  let w: UsersWorld;
+  let admin: Agent;
+
+  before(async () => {
+    t = await createTestApp();
+    w = await usersWorld(t.db);
+    admin = await loginAs(t.app, 'admin@alpha.test', PASSWORD);
+  });
+  after(closeAll);
+
+  it('summary bar: head counts, purchased, assigned (non-revoked) and the over-assignment warning', async () => {
+    const res = await admin.get('/admin/users').expect(200);
+    const v = (id: string) => new RegExp(`data-testid="${id}">([^<]*)<`).exec(res.text)?.[1];
+    // alpha: Alice, Mark, Bob, Eve active; Carol invited; Dave revoked
+    expect(v('summary-total')).to.equal('6');
+    expect(v('summary-active')).to.equal('4');
+    expect(v('summary-invited')).to.equal('1');
+    expect(v('summary-revoked')).to.equal('1');
+    expect(v('summary-purchased-inference')).to.equal('1,000');
+    // 1000 (Alice) + 100 (Bob) + 200 (Carol) + 0 + 0; Dave's 50 is revoked and not counted
+    expect(v('summary-assigned-inference')).to.equal('1,300');
+    expect(v('summary-unassigned-inference')).to.equal('300');
+    expect(v('summary-assigned-embedding')).to.equal('500');
+    expect(v('summary-unassigned-embedding')).to.equal('500');
+    expect(res.text).to.contain('data-testid="over-assigned-warning"');
+  });
+
+  it('usage columns come from the rollups: monthly, previous month, all-time, share', async () => {
+    const res = await admin.get('/admin/users').expect(200);
+    expect(cell(res.text, w.alice, 'monthly')).to.equal('1,200');
+    expect(cell(res.text, w.alice, 'total_usage')).to.equal('1,500');
+    expect(cell(res.text, w.alice, 'share')).to.contain('120%');
+    expect(cell(res.text, w.bob, 'monthly')).to.equal('85');
+    expect(cell(res.text, w.bob, 'prev_month')).to.equal('40');
+    expect(cell(res.text, w.bob, 'total_usage')).to.equal('135');
+    expect(cell(res.text, w.bob, 'share')).to.contain('85%');
+    expect(cell(res.text, w.dave, 'prev_month')).to.equal('70');
+    expect(cell(res.text, w.eve, 'share')).to.equal('—');
+    expect(cell(res.text, w.carol, 'total_usage')).to.equal('0');
+    // Mark logged in last month: last active is set; Carol never active
+    expect(cell(res.text, w.mark, 'last_active')).to.not.equal('Never');
+    expect(cell(res.text, w.carol, 'last_active')).to.equal('Never');
+    // other workspace's admin is never listed
+    expect(rowIds(res.text)).to.not.include(w.adminB);
+  });
+
+  it('sorts on every column, ties broken by id', async () => {
+    const byName = rowIds((await admin.get('/admin/users').expect(200)).text);
+    expect(byName).to.deep.equal([w.alice, w.bob, w.carol, w.dave, w.eve, w.mark]);
+    const monthlyDesc = rowIds((await admin.get('/admin/users?sort=monthly&dir=desc').expect(200)).text);
+    // 1200, 85, 30, then zeros by id desc: Dave, Carol, Mark
+    expect(monthlyDesc).to.deep.equal([w.alice, w.bob, w.eve, w.dave, w.carol, w.mark]);
+    const totalAsc = rowIds((await admin.get('/admin/users?sort=total_usage&dir=asc').expect(200)).text);
+    // zeros by id asc (Mark, Carol), then 30, 70, 135, 1500
+    expect(totalAsc).to.deep.equal([w.mark, w.carol, w.eve, w.dave, w.bob, w.alice]);
+    const prevDesc = rowIds((await admin.get('/admin/users?sort=prev_month&dir=desc').expect(200)).text);
+    expect(prevDesc.slice(0, 2)).to.deep.equal([w.dave, w.bob]);
+    const shareDesc = rowIds((await admin.get('/admin/users?sort=share&dir=desc').expect(200)).text);
+    // 1.2 (Alice), 0.85 (Bob), 0 (Carol, Dave), then no allocation (null) last
+    expect(shareDesc.slice(0, 2)).to.deep.equal([w.alice, w.bob]);
+    const maxInf = rowIds((await admin.get('/admin/users?sort=max_inference&dir=desc').expect(200)).text);
+    expect(maxInf.slice(0, 4)).to.deep.equal([w.alice, w.carol, w.bob, w.dave]);
+    for (const key of ['email', 'role', 'department', 'status', 'max_embedding', 'credit', 'last_active']) {
+      const res = await admin.get(`/admin/users?sort=${key}&dir=desc`).expect(200);
+      expect(rowIds(res.text)).to.have.length(6);
+      expect(res.text).to.match(new RegExp(`aria-sort="descending"[^>]*>\\s*<a[^>]*data-sort="${key}"`));
+    }
+    const status = rowIds((await admin.get('/admin/users?sort=status&dir=asc').expect(200)).text);
+    // active (Alice, Mark, Bob, Eve by id), invited (Carol), revoked (Dave)
+    expect(status).to.deep.equal([w.alice, w.mark, w.bob, w.eve, w.carol, w.dave]);
+  });
+
+  it('search and filters narrow the list', async () => {
+    const ids = async (qs: string) => rowIds((await admin.get(`/admin/users?${qs}`).expect(200)).text);
+    expect(await ids('q=bob')).to.deep.equal([w.bob]);
+    expect(await ids('q=CAROL%40alpha')).to.deep.equal([w.carol]);
+    expect(await ids('q=%25')).to.deep.equal([]); // a literal %, not a wildcard
+    expect(await ids('department=Sales')).to.deep.equal([w.bob, w.carol]);
+    expect(await ids('role=admin')).to.deep.equal([w.alice]);
+    expect(await ids('status=revoked')).to.deep.equal([w.dave]);
+    expect(await ids('credit=no')).to.deep.equal([w.carol]);
+    expect(await ids('allocation=near')).to.deep.equal([w.alice, w.bob]);
+    expect(await ids('allocation=over')).to.deep.equal([w.alice]);
+    expect(await ids('department=Sales&status=active')).to.deep.equal([w.bob]);
+    const empty = await admin.get('/admin/users?q=nobody-here').expect(200);
+    expect(empty.text).to.contain('No users match these filters');
+  });
+
+  it('paginates with page numbers and per-page sizes; bad parameters fall back to defaults', async () => {
+    // 30 extra users -> 36 in alpha; page 2 of 25 holds 11
+    for (let i = 0; i < 30; i++) {
+      await t.db('users').insert({ workspace_id: w.a.id, email: `extra${String(i).padStart(2, '0')}@alpha.test`, name: `Zz Extra ${String(i).padStart(2, '0')}`, role: 'member', status: 'invited', created_at: '2026-01-01 00:00:00.000', updated_at: '2026-01-01 00:00:00.000' });
+    }
+    const p1 = rowIds((await admin.get('/admin/users').expect(200)).text);
+    const p2 = rowIds((await admin.get('/admin/users?page=2').expect(200)).text);
+    expect(p1).to.have.length(25);
+    expect(p2).to.have.length(11);
+    expect(new Set([...p1, ...p2]).size).to.equal(36);
+    const p50 = rowIds((await admin.get('/admin/users?per=50').expect(200)).text);
+    expect(p50).to.have.length(36);
+    const bad = await admin.get('/admin/users?sort=nope&dir=sideways&page=-3&per=7').expect(200);
+    expect(rowIds(bad.text)).to.deep.equal(p1);
+    await t.db('users').where('email', 'like', 'extra%').delete();
+  });
+
+  it('htmx requests get only the results partial; the same URL without htmx renders the full page', async () => {
+    const partial = await admin.get('/admin/users?sort=monthly&dir=desc').set('HX-Request', 'true').expect(200);
+    expect(partial.text.trimStart()).to.match(/^<div id="users-results"/);
+    expect(partial.text).to.not.contain('<html');
+    const full = await admin.get('/admin/users?sort=monthly&dir=desc').expect(200);
+    expect(full.text).to.contain('<html');
+    expect(rowIds(full.text)).to.deep.equal(rowIds(partial.text));
+  });
+
+  it('rows carry an accessible menu at the left with every action', async () => {
+    const res = await admin.get('/admin/users?q=bob').expect(200);
+    const row = /<tr id="user-row-\d+"[\s\S]*?<\/tr>/.exec(res.text)![0];
+    const firstCell = /<td[\s\S]*?<\/td>/.exec(row)![0];
+    expect(firstCell).to.contain('aria-haspopup="menu"');
+    expect(firstCell).to.contain(`aria-controls="user-menu-${w.bob}"`);
+    expect(firstCell).to.contain('role="menu"');
+    for (const label of ['View logs', 'Edit allocation', 'Disallow credit spending', 'Change role to admin', 'Revoke access']) expect(firstCell).to.contain(label);
+  });
+
+  it('a member gets 403 and anonymous browsers are sent to /login', async () => {
+    const member = await loginAs(t.app, 'member@alpha.test', PASSWORD);
+    await member.get('/admin/users').expect(403);
+    const anon = await request(t.app).get('/admin/users').expect(303);
+    expect(anon.headers.location).to.match(/^\/login/);
+  });
+});
