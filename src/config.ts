@@ -18,6 +18,8 @@ const envSchema = z.object({
   SMTP_FROM: z.string().default('Usage Console <no-reply@usage-console.local>'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   TRUST_PROXY: z.string().optional(),
+  /** Ingestion API requests per minute per API key (express-rate-limit, per app process). */
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1, 'must be at least 1').max(1_000_000).default(600),
 });
 
 export type Config = z.infer<typeof envSchema> & { sessionSecret: string; dataDir: string };

@@ -1,11 +1,29 @@
-// Ingestion API v1 (placeholder until the feature lands): JSON errors for everything.
-import express, { Router } from 'express';
+// Ingestion API v1 (DESIGN.md section 6): bearer keys, JSON in and out, one workspace per key.
+import { Router } from 'express';
 import type { AppContext } from '../http/context';
-import { sendJsonError } from '../http/errors';
+import { HttpError } from '../http/errors';
+import { apiErrorHandler, apiRateLimit, authenticate, jsonBody, requireJson } from './api-auth';
+import { apiHandlers } from './api-handlers';
+import { openApiDocument } from './openapi';
 
-export function apiRouter(_ctx: AppContext): Router {
+export function apiRouter(ctx: AppContext): Router {
   const router = Router();
-  router.use(express.json({ limit: '5mb' }));
-  router.use((_req, res) => sendJsonError(res, 404, 'not_found', 'No such API endpoint.'));
+  const h = apiHandlers(ctx);
+
+  router.get('/openapi.json', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300');
+    res.json(openApiDocument());
+  });
+
+  router.use(authenticate(ctx), apiRateLimit(ctx), requireJson, jsonBody);
+  router.post('/events', h.postEvents);
+  router.post('/logins', h.postLogins);
+  router.put('/users/:email', h.putUser);
+  router.put('/agents/:id', h.putAgent);
+  router.put('/groups/:id', h.putGroup);
+  router.post('/credits/quote', h.postQuote);
+
+  router.use((req, _res, next) => next(new HttpError(404, `No API endpoint ${req.method} ${req.baseUrl}${req.path}.`, 'not_found')));
+  router.use(apiErrorHandler(ctx));
   return router;
 }

@@ -1,0 +1,93 @@
+// View model of the API reference page: the OpenAPI document flattened into endpoints and fields.
+import { openApiDocument } from '../ingest/openapi';
+
+type Schema = Record<string, any>;
+
+export interface FieldRow {
+  name: string;
+  type: string;
+  required: boolean;
+  description: string;
+}
+
+export interface EndpointView {
+  method: string;
+  path: string;
+  anchor: string;
+  summary: string;
+  description: string;
+  fields: FieldRow[];
+  itemsLabel: string | null;
+  responses: { status: string; description: string }[];
+  curl: string;
+}
+
+function resolve(doc: Schema, s: Schema | undefined): Schema | undefined {
+  if (!s) return s;
+  if (s.$ref) return doc.components.schemas[String(s.$ref).split('/').pop()!];
+  return s;
+}
+
+function typeLabel(doc: Schema, s: Schema | undefined): string {
+  if (!s) return '';
+  if (s.$ref) return String(s.$ref).split('/').pop()!;
+  if (s.oneOf) return s.oneOf.map((x: Schema) => typeLabel(doc, x)).join(' | ');
+  const types = Array.isArray(s.type) ? s.type : [s.type];
+  let base = types.filter((t: string) => t !== 'null').join(' | ') || 'any';
+  if (s.enum) base = s.enum.filter((v: unknown) => v !== null).map((v: unknown) => JSON.stringify(v)).join(' | ');
+  if (base.startsWith('array') && s.items) base = `array of ${typeLabel(doc, s.items)}`;
+  if (s.format) base += ` (${s.format})`;
+  return types.includes('null') ? `${base} | null` : base;
+}
+
+function describe(doc: Schema, s: Schema | undefined): string {
+  const r = resolve(doc, s) ?? {};
+  const bits = [s?.description ?? r.description ?? ''];
+  if (r.maxLength) bits.push(`max ${r.maxLength} characters.`);
+  if (r.default !== undefined) bits.push(`Default ${JSON.stringify(r.default)}.`);
+  return bits.filter(Boolean).join(' ');
+}
+
+function fieldsOf(doc: Schema, schema: Schema | undefined): { fields: FieldRow[]; itemsLabel: string | null } {
+  let s = resolve(doc, schema);
+  let itemsLabel: string | null = null;
+  // Batches: show the fields of one item.
+  const props = s?.properties ?? {};
+  const keys = Object.keys(props);
+  if (keys.length === 1 && props[keys[0]].type === 'array' && props[keys[0]].items?.$ref) {
+    itemsLabel = `{"${keys[0]}": [ ... ]} — at most ${props[keys[0]].maxItems} items, each:`;
+    s = resolve(doc, props[keys[0]].items);
+  }
+  const required = new Set<string>(s?.required ?? []);
+  const fields = Object.entries(s?.properties ?? {}).map(([name, p]) => ({
+    name,
+    type: typeLabel(doc, p as Schema),
+    required: required.has(name),
+    description: describe(doc, p as Schema),
+  }));
+  return { fields, itemsLabel };
+}
+
+export function apiDocsView(origin: string) {
+  const doc = openApiDocument() as Schema;
+  const endpoints: EndpointView[] = [];
+  for (const [path, ops] of Object.entries(doc.paths as Schema)) {
+    for (const [method, op] of Object.entries(ops as Schema)) {
+      const body = op.requestBody?.content?.['application/json']?.schema;
+      const { fields, itemsLabel } = fieldsOf(doc, body);
+      const sample = (op['x-codeSamples'] ?? [])[0]?.source ?? '';
+      endpoints.push({
+        method: method.toUpperCase(),
+        path: `/api/v1${path}`,
+        anchor: op.operationId,
+        summary: op.summary,
+        description: op.description ?? '',
+        fields,
+        itemsLabel,
+        responses: Object.entries(op.responses as Schema).map(([status, r]) => ({ status, description: (r as Schema).description })),
+        curl: sample.replace('https://console.example.com', origin),
+      });
+    }
+  }
+  return { info: doc.info, endpoints, batchResult: fieldsOf(doc, { $ref: '#/components/schemas/BatchResult' }).fields };
+}

@@ -1,0 +1,154 @@
+// API keys: generation (`uc_<prefix>_<secret>`), hashing (sha256 of the whole key), constant-time
+// verification, and the throttled last-used stamp. All SQL for api_keys lives here.
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import { toDbTime } from '../db/time';
+import { isDuplicateKeyError } from '../db/dialect';
+
+const KEY_RE = /^uc_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
+const PREFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+export interface ApiKeyRow {
+  id: number;
+  workspace_id: number;
+  name: string;
+  prefix: string;
+  created_by_user_id: number | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface AuthenticatedKey {
+  id: number;
+  workspaceId: number;
+  prefix: string;
+  name: string;
+}
+
+export function hashKey(key: string): string {
+  return crypto.createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+function randomPrefix(): string {
+  const bytes = crypto.randomBytes(12);
+  let out = '';
+  for (const b of bytes) out += PREFIX_ALPHABET[b % PREFIX_ALPHABET.length];
+  return out;
+}
+
+/** A new key: the full secret string (shown once) and its public prefix. */
+export function generateKey(): { key: string; prefix: string } {
+  const prefix = randomPrefix();
+  const secret = crypto.randomBytes(32).toString('base64url'); // 43 characters
+  return { key: `uc_${prefix}_${secret}`, prefix };
+}
+
+/** The prefix of a well-formed key, or null (used to key the rate limiter before any lookup). */
+export function prefixOf(key: string): string | null {
+  return KEY_RE.exec(key)?.[1] ?? null;
+}
+
+export async function createApiKey(
+  db: Knex,
+  workspaceId: number,
+  name: string,
+  createdByUserId: number | null,
+): Promise<{ key: string; row: ApiKeyRow }> {
+  for (let attempt = 0; ; attempt++) {
+    const { key, prefix } = generateKey();
+    const row = {
+      workspace_id: workspaceId,
+      name,
+      prefix,
+      secret_hash: hashKey(key),
+      created_by_user_id: createdByUserId,
+      created_at: toDbTime(new Date()),
+      last_used_at: null,
+      revoked_at: null,
+    };
+    try {
+      const [id] = await db('api_keys').insert(row);
+      const { secret_hash: _h, ...pub } = row;
+      return { key, row: { id: Number(id), ...pub } };
+    } catch (err) {
+      // A prefix collision (48 bits of randomness) is astronomically rare; draw again.
+      if (attempt < 3 && isDuplicateKeyError(err)) continue;
+      throw err;
+    }
+  }
+}
+
+const DUMMY_HASH = Buffer.from(hashKey('uc_000000000000_' + 'x'.repeat(43)), 'hex');
+
+/**
+ * The active key matching `presented`, or null. The stored hash is compared in constant time;
+ * an unknown prefix still costs one comparison so timing does not reveal which prefixes exist.
+ */
+export async function verifyApiKey(db: Knex, presented: string): Promise<AuthenticatedKey | null> {
+  const prefix = prefixOf(presented);
+  if (!prefix) return null;
+  const row = await db('api_keys').select('id', 'workspace_id', 'prefix', 'name', 'secret_hash', 'revoked_at').where({ prefix }).first();
+  const given = Buffer.from(hashKey(presented), 'hex');
+  const stored = row && /^[0-9a-f]{64}$/.test(row.secret_hash) ? Buffer.from(row.secret_hash, 'hex') : DUMMY_HASH;
+  const match = crypto.timingSafeEqual(given, stored);
+  if (!row || !match || row.revoked_at) return null;
+  return { id: row.id, workspaceId: row.workspace_id, prefix: row.prefix, name: row.name };
+}
+
+const USE_STAMP_INTERVAL_MS = 60_000;
+const lastStamped = new Map<number, number>();
+
+/** Records that a key was used, at most once a minute per key (per process, and guarded in SQL). */
+export async function touchApiKey(db: Knex, keyId: number, now = new Date()): Promise<void> {
+  const last = lastStamped.get(keyId) ?? 0;
+  if (now.getTime() - last < USE_STAMP_INTERVAL_MS) return;
+  lastStamped.set(keyId, now.getTime());
+  const threshold = toDbTime(new Date(now.getTime() - USE_STAMP_INTERVAL_MS));
+  await db('api_keys')
+    .where({ id: keyId })
+    .where((q) => q.whereNull('last_used_at').orWhere('last_used_at', '<', threshold))
+    .update({ last_used_at: toDbTime(now) });
+}
+
+export interface KeyListRow extends ApiKeyRow {
+  created_by_email: string | null;
+  created_by_name: string | null;
+}
+
+export const KEY_PAGE_SIZE = 50;
+
+/** Keys of a workspace, newest first; keyset on id (ids grow with creation time). */
+export async function listApiKeys(db: Knex, workspaceId: number, beforeId?: number): Promise<{ rows: KeyListRow[]; nextBefore: number | null }> {
+  const q = db('api_keys as k')
+    .leftJoin('users as u', 'u.id', 'k.created_by_user_id')
+    .select('k.id', 'k.workspace_id', 'k.name', 'k.prefix', 'k.created_by_user_id', 'k.created_at', 'k.last_used_at', 'k.revoked_at', 'u.email as created_by_email', 'u.name as created_by_name')
+    .where('k.workspace_id', workspaceId)
+    .orderBy('k.id', 'desc')
+    .limit(KEY_PAGE_SIZE + 1);
+  if (beforeId) q.where('k.id', '<', beforeId);
+  const rows: KeyListRow[] = await q;
+  const more = rows.length > KEY_PAGE_SIZE;
+  if (more) rows.pop();
+  return { rows, nextBefore: more ? rows[rows.length - 1].id : null };
+}
+
+export async function findApiKey(db: Knex, workspaceId: number, id: number): Promise<ApiKeyRow | undefined> {
+  return db('api_keys')
+    .select('id', 'workspace_id', 'name', 'prefix', 'created_by_user_id', 'created_at', 'last_used_at', 'revoked_at')
+    .where({ id, workspace_id: workspaceId })
+    .first();
+}
+
+/** Revokes a key (no-op when already revoked); returns the key as it was before. */
+export async function revokeApiKey(db: Knex, workspaceId: number, id: number): Promise<{ before: ApiKeyRow; changed: boolean } | null> {
+  const before = await findApiKey(db, workspaceId, id);
+  if (!before) return null;
+  if (before.revoked_at) return { before, changed: false };
+  await db('api_keys').where({ id, workspace_id: workspaceId }).whereNull('revoked_at').update({ revoked_at: toDbTime(new Date()) });
+  return { before, changed: true };
+}
+
+export async function workspaceBySlug(db: Knex, slug: string): Promise<{ id: number; slug: string; name: string } | undefined> {
+  return db('workspaces').select('id', 'slug', 'name').where({ slug }).first();
+}

@@ -1,0 +1,165 @@
+// Handlers of the ingestion API v1: parse with zod, call the write path / roster upserts, answer JSON.
+import type { Request, Response } from 'express';
+import type { z } from 'zod';
+import type { AppContext } from '../http/context';
+import { HttpError } from '../http/errors';
+import { addDays, dayOf, startOfDayUtc } from '../db/time';
+import { recordInteractions, recordLogins, type WriteOptions } from './write-path';
+import type { BatchResult, Rejection } from './model';
+import {
+  MAX_BATCH_ITEMS,
+  agentBodySchema,
+  describeItemError,
+  emailParamSchema,
+  eventSchema,
+  externalIdParamSchema,
+  groupBodySchema,
+  loginSchema,
+  quoteBodySchema,
+  toInteraction,
+  toLogin,
+  userBodySchema,
+} from './schemas';
+import { apiLocals, type ApiWorkspace } from './api-auth';
+import { putAgent, putGroup, putUser } from './api-roster';
+import { quoteCredits } from '../credits/quote';
+import type { Actor } from '../audit/audit';
+
+/** Allowed clock skew for timestamps ahead of the server's clock. */
+export const FUTURE_SKEW_MS = 5 * 60_000;
+
+/** The accepted time window: not before the rolling 12-month window, not after now + skew. */
+export function acceptedWindow(ws: ApiWorkspace, now = new Date()): Required<WriteOptions> {
+  const today = dayOf(now, ws.time_zone);
+  const [y, m, d] = today.split('-').map(Number);
+  // Same calendar day one year ago (29 February falls back to 28 February).
+  let first = `${y - 1}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  if (m === 2 && d === 29) first = addDays(`${y - 1}-03-01`, -1);
+  return { notBefore: startOfDayUtc(first, ws.time_zone), notAfter: new Date(now.getTime() + FUTURE_SKEW_MS) };
+}
+
+function windowError(at: Date, w: Required<WriteOptions>): string | null {
+  if (at > w.notAfter) return `occurred_at: more than 5 minutes in the future (server time is ${new Date(w.notAfter.getTime() - FUTURE_SKEW_MS).toISOString()})`;
+  if (at < w.notBefore) return `occurred_at: older than the rolling 12-month window (earliest accepted: ${w.notBefore.toISOString()})`;
+  return null;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function itemId(raw: unknown): string | null {
+  return isObject(raw) && typeof raw.id === 'string' ? raw.id : null;
+}
+
+/** Reads `body[field]` as the batch array: 422 when it is not an array, 413 beyond the item limit. */
+function batchItems(body: unknown, field: 'events' | 'logins'): unknown[] {
+  if (!isObject(body) || !Array.isArray(body[field])) {
+    throw new HttpError(422, `${field}: is required and must be an array (send {"${field}": [ ... ]})`, 'validation_failed', { [field]: 'must be an array' });
+  }
+  const items = body[field] as unknown[];
+  if (items.length > MAX_BATCH_ITEMS) {
+    throw new HttpError(413, `${field}: at most ${MAX_BATCH_ITEMS} per call, got ${items.length}. Split the batch.`, 'too_many_items', { max: MAX_BATCH_ITEMS, received: items.length });
+  }
+  return items;
+}
+
+interface Checked<T> {
+  valid: { index: number; value: T }[];
+  rejected: Rejection[];
+}
+
+function checkItems<S extends z.ZodType>(items: unknown[], schema: S, itemName: string, w: Required<WriteOptions>, withId: boolean): Checked<z.infer<S>> {
+  const out: Checked<z.infer<S>> = { valid: [], rejected: [] };
+  items.forEach((raw, index) => {
+    const id = withId ? itemId(raw) : null;
+    const r = schema.safeParse(raw);
+    if (!r.success) return out.rejected.push({ index, id, error: describeItemError(r.error, itemName) });
+    const err = windowError((r.data as { occurred_at: Date }).occurred_at, w);
+    if (err) return out.rejected.push({ index, id, error: err });
+    out.valid.push({ index, value: r.data });
+  });
+  return out;
+}
+
+/** The write path numbers rejections within the valid subset; map them back to request indices. */
+function merge(checked: Checked<unknown>, stored: BatchResult): BatchResult {
+  const rejected = [...checked.rejected, ...stored.rejected.map((r) => ({ ...r, index: checked.valid[r.index].index }))].sort((a, b) => a.index - b.index);
+  return { accepted: stored.accepted, duplicates: stored.duplicates, rejected };
+}
+
+function actorOf(req: Request, res: Response): Actor {
+  return { userId: null, label: `api-key:${apiLocals(res).apiKey.prefix}`, ip: req.ip ?? null };
+}
+
+function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const r = schema.safeParse(body);
+  if (!r.success) {
+    const details: Record<string, string> = {};
+    for (const i of r.error.issues) details[i.path.join('.') || 'body'] ??= i.message;
+    throw new HttpError(422, describeItemError(r.error, 'body'), 'validation_failed', details);
+  }
+  return r.data;
+}
+
+function parseParam<S extends z.ZodType>(schema: S, value: unknown, name: string): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new HttpError(422, `${name}: ${r.error.issues[0].message}`, 'validation_failed', { [name]: r.error.issues[0].message });
+  return r.data;
+}
+
+export function apiHandlers(ctx: AppContext) {
+  const db = ctx.db;
+  return {
+    async postEvents(req: Request, res: Response) {
+      const { workspace } = apiLocals(res);
+      const items = batchItems(req.body, 'events');
+      const w = acceptedWindow(workspace);
+      const checked = checkItems(items, eventSchema, 'event', w, true);
+      const stored = await recordInteractions(db, workspace.id, checked.valid.map((v) => toInteraction(v.value)), w);
+      res.json(merge(checked, stored));
+    },
+
+    async postLogins(req: Request, res: Response) {
+      const { workspace } = apiLocals(res);
+      const items = batchItems(req.body, 'logins');
+      const w = acceptedWindow(workspace);
+      const checked = checkItems(items, loginSchema, 'login', w, false);
+      const stored = await recordLogins(db, workspace.id, checked.valid.map((v) => toLogin(v.value)), w);
+      res.json(merge(checked, stored));
+    },
+
+    async putUser(req: Request, res: Response) {
+      const { workspace } = apiLocals(res);
+      const email = parseParam(emailParamSchema, req.params.email, 'email');
+      const body = parseBody(userBodySchema, req.body);
+      const out = await putUser(db, workspace.id, actorOf(req, res), email, body);
+      res.status(out.created ? 201 : 200).json(out);
+    },
+
+    async putAgent(req: Request, res: Response) {
+      const { workspace } = apiLocals(res);
+      const id = parseParam(externalIdParamSchema, req.params.id, 'id');
+      const body = parseBody(agentBodySchema, req.body);
+      const out = await putAgent(db, workspace.id, actorOf(req, res), id, body);
+      res.status(out.created ? 201 : 200).json(out);
+    },
+
+    async putGroup(req: Request, res: Response) {
+      const { workspace } = apiLocals(res);
+      const id = parseParam(externalIdParamSchema, req.params.id, 'id');
+      const body = parseBody(groupBodySchema, req.body);
+      const out = await putGroup(db, workspace.id, actorOf(req, res), id, body);
+      res.status(out.created ? 201 : 200).json(out);
+    },
+
+    async postQuote(req: Request, res: Response) {
+      const { workspace } = apiLocals(res);
+      const body = parseBody(quoteBodySchema, req.body);
+      const user = await db('users').select('id').where({ workspace_id: workspace.id, email: body.user }).first();
+      if (!user) throw new HttpError(422, `user: no user with email ${body.user} in this workspace`, 'validation_failed', { user: 'no such user in this workspace' });
+      const q = await quoteCredits(db, workspace.id, { user: body.user, billable: body.billable });
+      res.json({ credits: q.credits, allowed: q.allowed, reason: q.reason ?? null });
+    },
+  };
+}
