@@ -1,20 +1,93 @@
-// The cost of an action before it runs, and whether it may run (POST /api/v1/credits/quote).
-// Stub created by the ingestion API so the route can be wired; the credits feature replaces the body.
+// The cost of an action before it runs, and whether it may run (POST /api/v1/credits/quote):
+// the same prices, free Grid rows, permission, balance and PAYG cap the charge applies.
 import type { Knex } from 'knex';
 import type { CreditCategory } from '../ingest/model';
+import { HttpError } from '../http/errors';
+import { costOf, priceItemFor, readPrices } from './prices';
+import { isCreditWorkspace, monthlyCounters, readPool, type CreditWorkspace } from './pool';
 
 export interface QuoteRequest {
   /** the user's email */
   user: string;
-  billable: { category: CreditCategory; units: number };
+  /** `agent` (agent id) prices an agent run by the agent's type */
+  billable: { category: CreditCategory; units: number; agent?: string | null };
 }
 
 export interface Quote {
   credits: number;
   allowed: boolean;
-  reason: string | null;
+  reason: string;
 }
 
-export async function quoteCredits(_db: Knex, _workspaceId: number, _req: QuoteRequest): Promise<Quote> {
-  return { credits: 0, allowed: true, reason: null };
+const fmt = (n: number) => n.toLocaleString('en-US');
+const credits = (n: number) => `${fmt(n)} credit${n === 1 ? '' : 's'}`;
+
+export async function quoteCredits(db: Knex, workspaceId: number, req: QuoteRequest, now: Date = new Date()): Promise<Quote> {
+  const ws = (await db('workspaces').where({ id: workspaceId }).first()) as (CreditWorkspace & { name: string }) | undefined;
+  if (!ws) throw new HttpError(404, 'No such workspace.');
+  const email = req.user.trim().toLowerCase();
+  const user = await db('users').select('id', 'status', 'may_spend_credits').where({ workspace_id: workspaceId, email }).first();
+  if (!user) throw new HttpError(404, `No user with email ${email} in this workspace.`, 'not_found', { field: 'user' });
+  if (!isCreditWorkspace(ws)) return { credits: 0, allowed: true, reason: 'This workspace is not billed in credits, so the action costs nothing.' };
+  if (user.status === 'revoked') return { credits: 0, allowed: false, reason: `${email} has been revoked from this workspace and cannot run premium actions.` };
+
+  const { category, units } = req.billable;
+  let agentType: string | null = null;
+  if (category === 'agents' && req.billable.agent) {
+    const agent = await db('agents').select('type').where({ workspace_id: workspaceId, external_id: req.billable.agent }).first();
+    if (!agent) throw new HttpError(404, `No agent with id ${req.billable.agent} in this workspace.`, 'not_found', { field: 'billable.agent' });
+    agentType = agent.type;
+  }
+  const prices = await readPrices(db, workspaceId);
+  const pool = await readPool(db, ws, now);
+  let charged = units;
+  let freeNote = '';
+  if (category === 'grid') {
+    const counters = await monthlyCounters(db, workspaceId, pool.month);
+    const freeLeft = Math.max(0, Number(ws.grid_free_test_rows ?? 0) - counters.grid_free_rows);
+    const free = Math.min(units, freeLeft);
+    charged -= free;
+    if (free > 0) freeNote = ` ${fmt(free)} of the rows fall within this month's free test rows.`;
+  }
+  const cost = costOf(prices, priceItemFor(category, agentType), charged);
+
+  if (cost === 0) return { credits: 0, allowed: true, reason: `This action is free.${freeNote}`.trim() };
+  if (!user.may_spend_credits) {
+    return {
+      credits: cost,
+      allowed: false,
+      reason: `${email} may not spend credits in this workspace. Request credit access on your My usage page, or ask an admin to allow it.`,
+    };
+  }
+  const headroom = pool.paygHeadroom ?? 0;
+  if (cost <= pool.available) {
+    return { credits: cost, allowed: true, reason: `Costs ${credits(cost)}; ${fmt(pool.available)} prepaid credits are available.${freeNote}` };
+  }
+  if (cost <= pool.available + headroom) {
+    const fromPayg = cost - pool.available;
+    return {
+      credits: cost,
+      allowed: true,
+      reason: `Costs ${credits(cost)}: ${fmt(pool.available)} from the prepaid balance and ${fmt(fromPayg)} billed as pay-as-you-go overage.${freeNote}`,
+    };
+  }
+  if (!pool.paygEnabled) {
+    return {
+      credits: cost,
+      allowed: false,
+      reason: `Not enough credits: this costs ${credits(cost)} but the workspace has ${fmt(pool.available)} left and pay-as-you-go is off. Ask an admin to add credits or turn on pay-as-you-go.`,
+    };
+  }
+  if (headroom === 0) {
+    return {
+      credits: cost,
+      allowed: false,
+      reason: `This month's pay-as-you-go cap of ${credits(pool.paygCap ?? 0)} has been reached and the prepaid balance (${fmt(pool.available)}) cannot pay the ${credits(cost)} this costs. Ask an admin to add credits or raise the cap.`,
+    };
+  }
+  return {
+    credits: cost,
+    allowed: false,
+    reason: `Not enough credits: this costs ${credits(cost)} but only ${fmt(pool.available)} prepaid credits and ${fmt(headroom)} pay-as-you-go credits before this month's cap remain. Ask an admin to add credits or raise the cap.`,
+  };
 }

@@ -219,6 +219,7 @@ export async function recordInteractions(
         units: p.input.billable!.units,
         occurredAt: p.input.occurredAt,
         day: p.day,
+        agentId: p.agentId,
       }));
     const charges = await chargeBatch(trx, ws, chargeRequests);
 
@@ -283,7 +284,7 @@ export async function recordInteractions(
         dailyCredits.add({ workspace_id: workspaceId, day: p.day, category: e.billable.category }, {
           events: 1,
           credits: charge.credits,
-          overage_credits: charge.overage ? charge.credits : 0,
+          overage_credits: charge.overageCredits,
         });
       }
       noteActivity(stamps, p.user.id, p.at);

@@ -1,0 +1,124 @@
+// Admin changes to the pool and its settings: add credits (purchase or grant), remove credits
+// (adjustment), PAYG on/off and cap, included credits, prices. Each runs under the workspace's
+// credit lock and is audited with before and after.
+import type { Knex } from 'knex';
+import { recordAudit, type Actor } from '../audit/audit';
+import { dayOf, toDbTime } from '../db/time';
+import { HttpError } from '../http/errors';
+import { reconcileAlerts } from './alerts';
+import { livePacks, lockPool, readPool } from './pool';
+import { PRICE_ITEMS, readPrices, type Prices } from './prices';
+
+export interface AddCredits {
+  kind: 'purchase' | 'grant';
+  amount: number;
+  /** end of validity (exclusive); null = does not expire */
+  expiresAt: Date | null;
+  note: string | null;
+  priceCents: number | null;
+}
+
+export async function addCredits(db: Knex, actor: Actor, workspaceId: number, input: AddCredits, now: Date = new Date()): Promise<number> {
+  return db.transaction(async (trx) => {
+    const locked = await lockPool(trx, workspaceId, now);
+    const before = await readPool(trx, locked.ws, now, true);
+    const [id] = await trx('credit_ledger').insert({
+      workspace_id: workspaceId,
+      occurred_at: toDbTime(now),
+      day: dayOf(now, locked.ws.time_zone),
+      entry_type: input.kind,
+      amount: input.amount,
+      expires_at: input.expiresAt ? toDbTime(input.expiresAt) : null,
+      price_cents: input.priceCents,
+      note: input.note,
+      created_by_user_id: actor.userId,
+    });
+    const after = await readPool(trx, locked.ws, now, true);
+    // A top-up re-arms the alert levels it lifts the balance above.
+    await reconcileAlerts(trx, locked, after);
+    await recordAudit(trx, {
+      workspaceId,
+      actor,
+      action: `credits.${input.kind}`,
+      targetType: 'credit_ledger',
+      targetId: Number(id),
+      before: { available: before.available },
+      after: {
+        available: after.available,
+        amount: input.amount,
+        expires_at: input.expiresAt ? toDbTime(input.expiresAt) : null,
+        price_cents: input.priceCents,
+        note: input.note,
+      },
+    });
+    return Number(id);
+  });
+}
+
+/** Removes credits from the pool (a correction), drawn from the soonest-expiring packs first. */
+export async function removeCredits(db: Knex, actor: Actor, workspaceId: number, input: { amount: number; note: string | null }, now: Date = new Date()): Promise<void> {
+  await db.transaction(async (trx) => {
+    const locked = await lockPool(trx, workspaceId, now);
+    const packs = await livePacks(trx, workspaceId, now, true);
+    const available = packs.reduce((s, p) => s + Math.max(0, p.remaining), 0);
+    if (input.amount > available) throw new HttpError(422, `Only ${available.toLocaleString('en-US')} credits are available to remove.`, 'validation_failed', { amount: 'more than the available balance' });
+    let left = input.amount;
+    for (const p of packs) {
+      if (left === 0) break;
+      if (p.remaining <= 0) continue;
+      const take = Math.min(left, p.remaining);
+      left -= take;
+      p.remaining -= take;
+      await trx('credit_ledger').insert({
+        workspace_id: workspaceId,
+        occurred_at: toDbTime(now),
+        day: dayOf(now, locked.ws.time_zone),
+        entry_type: 'adjustment',
+        amount: -take,
+        source_entry_id: p.id,
+        note: input.note,
+        created_by_user_id: actor.userId,
+      });
+    }
+    const after = available - input.amount;
+    await reconcileAlerts(trx, locked, { available: after, paygEnabled: !!locked.ws.payg_enabled });
+    await recordAudit(trx, { workspaceId, actor, action: 'credits.adjustment', targetType: 'workspace', targetId: workspaceId, before: { available }, after: { available: after, removed: input.amount, note: input.note } });
+  });
+}
+
+export interface CreditSettings {
+  paygEnabled: boolean;
+  /** null = no cap (unlimited) */
+  paygCap: number | null;
+  includedPerPeriod: number;
+}
+
+export async function updateSettings(db: Knex, actor: Actor, workspaceId: number, s: CreditSettings): Promise<boolean> {
+  return db.transaction(async (trx) => {
+    const locked = await lockPool(trx, workspaceId);
+    const ws = locked.ws;
+    const before = { payg_enabled: !!ws.payg_enabled, payg_monthly_cap: ws.payg_monthly_cap == null ? null : Number(ws.payg_monthly_cap), included_credits_per_period: Number(ws.included_credits_per_period) };
+    const after = { payg_enabled: s.paygEnabled, payg_monthly_cap: s.paygCap, included_credits_per_period: s.includedPerPeriod };
+    if (JSON.stringify(before) === JSON.stringify(after)) return false;
+    await trx('workspaces').where({ id: workspaceId }).update(after);
+    await recordAudit(trx, { workspaceId, actor, action: 'credits.settings.update', targetType: 'workspace', targetId: workspaceId, before, after });
+    return true;
+  });
+}
+
+export async function updatePrices(db: Knex, actor: Actor, workspaceId: number, prices: Prices, freeTestRows: number): Promise<boolean> {
+  return db.transaction(async (trx) => {
+    const locked = await lockPool(trx, workspaceId);
+    const current = await readPrices(trx, workspaceId, true);
+    const before = { ...current, grid_free_test_rows: Number(locked.ws.grid_free_test_rows) };
+    const after = { ...prices, grid_free_test_rows: freeTestRows };
+    if (JSON.stringify(before) === JSON.stringify(after)) return false;
+    const now = toDbTime(new Date());
+    for (const item of PRICE_ITEMS) {
+      if (current[item] !== prices[item]) await trx('credit_prices').where({ workspace_id: workspaceId, item }).update({ credits: prices[item], updated_at: now });
+    }
+    if (before.grid_free_test_rows !== freeTestRows) await trx('workspaces').where({ id: workspaceId }).update({ grid_free_test_rows: freeTestRows });
+    await recordAudit(trx, { workspaceId, actor, action: 'credits.prices.update', targetType: 'workspace', targetId: workspaceId, before, after });
+    return true;
+  });
+}

@@ -1,0 +1,276 @@
+// The shared credit pool of a workspace, derived from the append-only ledger: live packs and what
+// is left of each, PAYG headroom, lazy included grants and expiries, and the per-workspace lock.
+import type { Knex } from 'knex';
+import { dayOf, firstDayOfMonth, addMonths, monthOf, startOfDayUtc, toDbTime } from '../db/time';
+import { forUpdate } from '../db/dialect';
+import { seedDefaultPrices } from './prices';
+import { reconcileAlerts } from './alerts';
+
+/** Ledger entry types that add credits to the pool (each is a "pack" consumption draws on). */
+export const PACK_TYPES = ['included', 'purchase', 'grant'] as const;
+/** Ledger entry types that record usage. */
+export const USAGE_TYPES = ['consumption', 'payg', 'overage'] as const;
+
+export interface CreditWorkspace {
+  id: number;
+  time_zone: string;
+  billing_mode: string;
+  payg_enabled: number | boolean;
+  payg_monthly_cap: number | string | null;
+  included_credits_per_period: number | string;
+  grid_free_test_rows: number | string;
+}
+
+export interface Pack {
+  id: number;
+  entry_type: string;
+  amount: number;
+  remaining: number;
+  expires_at: string | null;
+  occurred_at: string;
+  note: string | null;
+  price_cents: number | null;
+}
+
+export interface PoolState {
+  month: string;
+  available: number;
+  packs: Pack[];
+  paygEnabled: boolean;
+  paygCap: number | null;
+  paygUsed: number;
+  /** null = PAYG off; Infinity = PAYG on without a cap */
+  paygHeadroom: number | null;
+  overageThisMonth: number;
+}
+
+export function isCreditWorkspace(ws: { billing_mode: string }): boolean {
+  return ws.billing_mode === 'credits';
+}
+
+/** Soonest-expiring first; packs without an expiry last; then oldest first. */
+export function drawOrder(a: Pack, b: Pack): number {
+  if (a.expires_at !== b.expires_at) {
+    if (a.expires_at == null) return 1;
+    if (b.expires_at == null) return -1;
+    return a.expires_at < b.expires_at ? -1 : 1;
+  }
+  return a.id - b.id;
+}
+
+const dbTimeText = (v: unknown) => (v == null ? null : String(v).slice(0, 23));
+
+/**
+ * Inside the credit lock, reads must see the latest committed rows: on MySQL a plain SELECT in a
+ * REPEATABLE READ transaction reads the snapshot taken before the lock was granted, so every read
+ * under the lock is a locking read (SELECT ... FOR UPDATE). SQLite serialises writers already.
+ */
+export function latest<T extends Knex.QueryBuilder>(db: Knex, qb: T, locked: boolean): T {
+  return locked ? forUpdate(db, qb) : qb;
+}
+
+/** Packs that have not expired at `now`, with what is left of each, in draw order. */
+export async function livePacks(db: Knex, workspaceId: number, now: Date, locked = false): Promise<Pack[]> {
+  const rows = await latest(db, db('credit_ledger')
+    .select('id', 'entry_type', 'amount', 'expires_at', 'occurred_at', 'note', 'price_cents')
+    .where({ workspace_id: workspaceId })
+    .whereIn('entry_type', PACK_TYPES as unknown as string[])
+    .where((w) => w.whereNull('expires_at').orWhere('expires_at', '>', toDbTime(now))), locked);
+  const packs: Pack[] = rows.map((r: Record<string, unknown>) => ({
+    id: Number(r.id),
+    entry_type: String(r.entry_type),
+    amount: Number(r.amount),
+    remaining: Number(r.amount),
+    expires_at: dbTimeText(r.expires_at),
+    occurred_at: dbTimeText(r.occurred_at)!,
+    note: (r.note as string) ?? null,
+    price_cents: r.price_cents == null ? null : Number(r.price_cents),
+  }));
+  await applyDraws(db, workspaceId, packs, locked);
+  return packs.sort(drawOrder);
+}
+
+/** Subtracts what consumption, expiry and adjustment rows drew from each pack. */
+async function applyDraws(db: Knex, workspaceId: number, packs: Pack[], locked = false): Promise<void> {
+  const byId = new Map(packs.map((p) => [p.id, p]));
+  const ids = [...byId.keys()];
+  for (let i = 0; i < ids.length; i += 500) {
+    const sums = await latest(
+      db,
+      db('credit_ledger').select('source_entry_id').sum({ drawn: 'amount' }).where({ workspace_id: workspaceId }).whereIn('source_entry_id', ids.slice(i, i + 500)).groupBy('source_entry_id'),
+      locked,
+    );
+    for (const s of sums as { source_entry_id: number; drawn: number }[]) byId.get(Number(s.source_entry_id))!.remaining += Number(s.drawn);
+  }
+}
+
+/** Every pack ever recorded (newest first), with what is left and its status, for the packs table. */
+export async function allPacks(db: Knex, workspaceId: number, now: Date, limit = 200): Promise<(Pack & { status: 'active' | 'used' | 'expired' })[]> {
+  const rows = await db('credit_ledger')
+    .select('id', 'entry_type', 'amount', 'expires_at', 'occurred_at', 'note', 'price_cents')
+    .where({ workspace_id: workspaceId })
+    .whereIn('entry_type', PACK_TYPES as unknown as string[])
+    .orderBy([{ column: 'occurred_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+    .limit(limit);
+  const packs: Pack[] = rows.map((r: Record<string, unknown>) => ({
+    id: Number(r.id),
+    entry_type: String(r.entry_type),
+    amount: Number(r.amount),
+    remaining: Number(r.amount),
+    expires_at: dbTimeText(r.expires_at),
+    occurred_at: dbTimeText(r.occurred_at)!,
+    note: (r.note as string) ?? null,
+    price_cents: r.price_cents == null ? null : Number(r.price_cents),
+  }));
+  await applyDraws(db, workspaceId, packs);
+  const nowText = toDbTime(now);
+  return packs.map((p) => ({
+    ...p,
+    status: p.expires_at && p.expires_at <= nowText ? 'expired' : p.remaining <= 0 ? 'used' : 'active',
+  }));
+}
+
+export interface MonthlyCounters {
+  payg_credits: number;
+  overage_credits: number;
+  grid_rows: number;
+  grid_free_rows: number;
+}
+
+export async function monthlyCounters(db: Knex, workspaceId: number, month: string, locked = false): Promise<MonthlyCounters> {
+  const r = await latest(db, db('credit_monthly').where({ workspace_id: workspaceId, month }), locked).first();
+  return {
+    payg_credits: Number(r?.payg_credits ?? 0),
+    overage_credits: Number(r?.overage_credits ?? 0),
+    grid_rows: Number(r?.grid_rows ?? 0),
+    grid_free_rows: Number(r?.grid_free_rows ?? 0),
+  };
+}
+
+export function paygCapOf(ws: CreditWorkspace): number | null {
+  return ws.payg_monthly_cap == null ? null : Number(ws.payg_monthly_cap);
+}
+
+/** PAYG credits still allowed this month: null when PAYG is off, Infinity without a cap. */
+export function paygHeadroom(ws: CreditWorkspace, used: number): number | null {
+  if (!ws.payg_enabled) return null;
+  const cap = paygCapOf(ws);
+  return cap == null ? Infinity : Math.max(0, cap - used);
+}
+
+/** The pool as of `now` (read-only: expired packs stop counting whether or not their expiry row is written yet). */
+export async function readPool(db: Knex, ws: CreditWorkspace, now: Date = new Date(), locked = false): Promise<PoolState> {
+  const month = monthOf(now, ws.time_zone);
+  const packs = await livePacks(db, ws.id, now, locked);
+  const counters = await monthlyCounters(db, ws.id, month, locked);
+  let available = packs.reduce((s, p) => s + Math.max(0, p.remaining), 0);
+  // This month's included credits count even before the first charge or page view writes them.
+  const included = Number(ws.included_credits_per_period ?? 0);
+  if (included > 0 && !(await latest(db, db('credit_ledger').select('id').where({ workspace_id: ws.id, dedupe_key: `included:${month}` }), locked).first())) available += included;
+  return {
+    month,
+    available,
+    packs,
+    paygEnabled: !!ws.payg_enabled,
+    paygCap: paygCapOf(ws),
+    paygUsed: counters.payg_credits,
+    paygHeadroom: paygHeadroom(ws, counters.payg_credits),
+    overageThisMonth: counters.overage_credits,
+  };
+}
+
+/** Writes an expiry row for every pack that expired by `now` and has none yet (idempotent). */
+export async function settleExpiries(trx: Knex, workspaceId: number, now: Date, zone: string): Promise<void> {
+  const expired = await forUpdate(trx, trx('credit_ledger as p')
+    .select('p.id', 'p.amount', 'p.expires_at')
+    .where('p.workspace_id', workspaceId)
+    .whereIn('p.entry_type', PACK_TYPES as unknown as string[])
+    .whereNotNull('p.expires_at')
+    .where('p.expires_at', '<=', toDbTime(now))
+    .whereNotExists((q) => q.select(trx.raw('1')).from('credit_ledger as e').where('e.workspace_id', workspaceId).whereRaw('?? = ??', ['e.source_entry_id', 'p.id']).where('e.entry_type', 'expiry')));
+  if (expired.length === 0) return;
+  const packs: Pack[] = expired.map((r: Record<string, unknown>) => ({
+    id: Number(r.id),
+    entry_type: 'pack',
+    amount: Number(r.amount),
+    remaining: Number(r.amount),
+    expires_at: dbTimeText(r.expires_at),
+    occurred_at: '',
+    note: null,
+    price_cents: null,
+  }));
+  await applyDraws(trx, workspaceId, packs, true);
+  for (const p of packs) {
+    const at = new Date(`${p.expires_at!.replace(' ', 'T')}Z`);
+    await trx('credit_ledger')
+      .insert({
+        workspace_id: workspaceId,
+        occurred_at: p.expires_at,
+        day: dayOf(at, zone),
+        entry_type: 'expiry',
+        amount: -Math.max(0, p.remaining),
+        source_entry_id: p.id,
+        note: 'Unused credits expired',
+        dedupe_key: `expiry:${p.id}`,
+      })
+      .onConflict(['workspace_id', 'dedupe_key'])
+      .ignore();
+  }
+}
+
+/** Grants this month's included credits once (they expire when the month ends). */
+export async function grantIncluded(trx: Knex, ws: CreditWorkspace, now: Date): Promise<void> {
+  const amount = Number(ws.included_credits_per_period ?? 0);
+  if (!(amount > 0)) return;
+  const month = monthOf(now, ws.time_zone);
+  const key = `included:${month}`;
+  const exists = await forUpdate(trx, trx('credit_ledger').select('id').where({ workspace_id: ws.id, dedupe_key: key })).first();
+  if (exists) return;
+  const start = startOfDayUtc(firstDayOfMonth(month), ws.time_zone);
+  const end = startOfDayUtc(firstDayOfMonth(addMonths(month, 1)), ws.time_zone);
+  await trx('credit_ledger')
+    .insert({
+      workspace_id: ws.id,
+      occurred_at: toDbTime(start),
+      day: firstDayOfMonth(month),
+      entry_type: 'included',
+      amount,
+      expires_at: toDbTime(end),
+      note: `Included credits for ${month}`,
+      dedupe_key: key,
+    })
+    .onConflict(['workspace_id', 'dedupe_key'])
+    .ignore();
+}
+
+export interface LockedPool {
+  ws: CreditWorkspace;
+  state: { armed_thresholds: string | null; cap_alert_key: string | null };
+}
+
+/**
+ * Takes the workspace's credit lock inside `trx` (SELECT ... FOR UPDATE on its credit_state row),
+ * then brings the ledger up to date: included grant, expiries, alert state. Everything that changes
+ * the pool runs after this, so parallel writers never draw on the same credits.
+ */
+export async function lockPool(trx: Knex, workspaceId: number, now: Date = new Date()): Promise<LockedPool> {
+  const stamp = toDbTime(now);
+  await trx('credit_state').insert({ workspace_id: workspaceId, armed_thresholds: null, cap_alert_key: null, updated_at: stamp }).onConflict('workspace_id').ignore();
+  const state = await forUpdate(trx, trx('credit_state').select('armed_thresholds', 'cap_alert_key').where({ workspace_id: workspaceId })).first();
+  // Settings are re-read under the lock: a PAYG or cap change committed meanwhile is honoured.
+  const ws = (await forUpdate(trx, trx('workspaces').where({ id: workspaceId })).first()) as CreditWorkspace;
+  await seedDefaultPrices(trx, workspaceId);
+  await grantIncluded(trx, ws, now);
+  await settleExpiries(trx, workspaceId, now, ws.time_zone);
+  const locked: LockedPool = { ws, state };
+  const pool = await readPool(trx, ws, now, true);
+  await reconcileAlerts(trx, locked, pool);
+  return locked;
+}
+
+/** Brings the ledger up to date (included grant, expiries, alerts) in its own transaction. */
+export async function refreshPool(db: Knex, workspaceId: number, now: Date = new Date()): Promise<void> {
+  await db.transaction(async (trx) => {
+    await lockPool(trx, workspaceId, now);
+  });
+}

@@ -1,0 +1,164 @@
+// The pool: balance arithmetic with expiring packs, soonest-expiring-first draw-down, PAYG cap
+// reached mid-batch, threshold alerts (once each, re-armed by a top-up), concurrent batches.
+import { expect } from 'chai';
+import type { Knex } from 'knex';
+import { closeAll, freshDb, isMySqlRun } from '../helpers/db';
+import { addCredits, removeCredits, updateSettings } from '../../src/credits/admin';
+import { readPool, refreshPool } from '../../src/credits/pool';
+import { billable, countBy, creditWorld, DAY, notificationsOf, record } from './fixture';
+
+describe('credits: the pool', () => {
+  let db: Knex;
+  beforeEach(async () => {
+    db = await freshDb();
+  });
+  afterEach(closeAll);
+
+  it('derives the balance from the ledger: expired packs stop counting and their expiry is one ledger row', async () => {
+    const w = await creditWorld(db);
+    const now = Date.now();
+    // Bought 10 days ago, expired yesterday, never used: 1,000 credits.
+    await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 1000, expiresAt: new Date(now - DAY), note: 'old', priceCents: null }, new Date(now - 10 * DAY));
+    await addCredits(db, w.actor, w.wsId, { kind: 'purchase', amount: 5000, expiresAt: new Date(now + 30 * DAY), note: 'pack', priceCents: 400_00 });
+    await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 2000, expiresAt: null, note: 'goodwill', priceCents: null });
+    // 100 API calls at the default 2 credits each = 200 credits, from the 5,000 pack (expires first).
+    await record(db, w.wsId, [billable(w.email('alice'), 'api', 100)]);
+    await refreshPool(db, w.wsId);
+    await refreshPool(db, w.wsId); // idempotent: still one expiry row
+
+    const ws = await db('workspaces').where({ id: w.wsId }).first();
+    const pool = await readPool(db, ws);
+    expect(pool.available).to.equal(5000 + 2000 - 200);
+    const expiries = await db('credit_ledger').where({ workspace_id: w.wsId, entry_type: 'expiry' });
+    expect(expiries).to.have.length(1);
+    expect(Number(expiries[0].amount)).to.equal(-1000);
+    const sum = await db('credit_ledger').where({ workspace_id: w.wsId }).sum({ s: 'amount' }).first();
+    expect(Number(sum!.s)).to.equal(1000 + 5000 + 2000 - 200 - 1000);
+    const byPack = Object.fromEntries(pool.packs.map((p) => [p.note, p.remaining]));
+    expect(byPack).to.deep.equal({ pack: 4800, goodwill: 2000 });
+  });
+
+  it('draws on the soonest-expiring packs first and records which pack each credit came from', async () => {
+    const w = await creditWorld(db);
+    const now = Date.now();
+    const later = await addCredits(db, w.actor, w.wsId, { kind: 'purchase', amount: 100, expiresAt: new Date(now + 5 * DAY), note: 'A', priceCents: null });
+    const sooner = await addCredits(db, w.actor, w.wsId, { kind: 'purchase', amount: 100, expiresAt: new Date(now + 2 * DAY), note: 'B', priceCents: null });
+    const never = await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 100, expiresAt: null, note: 'C', priceCents: null });
+    // 125 API calls x 2 = 250 credits: all of B, all of A, 50 of C.
+    await record(db, w.wsId, [billable(w.email('alice'), 'api', 125)]);
+    const rows = await db('credit_ledger').where({ workspace_id: w.wsId, entry_type: 'consumption' }).orderBy('id');
+    expect(rows.map((r) => [Number(r.source_entry_id), Number(r.amount)])).to.deep.equal([
+      [sooner, -100],
+      [later, -100],
+      [never, -50],
+    ]);
+    const i = await db('interactions').where({ workspace_id: w.wsId }).first();
+    expect(Number(i.credits_charged)).to.equal(250);
+    expect(!!i.overage).to.equal(false);
+  });
+
+  it('uses PAYG up to the monthly cap, then flags the rest of the batch as overage; one cap alert', async () => {
+    const w = await creditWorld(db, { payg_enabled: true, payg_monthly_cap: 200 });
+    await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 100, expiresAt: null, note: null, priceCents: null });
+    // Five calls of 40 units (80 credits) each, in time order: pack 100, then PAYG 200, then 100 unpaid.
+    const events = [50, 40, 30, 20, 10].map((m) => billable(w.email('alice'), 'api', 40, m));
+    await record(db, w.wsId, events);
+    const rows = await db('interactions').where({ workspace_id: w.wsId }).orderBy('occurred_at');
+    expect(rows.map((r) => !!r.overage)).to.deep.equal([false, false, false, true, true]);
+    expect(rows.map((r) => Number(r.credits_charged))).to.deep.equal([80, 80, 80, 80, 80]);
+    const types = await db('credit_ledger').where({ workspace_id: w.wsId }).whereIn('entry_type', ['consumption', 'payg', 'overage']).select('entry_type').sum({ s: 'amount' }).groupBy('entry_type');
+    expect(Object.fromEntries(types.map((t) => [t.entry_type, Number(t.s)]))).to.deep.equal({ consumption: -100, payg: -200, overage: -100 });
+    const roll = await db('rollup_daily_credits').where({ workspace_id: w.wsId }).sum({ c: 'credits', o: 'overage_credits' }).first();
+    expect([Number(roll!.c), Number(roll!.o)]).to.deep.equal([400, 100]);
+    const ws = await db('workspaces').where({ id: w.wsId }).first();
+    const pool = await readPool(db, ws);
+    expect([pool.available, pool.paygUsed, pool.paygHeadroom]).to.deep.equal([0, 200, 0]);
+    // Another batch: no second cap alert in the same month.
+    await record(db, w.wsId, [billable(w.email('alice'), 'api', 1, 5)]);
+    const alerts = countBy(await notificationsOf(db, w.wsId), (n) => n.kind);
+    expect(alerts).to.deep.equal({ 'credits.threshold.0': 1, 'credits.payg_cap': 1 });
+  });
+
+  it('flags all credits of a user without credit permission as overage, still charging them', async () => {
+    const w = await creditWorld(db);
+    await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 1000, expiresAt: null, note: null, priceCents: null });
+    await record(db, w.wsId, [billable(w.email('bob'), 'agents', 1)]); // agent run without a known agent: 10 credits
+    const i = await db('interactions').where({ workspace_id: w.wsId }).first();
+    expect([Number(i.credits_charged), !!i.overage]).to.deep.equal([10, true]);
+    const roll = await db('rollup_daily_user_credits').where({ workspace_id: w.wsId, user_id: w.bob }).first();
+    expect([Number(roll.credits), Number(roll.overage_credits)]).to.deep.equal([10, 10]);
+    const ws = await db('workspaces').where({ id: w.wsId }).first();
+    expect((await readPool(db, ws)).available).to.equal(990);
+  });
+
+  it('fires each threshold once per crossing and re-arms the ones a top-up lifts the balance above', async () => {
+    const w = await creditWorld(db);
+    await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 12_000, expiresAt: null, note: null, priceCents: null });
+    const spend = (credits: number, minutesAgo: number) => record(db, w.wsId, [billable(w.email('alice'), 'api', credits / 2, minutesAgo)]);
+    await spend(1500, 90); // 10,500
+    expect(await notificationsOf(db, w.wsId)).to.have.length(0);
+    await spend(600, 80); // 9,900: crosses 10,000
+    await spend(100, 70); // 9,800: nothing new
+    await spend(5000, 60); // 4,800: crosses 5,000
+    let kinds = (await notificationsOf(db, w.wsId)).map((n) => n.kind);
+    expect(kinds).to.deep.equal(['credits.threshold.10000', 'credits.threshold.5000']);
+    await addCredits(db, w.actor, w.wsId, { kind: 'purchase', amount: 6000, expiresAt: null, note: null, priceCents: null }); // 10,800: re-arms 10,000 and 5,000
+    await spend(1000, 50); // 9,800: crosses 10,000 again
+    await spend(9800, 40); // 0: crosses 5,000, 1,000 and 0 in one step
+    kinds = (await notificationsOf(db, w.wsId)).map((n) => n.kind);
+    expect(countBy(kinds, (k) => k)).to.deep.equal({
+      'credits.threshold.10000': 2,
+      'credits.threshold.5000': 2,
+      'credits.threshold.1000': 1,
+      'credits.threshold.0': 1,
+    });
+    await spend(2, 30); // still 0 (overage): no repeat
+    expect(await notificationsOf(db, w.wsId)).to.have.length(6);
+  });
+
+  it('audits settings changes and removals with before and after', async () => {
+    const w = await creditWorld(db);
+    await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 500, expiresAt: null, note: null, priceCents: null });
+    await updateSettings(db, w.actor, w.wsId, { paygEnabled: true, paygCap: 1000, includedPerPeriod: 0 });
+    await removeCredits(db, w.actor, w.wsId, { amount: 200, note: 'correction' });
+    const audit = await db('audit_log').where({ workspace_id: w.wsId }).orderBy('id');
+    expect(audit.map((a) => a.action)).to.deep.equal(['credits.grant', 'credits.settings.update', 'credits.adjustment']);
+    expect(JSON.parse(audit[1].before_json)).to.include({ payg_enabled: false, payg_monthly_cap: null });
+    expect(JSON.parse(audit[1].after_json)).to.include({ payg_enabled: true, payg_monthly_cap: 1000 });
+    expect(JSON.parse(audit[2].after_json)).to.include({ available: 300 });
+  });
+
+  it('grants included credits once per month, expiring at month end', async () => {
+    const w = await creditWorld(db, { included_credits_per_period: 3000 });
+    await refreshPool(db, w.wsId);
+    await refreshPool(db, w.wsId);
+    await record(db, w.wsId, [billable(w.email('alice'), 'api', 10, 1)]);
+    const included = await db('credit_ledger').where({ workspace_id: w.wsId, entry_type: 'included' });
+    expect(included).to.have.length(1);
+    expect(Number(included[0].amount)).to.equal(3000);
+    const ws = await db('workspaces').where({ id: w.wsId }).first();
+    expect((await readPool(db, ws)).available).to.equal(2980);
+  });
+
+  // The race only exists on MariaDB/MySQL (row locks); on SQLite the same assertions hold because writers are serialised.
+  it(`two parallel batches never double-spend or lose a row (${isMySqlRun() ? 'MariaDB' : 'SQLite'})`, async () => {
+    const w = await creditWorld(db);
+    await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 300, expiresAt: new Date(Date.now() + 5 * DAY), note: 'A', priceCents: null });
+    await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 300, expiresAt: null, note: 'B', priceCents: null });
+    // Two batches of 50 calls at 5 units (10 credits): 1,000 credits wanted, 600 available.
+    const a = Array.from({ length: 50 }, (_, i) => billable(w.email('alice'), 'api', 5, 100 - i));
+    const b = Array.from({ length: 50 }, (_, i) => billable(w.email('alice'), 'api', 5, 100 - i));
+    const results = await Promise.all([record(db, w.wsId, a), record(db, w.wsId, b)]);
+    expect(results.map((r) => r.accepted)).to.deep.equal([50, 50]);
+    expect(Number((await db('interactions').where({ workspace_id: w.wsId }).count({ n: '*' }).first())!.n)).to.equal(100);
+    const paid = await db('credit_ledger').where({ workspace_id: w.wsId, entry_type: 'consumption' }).select('source_entry_id').sum({ s: 'amount' }).groupBy('source_entry_id');
+    expect(paid.map((p) => Number(p.s)).sort()).to.deep.equal([-300, -300]);
+    const over = await db('credit_ledger').where({ workspace_id: w.wsId, entry_type: 'overage' }).sum({ s: 'amount' }).first();
+    expect(Number(over!.s)).to.equal(-400);
+    const charged = await db('interactions').where({ workspace_id: w.wsId }).sum({ c: 'credits_charged' }).first();
+    expect(Number(charged!.c)).to.equal(1000);
+    const withRows = await db('credit_ledger').where({ workspace_id: w.wsId }).whereNotNull('interaction_client_id').countDistinct({ n: 'interaction_client_id' }).first();
+    expect(Number(withRows!.n)).to.equal(100);
+    expect(countBy(await notificationsOf(db, w.wsId), (n) => n.kind)).to.deep.equal({ 'credits.threshold.0': 1 });
+  });
+});
