@@ -17,7 +17,13 @@ const envSchema = z.object({
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
   SMTP_FROM: z.string().default('Usage Console <no-reply@usage-console.local>'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  TRUST_PROXY: z.string().optional(),
+  // Express 'trust proxy': a hop count ('1'), true/false, or addresses/subnets ('loopback, 10.0.0.0/8').
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .regex(/^(true|false|\d{1,2}|[A-Za-z0-9.:/_,\s-]+)$/, 'must be a hop count, true/false, or a comma-separated list of addresses/subnets')
+    .transform((v): number | boolean | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v))
+    .optional(),
   /** Ingestion API requests per minute per API key (express-rate-limit, per app process). */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1, 'must be at least 1').max(1_000_000).default(600),
 });
