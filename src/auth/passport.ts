@@ -25,6 +25,12 @@ export async function findLoginCandidate(db: Knex, email: string, password: stri
 }
 
 export function configurePassport(db: Knex) {
+  // passport is a process-wide singleton that appends (de)serializers: when several apps are built
+  // in one process (the test suite), an earlier app's hooks would run first against its closed
+  // database. The app built last owns the hooks.
+  const hooks = passport as unknown as { _serializers: unknown[]; _deserializers: unknown[] };
+  hooks._serializers = [];
+  hooks._deserializers = [];
   passport.use(
     new LocalStrategy({ usernameField: 'email', passwordField: 'password' }, (email, password, done) => {
       findLoginCandidate(db, email, password).then(
