@@ -1,10 +1,11 @@
 // GET /admin/tokens: every monthly figure, the 12-month chart and its table, shares, models and the
 // interactive/ingestion split, checked against totals worked out from the fixture by hand.
 import { expect } from 'chai';
-import { createTestApp, loginAs, type Agent, type TestApp } from '../helpers/app';
+import { createTestApp, type Agent, type TestApp } from '../helpers/app';
 import { closeAll } from '../helpers/db';
+import { createUser, createWorkspace } from '../helpers/fixtures';
 import { tokenClock } from '../../src/tokens/stats';
-import { buildFixture, EVENTS, expectedMonth, FIRST_MONTH, monthsFrom, NOW, PASSWORD, THIS_MONTH, tokensOf } from './fixture';
+import { buildFixture, EVENTS, expectedMonth, FIRST_MONTH, monthsFrom, NOW, signIn, THIS_MONTH, tokensOf } from './fixture';
 
 /** data-value cells of the rows of one table (by data-table), keyed by a row attribute. */
 function tableRows(html: string, table: string, rowAttr: string): Map<string, Record<string, number>> {
@@ -35,7 +36,7 @@ describe('Token Statistics page', () => {
     tokenClock.now = () => NOW;
     t = await createTestApp();
     await buildFixture(t.db);
-    admin = await loginAs(t.app, 'admin@alpha.test', PASSWORD);
+    admin = await signIn(t.app, 'admin@alpha.test');
   });
   after(async () => {
     tokenClock.now = realNow;
@@ -198,12 +199,11 @@ describe('Token Statistics page', () => {
     });
 
     it('shows an empty state, not an empty chart, for a workspace without usage', async () => {
-      const beta = await loginAs(t.app, 'admin@beta.test', PASSWORD);
+      const beta = await signIn(t.app, 'admin@beta.test');
       // beta has usage in 2026-06 and 2026-12 only; a fresh workspace has none
-      const { createWorkspace, createUser } = await import('../helpers/fixtures');
       const g = await createWorkspace(t.db, { slug: 'gamma', created_at: '2026-10-05 12:00:00.000' });
       await createUser(t.db, g.id, { email: 'admin@gamma.test', role: 'admin' });
-      const gamma = await loginAs(t.app, 'admin@gamma.test', PASSWORD);
+      const gamma = await signIn(t.app, 'admin@gamma.test');
       const html = (await gamma.get('/admin/tokens?tab=usage').expect(200)).text;
       expect(html).to.contain('data-testid="tokens-empty"');
       expect(html).not.to.contain('<canvas');
