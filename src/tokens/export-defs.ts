@@ -28,9 +28,16 @@ export interface UserExportRow {
   previous_month_inference_tokens?: number | string | null;
 }
 
-/** 'YYYY-MM-DD HH:MM:SS.mmm' (UTC, as stored) -> 'YYYY-MM-DD HH:MM:SS' (UTC), for spreadsheets. */
+/**
+ * 'YYYY-MM-DD HH:MM:SS.mmm' (UTC, as stored) -> ISO 8601 UTC 'YYYY-MM-DDTHH:MM:SS.mmmZ', the
+ * timestamp format of every export of the product.
+ */
 export function utcCell(value: string | null | undefined): string {
-  return value ? String(value).replace('T', ' ').slice(0, 19) : '';
+  if (!value) return '';
+  const s = String(value).replace(' ', 'T');
+  const [date, time = '00:00:00'] = s.replace(/Z$/, '').split('T');
+  const [hms, ms = '000'] = time.split('.');
+  return `${date}T${hms}.${ms.padEnd(3, '0').slice(0, 3)}Z`;
 }
 
 const n = (v: unknown) => Number(v ?? 0);
@@ -58,14 +65,14 @@ const USER_COLUMNS: ExportColumn<UserExportRow>[] = [
   { key: 'role', type: 'string', description: 'admin or member.', example: 'member' },
   { key: 'department', type: 'string', description: 'Department, empty when not set.', example: 'Marketing' },
   { key: 'status', type: 'string', description: 'invited (not yet joined), active, or revoked (access removed).', example: 'active' },
-  { key: 'invited_at', type: 'datetime', description: 'When the user was invited (UTC, YYYY-MM-DD HH:MM:SS); empty when unknown.', example: '2026-01-05 14:03:00', value: (r) => utcCell(r.invited_at) },
-  { key: 'joined_at', type: 'datetime', description: 'When the user joined (UTC); empty while invited.', example: '2026-01-06 09:12:44', value: (r) => utcCell(r.joined_at) },
+  { key: 'invited_at', type: 'datetime', description: 'When the user was invited (UTC, ISO 8601); empty when unknown.', example: '2026-01-05T14:03:00.000Z', value: (r) => utcCell(r.invited_at) },
+  { key: 'joined_at', type: 'datetime', description: 'When the user joined (UTC); empty while invited.', example: '2026-01-06T09:12:44.000Z', value: (r) => utcCell(r.joined_at) },
   { key: 'revoked_at', type: 'datetime', description: 'When access was revoked (UTC); empty unless revoked.', example: '', value: (r) => utcCell(r.revoked_at) },
   {
     key: 'last_active_at',
     type: 'datetime',
     description: 'Last AI interaction or platform login (UTC); empty when the user was never active.',
-    example: '2026-03-02 16:40:10',
+    example: '2026-03-02T16:40:10.512Z',
     value: (r) => utcCell(r.last_active_at),
   },
 ];

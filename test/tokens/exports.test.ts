@@ -12,13 +12,16 @@ function csvOf(res: request.Response): string[][] {
   return parse(res.text, { relax_column_count: false, bom: false });
 }
 
+/** The fixture's 'YYYY-MM-DD HH:MM:SS' UTC as the export writes it (ISO 8601, milliseconds, Z). */
+const iso = (s: string | null) => (s ? `${s.replace(' ', 'T')}.000Z` : '');
+
 /** The cell a spreadsheet-safe export writes for a text value. */
 const safe = (s: string | null) => (s == null ? '' : /^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
 
 function lastActive(key: string): string {
   const times = [...EVENTS.filter((e) => e.user === key).map((e) => e.at), ...LOGINS.filter((l) => l.user === key).map((l) => l.at)].sort();
   const last = times.pop();
-  return last ? last.replace('T', ' ').replace(/(\.\d+)?Z$/, '') : '';
+  return last ? last.replace('Z', '.000Z') : '';
 }
 
 async function download(agent: Agent | request.Agent, path: string) {
@@ -107,9 +110,9 @@ describe('Token Statistics exports', () => {
           u.role,
           safe(u.department),
           u.status,
-          u.invitedAt,
-          u.joinedAt ?? '',
-          u.revokedAt ?? '',
+          iso(u.invitedAt),
+          iso(u.joinedAt),
+          iso(u.revokedAt),
           lastActive(u.key),
         ]);
       });
@@ -158,7 +161,7 @@ describe('Token Statistics exports', () => {
         const monthly = mine.filter((e) => e.kind === 'inference' && e.month === THIS_MONTH).reduce((s, e) => s + tokensOf(e), 0);
         const prev = mine.filter((e) => e.kind === 'inference' && e.month === PREV_MONTH).reduce((s, e) => s + tokensOf(e), 0);
         const row = byId.get(String(ids[u.key]))!;
-        expect(row.slice(0, 10), u.key).to.deep.equal([String(ids[u.key]), safe(u.name), u.email, u.role, safe(u.department), u.status, u.invitedAt, u.joinedAt ?? '', u.revokedAt ?? '', lastActive(u.key)]);
+        expect(row.slice(0, 10), u.key).to.deep.equal([String(ids[u.key]), safe(u.name), u.email, u.role, safe(u.department), u.status, iso(u.invitedAt), iso(u.joinedAt), iso(u.revokedAt), lastActive(u.key)]);
         expect(row.slice(10), u.key).to.deep.equal([String(u.maxInference), String(u.maxEmbedding), String(total), String(monthly), String(prev)]);
       }
     });
