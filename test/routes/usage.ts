@@ -1,3 +1,14 @@
 import { type RouteCase, ADMIN_PAGE } from './types';
 
-export const USAGE_ROUTES: RouteCase[] = [{ method: 'GET', path: '/admin/usage', expect: ADMIN_PAGE }];
+const CHARTS = ['weekly-generations', 'weekly-logins', 'features', 'agents', 'heatmap', 'users-features', 'users-agent-types', 'groups'];
+const EXPORTS = ['generation-log', 'user-activity-log', 'user-log', 'agents-log', 'group-members-log'];
+
+export const USAGE_ROUTES: RouteCase[] = [
+  { method: 'GET', path: '/admin/usage', expect: ADMIN_PAGE },
+  { method: 'GET', path: '/admin/usage?from=2026-02-30', expect: { anonymous: 303, member: 403, otherAdmin: 400, admin: 400 } },
+  ...CHARTS.map((c): RouteCase => ({ method: 'GET', path: `/admin/usage/charts/${c}`, expect: ADMIN_PAGE })),
+  // credit consumption exists only for credit-billed workspaces (alpha is; beta is on seats)
+  { method: 'GET', path: '/admin/usage/charts/credits', expect: { anonymous: 303, member: 403, otherAdmin: 404, admin: 200 } },
+  { method: 'GET', path: '/admin/usage/charts/unknown', expect: { anonymous: 303, member: 403, otherAdmin: 404, admin: 404 } },
+  ...EXPORTS.map((e): RouteCase => ({ method: 'GET', path: `/admin/exports/${e}.csv`, expect: ADMIN_PAGE })),
+];
