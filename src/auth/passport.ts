@@ -1,6 +1,8 @@
 // passport-local with argon2 hashes; the session keeps only the user id and every request reloads
-// the user, so a revoked account is signed out at its next request.
-import passport from 'passport';
+// the user, so a revoked account is signed out at its next request. Each app (one per database
+// handle) gets its own Passport instance: with the module-level singleton, a second app built in
+// the same process (the test suite, tools) would replace the first one's strategy and hooks.
+import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { Knex } from 'knex';
 import { dummyHash, verifyPassword } from './password';
@@ -24,13 +26,15 @@ export async function findLoginCandidate(db: Knex, email: string, password: stri
   return null;
 }
 
-export function configurePassport(db: Knex) {
-  // passport is a process-wide singleton that appends (de)serializers: when several apps are built
-  // in one process (the test suite), an earlier app's hooks would run first against its closed
-  // database. The app built last owns the hooks.
-  const hooks = passport as unknown as { _serializers: unknown[]; _deserializers: unknown[] };
-  hooks._serializers = [];
-  hooks._deserializers = [];
+type PassportInstance = InstanceType<typeof Passport>;
+const instances = new WeakMap<Knex, PassportInstance>();
+
+/** The Passport instance of the app that uses `db` (created and configured on first use). */
+export function configurePassport(db: Knex): PassportInstance {
+  const existing = instances.get(db);
+  if (existing) return existing;
+  const passport = new Passport();
+  instances.set(db, passport);
   passport.use(
     new LocalStrategy({ usernameField: 'email', passwordField: 'password' }, (email, password, done) => {
       findLoginCandidate(db, email, password).then(

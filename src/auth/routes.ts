@@ -1,12 +1,12 @@
 // GET/POST /login and POST /logout.
 import { Router, type Request, type Response, type NextFunction } from 'express';
-import passport from 'passport';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import type { AppContext, SessionUser } from '../http/context';
 import { renderPage } from '../http/render';
 import { safeNext } from '../http/guards';
 import { parse } from '../http/validate';
+import { configurePassport } from './passport';
 
 const loginSchema = z.object({
   email: z.string().trim().min(1, 'Enter your email address.').max(255).email('Enter a valid email address.'),
@@ -22,6 +22,7 @@ function showLogin(res: Response, locals: { email?: string; next?: string; error
 
 export function authRouter(ctx: AppContext): Router {
   const router = Router();
+  const passport = configurePassport(ctx.db);
   const limitMessage = (req: Request, res: Response) =>
     showLogin(res, { email: String(req.body?.email ?? ''), error: 'Too many failed sign-in attempts. Wait 15 minutes and try again.' }, 429);
   // Failed attempts only: per client IP, and per account (whatever IP they come from).
