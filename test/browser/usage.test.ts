@@ -1,0 +1,96 @@
+// Usage page in a real browser: charts lazy-load and draw, the range changes, a table twin opens.
+import { expect } from 'chai';
+import { createTestApp, type TestApp } from '../helpers/app';
+import { PASSWORD } from '../helpers/fixtures';
+import { closeAll } from '../helpers/db';
+import { browserLogin, browserTestsEnabled, cspErrors, startBrowser, type BrowserHarness } from '../helpers/browser';
+import { setUsageClock } from '../../src/usage/definitions';
+import { buildUsageWorld, NOW } from '../usage/fixture';
+
+const CANVAS_CHARTS = ['weekly-generations', 'weekly-logins', 'credits', 'features', 'agents', 'users-features', 'users-agent-types', 'groups'];
+
+(browserTestsEnabled() ? describe : describe.skip)('browser: usage page', function () {
+  this.timeout(60000);
+  let t: TestApp;
+  let h: BrowserHarness;
+
+  before(async () => {
+    t = await createTestApp();
+    await buildUsageWorld(t.db);
+    setUsageClock(() => NOW);
+    h = await startBrowser(t.app);
+    await browserLogin(h, 'admin@acme.test', PASSWORD);
+  });
+  after(async () => {
+    setUsageClock();
+    await h?.close();
+    await closeAll();
+  });
+
+  async function expectAllChartsDrawn() {
+    const page = h.page;
+    await page.waitForFunction(
+      (ids) => ids.every((id) => {
+        const c = document.querySelector(`#usage-chart-${id} canvas`) as (HTMLCanvasElement & { __chart?: unknown }) | null;
+        return !!(c && c.__chart);
+      }),
+      CANVAS_CHARTS,
+      { timeout: 15000 },
+    );
+    for (const id of CANVAS_CHARTS) {
+      const size = await page.$eval(`#usage-chart-${id} canvas`, (c) => (c as HTMLCanvasElement).toDataURL().length);
+      expect(size, id).to.be.greaterThan(3000); // a blank canvas encodes to a few hundred bytes
+    }
+    await page.waitForSelector('#usage-chart-heatmap table.usage-heat td.heat');
+    expect(await page.$$('.loading')).to.have.length(0);
+  }
+
+  it('loads every chart, changes the range, redraws, and opens a table view', async () => {
+    const page = h.page;
+    await page.goto(`${h.baseUrl}/admin/usage?from=2026-10-26&to=2026-11-24`);
+    await expectAllChartsDrawn();
+    expect(await page.textContent('[data-card="generations"] [data-value]')).to.equal('5');
+
+    // change the range with a preset (a plain link: works without JavaScript too)
+    await Promise.all([page.waitForURL(/from=2025-11-25/), page.click('a.usage-preset:has-text("Last 12 months")')]);
+    await expectAllChartsDrawn();
+    expect(await page.textContent('[data-card="generations"] [data-value]')).to.equal('10');
+
+    // and with the custom form
+    await page.fill('#range-from', '2025-12-29');
+    await page.fill('#range-to', '2026-01-11');
+    await Promise.all([page.waitForURL(/from=2025-12-29/), page.click('.usage-range-form button[type=submit]')]);
+    await page.waitForSelector('#usage-chart-weekly-generations canvas');
+    await page.waitForFunction(() => !!(document.querySelector('#usage-chart-weekly-generations canvas') as any)?.__chart);
+    await page.waitForSelector('#usage-chart-agents [data-empty]');
+    expect(await page.textContent('#usage-chart-agents [data-empty]')).to.equal('No agent runs in this range.');
+
+    // the table twin of a chart
+    const summary = page.locator('#usage-chart-weekly-generations details.table-view summary');
+    await summary.click();
+    expect(await page.locator('#usage-chart-weekly-generations details.table-view').getAttribute('open')).to.not.equal(null);
+    expect(await page.locator('#usage-chart-weekly-generations table tbody tr').first().textContent()).to.include('Dec 29, 2025');
+
+    // heatmap search swaps in place
+    await page.goto(`${h.baseUrl}/admin/usage?from=2026-10-26&to=2026-11-24`);
+    await page.waitForSelector('#heat-q');
+    await page.fill('#heat-q', 'baker');
+    await page.press('#heat-q', 'Enter');
+    await page.waitForFunction(() => document.querySelectorAll('#usage-chart-heatmap tbody tr').length === 1);
+    expect(page.url()).to.include('/admin/usage?');
+    expect(cspErrors(page)).to.deep.equal([]);
+  });
+
+  it('works at 390px wide without horizontal page scroll', async () => {
+    const page = h.page;
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${h.baseUrl}/admin/usage?from=2026-10-26&to=2026-11-24`);
+    await expectAllChartsDrawn();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).to.be.at.most(1);
+    // the hours-saved table shows on keyboard focus
+    await page.focus('.usage-tip-trigger');
+    expect(await page.isVisible('#hours-saved-table')).to.equal(true);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+});
