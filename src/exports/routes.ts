@@ -1,11 +1,49 @@
-// Routes of this feature (placeholder until the feature lands).
+// The data dictionary: GET /admin/data-dictionary (every export's columns, types, meanings and
+// examples, plus the product definitions) and the same as a file, /admin/data-dictionary.csv.
 import { Router } from 'express';
 import type { AppContext } from '../http/context';
 import { requireAdmin } from '../http/guards';
-import { comingSoon } from '../shell/coming-soon';
+import { notFound } from '../http/errors';
+import { renderPage } from '../http/render';
+import { actorFrom, recordAudit } from '../audit/audit';
+import { today } from '../db/time';
+import { csvFilename, streamCsv } from './csv';
+import { DATA_DICTIONARY_EXPORT, DEFINITIONS, TYPE_NOTES, dictionaryRows, exportsByArea, hoursSavedTable } from './registry';
 
-export function exportsRouter(_ctx: AppContext): Router {
+async function* rows() {
+  yield* dictionaryRows();
+}
+
+export function exportsRouter(ctx: AppContext): Router {
   const router = Router();
-  router.get('/admin/data-dictionary', requireAdmin, comingSoon('Data dictionary', 'Every export column, its type and meaning.'));
+
+  router.get('/admin/data-dictionary', requireAdmin, (_req, res) => {
+    const groups = exportsByArea();
+    renderPage(res, 'pages/exports/data-dictionary', {
+      title: 'Data dictionary',
+      groups,
+      columnCount: groups.reduce((n, g) => n + g.exports.reduce((m, d) => m + d.columns.length, 0), 0),
+      definitions: DEFINITIONS,
+      hoursSaved: hoursSavedTable(),
+      typeNotes: TYPE_NOTES,
+      dictionaryExport: DATA_DICTIONARY_EXPORT,
+    });
+  });
+
+  router.get('/admin/data-dictionary.csv', requireAdmin, async (req, res) => {
+    const ws = await ctx.db('workspaces').select('id', 'slug', 'time_zone').where('id', req.user!.workspace_id).first();
+    if (!ws) throw notFound('Workspace not found');
+    const filename = csvFilename(ws.slug, DATA_DICTIONARY_EXPORT.id, today(ws.time_zone));
+    await recordAudit(ctx.db, {
+      workspaceId: ws.id,
+      actor: actorFrom(req),
+      action: 'export.download',
+      targetType: 'export',
+      targetId: DATA_DICTIONARY_EXPORT.id,
+      after: { file: filename, path: DATA_DICTIONARY_EXPORT.path },
+    });
+    await streamCsv(req, res, DATA_DICTIONARY_EXPORT, filename, rows());
+  });
+
   return router;
 }
