@@ -1,0 +1,59 @@
+// What the benchmark measures. Pages are listed here; their htmx partials are discovered from the
+// real pages (every distinct hx-get URL), so a partial added to a page is measured without
+// touching this file. Placeholder pages ("Coming soon") are measured but reported as not built.
+
+export interface BenchContext {
+  /** 12-month Usage range: from = to - 12 months + 1 day, to = yesterday (workspace zone) */
+  from: string;
+  to: string;
+  /** user with the most interactions (Activity Logs first and deep pages) */
+  topUserId: number;
+  /** a search term that matches a few users */
+  search: string;
+}
+
+export interface PageSpec {
+  id: string;
+  feature: 'Users' | 'Activity Logs' | 'Token Statistics' | 'Usage';
+  path: (c: BenchContext) => string;
+  /** also request the URL as an htmx request (the fragment a filter/sort/tab change swaps in) */
+  asPartial?: boolean;
+  /** discover the page's hx-get URLs and measure each distinct one as a partial */
+  discover?: boolean;
+}
+
+export const PAGES: PageSpec[] = [
+  { id: 'users', feature: 'Users', path: () => '/admin/users', discover: true },
+  { id: 'users?q', feature: 'Users', path: (c) => `/admin/users?q=${encodeURIComponent(c.search)}`, asPartial: true },
+  { id: 'users?sort=monthly_tokens', feature: 'Users', path: () => '/admin/users?sort=monthly_tokens&dir=desc', asPartial: true },
+  { id: 'users?sort=last_activity', feature: 'Users', path: () => '/admin/users?sort=last_activity&dir=desc', asPartial: true },
+  { id: 'users?status=active', feature: 'Users', path: () => '/admin/users?status=active', asPartial: true },
+  { id: 'activity', feature: 'Activity Logs', path: (c) => `/admin/users/${c.topUserId}/logs`, discover: true },
+  { id: 'tokens', feature: 'Token Statistics', path: () => '/admin/tokens', discover: true },
+  { id: 'tokens?tab=monthly', feature: 'Token Statistics', path: () => '/admin/tokens?tab=monthly', discover: true },
+  { id: 'tokens?tab=exports', feature: 'Token Statistics', path: () => '/admin/tokens?tab=exports', discover: true },
+  { id: 'usage', feature: 'Usage', path: (c) => `/admin/usage?from=${c.from}&to=${c.to}`, discover: true },
+];
+
+/** Activity Logs depth for the "deep page" measurement (pages followed through "Older" links). */
+export const DEEP_PAGES = 1000;
+
+/** hx-get URLs that are not read-only views (never benchmarked). */
+export const SKIP_PARTIAL = /logout|delete|revoke|approve|deny|\.csv(\?|$)/i;
+
+/** Most distinct partials measured per page (row menus repeat per row: see `shapeOf`). */
+export const MAX_PARTIALS_PER_PAGE = 25;
+
+/**
+ * Two hx-get URLs with the same shape are the same partial (for example a row menu of user 12
+ * and of user 13): numeric path segments and long or numeric query values are wildcards.
+ */
+export function shapeOf(url: string): string {
+  const u = new URL(url, 'http://x');
+  const path = u.pathname.replace(/\/\d+(?=\/|$)/g, '/:id');
+  const q = [...u.searchParams.entries()]
+    .map(([k, v]) => `${k}=${/^\d+$/.test(v) || v.length > 24 ? '*' : v}`)
+    .sort()
+    .join('&');
+  return `${path}?${q}`;
+}
