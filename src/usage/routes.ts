@@ -96,6 +96,7 @@ export function usageRouter(ctx: AppContext): Router {
       groups: () => vm.groupMembership(db, ws.id),
     };
     const chart = await build[id]();
+    if (chart.config) vm.withBarLimits(chart.config);
     if (isHtmx(req)) res.setHeader('Cache-Control', 'no-store');
     renderPageOrPartial(req, res, 'pages/usage/chart', 'partials/usage/chart', { ...locals, chart, partial: 'chart' });
   }

@@ -119,6 +119,12 @@ export interface ChartModel {
   tall?: boolean;
 }
 
+/** Keeps bars readable when there are only a few of them. */
+export function withBarLimits(cfg: Record<string, any>): Record<string, any> {
+  for (const ds of cfg.data?.datasets ?? []) if ((ds.type ?? cfg.type) === 'bar') ds.maxBarThickness = 34;
+  return cfg;
+}
+
 export const CHART_IDS = ['weekly-generations', 'weekly-logins', 'credits', 'features', 'agents', 'heatmap', 'users-features', 'users-agent-types', 'groups'] as const;
 export type ChartId = (typeof CHART_IDS)[number];
 
@@ -171,7 +177,7 @@ export async function weeklyGenerations(db: Knex, ws: number, r: UsageRange): Pr
         labels,
         datasets: [
           { type: 'bar', label: 'Generations', data: gens, yAxisID: 'y', order: 2 },
-          { type: 'line', label: 'IQ adoption', data: adoption, yAxisID: 'y1', unit: '%', order: 1, tension: 0.25, pointRadius: 3 },
+          { type: 'line', label: 'IQ adoption', data: adoption, yAxisID: 'y1', unit: '%', order: 1, tension: 0, pointRadius: 3 },
         ],
       },
       options: {
@@ -202,7 +208,7 @@ export async function weeklyLogins(db: Knex, ws: number, r: UsageRange): Promise
     empty: distinct === 0 ? 'No web-app logins in this range.' : null,
     config: {
       type: 'line',
-      data: { labels: weeks.map((w) => weekLabel(w, r)), datasets: [{ label: 'Unique users', data, fill: false, tension: 0.25, pointRadius: 3 }] },
+      data: { labels: weeks.map((w) => weekLabel(w, r)), datasets: [{ label: 'Unique users', data, fill: false, tension: 0, pointRadius: 3 }] },
       options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
     },
     table: {
@@ -318,7 +324,7 @@ export async function topAgents(db: Knex, ws: number, r: UsageRange): Promise<Ch
       foot: ['All agents', '', '', fmt(pubTotal + cusTotal)],
       numeric: [3],
     },
-    tall: true,
+    tall: shown.length > 6,
   };
 }
 
@@ -359,7 +365,7 @@ export async function topUsersByFeature(db: Knex, ws: number, r: UsageRange): Pr
       rows: top.map((u) => [u.name, u.email, ...SURFACES.map((s) => fmt(u.m[s])), fmt(u.total)]),
       numeric: SURFACES.map((_, i) => i + 2).concat([SURFACES.length + 2]),
     },
-    tall: true,
+    tall: top.length > 6,
   };
 }
 
@@ -398,7 +404,7 @@ export async function topUsersByAgentType(db: Knex, ws: number, r: UsageRange): 
       rows: top.map((u) => [u.name, u.email, ...typeList.map((t) => fmt(u.m.get(t) ?? 0)), fmt(u.total)]),
       numeric: typeList.map((_, i) => i + 2).concat([typeList.length + 2]),
     },
-    tall: true,
+    tall: top.length > 6,
   };
 }
 
