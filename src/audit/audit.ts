@@ -40,3 +40,44 @@ export async function recordAudit(db: Knex, e: AuditEntry): Promise<void> {
 export function actorFrom(req: { user?: { id: number; email: string }; ip?: string }): Actor {
   return { userId: req.user?.id ?? null, label: req.user?.email ?? 'anonymous', ip: req.ip ?? null };
 }
+
+// ---- Reading the audit log (the Audit log page). Keyset over (created_at, id), newest first. ----
+
+export interface AuditFilters {
+  /** a user id (actor_user_id) or a non-user actor label such as 'system' or 'api-key:abcd' */
+  actor?: string;
+  action?: string;
+  /** inclusive UTC bounds as DB timestamps */
+  fromAt?: string;
+  toAt?: string;
+}
+
+/** The audit rows of a workspace matching the filters (no order, no limit); each filter uses an index prefix. */
+export function auditQuery(db: Knex, workspaceId: number, f: AuditFilters): Knex.QueryBuilder {
+  const q = db('audit_log')
+    .select('id', 'actor_user_id', 'actor_label', 'action', 'target_type', 'target_id', 'before_json', 'after_json', 'ip', 'created_at')
+    .where({ workspace_id: workspaceId });
+  if (f.actor) {
+    if (/^\d+$/.test(f.actor)) q.where('actor_user_id', Number(f.actor));
+    else q.where('actor_label', f.actor);
+  }
+  if (f.action) q.where('action', f.action);
+  if (f.fromAt) q.where('created_at', '>=', f.fromAt);
+  if (f.toAt) q.where('created_at', '<', f.toAt);
+  return q;
+}
+
+/** Actors and actions seen in a workspace's audit log (filter choices). */
+export async function auditFacets(db: Knex, workspaceId: number): Promise<{ actors: { value: string; label: string }[]; actions: string[] }> {
+  const actorRows = await db('audit_log').distinct('actor_user_id', 'actor_label').where({ workspace_id: workspaceId });
+  const actionRows = await db('audit_log').distinct('action').where({ workspace_id: workspaceId }).orderBy('action');
+  const actors = new Map<string, string>();
+  for (const r of actorRows as { actor_user_id: number | null; actor_label: string }[]) {
+    const value = r.actor_user_id != null ? String(r.actor_user_id) : r.actor_label;
+    if (!actors.has(value)) actors.set(value, r.actor_label);
+  }
+  return {
+    actors: [...actors.entries()].map(([value, label]) => ({ value, label })).sort((a, b) => a.label.localeCompare(b.label)),
+    actions: actionRows.map((r: { action: string }) => r.action),
+  };
+}

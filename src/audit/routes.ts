@@ -1,11 +1,140 @@
-// Routes of this feature (placeholder until the feature lands).
-import { Router } from 'express';
+// Audit log page: every admin change (who, when, what, before/after, IP), filters and keyset pages.
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
 import type { AppContext } from '../http/context';
 import { requireAdmin } from '../http/guards';
-import { comingSoon } from '../shell/coming-soon';
+import { renderPageOrPartial } from '../http/render';
+import { fieldErrors } from '../http/validate';
+import { addDays, fromDbTime, isValidDay, localDateTime, startOfDayUtc, toDbTime } from '../db/time';
+import { decodeCursor, isCursor, keysetPage } from '../activity/keyset';
+import { auditFacets, auditQuery, type AuditFilters } from './audit';
 
-export function auditRouter(_ctx: AppContext): Router {
+export const AUDIT_PAGE_SIZE = 50;
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const day = (label: string) => z.preprocess(emptyToUndefined, z.string().refine(isValidDay, `${label} must be a date like 2026-03-31.`).optional());
+
+const filterSchema = z
+  .object({
+    actor: z.preprocess(emptyToUndefined, z.string().trim().max(255, 'Actor is too long.').optional()),
+    action: z.preprocess(emptyToUndefined, z.string().trim().max(64, 'Action is too long.').regex(/^[a-z0-9_.:-]+$/i, 'Choose an action from the list.').optional()),
+    from: day('From'),
+    to: day('To'),
+    before: z.preprocess(emptyToUndefined, z.string().refine(isCursor, 'That page link is not valid; showing the newest entries.').optional()),
+    after: z.preprocess(emptyToUndefined, z.string().refine(isCursor, 'That page link is not valid; showing the newest entries.').optional()),
+  })
+  .refine((v) => !v.from || !v.to || v.from <= v.to, { message: 'From must be on or before To.', path: ['to'] });
+
+type Parsed = z.infer<typeof filterSchema>;
+
+function parseFilters(query: unknown): { f: Parsed; errors: Record<string, string> } {
+  const r = filterSchema.safeParse(query);
+  if (r.success) return { f: r.data, errors: {} };
+  const errors = fieldErrors(r.error);
+  const clean: Record<string, unknown> = { ...(query as Record<string, unknown>) };
+  for (const k of Object.keys(errors)) delete clean[k];
+  if (errors.to?.startsWith('From must')) delete clean.from;
+  const again = filterSchema.safeParse(clean);
+  return { f: again.success ? again.data : {}, errors };
+}
+
+interface Change {
+  key: string;
+  from?: string;
+  to?: string;
+}
+
+function show(v: unknown): string {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'number') return v.toLocaleString('en-US');
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+/** Before/after as a list of changed keys (values that stayed equal are context only, e.g. the email). */
+export function describeChange(beforeJson: string | null, afterJson: string | null): { subject: string | null; changes: Change[] } {
+  const parseObj = (s: string | null): Record<string, unknown> | null => {
+    if (!s) return null;
+    try {
+      const v = JSON.parse(s);
+      return v && typeof v === 'object' && !Array.isArray(v) ? v : { value: v };
+    } catch {
+      return { value: s };
+    }
+  };
+  const b = parseObj(beforeJson);
+  const a = parseObj(afterJson);
+  const subject = (a?.email ?? b?.email ?? null) as string | null;
+  const keys = [...new Set([...Object.keys(b ?? {}), ...Object.keys(a ?? {})])].filter((k) => k !== 'email');
+  const changes: Change[] = [];
+  for (const k of keys) {
+    const bv = b ? b[k] : undefined;
+    const av = a ? a[k] : undefined;
+    if (b && a && JSON.stringify(bv) === JSON.stringify(av)) continue;
+    changes.push({ key: k, from: b && k in b ? show(bv) : undefined, to: a && k in a ? show(av) : undefined });
+  }
+  return { subject, changes };
+}
+
+export function auditRouter(ctx: AppContext): Router {
   const router = Router();
-  router.get('/admin/audit-log', requireAdmin, comingSoon('Audit log', 'Every admin action, with who, when, before and after.'));
+  const db = ctx.db;
+
+  router.get('/admin/audit-log', requireAdmin, async (req: Request, res: Response) => {
+    const ws = req.user!.workspace_id;
+    const zone: string = res.locals.workspace?.time_zone || 'America/Chicago';
+    const { f, errors } = parseFilters(req.query);
+    const filters: AuditFilters = {
+      actor: f.actor,
+      action: f.action,
+      fromAt: f.from ? toDbTime(startOfDayUtc(f.from, zone)) : undefined,
+      toAt: f.to ? toDbTime(startOfDayUtc(addDays(f.to, 1), zone)) : undefined,
+    };
+    const nav = { before: decodeCursor(f.before), after: f.before ? null : decodeCursor(f.after) };
+    const [page, facets] = await Promise.all([
+      keysetPage<Record<string, unknown>>(() => auditQuery(db, ws, filters), 'created_at', 'id', AUDIT_PAGE_SIZE, nav),
+      auditFacets(db, ws),
+    ]);
+    const fp = new URLSearchParams();
+    for (const k of ['actor', 'action', 'from', 'to'] as const) if (f[k]) fp.set(k, f[k]!);
+    const url = (k: 'before' | 'after', c: string) => {
+      const p = new URLSearchParams(fp);
+      p.set(k, c);
+      return `/admin/audit-log?${p.toString()}`;
+    };
+    const rows = page.rows.map((r) => {
+      const at = fromDbTime(String(r.created_at))!;
+      return {
+        id: Number(r.id),
+        local: localDateTime(at, zone),
+        utc: `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`,
+        iso: at.toISOString(),
+        actor: String(r.actor_label),
+        action: String(r.action),
+        target: r.target_type ? `${r.target_type}${r.target_id != null ? ` #${r.target_id}` : ''}` : '—',
+        ip: (r.ip as string | null) ?? null,
+        ...describeChange(r.before_json as string | null, r.after_json as string | null),
+      };
+    });
+    renderPageOrPartial(
+      req,
+      res,
+      'pages/audit/index',
+      'partials/audit/results',
+      {
+        title: 'Audit log',
+        zone,
+        f,
+        errors,
+        facets,
+        rows,
+        newerUrl: page.newer ? url('after', page.newer) : null,
+        olderUrl: page.older ? url('before', page.older) : null,
+        newestUrl: nav.before || nav.after ? (fp.toString() ? `/admin/audit-log?${fp.toString()}` : '/admin/audit-log') : null,
+      },
+      Object.keys(errors).length ? 400 : 200,
+    );
+  });
+
   return router;
 }

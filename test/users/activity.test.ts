@@ -202,7 +202,7 @@ describe('activity: per-user Activity Logs', () => {
       olderThan(logQuery(t.db, w.a.id, lou, { from: '2026-10-02', to: '2026-10-10' }, 'America/Chicago'), 'occurred_at', 'id', cursor).orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(51),
     ]) {
       const { sql, bindings } = qb.toSQL().toNative();
-      const [plan] = await t.db.raw(`EXPLAIN ${sql}`, bindings as unknown[]);
+      const [plan] = await t.db.raw(`EXPLAIN ${sql}`, bindings as readonly string[]);
       const row = (plan as Record<string, unknown>[])[0];
       expect(row.key, JSON.stringify(row)).to.equal('interactions_user_time');
       expect(['range', 'ref']).to.include(row.type);
