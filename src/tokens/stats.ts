@@ -58,7 +58,10 @@ function aggregate(rows: MonthKindTotal[]): Map<string, MonthAgg> {
  * the month it was created) to the current month, oldest first; months without usage are zeros.
  */
 export async function monthlyHistory(db: Knex, ws: WorkspaceLike, now: Date = tokenClock.now()): Promise<{ months: MonthRow[]; current: string }> {
-  const byMonth = aggregate(await monthlyTotals(db, ws.id));
+  return historyFrom(aggregate(await monthlyTotals(db, ws.id)), ws, now);
+}
+
+function historyFrom(byMonth: Map<string, MonthAgg>, ws: WorkspaceLike, now: Date): { months: MonthRow[]; current: string } {
   const current = currentMonth(ws.time_zone, now);
   const created = fromDbTime(ws.created_at);
   const dataMonths = [...byMonth.keys()].sort();
@@ -165,7 +168,7 @@ export async function usageView(db: Knex, ws: WorkspaceLike, range: UsageRange, 
     }));
   } else {
     rawMonths = aggregate(await monthlyTotals(db, ws.id));
-    monthRows = (await monthlyHistory(db, ws, now)).months;
+    monthRows = historyFrom(rawMonths, ws, now).months;
   }
   const totals = { inference: 0, embedding: 0, total: 0, interactions: 0 };
   let ingestion = 0;
