@@ -1,0 +1,130 @@
+// User Management and Activity Logs in a real browser: the row menu by keyboard (Escape returns
+// focus), View Logs, Older (htmx, URL pushed) and back, inline allocation edit updating the row and
+// the summary, search pushing the URL, no CSP violations, usable at 390px.
+import { expect } from 'chai';
+import { createTestApp, type TestApp } from '../helpers/app';
+import { createUser, PASSWORD } from '../helpers/fixtures';
+import { closeAll } from '../helpers/db';
+import { browserLogin, browserTestsEnabled, cspErrors, startBrowser, type BrowserHarness } from '../helpers/browser';
+import { recordInteractions } from '../../src/ingest/write-path';
+import { ev, usersWorld, type UsersWorld } from '../users/fixture';
+
+(browserTestsEnabled() ? describe : describe.skip)('browser: users and activity logs', function () {
+  this.timeout(60000);
+  let t: TestApp;
+  let h: BrowserHarness;
+  let w: UsersWorld;
+  let lou: number;
+  const T0 = Date.parse('2026-10-01T12:00:00.000Z');
+
+  before(async () => {
+    t = await createTestApp();
+    w = await usersWorld(t.db);
+    lou = await createUser(t.db, w.a.id, { email: 'lou@alpha.test', name: 'Lou Logs' });
+    await recordInteractions(t.db, w.a.id, Array.from({ length: 75 }, (_, i) => ({ ...ev('lou@alpha.test', new Date(T0 + i * 3600_000)), id: `b-${i}`, promptTokens: i + 1, completionTokens: 1, prompt: `prompt ${i}` })));
+    h = await startBrowser(t.app);
+    await browserLogin(h, 'admin@alpha.test', PASSWORD);
+  });
+  after(async () => {
+    await h?.close();
+    await closeAll();
+  });
+
+  const marker = () => h.page.evaluate(() => (window as unknown as { __marker?: number }).__marker);
+  const setMarker = () => h.page.evaluate(() => ((window as unknown as { __marker: number }).__marker = 7));
+  const focusedText = () => h.page.evaluate(() => document.activeElement?.textContent?.trim());
+
+  it('row menu by keyboard -> View logs -> Older -> back', async () => {
+    const page = h.page;
+    await page.goto(`${h.baseUrl}/admin/users`);
+    const button = `#user-row-${lou} [aria-haspopup="menu"]`;
+    await page.focus(button);
+    await page.keyboard.press('Enter');
+    expect(await page.getAttribute(button, 'aria-expanded')).to.equal('true');
+    expect(await page.isVisible(`#user-menu-${lou}`)).to.equal(true);
+    expect(await focusedText()).to.equal('View logs');
+    await page.keyboard.press('ArrowDown');
+    expect(await focusedText()).to.equal('Edit allocation');
+    await page.keyboard.press('Escape');
+    expect(await page.getAttribute(button, 'aria-expanded')).to.equal('false');
+    expect(await page.isVisible(`#user-menu-${lou}`)).to.equal(false);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-controls'))).to.match(/^user-menu-/);
+
+    await page.keyboard.press('ArrowDown'); // opens again on the first item
+    expect(await focusedText()).to.equal('View logs');
+    await Promise.all([page.waitForURL(new RegExp(`/admin/users/${lou}/logs$`)), page.keyboard.press('Enter')]);
+    await page.waitForSelector('[data-testid="logs-table"]');
+    expect(await page.$$eval('[data-log-id]', (r) => r.length)).to.equal(50);
+    expect(await page.textContent('[data-log-id] td.prompt')).to.contain('prompt 74');
+
+    await setMarker();
+    await Promise.all([page.waitForURL(/before=/), page.click('[data-testid="logs-older"]')]);
+    await page.waitForFunction(() => document.querySelectorAll('[data-log-id]').length === 25);
+    expect(await marker()).to.equal(7); // swapped in place, no reload
+    expect(await page.textContent('[data-log-id] td.prompt')).to.contain('prompt 24');
+
+    await page.goBack();
+    await page.waitForURL(new RegExp(`/admin/users/${lou}/logs$`));
+    await page.waitForFunction(() => document.querySelectorAll('[data-log-id]').length === 50);
+    expect(await page.textContent('[data-log-id] td.prompt')).to.contain('prompt 74');
+    expect(cspErrors(page)).to.deep.equal([]);
+  });
+
+  it('edits an allocation inline and the row and summary update', async () => {
+    const page = h.page;
+    await page.goto(`${h.baseUrl}/admin/users`);
+    await setMarker();
+    const before = await page.textContent('[data-testid="summary-assigned-inference"]');
+    expect(before).to.equal('1,300');
+    const button = `#user-row-${w.bob} [aria-haspopup="menu"]`;
+    await page.focus(button);
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('ArrowDown');
+    expect(await focusedText()).to.equal('Edit allocation');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`#user-row-${w.bob} [data-testid="allocation-form"]`);
+    // focus lands in the first field
+    await page.waitForFunction((id) => document.activeElement?.id === `alloc-inf-${id}`, w.bob);
+    // an invalid value shows the error in place and saves nothing
+    await page.fill(`#alloc-inf-${w.bob}`, '12.5');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`#alloc-inf-${w.bob}-error`);
+    expect(await page.textContent(`#alloc-inf-${w.bob}-error`)).to.contain('whole number');
+    await page.fill(`#alloc-inf-${w.bob}`, '2,500');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`#user-row-${w.bob} [data-col="max_inference"]`);
+    expect(await page.textContent(`#user-row-${w.bob} [data-col="max_inference"]`)).to.equal('2,500');
+    expect(await page.textContent(`#user-row-${w.bob} .row-notice`)).to.contain('Allocation saved');
+    // 1000 + 2500 + 200 (Bob's 100 replaced)
+    await page.waitForFunction(() => document.querySelector('[data-testid="summary-assigned-inference"]')?.textContent === '3,700');
+    expect(await marker()).to.equal(7);
+    expect(Number((await t.db('users').where({ id: w.bob }).first()).max_inference_tokens)).to.equal(2500);
+  });
+
+  it('search swaps the table and pushes a bookmarkable URL; sort header too', async () => {
+    const page = h.page;
+    await page.goto(`${h.baseUrl}/admin/users`);
+    await setMarker();
+    await Promise.all([page.waitForURL(/q=carol/), page.fill('#f-q', 'carol')]);
+    await page.waitForFunction(() => document.querySelectorAll('#users-results tr[id^="user-row-"]').length === 1);
+    expect(await marker()).to.equal(7);
+    const url = page.url();
+    await Promise.all([page.waitForURL(/sort=email/), page.click('a[data-sort="email"]')]);
+    expect(await page.getAttribute('th[aria-sort] a', 'data-sort')).to.equal('email');
+    // the pushed URL renders the same result as a fresh page load
+    await page.goto(url);
+    expect(await page.$$eval('#users-results tr[id^="user-row-"]', (r) => r.map((x) => x.id))).to.deep.equal([`user-row-${w.carol}`]);
+    expect(cspErrors(page)).to.deep.equal([]);
+  });
+
+  it('fits a 390px-wide screen (the table scrolls inside its frame)', async () => {
+    const page = h.page;
+    await page.setViewportSize({ width: 390, height: 800 });
+    for (const path of ['/admin/users', `/admin/users/${lou}/logs`, '/admin/audit-log']) {
+      await page.goto(`${h.baseUrl}${path}`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, path).to.be.at.most(1);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+});
