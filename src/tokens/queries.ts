@@ -1,7 +1,7 @@
 // Token Statistics SQL: everything reads the rollup tables (rollup_daily, rollup_daily_model,
 // rollup_monthly_user, user_activity), never a scan of `interactions`.
 import type { Knex } from 'knex';
-import { monthOfDaySql } from '../db/dialect';
+import { monthOfDay } from '../db/time';
 
 export interface MonthKindTotal {
   month: string; // YYYY-MM
@@ -13,27 +13,30 @@ export interface MonthKindTotal {
 }
 
 /**
- * Token totals per calendar month and kind, optionally from `fromDay` (inclusive). Months come
- * from the stored reporting day (workspace zone), so there is no time-zone arithmetic in SQL.
+ * Token totals per calendar month and kind, optionally from `fromDay` (inclusive). Grouped by the
+ * stored reporting day (workspace zone; the rollup's key order, so no temporary table) and bucketed
+ * into months here: no date functions in SQL.
  */
 export async function monthlyTotals(db: Knex, workspaceId: number, fromDay?: string): Promise<MonthKindTotal[]> {
-  const month = monthOfDaySql(db, 'day');
   const q = db('rollup_daily')
-    .select({ month, token_kind: 'token_kind' })
+    .select('day', 'token_kind')
     .sum({ total_tokens: 'total_tokens', training_tokens: 'training_tokens', interactions: 'interactions', training_interactions: 'training_interactions' })
     .where('workspace_id', workspaceId)
-    .groupBy(month)
-    .groupBy('token_kind');
+    .groupBy('day', 'token_kind');
   if (fromDay) q.where('day', '>=', fromDay);
-  const rows = await q;
-  return rows.map((r: Record<string, unknown>) => ({
-    month: String(r.month),
-    token_kind: String(r.token_kind),
-    total_tokens: Number(r.total_tokens ?? 0),
-    training_tokens: Number(r.training_tokens ?? 0),
-    interactions: Number(r.interactions ?? 0),
-    training_interactions: Number(r.training_interactions ?? 0),
-  }));
+  const byMonth = new Map<string, MonthKindTotal>();
+  for (const r of (await q) as Record<string, unknown>[]) {
+    const month = monthOfDay(String(r.day));
+    const kind = String(r.token_kind);
+    const key = `${month}|${kind}`;
+    let m = byMonth.get(key);
+    if (!m) byMonth.set(key, (m = { month, token_kind: kind, total_tokens: 0, training_tokens: 0, interactions: 0, training_interactions: 0 }));
+    m.total_tokens += Number(r.total_tokens ?? 0);
+    m.training_tokens += Number(r.training_tokens ?? 0);
+    m.interactions += Number(r.interactions ?? 0);
+    m.training_interactions += Number(r.training_interactions ?? 0);
+  }
+  return [...byMonth.values()];
 }
 
 export interface ModelTotal {
