@@ -5,6 +5,7 @@ import { createTestApp, type Agent, type TestApp } from '../helpers/app';
 import { closeAll } from '../helpers/db';
 import { createUser, createWorkspace } from '../helpers/fixtures';
 import { tokenClock } from '../../src/tokens/stats';
+import { recordInteractions } from '../../src/ingest/write-path';
 import { buildFixture, EVENTS, expectedMonth, FIRST_MONTH, monthsFrom, NOW, signIn, THIS_MONTH, tokensOf } from './fixture';
 
 /** data-value cells of the rows of one table (by data-table), keyed by a row attribute. */
@@ -196,6 +197,19 @@ describe('Token Statistics page', () => {
       const r2 = await admin.get('/admin/tokens?tab=usage&range=5y').set('HX-Request', 'true');
       expect(r2.status).to.equal(400);
       expect(r2.text).to.contain('range must be 12m');
+    });
+
+    it('escapes model names in the page and in the chart JSON', async () => {
+      const d = await createWorkspace(t.db, { slug: 'delta', created_at: '2026-12-01 12:00:00.000' });
+      await createUser(t.db, d.id, { email: 'admin@delta.test', role: 'admin' });
+      const evil = '</script><img src=x onerror=alert(1)>';
+      await recordInteractions(t.db, d.id, [
+        { id: 'x1', user: 'admin@delta.test', occurredAt: new Date('2026-12-05T15:00:00Z'), kind: 'inference', model: evil, promptTokens: 7, completionTokens: 0 },
+      ]);
+      const delta = await signIn(t.app, 'admin@delta.test');
+      const html = (await delta.get('/admin/tokens?tab=usage').expect(200)).text;
+      expect(html).not.to.contain('<img src=x');
+      expect(chartConfig(html, 'chart-tokens-models').data.labels).to.deep.equal([evil]);
     });
 
     it('shows an empty state, not an empty chart, for a workspace without usage', async () => {
