@@ -67,24 +67,23 @@ describe('ingestion API: concurrency and faults', () => {
       // Hold a lock on the workspace's monthly rollup rows, wait until the batch's transaction blocks
       // on them (raw rows and daily rollups already written), then KILL its connection.
       const killer = createDb(testDatabaseUrl(), { poolMax: 2 });
+      const lock = await killer.transaction();
+      let pending: Promise<Awaited<ReturnType<typeof post>>> | null = null;
       try {
-        const lock = await killer.transaction();
         await lock('rollup_monthly_user').where({ workspace_id: w.a.id }).forUpdate().select('user_id');
-        const pending = post(t.app, '/events', key, { events }).then((r) => r);
-        let victim: number | null = null;
+        pending = post(t.app, '/events', key, { events }).then((r) => r);
+        let victim: { id: number; modified: number } | null = null;
         for (let i = 0; i < 200 && victim == null; i++) {
           await new Promise((r) => setTimeout(r, 25));
           const [rows] = await killer.raw("SELECT trx_mysql_thread_id AS id, trx_rows_modified AS modified FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'");
-          if (rows.length) {
-            expect(Number(rows[0].modified), 'the batch had written rows before it was killed').to.be.greaterThan(0);
-            victim = Number(rows[0].id);
-          }
+          if (rows.length) victim = { id: Number(rows[0].id), modified: Number(rows[0].modified) };
         }
         expect(victim, 'the batch transaction blocked on the held lock').to.not.equal(null);
-        await killer.raw(`KILL CONNECTION ${victim}`);
-        await lock.rollback();
-        res = await pending;
+        expect(victim!.modified, 'the batch had written rows before it was killed').to.be.greaterThan(0);
+        await killer.raw(`KILL CONNECTION ${victim!.id}`);
       } finally {
+        await lock.rollback().catch(() => undefined);
+        if (pending) res = await pending;
         await killer.destroy();
       }
     } else {
