@@ -109,6 +109,7 @@ describe('ingestion API: concurrency and faults', () => {
       t.db.initialize();
     }
 
+    if (!res) throw new Error('the batch request was not answered');
     expect(res.status, res.text).to.equal(503);
     expect(res.body.error.code).to.equal('unavailable');
     expect(res.headers['retry-after']).to.equal('1');
