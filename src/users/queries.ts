@@ -87,16 +87,37 @@ const SORT_SQL: Record<SortKey, string> = {
   last_active: 'last_active',
 };
 
-/** The filtered user set with its usage columns (no order, no limit). */
-function baseQuery(db: Knex, workspaceId: number, m: MonthContext, f: UserListQuery): Knex.QueryBuilder {
+/** Filters on the users table itself (everything but the allocation-share filter). */
+function applyUserFilters(q: Knex.QueryBuilder, f: Partial<UserListQuery>): Knex.QueryBuilder {
+  if (f.q) {
+    const like = likeContains(f.q);
+    q.where((w) => w.whereRaw("u.name LIKE ? ESCAPE '!'", [like]).orWhereRaw("u.email LIKE ? ESCAPE '!'", [like]));
+  }
+  if (f.role) q.where('u.role', f.role);
+  if (f.status) q.where('u.status', f.status);
+  if (f.department) q.where('u.department', f.department);
+  if (f.credit) q.where('u.may_spend_credits', f.credit === 'yes');
+  return q;
+}
+
+/**
+ * The filtered user set with its usage columns (no order, no limit). With `ids`, the rollup
+ * aggregates read only those users' rows (index ranges) instead of the whole workspace's.
+ */
+function baseQuery(db: Knex, workspaceId: number, m: MonthContext, f: Partial<UserListQuery>, ids?: number[]): Knex.QueryBuilder {
+  const restrict = (q: Knex.QueryBuilder) => (ids ? q.whereIn('user_id', ids) : q);
   const monthSum = (month: string, alias: string) =>
-    db('rollup_monthly_user')
-      .select('user_id')
-      .sum({ tokens: 'total_tokens' })
-      .where({ workspace_id: workspaceId, month, token_kind: 'inference' })
+    restrict(
+      db('rollup_monthly_user')
+        .select('user_id')
+        .sum({ tokens: 'total_tokens' })
+        .where({ workspace_id: workspaceId, month, token_kind: 'inference' }),
+    )
       .groupBy('user_id')
       .as(alias);
-  const allTime = db('rollup_monthly_user').select('user_id').sum({ tokens: 'total_tokens' }).where({ workspace_id: workspaceId }).groupBy('user_id').as('tot');
+  const allTime = restrict(db('rollup_monthly_user').select('user_id').sum({ tokens: 'total_tokens' }).where({ workspace_id: workspaceId }))
+    .groupBy('user_id')
+    .as('tot');
 
   const q = db({ u: 'users' })
     .leftJoin(monthSum(m.month, 'cur'), 'cur.user_id', 'u.id')
@@ -106,14 +127,8 @@ function baseQuery(db: Knex, workspaceId: number, m: MonthContext, f: UserListQu
       this.on('ua.user_id', '=', 'u.id').andOn('ua.workspace_id', '=', 'u.workspace_id');
     })
     .where('u.workspace_id', workspaceId);
-  if (f.q) {
-    const like = likeContains(f.q);
-    q.where((w) => w.whereRaw("u.name LIKE ? ESCAPE '!'", [like]).orWhereRaw("u.email LIKE ? ESCAPE '!'", [like]));
-  }
-  if (f.role) q.where('u.role', f.role);
-  if (f.status) q.where('u.status', f.status);
-  if (f.department) q.where('u.department', f.department);
-  if (f.credit) q.where('u.may_spend_credits', f.credit === 'yes');
+  if (ids) q.whereIn('u.id', ids);
+  applyUserFilters(q, f);
   if (f.allocation === 'near') {
     q.where('u.max_inference_tokens', '>', 0).whereRaw('COALESCE(cur.tokens, 0) >= u.max_inference_tokens * ?', [NEAR_SHARE]);
   } else if (f.allocation === 'over') {
@@ -121,6 +136,9 @@ function baseQuery(db: Knex, workspaceId: number, m: MonthContext, f: UserListQu
   }
   return q;
 }
+
+/** Sorts that need the usage aggregates of every user (the others sort on users columns alone). */
+const USAGE_SORTS: SortKey[] = ['total_usage', 'monthly', 'prev_month', 'share', 'last_active'];
 
 function toRow(r: Record<string, unknown>): UserRow {
   return {
@@ -172,24 +190,33 @@ export interface UserPage {
  * numbers over a sorted, id-tie-broken list are fine here; the big table (interactions) is not read.
  */
 export async function listUsers(db: Knex, workspaceId: number, m: MonthContext, f: UserListQuery): Promise<UserPage> {
-  const countRow = await db.count({ n: '*' }).from(baseQuery(db, workspaceId, m, f).select('u.id').as('x')).first();
-  const total = Number(countRow?.n ?? 0);
+  const needsUsage = !!f.allocation || USAGE_SORTS.includes(f.sort);
+  const countQuery = needsUsage
+    ? db.count({ n: '*' }).from(baseQuery(db, workspaceId, m, f).select('u.id').as('x'))
+    : applyUserFilters(db({ u: 'users' }).count({ n: '*' }).where('u.workspace_id', workspaceId), f);
+  const total = Number((await countQuery.first())?.n ?? 0);
   const pages = Math.max(1, Math.ceil(total / f.per));
   const page = Math.min(f.page, pages);
-  const q = selectColumns(db, baseQuery(db, workspaceId, m, f))
+  const offset = (page - 1) * f.per;
+  if (needsUsage) {
+    const q = selectColumns(db, baseQuery(db, workspaceId, m, f)).orderByRaw(`${SORT_SQL[f.sort]} ${f.dir}`).orderBy('u.id', f.dir).limit(f.per).offset(offset);
+    return { rows: (await q).map(toRow), total, page, pages };
+  }
+  // Sorted on users columns: pick the page's ids first, then aggregate usage for those users only.
+  const idRows = await applyUserFilters(db({ u: 'users' }).select('u.id').where('u.workspace_id', workspaceId), f)
     .orderByRaw(`${SORT_SQL[f.sort]} ${f.dir}`)
     .orderBy('u.id', f.dir)
     .limit(f.per)
-    .offset((page - 1) * f.per);
-  const rows = (await q).map(toRow);
-  return { rows, total, page, pages };
+    .offset(offset);
+  const ids = idRows.map((r: { id: number }) => Number(r.id));
+  if (ids.length === 0) return { rows: [], total, page, pages };
+  const byId = new Map((await selectColumns(db, baseQuery(db, workspaceId, m, {}, ids))).map((r: Record<string, unknown>) => [Number(r.id), toRow(r)]));
+  return { rows: ids.map((id: number) => byId.get(id)!).filter(Boolean), total, page, pages };
 }
 
 /** One user with the table's columns (row re-render after an action); null when not in the workspace. */
 export async function getUserRow(db: Knex, workspaceId: number, m: MonthContext, userId: number): Promise<UserRow | null> {
-  const r = await selectColumns(db, baseQuery(db, workspaceId, m, { sort: 'name', dir: 'asc', page: 1, per: 1 }))
-    .where('u.id', userId)
-    .first();
+  const r = await selectColumns(db, baseQuery(db, workspaceId, m, {}, [userId])).first();
   return r ? toRow(r) : null;
 }
 
