@@ -60,7 +60,7 @@ export function userHandlers(ctx: AppContext) {
   async function rowLocals(req: Request, res: Response, userId: number, returnUrl: string, extra: Record<string, unknown> = {}) {
     const row = await getUserRow(db, req.user!.workspace_id, monthContext(zoneOf(res)), userId);
     if (!row) throw new HttpError(404, 'No such user in this workspace.');
-    return { ...viewHelpers(res), row, returnUrl, rowNotice: null, rowError: null, ...extra };
+    return { ...viewHelpers(res), row, returnUrl, rowNotice: null, rowError: null, focusMenu: false, ...extra };
   }
 
   /** After a row action: htmx gets the re-rendered row (and a summary refresh); browsers go back with a notice. */
@@ -68,13 +68,13 @@ export function userHandlers(ctx: AppContext) {
     const returnUrl = forms.safeReturn(req.body?.return);
     if (!isHtmx(req)) return res.redirect(303, vm.withParam(returnUrl, 'notice', notice));
     res.set('HX-Trigger', 'users-changed');
-    res.render('partials/users/row', await rowLocals(req, res, userId, returnUrl, { rowNotice: vm.NOTICES[notice] }));
+    res.render('partials/users/row', await rowLocals(req, res, userId, returnUrl, { rowNotice: vm.NOTICES[notice], focusMenu: true }));
   }
 
   async function ruleFailed(req: Request, res: Response, userId: number, err: RuleError) {
     const returnUrl = forms.safeReturn(req.body?.return);
     if (!isHtmx(req)) return res.redirect(303, vm.withParam(returnUrl, 'error', err.reason === 'last_admin' ? 'last_admin' : 'failed'));
-    res.status(422).render('partials/users/row', await rowLocals(req, res, userId, returnUrl, { rowError: err.message }));
+    res.status(422).render('partials/users/row', await rowLocals(req, res, userId, returnUrl, { rowError: err.message, focusMenu: true }));
   }
 
   async function manageLocals(req: Request, res: Response, userId: number, extra: Record<string, unknown> = {}) {
@@ -103,7 +103,7 @@ export function userHandlers(ctx: AppContext) {
     async showRow(req: Request, res: Response) {
       const id = idParam(req.params.id);
       const returnUrl = forms.safeReturn(req.query.return);
-      const locals = await rowLocals(req, res, id, returnUrl);
+      const locals = await rowLocals(req, res, id, returnUrl, { focusMenu: true });
       if (!isHtmx(req)) return res.redirect(303, returnUrl);
       res.render('partials/users/row', locals);
     },

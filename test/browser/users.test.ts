@@ -95,6 +95,8 @@ import { ev, usersWorld, type UsersWorld } from '../users/fixture';
     await page.waitForSelector(`#user-row-${w.bob} [data-col="max_inference"]`);
     expect(await page.textContent(`#user-row-${w.bob} [data-col="max_inference"]`)).to.equal('2,500');
     expect(await page.textContent(`#user-row-${w.bob} .row-notice`)).to.contain('Allocation saved');
+    // keyboard focus comes back to the row's menu button
+    await page.waitForFunction((id) => document.activeElement?.getAttribute('aria-controls') === `user-menu-${id}`, w.bob);
     // 1000 + 2500 + 200 (Bob's 100 replaced)
     await page.waitForFunction(() => document.querySelector('[data-testid="summary-assigned-inference"]')?.textContent === '3,700');
     expect(await marker()).to.equal(7);
