@@ -6,11 +6,14 @@ import knexFactory from 'knex';
 
 const MYSQL_URL = process.env.TEST_MYSQL_URL || 'mysql://root@127.0.0.1:3306/usage_console_test';
 const extra = process.argv.slice(2);
+// .mocharc.json names no spec, so `npx mocha test/x/*.test.ts` runs just those files; the full
+// run names every test file here (or the files given: `npm test -- test/foundation/*.test.ts`).
+const SPEC = extra.some((a) => !a.startsWith('-')) ? [] : ['test/**/*.test.ts'];
 
 function runMocha(label: string, env: Record<string, string>, args: string[]): Promise<{ passed: number; failed: number; code: number }> {
   console.log(`\n=== ${label} ===`);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [require.resolve('mocha/bin/mocha.js'), ...args, ...extra], {
+    const child = spawn(process.execPath, [require.resolve('mocha/bin/mocha.js'), ...args, ...SPEC, ...extra], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
