@@ -2,7 +2,7 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../http/context';
-import { HttpError } from '../http/errors';
+import { HttpError, isHtmx } from '../http/errors';
 import { renderPageOrPartial } from '../http/render';
 import { idParam, fieldErrors } from '../http/validate';
 import { recordAudit, actorFrom } from '../audit/audit';
@@ -108,6 +108,12 @@ export function activityHandlers(ctx: AppContext) {
       };
     });
     const fpString = fp.toString();
+    if (isHtmx(req) && !req.get('HX-History-Restore-Request')) {
+      const p = new URLSearchParams(fp);
+      if (nav.before) p.set('before', f.before!);
+      else if (nav.after) p.set('after', f.after!);
+      res.set('HX-Push-Url', p.toString() ? `${base}?${p.toString()}` : base);
+    }
     renderPageOrPartial(
       req,
       res,

@@ -67,17 +67,19 @@ export function auditQuery(db: Knex, workspaceId: number, f: AuditFilters): Knex
   return q;
 }
 
-/** Actors and actions seen in a workspace's audit log (filter choices). */
+/**
+ * Actors and actions seen in a workspace's audit log (filter choices). Each DISTINCT reads an index
+ * prefix ((workspace_id, actor_user_id, ...) and (workspace_id, action, ...)); names come from users.
+ */
 export async function auditFacets(db: Knex, workspaceId: number): Promise<{ actors: { value: string; label: string }[]; actions: string[] }> {
-  const actorRows = await db('audit_log').distinct('actor_user_id', 'actor_label').where({ workspace_id: workspaceId });
+  const idRows = await db('audit_log').distinct('actor_user_id').where({ workspace_id: workspaceId }).whereNotNull('actor_user_id');
+  const ids = idRows.map((r: { actor_user_id: number }) => Number(r.actor_user_id));
+  const people = ids.length ? await db('users').select('id', 'email').where({ workspace_id: workspaceId }).whereIn('id', ids.slice(0, 1000)) : [];
+  const others = await db('audit_log').distinct('actor_label').where({ workspace_id: workspaceId }).whereNull('actor_user_id').limit(200);
   const actionRows = await db('audit_log').distinct('action').where({ workspace_id: workspaceId }).orderBy('action');
-  const actors = new Map<string, string>();
-  for (const r of actorRows as { actor_user_id: number | null; actor_label: string }[]) {
-    const value = r.actor_user_id != null ? String(r.actor_user_id) : r.actor_label;
-    if (!actors.has(value)) actors.set(value, r.actor_label);
-  }
-  return {
-    actors: [...actors.entries()].map(([value, label]) => ({ value, label })).sort((a, b) => a.label.localeCompare(b.label)),
-    actions: actionRows.map((r: { action: string }) => r.action),
-  };
+  const actors = [
+    ...people.map((p: { id: number; email: string }) => ({ value: String(p.id), label: p.email })),
+    ...others.map((r: { actor_label: string }) => ({ value: r.actor_label, label: r.actor_label })),
+  ].sort((a, b) => a.label.localeCompare(b.label));
+  return { actors, actions: actionRows.map((r: { action: string }) => r.action) };
 }

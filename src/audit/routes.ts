@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AppContext } from '../http/context';
 import { requireAdmin } from '../http/guards';
 import { renderPageOrPartial } from '../http/render';
+import { isHtmx } from '../http/errors';
 import { fieldErrors } from '../http/validate';
 import { addDays, fromDbTime, isValidDay, localDateTime, startOfDayUtc, toDbTime } from '../db/time';
 import { decodeCursor, isCursor, keysetPage } from '../activity/keyset';
@@ -116,6 +117,12 @@ export function auditRouter(ctx: AppContext): Router {
         ...describeChange(r.before_json as string | null, r.after_json as string | null),
       };
     });
+    if (isHtmx(req) && !req.get('HX-History-Restore-Request')) {
+      const p = new URLSearchParams(fp);
+      if (nav.before) p.set('before', f.before!);
+      else if (nav.after) p.set('after', f.after!);
+      res.set('HX-Push-Url', p.toString() ? `/admin/audit-log?${p.toString()}` : '/admin/audit-log');
+    }
     renderPageOrPartial(
       req,
       res,

@@ -92,7 +92,10 @@ export function userHandlers(ctx: AppContext) {
   return {
     async listUsers(req: Request, res: Response) {
       const f = forms.parseListQuery(req.query as Record<string, unknown>);
-      renderPageOrPartial(req, res, 'pages/users/index', 'partials/users/results', await listLocals(req, res, f));
+      const locals = await listLocals(req, res, f);
+      // htmx: push the canonical URL (no empty fields, defaults left out) rather than the raw form query.
+      if (isHtmx(req) && !req.get('HX-History-Restore-Request')) res.set('HX-Push-Url', locals.returnUrl);
+      renderPageOrPartial(req, res, 'pages/users/index', 'partials/users/results', locals);
     },
 
     async showSummary(req: Request, res: Response) {

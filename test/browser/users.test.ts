@@ -111,6 +111,7 @@ import { ev, usersWorld, type UsersWorld } from '../users/fixture';
     await page.waitForFunction(() => document.querySelectorAll('#users-results tr[id^="user-row-"]').length === 1);
     expect(await marker()).to.equal(7);
     const url = page.url();
+    expect(url).to.equal(`${h.baseUrl}/admin/users?q=carol`); // canonical: no empty fields
     await Promise.all([page.waitForURL(/sort=email/), page.click('a[data-sort="email"]')]);
     expect(await page.getAttribute('th[aria-sort] a', 'data-sort')).to.equal('email');
     // the pushed URL renders the same result as a fresh page load

@@ -117,6 +117,9 @@ describe('users: User Management page', () => {
     const partial = await admin.get('/admin/users?sort=monthly&dir=desc').set('HX-Request', 'true').expect(200);
     expect(partial.text.trimStart()).to.match(/^<div id="users-results"/);
     expect(partial.text).to.not.contain('<html');
+    expect(partial.headers['hx-push-url']).to.equal('/admin/users?sort=monthly&dir=desc');
+    const form = await admin.get('/admin/users?q=&role=&status=active&department=&credit=&allocation=&sort=name&dir=asc&per=25').set('HX-Request', 'true').expect(200);
+    expect(form.headers['hx-push-url']).to.equal('/admin/users?status=active');
     const full = await admin.get('/admin/users?sort=monthly&dir=desc').expect(200);
     expect(full.text).to.contain('<html');
     expect(rowIds(full.text)).to.deep.equal(rowIds(partial.text));
