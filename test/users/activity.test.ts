@@ -194,6 +194,20 @@ describe('activity: per-user Activity Logs', () => {
     await admin.get('/admin/users/abc/logs').expect(404);
   });
 
+  it('every interactions query of the page is bounded by workspace and user (the index prefix)', async () => {
+    const seen: string[] = [];
+    const listener = (q: { sql: string }) => seen.push(q.sql);
+    t.db.on('query', listener);
+    try {
+      await admin.get(`/admin/users/${lou}/logs?surface=chat&from=2026-10-02`).expect(200);
+    } finally {
+      t.db.removeListener('query', listener);
+    }
+    const onInteractions = seen.filter((s) => /from [`"]interactions[`"]/i.test(s));
+    expect(onInteractions.length).to.be.greaterThan(0);
+    for (const sql of onInteractions) expect(sql).to.match(/[`"]workspace_id[`"] = \? and [`"]user_id[`"] = \?/);
+  });
+
   it('the page query is an index range on interactions_user_time (EXPLAIN on MySQL)', async function () {
     if (!isMySqlRun()) return this.skip();
     const cursor = decodeCursor(`${new Date(T0 + 50 * 3 * 3600_000).toISOString()}_${idOf.get(50)}`)!;

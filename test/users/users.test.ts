@@ -135,6 +135,19 @@ describe('users: User Management page', () => {
     for (const label of ['View logs', 'Edit allocation', 'Disallow credit spending', 'Change role to admin', 'Revoke access']) expect(firstCell).to.contain(label);
   });
 
+  it('reads rollups only: no query touches the interactions table', async () => {
+    const seen: string[] = [];
+    const listener = (q: { sql: string }) => seen.push(q.sql);
+    t.db.on('query', listener);
+    try {
+      for (const qs of ['', 'sort=monthly&dir=desc', 'sort=total_usage', 'allocation=near', 'q=bo&sort=share']) await admin.get(`/admin/users?${qs}`).expect(200);
+    } finally {
+      t.db.removeListener('query', listener);
+    }
+    expect(seen.some((s) => /rollup_monthly_user/.test(s))).to.equal(true);
+    expect(seen.filter((s) => /[`"]interactions[`"]/.test(s))).to.deep.equal([]);
+  });
+
   it('a member gets 403 and anonymous browsers are sent to /login', async () => {
     const member = await loginAs(t.app, 'member@alpha.test', PASSWORD);
     await member.get('/admin/users').expect(403);
