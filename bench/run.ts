@@ -36,6 +36,7 @@ interface Options {
   database: string;
   bufferPoolBytes: number;
   skip: Set<string>;
+  buildOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -63,6 +64,7 @@ function parseArgs(argv: string[]): Options {
     database: str('--database', quick ? 'usage_console_bench_quick' : 'usage_console_bench'),
     bufferPoolBytes: num('--buffer-pool-mb', interactions >= 1_000_000 ? 4096 : 1024) * 1024 * 1024,
     skip: new Set(str('--skip', '').split(',').filter(Boolean)),
+    buildOnly: argv.includes('--build-only'),
   };
   if (opts.rebuild && opts.reuse) throw new Error('--rebuild and --reuse are exclusive');
   if (!/^[A-Za-z0-9_]+$/.test(opts.database)) throw new Error('--database: letters, digits and _ only');
@@ -364,6 +366,10 @@ async function main() {
       { rebuild: opts.rebuild, reuse: opts.reuse, log },
     );
     results.dataset = dataset;
+    if (opts.buildOnly) {
+      log('--build-only: dataset ready, nothing measured');
+      return;
+    }
 
     // Warm the buffer pool the way a running production server would be (not part of any timing).
     {
