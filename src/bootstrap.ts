@@ -12,16 +12,21 @@ export async function bootstrap(opts: { seedIfEmpty?: boolean; config?: Config }
   const logger = createLogger(config.LOG_LEVEL);
   await ensureDatabase(config.DATABASE_URL);
   const db: Knex = createDb(config.DATABASE_URL);
-  const applied = await migrateLatest(db);
-  if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
-  if (opts.seedIfEmpty) {
-    const count = await db('workspaces').count({ n: '*' }).first();
-    if (Number(count?.n ?? 0) === 0) {
-      const started = Date.now();
-      logger.info('empty database: loading demo data (first run only)…');
-      const summary = await seedDemo(db, {});
-      logger.info({ ...summary, ms: Date.now() - started }, 'demo data loaded');
+  try {
+    const applied = await migrateLatest(db);
+    if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+    if (opts.seedIfEmpty) {
+      const count = await db('workspaces').count({ n: '*' }).first();
+      if (Number(count?.n ?? 0) === 0) {
+        const started = Date.now();
+        logger.info('empty database: loading the demo organisation (first run only, about 10-30 s)');
+        const summary = await seedDemo(db, {});
+        logger.info({ ...summary, ms: Date.now() - started }, 'demo data loaded');
+      }
     }
+  } catch (err) {
+    await db.destroy().catch(() => undefined);
+    throw err;
   }
   return { db, config, logger };
 }

@@ -1,24 +1,31 @@
 // Starts the HTTP server: `npm start`.
 import { bootstrap } from './bootstrap';
 import { createApp } from './app';
-import { ConfigError } from './config';
+import { ConfigError, loadConfig } from './config';
 import { parseDatabaseUrl } from './db/knex';
+import { DEMO_LOGINS } from '../seeds/demo';
 
 async function main() {
-  const ctx = await bootstrap({ seedIfEmpty: process.env.SEED_DEMO !== '0' });
+  const config = loadConfig();
+  const ctx = await bootstrap({ config, seedIfEmpty: config.SEED_DEMO === '1' });
   const app = createApp(ctx);
-  const server = app.listen(ctx.config.PORT, () => {
+  // Only mention the demo logins when this database really holds the demo organisation.
+  const demo = await ctx.db('users').where({ email: DEMO_LOGINS[0].email }).whereNotNull('password_hash').first();
+  const server = app.listen(config.PORT, () => {
     const addr = server.address();
-    const port = typeof addr === 'object' && addr ? addr.port : ctx.config.PORT;
-    const target = parseDatabaseUrl(ctx.config.DATABASE_URL);
-    const demo = process.env.SEED_DEMO !== '0';
+    const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
+    const target = parseDatabaseUrl(config.DATABASE_URL);
     console.log(`\nUsage Console is running at http://localhost:${port}/`);
     console.log(`  database: ${target.client === 'mysql2' ? `MySQL/MariaDB (${target.database})` : `SQLite (${target.database})`}`);
     if (demo) {
-      console.log('  demo admin:  admin@acme.test / demo-admin-1   (demo data only)');
-      console.log('  demo member: member@acme.test / demo-member-1');
+      console.log(`  demo admin:  ${DEMO_LOGINS[0].email} / ${DEMO_LOGINS[0].password}   (demo data only)`);
+      console.log(`  demo member: ${DEMO_LOGINS[1].email} / ${DEMO_LOGINS[1].password}`);
     }
     console.log('');
+  });
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    console.error(err.code === 'EADDRINUSE' ? `PORT: ${config.PORT} is already in use; set PORT to a free port.` : `Start-up failed: ${err.message}`);
+    ctx.db.destroy().finally(() => process.exit(1));
   });
   const shutdown = () => {
     server.close(() => ctx.db.destroy().finally(() => process.exit(0)));

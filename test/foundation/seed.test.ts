@@ -98,7 +98,7 @@ describe('foundation: demo seed', function () {
     const surfaces = (await db('rollup_daily').where({ workspace_id: acme }).distinct('surface')).map((r: { surface: string }) => r.surface);
     expect(surfaces.sort()).to.deep.equal([...SURFACES].sort());
 
-    const days = await db('rollup_daily').where({ workspace_id: acme, token_kind: 'inference' }).select('day').sum({ n: 'interactions' }).groupBy('day');
+    const days = (await db('rollup_daily').where({ workspace_id: acme, token_kind: 'inference' }).select('day').sum({ n: 'interactions' }).groupBy('day')) as { day: string; n: unknown }[];
     let weekday = 0;
     let weekend = 0;
     let wd = 0;
@@ -124,7 +124,7 @@ describe('foundation: demo seed', function () {
   });
 
   it('power users and idle users: usage is concentrated, and some active users never generate', async () => {
-    const per = await db('rollup_monthly_user').where({ workspace_id: acme, token_kind: 'inference' }).select('user_id').sum({ n: 'interactions' }).groupBy('user_id');
+    const per = (await db('rollup_monthly_user').where({ workspace_id: acme, token_kind: 'inference' }).select('user_id').sum({ n: 'interactions' }).groupBy('user_id')) as { user_id: number; n: unknown }[];
     const counts = per.map((r: { n: unknown }) => num(r.n)).sort((a: number, b: number) => b - a);
     const total = counts.reduce((s: number, n: number) => s + n, 0);
     const top10pct = counts.slice(0, Math.ceil(120 * 0.1)).reduce((s: number, n: number) => s + n, 0);
@@ -135,7 +135,7 @@ describe('foundation: demo seed', function () {
   });
 
   it('IQ layers are applied to a rising share of generations', async () => {
-    const months = await db('rollup_monthly_user').where({ workspace_id: acme, token_kind: 'inference' }).select('month').sum({ n: 'interactions', iq: 'iq_interactions' }).groupBy('month').orderBy('month');
+    const months = (await db('rollup_monthly_user').where({ workspace_id: acme, token_kind: 'inference' }).select('month').sum({ n: 'interactions', iq: 'iq_interactions' }).groupBy('month').orderBy('month')) as { n: unknown; iq: unknown }[];
     const share = months.map((m: { n: unknown; iq: unknown }) => num(m.iq) / num(m.n));
     expect(share.length).to.be.greaterThan(2);
     expect(share[share.length - 1]).to.be.greaterThan(share[1]);
