@@ -97,10 +97,13 @@ export async function verifyApiKey(db: Knex, presented: string): Promise<Authent
 }
 
 const USE_STAMP_INTERVAL_MS = 60_000;
-const lastStamped = new Map<number, number>();
+/** Per database handle (key ids are only unique within one database). */
+const stampsByDb = new WeakMap<Knex, Map<number, number>>();
 
 /** Records that a key was used, at most once a minute per key (per process, and guarded in SQL). */
 export async function touchApiKey(db: Knex, keyId: number, now = new Date()): Promise<void> {
+  let lastStamped = stampsByDb.get(db);
+  if (!lastStamped) stampsByDb.set(db, (lastStamped = new Map()));
   const last = lastStamped.get(keyId) ?? 0;
   if (now.getTime() - last < USE_STAMP_INTERVAL_MS) return;
   lastStamped.set(keyId, now.getTime());

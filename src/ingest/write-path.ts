@@ -3,7 +3,7 @@
 // The demo seed and the ingestion API both write through here.
 import type { Knex } from 'knex';
 import { dayOf, monthOfDay, toDbTime } from '../db/time';
-import { insertChunked, isDuplicateKeyError, maxInList, upsertAdd } from '../db/dialect';
+import { forUpdate, insertChunked, isDuplicateKeyError, maxInList, upsertAdd } from '../db/dialect';
 import {
   type BatchResult,
   type InteractionInput,
@@ -102,7 +102,9 @@ class RollupAccumulator {
     for (const c of this.counters) row[c] = (row[c] as number) + (values[c] ?? 0);
   }
   async flush(db: Knex) {
-    await upsertAdd(db, this.table, this.keys, [...this.rows.values()], this.counters);
+    // Key order, so concurrent batches lock shared rollup rows in the same order (no deadlocks).
+    const keys = [...this.rows.keys()].sort();
+    await upsertAdd(db, this.table, this.keys, keys.map((k) => this.rows.get(k)!), this.counters);
   }
 }
 
@@ -127,13 +129,21 @@ async function upsertActivity(db: Knex, workspaceId: number, stamps: Map<number,
   });
 }
 
-/** Runs `fn` in a transaction, retrying when a concurrent writer inserted the same unique key first. */
+/**
+ * Runs `fn` in a transaction, retrying when a concurrent writer inserted the same unique key first
+ * or InnoDB chose this transaction as a deadlock victim (concurrent batches lock rollup and credit
+ * rows in different orders). Retries back off with jitter so concurrent senders stop colliding.
+ */
 async function withDuplicateRetry<T>(db: Knex, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await db.transaction(fn);
     } catch (err) {
-      if (attempt < 4 && (isDuplicateKeyError(err) || (err as { code?: string }).code === 'ER_LOCK_DEADLOCK')) continue;
+      const deadlock = (err as { code?: string }).code === 'ER_LOCK_DEADLOCK';
+      if (attempt < 8 && (isDuplicateKeyError(err) || deadlock)) {
+        if (deadlock || attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
+        continue;
+      }
       throw err;
     }
   }
@@ -221,6 +231,12 @@ export async function recordInteractions(
         day: p.day,
         agentId: p.agentId,
       }));
+    if (chargeRequests.length && ws.billing_mode === 'credits') {
+      // Charging batches of a workspace serialise on its credit_state row. Taking the row lock
+      // exclusively first avoids the shared->exclusive upgrade (INSERT IGNORE then FOR UPDATE in
+      // lockPool) that deadlocked concurrent senders. Missing row (first charge ever): lockPool creates it.
+      await forUpdate(trx, trx('credit_state').select('workspace_id').where({ workspace_id: workspaceId })).first();
+    }
     const charges = await chargeBatch(trx, ws, chargeRequests);
 
     const daily = new RollupAccumulator('rollup_daily', ['workspace_id', 'day', 'token_kind', 'surface', 'output'], [

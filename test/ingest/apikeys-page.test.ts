@@ -73,7 +73,9 @@ describe('API keys page', () => {
     expect(list.text).to.contain(`uc_${row.prefix}_…`);
     expect(list.text).to.contain('Alice Admin');
     expect(list.text).not.to.contain(key);
-    expect(list.text).not.to.contain('Never'); // it was just used
+    const lastUsed = new RegExp(`data-key-id="${row.id}"[\\s\\S]*?data-label="Last used"[^>]*>([^<]*)<`).exec(list.text);
+    expect(lastUsed, 'the key row has a Last used cell').to.not.equal(null);
+    expect(lastUsed![1].trim()).to.not.equal('Never'); // it was just used
   });
 
   it('htmx create answers the panel fragment only', async () => {
