@@ -77,22 +77,6 @@ export async function dailyGenerations(db: Knex, ws: number, from: string, to: s
   return new Map(rows.map((r: any) => [String(r.day).slice(0, 10), { g: n(r.g), iq: n(r.iq) }]));
 }
 
-/**
- * A portable CASE expression mapping a DATE column to the Monday of its week, for the weeks of
- * [from, to] (no SQL date functions): `CASE WHEN day < '2026-01-12' THEN '2026-01-05' ...`.
- */
-function weekCase(db: Knex, column: string, weeks: string[]): Knex.Raw {
-  let sql = 'CASE';
-  const bindings: string[] = [];
-  for (let i = 0; i < weeks.length - 1; i++) {
-    sql += ' WHEN ?? < ? THEN ?';
-    bindings.push(column, weeks[i + 1], weeks[i]);
-  }
-  sql += ' ELSE ? END AS wk';
-  bindings.push(weeks[weeks.length - 1]);
-  return db.raw(sql, bindings);
-}
-
 /** Mondays of every week [from, to] touches. */
 export function weeksOf(from: string, to: string): string[] {
   const out: string[] = [];
@@ -100,23 +84,24 @@ export function weeksOf(from: string, to: string): string[] {
   return out;
 }
 
-/** Distinct users who logged in, per Monday week, within [from, to] (login_days). */
+/**
+ * Distinct users who logged in, per Monday week, within [from, to] (login_days). One statement of
+ * per-week COUNT(DISTINCT) branches: each is a covering range scan of the primary key
+ * (workspace_id, day, user_id), with no per-row CASE or date function.
+ */
 export async function weeklyLoginUsers(db: Knex, ws: number, from: string, to: string): Promise<Map<string, number>> {
   const weeks = weeksOf(from, to);
-  const wk = weekCase(db, 'day', weeks);
-  const rows = await db('login_days')
-    .select(wk)
-    .countDistinct({ c: 'user_id' })
-    .where({ workspace_id: ws })
-    .whereBetween('day', [from, to])
-    .groupBy('wk');
+  const parts: string[] = [];
+  const bindings: (string | number)[] = [];
+  for (const w of weeks) {
+    const start = w < from ? from : w;
+    const end = addDays(w, 6) > to ? to : addDays(w, 6);
+    parts.push('SELECT ? AS wk, COUNT(DISTINCT user_id) AS c FROM login_days WHERE workspace_id = ? AND day >= ? AND day <= ?');
+    bindings.push(w, ws, start, end);
+  }
+  const result = await db.raw(parts.join(' UNION ALL '), bindings);
+  const rows: any[] = Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result; // mysql2: [rows, fields]; sqlite: rows
   return new Map(rows.map((r: any) => [String(r.wk).slice(0, 10), n(r.c)]));
-}
-
-/** Distinct users who logged in within [from, to]. */
-export async function distinctLoginUsers(db: Knex, ws: number, from: string, to: string): Promise<number> {
-  const r = await db('login_days').where({ workspace_id: ws }).whereBetween('day', [from, to]).countDistinct({ c: 'user_id' }).first();
-  return n(r?.c);
 }
 
 /** Credits consumed per day and category in [from, to]. */
@@ -184,35 +169,68 @@ export async function userMap(db: Knex, ws: number): Promise<Map<number, UserRef
   return new Map(rows.map((r: any) => [Number(r.id), { id: Number(r.id), name: r.name, email: r.email, status: r.status, department: r.department }]));
 }
 
-/** Inference generations per user per month for the given months (rollup_monthly_user). */
+/**
+ * Inference generations per user per month for the given months (rollup_monthly_user). The rollup
+ * holds one inference row per (month, user), so no GROUP BY (and no temporary table) is needed.
+ */
 export async function monthlyUserGenerations(db: Knex, ws: number, months: string[]): Promise<{ user_id: number; month: string; g: number }[]> {
   const rows = await db('rollup_monthly_user')
-    .select('user_id', 'month')
-    .sum({ g: 'interactions' })
+    .select('user_id', 'month', 'interactions')
     .where({ workspace_id: ws, token_kind: 'inference' })
-    .whereBetween('month', [months[0], months[months.length - 1]])
-    .groupBy('user_id', 'month');
-  return rows.map((r: any) => ({ user_id: Number(r.user_id), month: r.month, g: n(r.g) }));
+    .whereBetween('month', [months[0], months[months.length - 1]]);
+  return rows.map((r: any) => ({ user_id: Number(r.user_id), month: r.month, g: n(r.interactions) }));
 }
 
-/** Generations per user per surface over the given months (rollup_monthly_user_surface). */
-export async function userSurfaceGenerations(db: Knex, ws: number, months: string[]): Promise<{ user_id: number; surface: string; g: number }[]> {
+/** The `limit` users with most inference generations over the months (ties: lower id first). */
+export async function topGenerators(db: Knex, ws: number, months: string[], limit: number): Promise<{ user_id: number; total: number }[]> {
+  const rows = await db('rollup_monthly_user')
+    .select('user_id')
+    .sum({ total: 'interactions' })
+    .where({ workspace_id: ws, token_kind: 'inference' })
+    .whereBetween('month', [months[0], months[months.length - 1]])
+    .groupBy('user_id')
+    .having(db.raw('SUM(interactions) > 0'))
+    .orderBy([{ column: 'total', order: 'desc' }, { column: 'user_id', order: 'asc' }])
+    .limit(limit);
+  return rows.map((r: any) => ({ user_id: Number(r.user_id), total: n(r.total) }));
+}
+
+/** Generations per surface of the given users over the months (rollup_monthly_user_surface). */
+export async function userSurfaceGenerations(db: Knex, ws: number, months: string[], userIds: number[]): Promise<{ user_id: number; surface: string; g: number }[]> {
+  if (!userIds.length) return [];
   const rows = await db('rollup_monthly_user_surface')
     .select('user_id', 'surface')
     .sum({ g: 'interactions' })
     .where({ workspace_id: ws })
     .whereBetween('month', [months[0], months[months.length - 1]])
+    .whereIn('user_id', userIds)
     .groupBy('user_id', 'surface');
   return rows.map((r: any) => ({ user_id: Number(r.user_id), surface: r.surface, g: n(r.g) }));
 }
 
-/** Agent runs per user per agent over the given months (rollup_monthly_user_agent). */
-export async function userAgentRuns(db: Knex, ws: number, months: string[]): Promise<{ user_id: number; agent_id: number; g: number }[]> {
+/** The `limit` users with most agent runs over the months (ties: lower id first). */
+export async function topAgentUsers(db: Knex, ws: number, months: string[], limit: number): Promise<{ user_id: number; total: number }[]> {
+  const rows = await db('rollup_monthly_user_agent')
+    .select('user_id')
+    .sum({ total: 'interactions' })
+    .where({ workspace_id: ws })
+    .whereBetween('month', [months[0], months[months.length - 1]])
+    .groupBy('user_id')
+    .having(db.raw('SUM(interactions) > 0'))
+    .orderBy([{ column: 'total', order: 'desc' }, { column: 'user_id', order: 'asc' }])
+    .limit(limit);
+  return rows.map((r: any) => ({ user_id: Number(r.user_id), total: n(r.total) }));
+}
+
+/** Agent runs per agent of the given users over the months (rollup_monthly_user_agent). */
+export async function userAgentRuns(db: Knex, ws: number, months: string[], userIds: number[]): Promise<{ user_id: number; agent_id: number; g: number }[]> {
+  if (!userIds.length) return [];
   const rows = await db('rollup_monthly_user_agent')
     .select('user_id', 'agent_id')
     .sum({ g: 'interactions' })
     .where({ workspace_id: ws })
     .whereBetween('month', [months[0], months[months.length - 1]])
+    .whereIn('user_id', userIds)
     .groupBy('user_id', 'agent_id');
   return rows.map((r: any) => ({ user_id: Number(r.user_id), agent_id: Number(r.agent_id), g: n(r.g) }));
 }

@@ -198,14 +198,15 @@ export async function weeklyGenerations(db: Knex, ws: number, r: UsageRange): Pr
 }
 
 export async function weeklyLogins(db: Knex, ws: number, r: UsageRange): Promise<ChartModel> {
-  const [byWeek, distinct] = await Promise.all([q.weeklyLoginUsers(db, ws, r.from, r.to), q.distinctLoginUsers(db, ws, r.from, r.to)]);
+  const byWeek = await q.weeklyLoginUsers(db, ws, r.from, r.to);
   const weeks = q.weeksOf(r.from, r.to);
   const data = weeks.map((w) => byWeek.get(w) ?? 0);
+  const busiest = Math.max(0, ...data);
   return {
     id: 'weekly-logins',
     title: CHART_TITLES['weekly-logins'],
-    subtitle: `Unique users who signed in to the web app each week. ${fmt(distinct)} different users in the range.${partialWeeksNote(weeks, r)}`,
-    empty: distinct === 0 ? 'No web-app logins in this range.' : null,
+    subtitle: `Unique users who signed in to the web app each week (busiest week: ${fmt(busiest)}).${partialWeeksNote(weeks, r)}`,
+    empty: busiest === 0 ? 'No web-app logins in this range.' : null,
     config: {
       type: 'line',
       data: { labels: weeks.map((w) => weekLabel(w, r)), datasets: [{ label: 'Unique users', data, fill: false, tension: 0, pointRadius: 3 }] },
@@ -334,20 +335,15 @@ function monthsSubtitle(months: string[]): string {
 
 export async function topUsersByFeature(db: Knex, ws: number, r: UsageRange): Promise<ChartModel> {
   const months = monthsTouched(r);
-  const [rows, users] = await Promise.all([q.userSurfaceGenerations(db, ws, months), q.userMap(db, ws)]);
-  const per = new Map<number, Record<Surface, number>>();
+  const [leaders, users] = await Promise.all([q.topGenerators(db, ws, months, TOP_N), q.userMap(db, ws)]);
+  const rows = await q.userSurfaceGenerations(db, ws, months, leaders.map((l) => l.user_id));
+  const empty = () => Object.fromEntries(SURFACES.map((s) => [s, 0])) as Record<Surface, number>;
+  const per = new Map<number, Record<Surface, number>>(leaders.map((l) => [l.user_id, empty()]));
   for (const row of rows) {
-    let u = per.get(row.user_id);
-    if (!u) per.set(row.user_id, (u = Object.fromEntries(SURFACES.map((s) => [s, 0])) as Record<Surface, number>));
     const s = (SURFACES as readonly string[]).includes(row.surface) ? (row.surface as Surface) : 'other';
-    u[s] += row.g;
+    per.get(row.user_id)![s] += row.g;
   }
-  const totalOf = (m: Record<Surface, number>) => SURFACES.reduce((a, s) => a + m[s], 0);
-  const top = [...per.entries()]
-    .map(([id, m]) => ({ id, m, total: totalOf(m), name: users.get(id)?.name ?? `User #${id}`, email: users.get(id)?.email ?? '' }))
-    .filter((u) => u.total > 0)
-    .sort((a, b) => b.total - a.total || a.name.localeCompare(b.name) || a.id - b.id)
-    .slice(0, TOP_N);
+  const top = leaders.map((l) => ({ id: l.user_id, m: per.get(l.user_id)!, total: l.total, name: users.get(l.user_id)?.name ?? `User #${l.user_id}`, email: users.get(l.user_id)?.email ?? '' }));
   const used = SURFACES.filter((s) => top.some((u) => u.m[s] > 0));
   return {
     id: 'users-features',
@@ -371,22 +367,19 @@ export async function topUsersByFeature(db: Knex, ws: number, r: UsageRange): Pr
 
 export async function topUsersByAgentType(db: Knex, ws: number, r: UsageRange): Promise<ChartModel> {
   const months = monthsTouched(r);
-  const [rows, users, agents] = await Promise.all([q.userAgentRuns(db, ws, months), q.userMap(db, ws), q.agentMap(db, ws)]);
-  const per = new Map<number, Map<string, number>>();
+  const [leaders, users, agents] = await Promise.all([q.topAgentUsers(db, ws, months, TOP_N), q.userMap(db, ws), q.agentMap(db, ws)]);
+  const rows = await q.userAgentRuns(db, ws, months, leaders.map((l) => l.user_id));
+  const per = new Map<number, Map<string, number>>(leaders.map((l) => [l.user_id, new Map()]));
   const types = new Set<string>();
   for (const row of rows) {
     if (row.g <= 0) continue;
     const type = agents.get(row.agent_id)?.type ?? 'general';
     types.add(type);
-    let u = per.get(row.user_id);
-    if (!u) per.set(row.user_id, (u = new Map()));
+    const u = per.get(row.user_id)!;
     u.set(type, (u.get(type) ?? 0) + row.g);
   }
   const typeList = [...types].sort();
-  const top = [...per.entries()]
-    .map(([id, m]) => ({ id, m, total: [...m.values()].reduce((a, b) => a + b, 0), name: users.get(id)?.name ?? `User #${id}`, email: users.get(id)?.email ?? '' }))
-    .sort((a, b) => b.total - a.total || a.name.localeCompare(b.name) || a.id - b.id)
-    .slice(0, TOP_N);
+  const top = leaders.map((l) => ({ id: l.user_id, m: per.get(l.user_id)!, total: l.total, name: users.get(l.user_id)?.name ?? `User #${l.user_id}`, email: users.get(l.user_id)?.email ?? '' }));
   const typeLabel = (t: string) => t.charAt(0).toUpperCase() + t.slice(1);
   return {
     id: 'users-agent-types',
