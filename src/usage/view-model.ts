@@ -6,6 +6,7 @@ import { SURFACES, SURFACE_LABELS, CREDIT_CATEGORIES, type Surface } from '../in
 import { ACTIVE_USER_DAYS, HOURS_SAVED_MINUTES } from './definitions';
 import { monthsTouched, type UsageRange } from './range';
 import * as q from './queries';
+import { dataVersion, loginVersion, memo } from './memo';
 
 const fmt = (v: number, digits = 0) => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const pct = (part: number, whole: number) => (whole > 0 ? (100 * part) / whole : 0);
@@ -69,13 +70,18 @@ export async function buildCards(db: Knex, ws: number, r: UsageRange): Promise<C
   const activeFrom = addDays(yesterday, -(ACTIVE_USER_DAYS - 1));
   const prevActiveTo = addDays(activeFrom, -1);
   const prevActiveFrom = addDays(prevActiveTo, -(ACTIVE_USER_DAYS - 1));
-  const [cur, prev, licenses, prevLicenses, active, prevActive] = await Promise.all([
-    q.generationTotals(db, ws, r.from, r.to),
-    q.generationTotals(db, ws, r.prevFrom, r.prevTo),
+  const version = await dataVersion(db, ws);
+  const usage = () =>
+    Promise.all([
+      q.generationTotals(db, ws, r.from, r.to),
+      q.generationTotals(db, ws, r.prevFrom, r.prevTo),
+      q.distinctGenerators(db, ws, activeFrom, yesterday),
+      q.distinctGenerators(db, ws, prevActiveFrom, prevActiveTo),
+    ]);
+  const [[cur, prev, active, prevActive], licenses, prevLicenses] = await Promise.all([
+    memo(db, `cards:${ws}:${r.from}:${r.to}:${yesterday}`, version, usage),
     q.activeLicenses(db, ws),
     q.licensesAt(db, ws, r.prevTo, r.timeZone),
-    q.distinctGenerators(db, ws, activeFrom, yesterday),
-    q.distinctGenerators(db, ws, prevActiveFrom, prevActiveTo),
   ]);
   const period = `previous ${r.days} day${r.days === 1 ? '' : 's'}`;
   const iq = pct(cur.iqGenerations, cur.generations);
@@ -198,7 +204,7 @@ export async function weeklyGenerations(db: Knex, ws: number, r: UsageRange): Pr
 }
 
 export async function weeklyLogins(db: Knex, ws: number, r: UsageRange): Promise<ChartModel> {
-  const byWeek = await q.weeklyLoginUsers(db, ws, r.from, r.to);
+  const byWeek = await memo(db, `weekly-logins:${ws}:${r.from}:${r.to}`, await loginVersion(db), () => q.weeklyLoginUsers(db, ws, r.from, r.to));
   const weeks = q.weeksOf(r.from, r.to);
   const data = weeks.map((w) => byWeek.get(w) ?? 0);
   const busiest = Math.max(0, ...data);
@@ -335,8 +341,15 @@ function monthsSubtitle(months: string[]): string {
 
 export async function topUsersByFeature(db: Knex, ws: number, r: UsageRange): Promise<ChartModel> {
   const months = monthsTouched(r);
-  const [leaders, users] = await Promise.all([q.topGenerators(db, ws, months, TOP_N), q.userMap(db, ws)]);
-  const rows = await q.userSurfaceGenerations(db, ws, months, leaders.map((l) => l.user_id));
+  const version = await dataVersion(db, ws);
+  const key = `users-features:${ws}:${months[0]}:${months[months.length - 1]}`;
+  const [[leaders, rows], users] = await Promise.all([
+    memo(db, key, version, async () => {
+      const top = await q.topGenerators(db, ws, months, TOP_N);
+      return [top, await q.userSurfaceGenerations(db, ws, months, top.map((l) => l.user_id))] as const;
+    }),
+    q.userMap(db, ws),
+  ]);
   const empty = () => Object.fromEntries(SURFACES.map((s) => [s, 0])) as Record<Surface, number>;
   const per = new Map<number, Record<Surface, number>>(leaders.map((l) => [l.user_id, empty()]));
   for (const row of rows) {
@@ -367,8 +380,16 @@ export async function topUsersByFeature(db: Knex, ws: number, r: UsageRange): Pr
 
 export async function topUsersByAgentType(db: Knex, ws: number, r: UsageRange): Promise<ChartModel> {
   const months = monthsTouched(r);
-  const [leaders, users, agents] = await Promise.all([q.topAgentUsers(db, ws, months, TOP_N), q.userMap(db, ws), q.agentMap(db, ws)]);
-  const rows = await q.userAgentRuns(db, ws, months, leaders.map((l) => l.user_id));
+  const version = await dataVersion(db, ws);
+  const key = `users-agent-types:${ws}:${months[0]}:${months[months.length - 1]}`;
+  const [[leaders, rows], users, agents] = await Promise.all([
+    memo(db, key, version, async () => {
+      const top = await q.topAgentUsers(db, ws, months, TOP_N);
+      return [top, await q.userAgentRuns(db, ws, months, top.map((l) => l.user_id))] as const;
+    }),
+    q.userMap(db, ws),
+    q.agentMap(db, ws),
+  ]);
   const per = new Map<number, Map<string, number>>(leaders.map((l) => [l.user_id, new Map()]));
   const types = new Set<string>();
   for (const row of rows) {
@@ -472,7 +493,9 @@ export function heatLevel(g: number, max: number): number {
 
 export async function heatmap(db: Knex, ws: number, r: UsageRange, p: HeatmapParams): Promise<HeatmapModel> {
   const months = monthsTouched(r);
-  const [rows, users] = await Promise.all([q.monthlyUserGenerations(db, ws, months), q.userMap(db, ws)]);
+  const version = await dataVersion(db, ws);
+  const memoKey = `heatmap:${ws}:${months[0]}:${months[months.length - 1]}`;
+  const [rows, users] = await Promise.all([memo(db, memoKey, version, () => q.monthlyUserGenerations(db, ws, months)), q.userMap(db, ws)]);
   const per = new Map<number, Map<string, number>>();
   let max = 0;
   for (const row of rows) {

@@ -6,6 +6,7 @@ import { PASSWORD } from '../helpers/fixtures';
 import { closeAll } from '../helpers/db';
 import { HOURS_SAVED_MINUTES, setUsageClock } from '../../src/usage/definitions';
 import { buildUsageWorld, NOW, FILLERS, type UsageWorld } from './fixture';
+import { recordInteractions, recordLogins } from '../../src/ingest/write-path';
 
 const R30 = 'from=2026-10-26&to=2026-11-24'; // previous period: 2026-09-26 .. 2026-10-25
 const RYEAR = 'from=2025-12-29&to=2026-01-11'; // across the year boundary
@@ -278,5 +279,29 @@ describe('usage page: cards and charts', () => {
     expect(card(html, 'active-licenses').value).to.equal('2');
     const heat = await seatAdmin.get(`/admin/usage/charts/heatmap?${R30}`).set('HX-Request', 'true').expect(200);
     expect(heat.text).not.to.include('acme.test');
+  });
+
+  // Last: it adds data. Memoised aggregates must follow new usage at once, never serve stale numbers.
+  it('new usage, logins and roster changes show up on the next request', async () => {
+    const before = (await admin.get(`/admin/usage?${R30}`).expect(200)).text;
+    expect(card(before, 'generations').value).to.equal('5');
+    await chart('heatmap');
+    await chart('users-features');
+    await chart('weekly-logins');
+    await recordInteractions(t.db, w.ws, [
+      { id: 'late1', user: 'dan@acme.test', occurredAt: new Date('2026-11-24T18:00:00Z'), kind: 'inference', surface: 'chat', model: 'm', promptTokens: 1, completionTokens: 1 },
+      { id: 'late2', user: 'dan@acme.test', occurredAt: new Date('2026-11-24T19:00:00Z'), kind: 'inference', surface: 'chat', model: 'm', promptTokens: 1, completionTokens: 1 },
+      { id: 'late3', user: 'dan@acme.test', occurredAt: new Date('2026-11-24T20:00:00Z'), kind: 'inference', surface: 'chat', model: 'm', promptTokens: 1, completionTokens: 1 },
+    ]);
+    await recordLogins(t.db, w.ws, [{ user: 'dan@acme.test', occurredAt: new Date('2026-11-24T18:00:00Z') }]);
+    const after = (await admin.get(`/admin/usage?${R30}`).expect(200)).text;
+    expect(card(after, 'generations').value).to.equal('8');
+    expect(card(after, 'active-users').value).to.equal('3'); // dan generated yesterday
+    // dan: Oct 1 + Nov 3 = 4, now the top user
+    expect(tableRows(await chart('heatmap'), 'heatmap')[0]).to.deep.equal(['Dan Drop dan@acme.test', '1', '3', '4']);
+    expect(chartConfig(await chart('users-features'), 'users-features').data.labels[0]).to.equal('Dan Drop');
+    expect(dataset(chartConfig(await chart('weekly-logins'), 'weekly-logins'), 'Unique users')).to.deep.equal([1, 2, 0, 0, 1]);
+    await t.db('users').where({ id: w.ids.dan }).update({ name: 'Daniel Drop', updated_at: '2026-11-25 18:30:00.000' });
+    expect(tableRows(await chart('heatmap'), 'heatmap')[0][0]).to.equal('Daniel Drop dan@acme.test');
   });
 });
