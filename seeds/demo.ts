@@ -463,10 +463,9 @@ async function seedWorkspace(db: Knex, plan: WorkspacePlan, rng: Rng, startDay: 
     const span = daysBetween(startDay, endDay);
     const packs = [
       { at: 0, amount: 100_000, price: 90_000, note: 'Starter pack (100,000 credits)' },
-      { at: 0.3, amount: 50_000, price: 47_500, note: 'Top-up pack (50,000 credits)' },
-      { at: 0.55, amount: 100_000, price: 90_000, note: 'Pack (100,000 credits)' },
-      { at: 0.8, amount: 100_000, price: 90_000, note: 'Pack (100,000 credits)' },
-      { at: 0.93, amount: 50_000, price: 47_500, note: 'Top-up pack (50,000 credits)' },
+      { at: 0.35, amount: 100_000, price: 90_000, note: 'Pack (100,000 credits)' },
+      { at: 0.6, amount: 150_000, price: 127_500, note: 'Pack (150,000 credits)' },
+      { at: 0.85, amount: 150_000, price: 127_500, note: 'Pack (150,000 credits)' },
     ];
     for (const p of packs) {
       const day = addDays(startDay, Math.floor(span * p.at));
@@ -477,7 +476,7 @@ async function seedWorkspace(db: Knex, plan: WorkspacePlan, rng: Rng, startDay: 
         day,
         entry_type: 'purchase',
         amount: p.amount,
-        expires_at: toDbTime(new Date(at.getTime() + 365 * 86_400_000)),
+        expires_at: toDbTime(new Date(at.getTime() + 730 * 86_400_000)), // packs are valid two years
         price_cents: p.price,
         note: p.note,
         created_by_user_id: people[0].id ?? null,
