@@ -1,0 +1,188 @@
+// The Credits page, notifications and /me over HTTP: forms (validation, audit), the access-request
+// flow end to end, tenant isolation, the header meter and the usage breakdown numbers.
+import { expect } from 'chai';
+import request from 'supertest';
+import { closeAll } from '../helpers/db';
+import { createTestApp, loginAs, type Agent, type TestApp } from '../helpers/app';
+import { createUser, createWorkspace, PASSWORD } from '../helpers/fixtures';
+import { addCredits } from '../../src/credits/admin';
+import { quoteCredits } from '../../src/credits/quote';
+import { dayOf } from '../../src/db/time';
+import { billable, creditWorld, record } from './fixture';
+
+describe('credits: pages and the access-request flow', () => {
+  let t: TestApp;
+  let w: Awaited<ReturnType<typeof creditWorld>>;
+  let admin: Agent;
+  let bob: Agent;
+  let otherAdmin: Agent;
+  let otherUser: number;
+
+  before(async () => {
+    t = await createTestApp();
+    w = await creditWorld(t.db, { slug: 'pages' });
+    const other = await createWorkspace(t.db, { slug: 'other', billing_mode: 'credits' });
+    await createUser(t.db, other.id, { email: 'admin@other.test', role: 'admin' });
+    otherUser = await createUser(t.db, other.id, { email: 'someone@other.test' });
+    admin = await loginAs(t.app, w.email('admin'), PASSWORD);
+    bob = await loginAs(t.app, w.email('bob'), PASSWORD);
+    otherAdmin = await loginAs(t.app, 'admin@other.test', PASSWORD);
+  });
+  after(closeAll);
+
+  it('adds credits through the form, shows them in the header meter, and audits the purchase', async () => {
+    const bad = await admin.post('/admin/credits/packs').type('form').send({ _csrf: admin.csrf, kind: 'purchase', amount: '12x', price: '9.999' });
+    expect(bad.status).to.equal(422);
+    expect(bad.text).to.include('Enter the number of credits as a whole number');
+    expect(bad.text).to.include('Enter the price in dollars');
+    const past = await admin.post('/admin/credits/packs').type('form').send({ _csrf: admin.csrf, kind: 'purchase', amount: '100', expires_on: '2020-01-01' });
+    expect(past.status).to.equal(422);
+    expect(past.text).to.include('The expiry must be a future date.');
+
+    const ok = await admin.post('/admin/credits/packs').type('form').send({ _csrf: admin.csrf, kind: 'purchase', amount: '12,000'.replace(',', ''), price: '1,200.50', note: '=cmd|x' });
+    expect(ok.status).to.equal(303);
+    const pack = await t.db('credit_ledger').where({ workspace_id: w.wsId, entry_type: 'purchase' }).first();
+    expect([Number(pack.amount), Number(pack.price_cents), pack.note]).to.deep.equal([12000, 120050, '=cmd|x']);
+    const audit = await t.db('audit_log').where({ workspace_id: w.wsId, action: 'credits.purchase' }).first();
+    expect(JSON.parse(audit.before_json)).to.deep.equal({ available: 0 });
+    expect(JSON.parse(audit.after_json)).to.include({ available: 12000, amount: 12000, price_cents: 120050 });
+
+    const page = await admin.get('/admin/credits').expect(200);
+    expect(page.text).to.match(/class="credit-meter"[\s\S]*?<strong>12,000<\/strong>/);
+    expect(page.text).to.include('$1,200.50');
+  });
+
+  it('turns PAYG on with a cap, validating the cap, and shows the headroom', async () => {
+    const bad = await admin.post('/admin/credits/settings').type('form').send({ _csrf: admin.csrf, payg_enabled: '1', payg_cap: 'ten', included_credits_per_period: '0' });
+    expect(bad.status).to.equal(422);
+    expect(bad.text).to.include('Enter the monthly cap as a whole number of credits');
+    const ok = await admin.post('/admin/credits/settings').type('form').send({ _csrf: admin.csrf, payg_enabled: '1', payg_cap: '2500', included_credits_per_period: '0' });
+    expect(ok.status).to.equal(303);
+    const ws = await t.db('workspaces').where({ id: w.wsId }).first();
+    expect([!!ws.payg_enabled, Number(ws.payg_monthly_cap)]).to.deep.equal([true, 2500]);
+    const page = await admin.get('/admin/credits').expect(200);
+    expect(page.text).to.match(/\+ 2,500 PAYG/);
+    const audit = await t.db('audit_log').where({ workspace_id: w.wsId, action: 'credits.settings.update' }).first();
+    expect(JSON.parse(audit.after_json)).to.include({ payg_enabled: true, payg_monthly_cap: 2500 });
+  });
+
+  it('edits prices (audited) and rejects bad ones next to the field', async () => {
+    const base = { _csrf: admin.csrf, grid_row: '2', api_call: '3', agent_research: '30', agent_optimization: '20', agent_other: '10', grid_free_test_rows: '5' };
+    const bad = await admin.post('/admin/credits/prices').type('form').send({ ...base, api_call: '-1' });
+    expect(bad.status).to.equal(422);
+    expect(bad.text).to.match(/id="price-api_call-err">Enter a price in credits as a whole number/);
+    await admin.post('/admin/credits/prices').type('form').send(base).expect(303);
+    const audit = await t.db('audit_log').where({ workspace_id: w.wsId, action: 'credits.prices.update' }).first();
+    expect(JSON.parse(audit.before_json)).to.include({ api_call: 2, grid_row: 1, grid_free_test_rows: 0 });
+    expect(JSON.parse(audit.after_json)).to.include({ api_call: 3, grid_row: 2, grid_free_test_rows: 5 });
+  });
+
+  it('member requests access once -> admins notified -> admin approves -> member may spend and sees the outcome', async () => {
+    expect((await quoteCredits(t.db, w.wsId, { user: w.email('bob'), billable: { category: 'api', units: 1 } })).allowed).to.equal(false);
+    const me = await bob.get('/me').expect(200);
+    expect(me.text).to.include('Request credit access');
+    await bob.post('/me/credit-access-request').type('form').send({ _csrf: bob.csrf, note: 'launch week' }).expect(303).expect('Location', '/me?saved=requested');
+    await bob.post('/me/credit-access-request').type('form').send({ _csrf: bob.csrf, note: 'again' }).expect(303).expect('Location', '/me?saved=pending');
+    expect(await t.db('credit_access_requests').where({ workspace_id: w.wsId })).to.have.length(1);
+    expect((await bob.get('/me')).text).to.include('Pending');
+
+    const notes = await t.db('notifications').where({ workspace_id: w.wsId, kind: 'credits.access_request' });
+    expect(notes).to.have.length(1);
+    const bell = await admin.get('/admin/notifications').expect(200);
+    expect(bell.text).to.include('Bob Blocked asks for credit access');
+    expect(bell.text).to.match(/data-testid="unread-count">1</);
+
+    const credits = await admin.get('/admin/credits').expect(200);
+    const m = /action="\/admin\/credits\/requests\/(\d+)\/approve"/.exec(credits.text);
+    expect(m, 'approve form').to.not.equal(null);
+    // Another workspace's admin cannot decide it.
+    await otherAdmin.post(`/admin/credits/requests/${m![1]}/approve`).type('form').send({ _csrf: otherAdmin.csrf }).expect(404);
+    await admin.post(`/admin/credits/requests/${m![1]}/approve`).type('form').send({ _csrf: admin.csrf }).expect(303);
+    await admin.post(`/admin/credits/requests/${m![1]}/deny`).type('form').send({ _csrf: admin.csrf }).expect(409);
+
+    const user = await t.db('users').where({ id: w.bob }).first();
+    expect(!!user.may_spend_credits).to.equal(true);
+    const outcome = await bob.get('/me').expect(200);
+    expect(outcome.text).to.include('Your credit access request was approved');
+    expect(outcome.text).to.include('You can run actions that cost credits');
+    expect((await quoteCredits(t.db, w.wsId, { user: w.email('bob'), billable: { category: 'api', units: 1 } })).allowed).to.equal(true);
+    const actions = (await t.db('audit_log').where({ workspace_id: w.wsId }).where((q) => q.where('action', 'like', 'credits.access_request.%').orWhere('action', 'user.credit_access.update')).orderBy('id')).map((a) => a.action);
+    expect(actions).to.deep.equal(['credits.access_request.create', 'user.credit_access.update', 'credits.access_request.approve']);
+  });
+
+  it('a denied request is shown to the member, who may ask again', async () => {
+    const carol = await createUser(t.db, w.wsId, { email: w.email('carol'), name: 'Carol Denied', maySpendCredits: false });
+    const agent = await loginAs(t.app, w.email('carol'), PASSWORD);
+    await agent.post('/me/credit-access-request').type('form').send({ _csrf: agent.csrf }).expect(303);
+    const req = await t.db('credit_access_requests').where({ user_id: carol }).first();
+    await admin.post(`/admin/credits/requests/${req.id}/deny`).type('form').send({ _csrf: admin.csrf }).expect(303);
+    expect(!!(await t.db('users').where({ id: carol }).first()).may_spend_credits).to.equal(false);
+    const me = await agent.get('/me').expect(200);
+    expect(me.text).to.include('Your credit access request was denied');
+    expect(me.text).to.include('Ask again');
+  });
+
+  it('toggles credit access per user from the people list (htmx row swap), 404 for other workspaces', async () => {
+    const res = await admin.post(`/admin/credits/users/${w.alice}/access`).set('HX-Request', 'true').type('form').send({ _csrf: admin.csrf, allowed: 'false' }).expect(200);
+    expect(res.text).to.include(`id="person-${w.alice}"`);
+    expect(res.text).to.include('can no longer spend credits');
+    expect(!!(await t.db('users').where({ id: w.alice }).first()).may_spend_credits).to.equal(false);
+    await admin.post(`/admin/credits/users/${otherUser}/access`).type('form').send({ _csrf: admin.csrf, allowed: 'false' }).expect(404);
+    await admin.post(`/admin/credits/users/${w.alice}/access`).type('form').send({ _csrf: admin.csrf, allowed: 'maybe' }).expect(422);
+    await admin.post(`/admin/credits/users/${w.alice}/access`).type('form').send({ allowed: 'true' }).expect(403); // no CSRF token
+    await admin.post(`/admin/credits/users/${w.alice}/access`).type('form').send({ _csrf: admin.csrf, allowed: 'true' }).expect(303);
+    const blocked = await admin.get('/admin/credits/people?access=blocked').set('HX-Request', 'true').expect(200);
+    expect(blocked.text).to.include('Carol Denied');
+    expect(blocked.text).to.not.include('Alice Able');
+  });
+
+  it('breaks usage down by category and by user from the rollups', async () => {
+    // With the prices set above: api 3/call, agents (other) 10/run, grid 2/row after 5 free rows.
+    await record(t.db, w.wsId, [
+      billable(w.email('alice'), 'api', 10, 30), // 30
+      billable(w.email('alice'), 'grid', 8, 29), // 5 free + 3 x 2 = 6
+      billable(w.email('bob'), 'agents', 2, 28), // 20
+    ]);
+    const ws = await t.db('workspaces').where({ id: w.wsId }).first();
+    const day = dayOf(new Date(Date.now() - 30 * 60_000), ws.time_zone);
+    const res = await admin.get(`/admin/credits/usage?from=${day}&to=${day}`).set('HX-Request', 'true').expect(200);
+    expect(res.text).to.not.include('<html');
+    expect(res.text).to.match(new RegExp(`<th scope="row">${day}</th><td class="num">6</td><td class="num">30</td><td class="num">20</td><td class="num">56</td>`));
+    expect(res.text).to.match(/Alice Able[\s\S]*?<strong>36<\/strong>/);
+    expect(res.text).to.match(/Bob Blocked[\s\S]*?<strong>20<\/strong>/);
+    const full = await admin.get(`/admin/credits/usage?from=${day}&to=${day}`).expect(200);
+    expect(full.text).to.include('<html');
+    expect(full.text).to.include('data-chart-config="credits-by-category"');
+  });
+
+  it('lists notifications and marks them read', async () => {
+    const list = await admin.get('/admin/notifications?show=unread').expect(200);
+    const ids = [...list.text.matchAll(/action="\/admin\/notifications\/(\d+)\/read"/g)].map((x) => x[1]);
+    expect(ids.length).to.be.greaterThan(0);
+    await otherAdmin.post(`/admin/notifications/${ids[0]}/read`).type('form').send({ _csrf: otherAdmin.csrf }).expect(404);
+    await admin.post(`/admin/notifications/${ids[0]}/read`).type('form').send({ _csrf: admin.csrf }).expect(303);
+    expect((await t.db('notifications').where({ id: ids[0] }).first()).read_at).to.not.equal(null);
+    await admin.post('/admin/notifications/read-all').type('form').send({ _csrf: admin.csrf }).expect(303);
+    const after = await admin.get('/admin/notifications?show=unread').expect(200);
+    expect(after.text).to.include('No unread notifications.');
+    expect(after.text).to.not.include('data-testid="unread-count"');
+  });
+
+  it('shows a member their own usage on /me, and is 403 for members on admin pages', async () => {
+    const alice = await loginAs(t.app, w.email('alice'), PASSWORD);
+    const me = await alice.get('/me').expect(200);
+    // Alice's two interactions this month (api + grid), 10 + 20 tokens each; 36 credits.
+    expect(me.text).to.match(/data-testid="me-generations">2</);
+    expect(me.text).to.match(/data-testid="me-tokens">60</);
+    expect(me.text).to.match(/data-testid="me-credits">36</);
+    await alice.get('/admin/credits').expect(403);
+    await request(t.app).get('/me').expect(303);
+  });
+
+  it('removes credits only up to the balance', async () => {
+    await addCredits(t.db, w.actor, w.wsId, { kind: 'grant', amount: 1, expiresAt: null, note: null, priceCents: null });
+    const res = await admin.post('/admin/credits/adjustments').type('form').send({ _csrf: admin.csrf, amount: '999999', note: 'oops' });
+    expect(res.status).to.equal(422);
+    expect(res.text).to.match(/Only [\d,]+ credits are available to remove/);
+  });
+});
