@@ -5,9 +5,9 @@ import { createDb, ensureDatabase } from './db/knex';
 import { migrateLatest } from './db/migrate';
 import { createLogger } from './logger';
 import type { AppContext } from './http/context';
-import { seedDemo } from '../seeds/demo';
+import { seedDemo, type DemoOptions } from '../seeds/demo';
 
-export async function bootstrap(opts: { seedIfEmpty?: boolean; config?: Config } = {}): Promise<AppContext> {
+export async function bootstrap(opts: { seedIfEmpty?: boolean; config?: Config; demo?: DemoOptions } = {}): Promise<AppContext> {
   const config = opts.config ?? loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   await ensureDatabase(config.DATABASE_URL);
@@ -20,7 +20,7 @@ export async function bootstrap(opts: { seedIfEmpty?: boolean; config?: Config }
       if (Number(count?.n ?? 0) === 0) {
         const started = Date.now();
         logger.info('empty database: loading the demo organisation (first run only, about 10-30 s)');
-        const summary = await seedDemo(db, {});
+        const summary = await seedDemo(db, opts.demo ?? {});
         logger.info({ ...summary, ms: Date.now() - started }, 'demo data loaded');
       }
     }

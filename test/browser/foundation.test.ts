@@ -88,6 +88,8 @@ const NAV = ['Usage', 'Users', 'Token Statistics', 'Credits', 'Audit log'];
     await browserLogin(h, 'member@acme.test', 'demo-member-1');
     expect(new URL(page.url()).pathname).to.equal('/me');
     expect(await page.locator('nav.sidenav').count()).to.equal(0);
+    // without the side navigation the content takes the whole width
+    expect((await page.locator('main').boundingBox())!.width).to.be.greaterThan(1000);
     const res = await page.goto(`${h.baseUrl}/admin/users`);
     expect(res?.status()).to.equal(403);
     expect(await page.textContent('main')).to.include('Not allowed');
