@@ -3,11 +3,18 @@ import { openApiDocument } from '../ingest/openapi';
 
 type Schema = Record<string, any>;
 
+/** Text with `code` spans, split so the template can escape each part and wrap code in <code>. */
+export type Rich = { code: boolean; text: string }[];
+
+export function rich(s: string): Rich {
+  return s.split('`').map((text, i) => ({ code: i % 2 === 1, text })).filter((p) => p.text !== '');
+}
+
 export interface FieldRow {
   name: string;
   type: string;
   required: boolean;
-  description: string;
+  description: Rich;
 }
 
 export interface EndpointView {
@@ -15,10 +22,10 @@ export interface EndpointView {
   path: string;
   anchor: string;
   summary: string;
-  description: string;
+  description: Rich;
   fields: FieldRow[];
   itemsLabel: string | null;
-  responses: { status: string; description: string }[];
+  responses: { status: string; description: Rich }[];
   curl: string;
 }
 
@@ -63,7 +70,7 @@ function fieldsOf(doc: Schema, schema: Schema | undefined): { fields: FieldRow[]
     name,
     type: typeLabel(doc, p as Schema),
     required: required.has(name),
-    description: describe(doc, p as Schema),
+    description: rich(describe(doc, p as Schema)),
   }));
   return { fields, itemsLabel };
 }
@@ -81,13 +88,13 @@ export function apiDocsView(origin: string) {
         path: `/api/v1${path}`,
         anchor: op.operationId,
         summary: op.summary,
-        description: op.description ?? '',
+        description: rich(op.description ?? ''),
         fields,
         itemsLabel,
-        responses: Object.entries(op.responses as Schema).map(([status, r]) => ({ status, description: (r as Schema).description })),
+        responses: Object.entries(op.responses as Schema).map(([status, r]) => ({ status, description: rich((r as Schema).description) })),
         curl: sample.replace('https://console.example.com', origin),
       });
     }
   }
-  return { info: doc.info, endpoints, batchResult: fieldsOf(doc, { $ref: '#/components/schemas/BatchResult' }).fields };
+  return { info: { ...doc.info, description: rich(doc.info.description) }, endpoints, batchResult: fieldsOf(doc, { $ref: '#/components/schemas/BatchResult' }).fields };
 }

@@ -208,6 +208,7 @@ export function openApiDocument() {
             duplicates: { type: 'integer', description: 'Items already stored before (or repeated in this batch): ignored.' },
             rejected: {
               type: 'array',
+              description: 'Items not stored, each with its position, id and the reason (naming the field).',
               items: {
                 type: 'object',
                 required: ['index', 'id', 'error'],
