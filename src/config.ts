@@ -34,7 +34,7 @@ const envSchema = z.object({
     .transform((v): number | boolean | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v))
     .optional(),
   /** Ingestion API requests per minute per API key (express-rate-limit, per app process). */
-  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1, 'must be at least 1').max(1_000_000).default(600),
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1, 'must be at least 1').max(1_000_000).default(6000),
 });
 
 export type Config = z.infer<typeof envSchema> & { sessionSecret: string; dataDir: string };
