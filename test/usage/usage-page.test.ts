@@ -303,5 +303,11 @@ describe('usage page: cards and charts', () => {
     expect(dataset(chartConfig(await chart('weekly-logins'), 'weekly-logins'), 'Unique users')).to.deep.equal([1, 2, 0, 0, 1]);
     await t.db('users').where({ id: w.ids.dan }).update({ name: 'Daniel Drop', updated_at: '2026-11-25 18:30:00.000' });
     expect(tableRows(await chart('heatmap'), 'heatmap')[0][0]).to.equal('Daniel Drop dan@acme.test');
+    // names are escaped in tables and cannot close the chart's JSON script block
+    await t.db('users').where({ id: w.ids.dan }).update({ name: '</script><b>x</b>', updated_at: '2026-11-25 18:31:00.000' });
+    const html = await chart('users-features');
+    expect(html).not.to.include('<b>x</b>');
+    expect(chartConfig(html, 'users-features').data.labels[0]).to.equal('</script><b>x</b>');
+    expect(await chart('heatmap')).to.include('&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;');
   });
 });
