@@ -6,7 +6,7 @@ import { recordAudit, type Actor } from '../audit/audit';
 import { dayOf, toDbTime } from '../db/time';
 import { HttpError } from '../http/errors';
 import { reconcileAlerts } from './alerts';
-import { livePacks, lockPool, readPool } from './pool';
+import { livePacks, lockPool, readPool, saveRemaining, type Pack } from './pool';
 import { PRICE_ITEMS, readPrices, type Prices } from './prices';
 
 export interface AddCredits {
@@ -63,12 +63,14 @@ export async function removeCredits(db: Knex, actor: Actor, workspaceId: number,
     const available = packs.reduce((s, p) => s + Math.max(0, p.remaining), 0);
     if (input.amount > available) throw new HttpError(422, `Only ${available.toLocaleString('en-US')} credits are available to remove.`, 'validation_failed', { amount: 'more than the available balance' });
     let left = input.amount;
+    const drawn: Pack[] = [];
     for (const p of packs) {
       if (left === 0) break;
       if (p.remaining <= 0) continue;
       const take = Math.min(left, p.remaining);
       left -= take;
       p.remaining -= take;
+      drawn.push(p);
       await trx('credit_ledger').insert({
         workspace_id: workspaceId,
         occurred_at: toDbTime(now),
@@ -80,6 +82,7 @@ export async function removeCredits(db: Knex, actor: Actor, workspaceId: number,
         created_by_user_id: actor.userId,
       });
     }
+    await saveRemaining(trx, workspaceId, drawn);
     const after = available - input.amount;
     await reconcileAlerts(trx, locked, { available: after, paygEnabled: !!locked.ws.payg_enabled });
     await recordAudit(trx, { workspaceId, actor, action: 'credits.adjustment', targetType: 'workspace', targetId: workspaceId, before: { available }, after: { available: after, removed: input.amount, note: input.note } });

@@ -8,7 +8,7 @@ import type { CreditCategory } from '../ingest/model';
 import { insertChunked, upsertAdd } from '../db/dialect';
 import { monthOfDay, toDbTime } from '../db/time';
 import { agentTypes, costOf, priceItemFor, readPrices } from './prices';
-import { livePacks, lockPool, monthlyCounters, paygCapOf, type MonthlyCounters } from './pool';
+import { livePacks, lockPool, monthlyCounters, paygCapOf, saveRemaining, type MonthlyCounters, type Pack } from './pool';
 import { reconcileAlerts, reconcileCapAlert } from './alerts';
 
 export interface ChargeRequest {
@@ -57,6 +57,7 @@ export async function chargeBatch(trx: Knex, wsIn: ChargeWorkspace, requests: Ch
     deltas.set(m, { payg_credits: 0, overage_credits: 0, grid_rows: 0, grid_free_rows: 0 });
   }
   const paygMonths = new Set<string>();
+  const drawn = new Set<Pack>();
   const ledger: Record<string, unknown>[] = [];
   const perUser = new Map<string, Record<string, unknown>>();
 
@@ -92,6 +93,7 @@ export async function chargeBatch(trx: Knex, wsIn: ChargeWorkspace, requests: Ch
       const take = Math.min(left, p.remaining);
       p.remaining -= take;
       left -= take;
+      drawn.add(p);
       ledger.push({ ...base, entry_type: 'consumption', amount: -take, source_entry_id: p.id });
     }
     if (left > 0 && ws.payg_enabled) {
@@ -119,6 +121,7 @@ export async function chargeBatch(trx: Knex, wsIn: ChargeWorkspace, requests: Ch
   }
 
   await insertChunked(trx, 'credit_ledger', ledger);
+  await saveRemaining(trx, ws.id, [...drawn]);
   await upsertAdd(
     trx,
     'credit_monthly',

@@ -86,11 +86,11 @@ export async function livePacks(db: Knex, workspaceId: number, now: Date, locked
     note: (r.note as string) ?? null,
     price_cents: r.price_cents == null ? null : Number(r.price_cents),
   }));
-  await applyDraws(db, workspaceId, packs, locked);
+  await loadRemaining(db, workspaceId, packs, locked);
   return packs.sort(drawOrder);
 }
 
-/** Subtracts what consumption, expiry and adjustment rows drew from each pack. */
+/** Subtracts what consumption, expiry and adjustment rows drew from each pack (a sum over the ledger). */
 async function applyDraws(db: Knex, workspaceId: number, packs: Pack[], locked = false): Promise<void> {
   const byId = new Map(packs.map((p) => [p.id, p]));
   const ids = [...byId.keys()];
@@ -101,6 +101,42 @@ async function applyDraws(db: Knex, workspaceId: number, packs: Pack[], locked =
       locked,
     );
     for (const s of sums as { source_entry_id: number; drawn: number }[]) byId.get(Number(s.source_entry_id))!.remaining += Number(s.drawn);
+  }
+}
+
+/**
+ * Sets each pack's `remaining` from credit_pack_balances; packs without a cached balance are summed
+ * from the ledger, and under the lock the result is cached for the next charge.
+ */
+async function loadRemaining(db: Knex, workspaceId: number, packs: Pack[], locked = false): Promise<void> {
+  if (packs.length === 0) return;
+  const byId = new Map(packs.map((p) => [p.id, p]));
+  const ids = [...byId.keys()];
+  const cached = new Set<number>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await latest(db, db('credit_pack_balances').select('entry_id', 'remaining').whereIn('entry_id', ids.slice(i, i + 500)), locked);
+    for (const r of rows as { entry_id: number; remaining: number }[]) {
+      byId.get(Number(r.entry_id))!.remaining = Number(r.remaining);
+      cached.add(Number(r.entry_id));
+    }
+  }
+  const missing = packs.filter((p) => !cached.has(p.id));
+  if (missing.length === 0) return;
+  await applyDraws(db, workspaceId, missing, locked);
+  if (locked) {
+    const now = toDbTime(new Date());
+    await db('credit_pack_balances')
+      .insert(missing.map((p) => ({ entry_id: p.id, workspace_id: workspaceId, remaining: p.remaining, updated_at: now })))
+      .onConflict('entry_id')
+      .merge(['remaining', 'updated_at']);
+  }
+}
+
+/** Stores new remaining balances of packs (only under the credit lock). */
+export async function saveRemaining(trx: Knex, workspaceId: number, packs: Pack[]): Promise<void> {
+  const now = toDbTime(new Date());
+  for (const p of packs) {
+    await trx('credit_pack_balances').insert({ entry_id: p.id, workspace_id: workspaceId, remaining: p.remaining, updated_at: now }).onConflict('entry_id').merge(['remaining', 'updated_at']);
   }
 }
 
@@ -122,7 +158,7 @@ export async function allPacks(db: Knex, workspaceId: number, now: Date, limit =
     note: (r.note as string) ?? null,
     price_cents: r.price_cents == null ? null : Number(r.price_cents),
   }));
-  await applyDraws(db, workspaceId, packs);
+  await loadRemaining(db, workspaceId, packs);
   const nowText = toDbTime(now);
   return packs.map((p) => ({
     ...p,
@@ -199,7 +235,7 @@ export async function settleExpiries(trx: Knex, workspaceId: number, now: Date, 
     note: null,
     price_cents: null,
   }));
-  await applyDraws(trx, workspaceId, packs, true);
+  await loadRemaining(trx, workspaceId, packs, true);
   for (const p of packs) {
     const at = new Date(`${p.expires_at!.replace(' ', 'T')}Z`);
     await trx('credit_ledger')
@@ -215,7 +251,9 @@ export async function settleExpiries(trx: Knex, workspaceId: number, now: Date, 
       })
       .onConflict(['workspace_id', 'dedupe_key'])
       .ignore();
+    p.remaining = 0;
   }
+  await saveRemaining(trx, workspaceId, packs);
 }
 
 /** Grants this month's included credits once (they expire when the month ends). */

@@ -49,3 +49,19 @@ export function countBy<T>(rows: T[], key: (r: T) => string): Record<string, num
   for (const r of rows) out[key(r)] = (out[key(r)] ?? 0) + 1;
   return out;
 }
+
+/** Every cached pack balance equals the pack's amount plus what the ledger drew from it. */
+export async function packCacheMatchesLedger(db: Knex, wsId: number): Promise<{ cached: number; mismatches: string[] }> {
+  const packs = await db('credit_ledger').select('id', 'amount').where({ workspace_id: wsId }).whereIn('entry_type', ['included', 'purchase', 'grant']);
+  const mismatches: string[] = [];
+  let cached = 0;
+  for (const p of packs) {
+    const drawn = await db('credit_ledger').where({ workspace_id: wsId, source_entry_id: p.id }).sum({ s: 'amount' }).first();
+    const expected = Number(p.amount) + Number(drawn?.s ?? 0);
+    const c = await db('credit_pack_balances').where({ entry_id: p.id }).first();
+    if (!c) continue;
+    cached++;
+    if (Number(c.remaining) !== expected) mismatches.push(`pack ${p.id}: cached ${c.remaining}, ledger ${expected}`);
+  }
+  return { cached, mismatches };
+}

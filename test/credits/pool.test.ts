@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import { closeAll, freshDb, isMySqlRun } from '../helpers/db';
 import { addCredits, removeCredits, updateSettings } from '../../src/credits/admin';
 import { readPool, refreshPool } from '../../src/credits/pool';
-import { billable, countBy, creditWorld, DAY, notificationsOf, record } from './fixture';
+import { billable, countBy, creditWorld, DAY, notificationsOf, packCacheMatchesLedger, record } from './fixture';
 
 describe('credits: the pool', () => {
   let db: Knex;
@@ -36,6 +36,21 @@ describe('credits: the pool', () => {
     expect(Number(sum!.s)).to.equal(1000 + 5000 + 2000 - 200 - 1000);
     const byPack = Object.fromEntries(pool.packs.map((p) => [p.note, p.remaining]));
     expect(byPack).to.deep.equal({ pack: 4800, goodwill: 2000 });
+    expect(await packCacheMatchesLedger(db, w.wsId)).to.deep.equal({ cached: 3, mismatches: [] });
+  });
+
+  it('picks up a pack written straight into the ledger (as the demo seed does) and keeps its cached balance right', async () => {
+    const w = await creditWorld(db);
+    await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 50, expiresAt: null, note: 'first', priceCents: null });
+    await record(db, w.wsId, [billable(w.email('alice'), 'api', 10, 50)]); // 20 from 'first'
+    const now = new Date().toISOString().slice(0, 23).replace('T', ' ');
+    await db('credit_ledger').insert({ workspace_id: w.wsId, occurred_at: now, day: now.slice(0, 10), entry_type: 'purchase', amount: 500, expires_at: null, note: 'direct' });
+    await record(db, w.wsId, [billable(w.email('alice'), 'api', 40, 40)]); // 80: 30 from 'first', 50 from 'direct'
+    const ws = await db('workspaces').where({ id: w.wsId }).first();
+    const pool = await readPool(db, ws);
+    expect(pool.available).to.equal(50 + 500 - 20 - 80);
+    expect(Object.fromEntries(pool.packs.map((p) => [p.note, p.remaining]))).to.deep.equal({ first: 0, direct: 450 });
+    expect(await packCacheMatchesLedger(db, w.wsId)).to.deep.equal({ cached: 2, mismatches: [] });
   });
 
   it('draws on the soonest-expiring packs first and records which pack each credit came from', async () => {
@@ -121,6 +136,7 @@ describe('credits: the pool', () => {
     await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 500, expiresAt: null, note: null, priceCents: null });
     await updateSettings(db, w.actor, w.wsId, { paygEnabled: true, paygCap: 1000, includedPerPeriod: 0 });
     await removeCredits(db, w.actor, w.wsId, { amount: 200, note: 'correction' });
+    expect(await packCacheMatchesLedger(db, w.wsId)).to.deep.equal({ cached: 1, mismatches: [] });
     const audit = await db('audit_log').where({ workspace_id: w.wsId }).orderBy('id');
     expect(audit.map((a) => a.action)).to.deep.equal(['credits.grant', 'credits.settings.update', 'credits.adjustment']);
     expect(JSON.parse(audit[1].before_json)).to.include({ payg_enabled: false, payg_monthly_cap: null });
@@ -160,5 +176,6 @@ describe('credits: the pool', () => {
     const withRows = await db('credit_ledger').where({ workspace_id: w.wsId }).whereNotNull('interaction_client_id').countDistinct({ n: 'interaction_client_id' }).first();
     expect(Number(withRows!.n)).to.equal(100);
     expect(countBy(await notificationsOf(db, w.wsId), (n) => n.kind)).to.deep.equal({ 'credits.threshold.0': 1 });
+    expect(await packCacheMatchesLedger(db, w.wsId)).to.deep.equal({ cached: 2, mismatches: [] });
   });
 });
