@@ -8,6 +8,7 @@ import { recordInteractions, recordLogins } from '../src/ingest/write-path';
 import type { CreditCategory, InteractionInput, LoginInput } from '../src/ingest/model';
 import { DEPARTMENTS } from '../src/ingest/model';
 import { listTables } from '../src/db/dialect';
+import { requestAccess } from '../src/credits/access-requests';
 import {
   DEFAULT_TIME_ZONE,
   addDays,
@@ -649,6 +650,15 @@ async function seedWorkspace(db: Knex, plan: WorkspacePlan, rng: Rng, startDay: 
     await upsertUser(db, wsId, { email: p.email, name: p.name, maxInferenceTokens: maxInf, maxEmbeddingTokens: maxEmb });
     assignedInference += maxInf;
     assignedEmbedding += maxEmb;
+  }
+  // A few people without credit permission have asked for it (the demo member has not, so the
+  // request flow can be tried from /me).
+  if (plan.billing === 'credits') {
+    const notes = ['I run the weekly pipeline report in Grid.', 'Need the Research Assistant for a competitor review.', null];
+    const askers = people.filter((p) => p.status === 'active' && !p.maySpend && !p.password && p.level !== 'idle').slice(0, notes.length);
+    for (const [i, p] of askers.entries()) {
+      await requestAccess(db, { userId: p.id!, label: p.email, ip: p.ip }, wsId, p.id!, notes[i]);
+    }
   }
   await db('workspaces')
     .where({ id: wsId })

@@ -173,6 +173,11 @@ describe('foundation: demo seed', function () {
     const rolled = await db('rollup_daily_credits').where({ workspace_id: acme }).sum({ c: 'credits' }).first();
     expect(num(charged!.c)).to.be.greaterThan(0);
     expect(num(rolled!.c)).to.equal(num(charged!.c));
+    // people without permission have asked for it (not the demo member, who can try it)
+    const requests = await db('credit_access_requests as r').join('users as u', 'u.id', 'r.user_id').where({ 'r.workspace_id': acme, 'r.status': 'pending' }).select('u.email', 'u.may_spend_credits');
+    expect(requests.length).to.be.greaterThan(0);
+    for (const r of requests) expect(num(r.may_spend_credits)).to.equal(0);
+    expect(requests.map((r: { email: string }) => r.email)).to.not.include('member@acme.test');
     // the seat-billed workspace has no credit activity
     const globex = (await db('workspaces').where({ slug: 'globex' }).first()).id;
     expect(num((await db('credit_ledger').where({ workspace_id: globex }).count({ n: '*' }).first())!.n)).to.equal(0);
