@@ -29,7 +29,7 @@ export interface ChargeResult {
   credits: number;
   /** true when any of it was beyond what was allowed */
   overage: boolean;
-  /** the part beyond what was allowed: all of it for a user without credit permission, else what neither packs nor PAYG could pay */
+  /** the credits of an action that ran beyond what was allowed (its whole cost), else 0 */
   overageCredits: number;
 }
 
@@ -107,7 +107,9 @@ export async function chargeBatch(trx: Knex, wsIn: ChargeWorkspace, requests: Ch
       }
     }
     if (left > 0) ledger.push({ ...base, entry_type: 'overage', amount: -left, is_overage: true });
-    const overageCredits = r.maySpendCredits ? left : credits;
+    // Overage is per action: an action that ran beyond what was allowed (unpaid, or by a user without
+    // credit permission) counts with its whole cost, as the rollup rebuild derives it from interactions.
+    const overageCredits = !r.maySpendCredits || left > 0 ? credits : 0;
     c.overage_credits += overageCredits;
     d.overage_credits += overageCredits;
     out.set(r.index, { credits, overage: overageCredits > 0, overageCredits });

@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { closeAll, freshDb, isMySqlRun } from '../helpers/db';
 import { addCredits, removeCredits, updateSettings } from '../../src/credits/admin';
 import { readPool, refreshPool } from '../../src/credits/pool';
+import { rebuildCreditRollups } from '../../src/credits/rebuild';
 import { billable, countBy, creditWorld, DAY, notificationsOf, packCacheMatchesLedger, record } from './fixture';
 
 describe('credits: the pool', () => {
@@ -84,7 +85,8 @@ describe('credits: the pool', () => {
     const types = await db('credit_ledger').where({ workspace_id: w.wsId }).whereIn('entry_type', ['consumption', 'payg', 'overage']).select('entry_type').sum({ s: 'amount' }).groupBy('entry_type');
     expect(Object.fromEntries(types.map((t) => [t.entry_type, Number(t.s)]))).to.deep.equal({ consumption: -100, payg: -200, overage: -100 });
     const roll = await db('rollup_daily_credits').where({ workspace_id: w.wsId }).sum({ c: 'credits', o: 'overage_credits' }).first();
-    expect([Number(roll!.c), Number(roll!.o)]).to.deep.equal([400, 100]);
+    // Overage counts whole actions: the 4th (60 PAYG + 20 unpaid) and the 5th.
+    expect([Number(roll!.c), Number(roll!.o)]).to.deep.equal([400, 160]);
     const ws = await db('workspaces').where({ id: w.wsId }).first();
     const pool = await readPool(db, ws);
     expect([pool.available, pool.paygUsed, pool.paygHeadroom]).to.deep.equal([0, 200, 0]);
@@ -142,6 +144,28 @@ describe('credits: the pool', () => {
     expect(JSON.parse(audit[1].before_json)).to.include({ payg_enabled: false, payg_monthly_cap: null });
     expect(JSON.parse(audit[1].after_json)).to.include({ payg_enabled: true, payg_monthly_cap: 1000 });
     expect(JSON.parse(audit[2].after_json)).to.include({ available: 300 });
+  });
+
+  it('rebuilding the credit rollups from raw rows gives what the charges upkept', async () => {
+    const w = await creditWorld(db, { payg_enabled: true, payg_monthly_cap: 100 });
+    await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 150, expiresAt: null, note: null, priceCents: null });
+    await record(db, w.wsId, [
+      billable(w.email('alice'), 'api', 50, 300), // 100 prepaid
+      billable(w.email('alice'), 'api', 50, 200), // 50 prepaid + 50 PAYG
+      billable(w.email('bob'), 'agents', 10, 100), // 100: 50 PAYG + 50 unpaid, and bob may not spend
+      billable(w.email('alice'), 'grid', 3, 50), // 3 unpaid
+    ]);
+    const snapshot = async () => ({
+      users: await db('rollup_daily_user_credits').where({ workspace_id: w.wsId }).orderBy(['day', 'user_id', 'category']).select('day', 'user_id', 'category', 'events', 'credits', 'overage_credits'),
+      months: await db('credit_monthly').where({ workspace_id: w.wsId }).orderBy('month').select('month', 'payg_credits', 'overage_credits'),
+    });
+    const before = await snapshot();
+    expect(before.months.map((m) => [Number(m.payg_credits), Number(m.overage_credits)]).reduce((a, b) => [a[0] + b[0], a[1] + b[1]])).to.deep.equal([100, 103]);
+    await rebuildCreditRollups(db, w.wsId);
+    const normalise = (x: Awaited<ReturnType<typeof snapshot>>) => JSON.stringify({ users: x.users.map((r) => Object.values(r).map(String)), months: x.months.map((r) => Object.values(r).map(String)) });
+    expect(normalise(await snapshot())).to.equal(normalise(before));
+    const ws = await db('workspaces').where({ id: w.wsId }).first();
+    expect((await readPool(db, ws)).available).to.equal(0);
   });
 
   it('grants included credits once per month, expiring at month end', async () => {
