@@ -1,17 +1,20 @@
 // Handlers of the Credits page: parse (zod), call the pool/admin services, render or redirect.
 import type { Request, Response } from 'express';
 import type { AppContext } from '../http/context';
-import { actorFrom } from '../audit/audit';
+import { actorFrom, recordAudit } from '../audit/audit';
+import { streamRows } from '../db/dialect';
+import { csvFilename, streamCsv } from '../exports/csv';
+import { creditLedgerExport } from './export-defs';
 import { isHtmx } from '../http/errors';
 import { renderPage, renderPageOrPartial } from '../http/render';
-import { idParam, parse } from '../http/validate';
+import { idParam, parse, parseOrThrow } from '../http/validate';
 import { startOfDayUtc, today } from '../db/time';
 import { setCreditAccess } from '../users/credit-access';
 import { addCredits, removeCredits, updatePrices, updateSettings } from './admin';
 import { decideRequest } from './access-requests';
 import { accessSchema, addCreditsSchema, ledgerQuerySchema, peopleQuerySchema, pricesSchema, rangeSchema, removeCreditsSchema, settingsSchema } from './forms';
 import { PRICE_ITEMS, type Prices } from './prices';
-import { formHelpers, loadCreditsPage, type FormState, type PageQuery } from './view-model';
+import { formHelpers, loadCreditsPage, resolveRange, type FormState, type PageQuery } from './view-model';
 
 const NOTICES: Record<string, string> = {
   purchase: 'Purchase recorded: the credits are in the pool.',
@@ -117,6 +120,22 @@ export function creditsHandlers(ctx: AppContext) {
         });
       }
       res.redirect(303, '/admin/credits?saved=access#people');
+    },
+
+    /** The ledger as CSV for a day range (default: the last 30 days; at most 366), streamed and audited. */
+    async ledgerCsv(req: Request, res: Response) {
+      const ws = res.locals.workspace as { id: number; slug: string; time_zone: string };
+      const q = req.query as Record<string, unknown>;
+      const range = parseOrThrow(rangeSchema, { from: typeof q.from === 'string' && q.from ? q.from : undefined, to: typeof q.to === 'string' && q.to ? q.to : undefined });
+      const { range: r } = resolveRange(range, ws.time_zone);
+      const users = new Map<number, string>((await db('users').select('id', 'email').where({ workspace_id: ws.id })).map((u: { id: number; email: string }) => [Number(u.id), u.email]));
+      await recordAudit(db, { workspaceId: ws.id, actor: actorFrom(req), action: 'export.download', targetType: 'export', targetId: 'credit-ledger', after: { export: 'credit-ledger', from: r.from, to: r.to } });
+      const qb = db('credit_ledger')
+        .select('id', 'occurred_at', 'day', 'entry_type', 'amount', 'category', 'user_id', 'source_entry_id', 'expires_at', 'price_cents', 'is_overage', 'note', 'interaction_client_id')
+        .where('workspace_id', ws.id)
+        .whereBetween('day', [r.from, r.to])
+        .orderBy([{ column: 'day' }, { column: 'occurred_at' }, { column: 'id' }]);
+      await streamCsv(req, res, creditLedgerExport(users), csvFilename(ws.slug, 'credit-ledger', `${r.from}_${r.to}`), streamRows(db, qb));
     },
 
     decide(approve: boolean) {

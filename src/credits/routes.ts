@@ -11,6 +11,7 @@ export function creditsRouter(ctx: AppContext): Router {
   router.get('/admin/credits/usage', requireAdmin, h.usage);
   router.get('/admin/credits/people', requireAdmin, h.people);
   router.get('/admin/credits/ledger', requireAdmin, h.ledger);
+  router.get('/admin/credits/ledger.csv', requireAdmin, h.ledgerCsv);
   router.post('/admin/credits/packs', requireAdmin, h.addPack);
   router.post('/admin/credits/adjustments', requireAdmin, h.removePack);
   router.post('/admin/credits/settings', requireAdmin, h.saveSettings);

@@ -179,6 +179,24 @@ describe('credits: pages and the access-request flow', () => {
     await request(t.app).get('/me').expect(303);
   });
 
+  it('downloads the ledger as formula-safe CSV, audited', async () => {
+    const ws = await t.db('workspaces').where({ id: w.wsId }).first();
+    const day = dayOf(new Date(), ws.time_zone);
+    const res = await admin.get(`/admin/credits/ledger.csv?from=${day}&to=${day}`).expect(200);
+    expect(res.headers['content-type']).to.equal('text/csv; charset=utf-8');
+    expect(res.headers['content-disposition']).to.equal(`attachment; filename="pages-credit-ledger-${day}_${day}.csv"`);
+    const lines = res.text.trim().split('\r\n');
+    expect(lines[0]).to.equal('"entry_id","occurred_at","day","entry_type","amount","category","user_email","pack_entry_id","expires_at","price_usd","is_overage","note","event_id"');
+    const purchase = lines.find((l) => l.includes('"purchase"'))!;
+    expect(purchase).to.include(',12000,');
+    expect(purchase).to.include(',1200.5,');
+    expect(purchase).to.include(`"'=cmd|x"`);
+    const ledgerRows = await t.db('credit_ledger').where({ workspace_id: w.wsId, day }).count({ n: '*' }).first();
+    expect(lines.length - 1).to.equal(Number(ledgerRows!.n));
+    const audit = await t.db('audit_log').where({ workspace_id: w.wsId, action: 'export.download', target_id: 'credit-ledger' }).first();
+    expect(JSON.parse(audit.after_json)).to.deep.equal({ export: 'credit-ledger', from: day, to: day });
+  });
+
   it('removes credits only up to the balance', async () => {
     await addCredits(t.db, w.actor, w.wsId, { kind: 'grant', amount: 1, expiresAt: null, note: null, priceCents: null });
     const res = await admin.post('/admin/credits/adjustments').type('form').send({ _csrf: admin.csrf, amount: '999999', note: 'oops' });

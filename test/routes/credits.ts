@@ -11,6 +11,8 @@ export const CREDITS_ROUTES: RouteCase[] = [
   { method: 'GET', path: '/admin/credits/usage?from=2026-02-01&to=2026-01-01', expect: ADMIN_PAGE }, // reversed range: message, not an error page
   { method: 'GET', path: '/admin/credits/people?access=allowed&q=a&after=bogus', expect: ADMIN_PAGE },
   { method: 'GET', path: '/admin/credits/ledger?type=added&before=bogus', expect: ADMIN_PAGE },
+  { method: 'GET', path: '/admin/credits/ledger.csv?from=2026-01-01&to=2026-01-31', expect: ADMIN_PAGE },
+  { method: 'GET', path: '/admin/credits/ledger.csv?from=2026-13-01', expect: { anonymous: 303, member: 403, otherAdmin: 400, admin: 400 } },
   { method: 'POST', path: '/admin/credits/packs', body: { kind: 'purchase', amount: 'lots' }, expect: ADMIN_POST_INVALID },
   { method: 'POST', path: '/admin/credits/adjustments', body: { amount: '0', note: '' }, expect: ADMIN_POST_INVALID },
   { method: 'POST', path: '/admin/credits/settings', body: { payg_cap: '-5', included_credits_per_period: '0' }, expect: ADMIN_POST_INVALID },
