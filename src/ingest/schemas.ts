@@ -83,7 +83,7 @@ const externalId = (max: number) =>
 
 export const eventSchema = z.object(
   {
-    id: externalId(128),
+    id: externalId(128).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
     user: emailSchema,
     occurred_at: timestampSchema,
     kind: z.enum(TOKEN_KINDS, oneOf(TOKEN_KINDS)),

@@ -3,7 +3,7 @@
 // The demo seed and the ingestion API both write through here.
 import type { Knex } from 'knex';
 import { dayOf, monthOfDay, toDbTime } from '../db/time';
-import { forUpdate, insertChunked, isDuplicateKeyError, maxInList, upsertAdd } from '../db/dialect';
+import { forUpdate, insertChunked, isDuplicateKeyError, isSQLite, maxInList, upsertAdd } from '../db/dialect';
 import {
   type BatchResult,
   type InteractionInput,
@@ -108,6 +108,23 @@ class RollupAccumulator {
   }
 }
 
+/** Writes the charged credits and overage flag onto a batch's just-inserted interaction rows. */
+async function setCharges(trx: Knex, workspaceId: number, charged: { id: string; credits: number; overage: boolean }[]): Promise<void> {
+  const chunk = isSQLite(trx) ? 150 : 1000;
+  for (let i = 0; i < charged.length; i += chunk) {
+    const part = charged.slice(i, i + chunk);
+    const credits = part.map(() => 'WHEN ? THEN ?').join(' ');
+    const overage = part.map(() => 'WHEN ? THEN ?').join(' ');
+    await trx('interactions')
+      .where('workspace_id', workspaceId)
+      .whereIn('client_event_id', part.map((c) => c.id))
+      .update({
+        credits_charged: trx.raw(`CASE client_event_id ${credits} ELSE credits_charged END`, part.flatMap((c) => [c.id, c.credits])),
+        overage: trx.raw(`CASE client_event_id ${overage} ELSE overage END`, part.flatMap((c) => [c.id, c.overage])),
+      });
+  }
+}
+
 /** Per-user MIN/MAX activity timestamps for the batch. */
 function activityRows(workspaceId: number, stamps: Map<number, { first: string; last: string }>) {
   return [...stamps.entries()].map(([userId, s]) => ({ workspace_id: workspaceId, user_id: userId, first_at: s.first, last_at: s.last }));
@@ -187,6 +204,9 @@ export async function recordInteractions(
   }
   const prepared: Prepared[] = [];
   const seenInBatch = new Set<string>();
+  // MySQL's unique key on client_event_id compares case-insensitively (utf8mb4_unicode_ci): compare
+  // the same way here, or two ids differing only in case would fail the insert on every retry.
+  const idKey = isSQLite(db) ? (id: string) => id : (id: string) => id.toLowerCase();
   let duplicates = 0;
   events.forEach((e, index) => {
     const user = users.get(emails[index]);
@@ -194,11 +214,11 @@ export async function recordInteractions(
     if (e.agent && !agents.has(e.agent)) return rejected.push({ index, id: e.id, error: `agent: no agent with id ${e.agent} in this workspace` });
     const windowError = timeWindowError(e.occurredAt, opts);
     if (windowError) return rejected.push({ index, id: e.id, error: windowError });
-    if (seenInBatch.has(e.id)) {
+    if (seenInBatch.has(idKey(e.id))) {
       duplicates++;
       return;
     }
-    seenInBatch.add(e.id);
+    seenInBatch.add(idKey(e.id));
     prepared.push({
       index,
       input: e,
@@ -214,30 +234,9 @@ export async function recordInteractions(
     const ids = prepared.map((p) => p.input.id);
     for (let i = 0; i < ids.length; i += maxInList(trx)) {
       const rows = await trx('interactions').select('client_event_id').where('workspace_id', workspaceId).whereIn('client_event_id', ids.slice(i, i + maxInList(trx)));
-      for (const r of rows) existing.add(r.client_event_id);
+      for (const r of rows) existing.add(idKey(r.client_event_id));
     }
-    const fresh = prepared.filter((p) => !existing.has(p.input.id));
-
-    const chargeRequests: ChargeRequest[] = fresh
-      .filter((p) => p.input.billable)
-      .map((p) => ({
-        index: p.index,
-        clientId: p.input.id,
-        userId: p.user.id,
-        maySpendCredits: !!p.user.may_spend_credits,
-        category: p.input.billable!.category,
-        units: p.input.billable!.units,
-        occurredAt: p.input.occurredAt,
-        day: p.day,
-        agentId: p.agentId,
-      }));
-    if (chargeRequests.length && ws.billing_mode === 'credits') {
-      // Charging batches of a workspace serialise on its credit_state row. Taking the row lock
-      // exclusively first avoids the shared->exclusive upgrade (INSERT IGNORE then FOR UPDATE in
-      // lockPool) that deadlocked concurrent senders. Missing row (first charge ever): lockPool creates it.
-      await forUpdate(trx, trx('credit_state').select('workspace_id').where({ workspace_id: workspaceId })).first();
-    }
-    const charges = await chargeBatch(trx, ws, chargeRequests);
+    const fresh = prepared.filter((p) => !existing.has(idKey(p.input.id)));
 
     const daily = new RollupAccumulator('rollup_daily', ['workspace_id', 'day', 'token_kind', 'surface', 'output'], [
       'interactions',
@@ -270,7 +269,6 @@ export async function recordInteractions(
       const output = e.output ?? 'text';
       const total = e.promptTokens + e.completionTokens;
       const training = !!e.training;
-      const charge = charges.get(p.index);
       const month = monthOfDay(p.day);
       const hasIq = iq.length > 0 ? 1 : 0;
       daily.add({ workspace_id: workspaceId, day: p.day, token_kind: e.kind, surface, output }, {
@@ -296,13 +294,6 @@ export async function recordInteractions(
         monthlyUserSurface.add({ workspace_id: workspaceId, month, user_id: p.user.id, surface }, { interactions: 1 });
         if (p.agentId != null) monthlyUserAgent.add({ workspace_id: workspaceId, month, user_id: p.user.id, agent_id: p.agentId }, { interactions: 1 });
       }
-      if (e.billable && charge) {
-        dailyCredits.add({ workspace_id: workspaceId, day: p.day, category: e.billable.category }, {
-          events: 1,
-          credits: charge.credits,
-          overage_credits: charge.overageCredits,
-        });
-      }
       noteActivity(stamps, p.user.id, p.at);
       return {
         workspace_id: workspaceId,
@@ -322,12 +313,50 @@ export async function recordInteractions(
         training,
         ip: e.ip ?? null,
         prompt_excerpt: truncatePrompt(e.prompt),
-        credits_charged: charge?.credits ?? 0,
+        // Set below once the batch is charged (still inside this transaction).
+        credits_charged: 0,
         credit_category: e.billable?.category ?? null,
-        overage: charge?.overage ?? false,
+        overage: false,
       };
     });
+    // Raw rows first: they touch no shared rows, so concurrent batches insert them in parallel.
+    // Only then the workspace's credit lock and the shared rollup rows, which serialise batches.
     await insertChunked(trx, 'interactions', rows);
+
+    const chargeRequests: ChargeRequest[] = fresh
+      .filter((p) => p.input.billable)
+      .map((p) => ({
+        index: p.index,
+        clientId: p.input.id,
+        userId: p.user.id,
+        maySpendCredits: !!p.user.may_spend_credits,
+        category: p.input.billable!.category,
+        units: p.input.billable!.units,
+        occurredAt: p.input.occurredAt,
+        day: p.day,
+        agentId: p.agentId,
+      }));
+    if (chargeRequests.length && ws.billing_mode === 'credits') {
+      // Charging batches of a workspace serialise on its credit_state row. Taking the row lock
+      // exclusively first avoids the shared->exclusive upgrade (INSERT IGNORE then FOR UPDATE in
+      // lockPool) that deadlocked concurrent senders. Missing row (first charge ever): lockPool creates it.
+      await forUpdate(trx, trx('credit_state').select('workspace_id').where({ workspace_id: workspaceId })).first();
+    }
+    const charges = await chargeBatch(trx, ws, chargeRequests);
+    const charged: { id: string; credits: number; overage: boolean }[] = [];
+    for (const p of fresh) {
+      const charge = charges.get(p.index);
+      const billable = p.input.billable;
+      if (!billable || !charge) continue;
+      dailyCredits.add({ workspace_id: workspaceId, day: p.day, category: billable.category }, {
+        events: 1,
+        credits: charge.credits,
+        overage_credits: charge.overageCredits,
+      });
+      if (charge.credits !== 0 || charge.overage) charged.push({ id: p.input.id, credits: charge.credits, overage: charge.overage });
+    }
+    await setCharges(trx, workspaceId, charged);
+
     for (const acc of [daily, dailyModel, dailyAgent, dailyUser, monthlyUser, monthlyUserSurface, monthlyUserAgent, dailyCredits]) await acc.flush(trx);
     await upsertActivity(trx, workspaceId, stamps);
     return { accepted: fresh.length, duplicates: prepared.length - fresh.length };

@@ -4,7 +4,7 @@ import request from 'supertest';
 import crypto from 'node:crypto';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { twoWorkspaces, createUser } from '../helpers/fixtures';
-import { closeAll } from '../helpers/db';
+import { closeAll, isMySqlRun } from '../helpers/db';
 import { count, daysAgoNoon, event, keyFor, post, put, sum } from './helpers';
 
 function expectErrorShape(res: request.Response, status: number, code?: string) {
@@ -202,6 +202,17 @@ describe('ingestion API v1', () => {
       expect(viaOtherKey.body).to.deep.equal({ accepted: 0, duplicates: 2, rejected: [] });
       expect(await sum(t.db, 'rollup_daily_user', 'total_tokens', { workspace_id: w.a.id })).to.equal(dayBefore + 30);
       expect(await count(t.db, 'interactions', { workspace_id: w.a.id, client_event_id: 'dup-1' })).to.equal(1);
+    });
+
+    it('ids differing only in case never fail the batch (MySQL compares them case-insensitively)', async () => {
+      const res = await post(t.app, '/events', keyA, { events: [event('Case-1'), event('case-1'), event('has space')] });
+      expect(res.status, res.text).to.equal(200);
+      expect(res.body.rejected).to.deep.equal([{ index: 2, id: 'has space', error: 'id: must be printable ASCII without spaces' }]);
+      if (isMySqlRun()) expect([res.body.accepted, res.body.duplicates]).to.deep.equal([1, 1]);
+      else expect([res.body.accepted, res.body.duplicates]).to.deep.equal([2, 0]);
+      const again = await post(t.app, '/events', keyA, { events: [event('CASE-1')] });
+      expect(again.status).to.equal(200);
+      expect(again.body.accepted + again.body.duplicates).to.equal(1);
     });
 
     it('unknown users are created as invited users when the workspace allows it', async () => {

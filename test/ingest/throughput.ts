@@ -1,6 +1,6 @@
 // Quick local measurement of ingestion throughput (not a test): the app on an ephemeral port
 // against MariaDB, 4 senders posting batches of 1000 events through the real API.
-// npx tsx test/ingest/throughput.ts [--url mysql://root@127.0.0.1:3306/uc_ingest_tp] [--batches 40] [--senders 4]
+// npx tsx test/ingest/throughput.ts [--url mysql://root@127.0.0.1:3306/uc_ingest_tp] [--batches 40] [--senders 4] [--billable 0]
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
@@ -19,6 +19,7 @@ const arg = (name: string, def: string) => {
 const url = arg('url', 'mysql://root@127.0.0.1:3306/uc_ingest_tp');
 const batches = Number(arg('batches', '40'));
 const senders = Number(arg('senders', '4'));
+const withBillable = arg('billable', '1') !== '0';
 const USERS = 2000;
 const SURFACES = ['chat', 'chat', 'chat', 'agent', 'ask', 'command', 'extension', 'api', 'toolbar', 'grid', 'other'];
 
@@ -49,7 +50,7 @@ async function main() {
     const events = [];
     for (let i = 0; i < 1000; i++, n++) {
       const surface = SURFACES[n % SURFACES.length];
-      const billable = surface === 'grid' ? { category: 'grid', units: 1 + (n % 7) } : surface === 'api' ? { category: 'api', units: 1 } : surface === 'agent' ? { category: 'agents', units: 1 } : null;
+      const billable = !withBillable ? null : surface === 'grid' ? { category: 'grid', units: 1 + (n % 7) } : surface === 'api' ? { category: 'api', units: 1 } : surface === 'agent' ? { category: 'agents', units: 1 } : null;
       events.push({
         id: `tp-${tag}-${n}`,
         user: `u${(n * 31) % USERS}@tp.test`,
@@ -106,7 +107,7 @@ async function main() {
   const secs = (performance.now() - t0) / 1000;
   lat.sort((a, b) => a - b);
   console.log(
-    JSON.stringify({ events: accepted, seconds: +secs.toFixed(2), eventsPerSecond: Math.round(accepted / secs), batchMsP50: Math.round(lat[Math.floor(lat.length / 2)]), batchMsP95: Math.round(lat[Math.floor(lat.length * 0.95)]), senders }),
+    JSON.stringify({ events: accepted, seconds: +secs.toFixed(2), eventsPerSecond: Math.round(accepted / secs), billable: withBillable, batchMsP50: Math.round(lat[Math.floor(lat.length / 2)]), batchMsP95: Math.round(lat[Math.floor(lat.length * 0.95)]), senders }),
   );
   server.close();
   agent.destroy();
