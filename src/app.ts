@@ -1,4 +1,5 @@
 // Builds the Express app (no listen): middleware, sessions, auth, feature routers, errors.
+import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 import session from 'express-session';
@@ -22,7 +23,8 @@ import { notificationsRouter } from './notifications/routes';
 import { apiKeysRouter } from './apikeys/routes';
 import { meRouter } from './me/routes';
 
-const ROOT = path.resolve(__dirname, '..');
+// The project folder: src/.. under tsx, dist/src/../.. when compiled with `npm run build`.
+const ROOT = [path.resolve(__dirname, '..'), path.resolve(__dirname, '../..')].find((d) => fs.existsSync(path.join(d, 'views'))) ?? path.resolve(__dirname, '..');
 
 function packageDir(name: string, sub = ''): string {
   return path.join(path.dirname(require.resolve(name)), sub);

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import knexFactory from 'knex';
 import { createDb, ensureDatabase, parseDatabaseUrl } from '../../src/db/knex';
-import { migrateLatest, migrateRollbackAll, migrationConfig } from '../../src/db/migrate';
+import { migrateLatest, migrateRollbackAll, MIGRATIONS_DIR } from '../../src/db/migrate';
 import { listTables } from '../../src/db/dialect';
 import { testDatabaseUrl } from '../helpers/db';
 
@@ -19,7 +19,7 @@ const CORE_TABLES = [
 ];
 
 function migrationFiles(): string[] {
-  return fs.readdirSync(migrationConfig.directory as string).filter((f) => /^\d{12}_[a-z0-9_]+\.ts$/.test(f)).sort();
+  return fs.readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{12}_[a-z0-9_]+\.ts$/.test(f)).sort();
 }
 
 describe('foundation: migrations up and down', function () {
@@ -63,7 +63,7 @@ describe('foundation: migrations up and down', function () {
     const files = migrationFiles();
     expect(files.length).to.be.greaterThan(1);
     for (const f of files) {
-      const m = await import(path.join(migrationConfig.directory as string, f));
+      const m = await import(path.join(MIGRATIONS_DIR, f));
       expect(m.up, `${f} up`).to.be.a('function');
       expect(m.down, `${f} down`).to.be.a('function');
     }
