@@ -176,7 +176,7 @@ export function openApiDocument() {
           type: 'object',
           required: ['id', 'user', 'occurred_at', 'kind', 'model', 'prompt_tokens', 'completion_tokens'],
           properties: {
-            id: { type: 'string', minLength: 1, maxLength: 128, description: 'Client event id: idempotency key, unique per workspace, forever.' },
+            id: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$', description: 'Client event id (printable ASCII, no spaces): the idempotency key, unique per workspace, forever. Make ids unique regardless of letter case (MySQL/MariaDB compare them case-insensitively).' },
             user: { type: 'string', format: 'email', description: 'Email of a user of the workspace.' },
             occurred_at: ref('Timestamp'),
             kind: { type: 'string', enum: [...TOKEN_KINDS] },
