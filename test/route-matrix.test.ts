@@ -22,7 +22,9 @@ describe('route x role matrix', () => {
   });
   after(closeAll);
 
-  for (const route of ALL_ROUTES) {
+  // POST /logout ends the agents' sessions, so it goes last.
+  const ordered = [...ALL_ROUTES.filter((r) => r.path !== '/logout'), ...ALL_ROUTES.filter((r) => r.path === '/logout')];
+  for (const route of ordered) {
     for (const who of ['anonymous', 'member', 'otherAdmin', 'admin'] as Who[]) {
       const label = typeof route.path === 'string' ? route.path : route.path.toString().replace(/^.*=>\s*/, '');
       it(`${route.method} ${label} as ${who} -> ${route.expect[who]}`, async () => {
