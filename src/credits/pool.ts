@@ -2,7 +2,7 @@
 // is left of each, PAYG headroom, lazy included grants and expiries, and the per-workspace lock.
 import type { Knex } from 'knex';
 import { dayOf, firstDayOfMonth, addMonths, monthOf, startOfDayUtc, toDbTime } from '../db/time';
-import { forUpdate } from '../db/dialect';
+import { forShare, forUpdate } from '../db/dialect';
 import { seedDefaultPrices } from './prices';
 import { reconcileAlerts } from './alerts';
 
@@ -295,8 +295,9 @@ export async function lockPool(trx: Knex, workspaceId: number, now: Date = new D
   const stamp = toDbTime(now);
   await trx('credit_state').insert({ workspace_id: workspaceId, armed_thresholds: null, cap_alert_key: null, updated_at: stamp }).onConflict('workspace_id').ignore();
   const state = await forUpdate(trx, trx('credit_state').select('armed_thresholds', 'cap_alert_key').where({ workspace_id: workspaceId })).first();
-  // Settings are re-read under the lock: a PAYG or cap change committed meanwhile is honoured.
-  const ws = (await forUpdate(trx, trx('workspaces').where({ id: workspaceId })).first()) as CreditWorkspace;
+  // Settings are re-read under the lock (a PAYG or cap change committed meanwhile is honoured) with a
+  // shared lock, so inserts elsewhere that check their foreign key to the workspace are not blocked.
+  const ws = (await forShare(trx, trx('workspaces').where({ id: workspaceId })).first()) as CreditWorkspace;
   await seedDefaultPrices(trx, workspaceId);
   await grantIncluded(trx, ws, now);
   await settleExpiries(trx, workspaceId, now, ws.time_zone);

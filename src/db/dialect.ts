@@ -63,6 +63,11 @@ export function forUpdate<T extends Knex.QueryBuilder>(db: Knex, qb: T): T {
   return (isSQLite(db) ? qb : qb.forUpdate()) as T;
 }
 
+/** `SELECT ... LOCK IN SHARE MODE` (a read of the latest committed row that others may also share); no-op on SQLite. */
+export function forShare<T extends Knex.QueryBuilder>(db: Knex, qb: T): T {
+  return (isSQLite(db) ? qb : qb.forShare()) as T;
+}
+
 /** True when the error is a unique-key violation on either engine. */
 export function isDuplicateKeyError(err: unknown): boolean {
   const e = err as { code?: string; errno?: number; message?: string };
