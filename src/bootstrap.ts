@@ -20,7 +20,7 @@ export async function bootstrap(opts: { seedIfEmpty?: boolean; config?: Config; 
       if (Number(count?.n ?? 0) === 0) {
         const started = Date.now();
         logger.info('empty database: loading the demo organisation (first run only, about 10-30 s)');
-        const summary = await seedDemo(db, opts.demo ?? {});
+        const summary = await seedDemo(db, { log: (line) => logger.info(line.trim()), ...opts.demo });
         logger.info({ ...summary, ms: Date.now() - started }, 'demo data loaded');
       }
     }
