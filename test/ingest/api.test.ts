@@ -109,6 +109,33 @@ describe('ingestion API v1', () => {
       expectErrorShape(await post(t.app, '/logins', keyA, { logins: {} }), 422, 'validation_failed');
     });
 
+    it('never a 500 for odd input: every item is rejected or stored, every body gets a 4xx', async () => {
+      const odd: unknown[] = [
+        null, [], 0, 'x', {}, { id: '' }, { id: 'x'.repeat(129) }, event('odd-1', { occurred_at: '2026-11-24T10:00:00+99:99' }),
+        event('odd-2', { occurred_at: '2026-02-30T10:00:00Z' }), event('odd-3', { prompt_tokens: 1e300 }), event('odd-4', { prompt_tokens: '5' }),
+        event('odd-5', { user: 'é@ü.test' }), event('odd-6', { iq_layers: 'knowledge' }), event('odd-7', { billable: 'yes' }), event('odd-8', { training: 'true' }),
+        event('odd-9', { model: 'm'.repeat(65) }), event('odd-10', { surface: 's'.repeat(65) }), event('odd-11', { agent: '' }), event('odd-12', { ip: 'fe80::1%eth0' }),
+        event('odd-13', { occurred_at: daysAgoNoon(6).iso, prompt_tokens: 1_000_000_000, completion_tokens: 1_000_000_000, prompt: '💥'.repeat(600) }),
+      ];
+      const res = await post(t.app, '/events', keyA, { events: odd });
+      expect(res.status, res.text).to.equal(200);
+      expect(res.body.accepted + res.body.rejected.length).to.equal(odd.length);
+      expect(res.body.accepted).to.equal(1); // odd-13: the largest token counts and a 600-emoji prompt are valid
+      const big = await t.db('interactions').where({ workspace_id: w.a.id, client_event_id: 'odd-13' }).first();
+      expect(Number(big.total_tokens)).to.equal(2_000_000_000);
+      expect(Array.from(big.prompt_excerpt as string).length).to.equal(500);
+      for (const body of ['null', '"events"', '{"events": null}', '{"events": [1', '{"logins": 5}', '\u0000']) {
+        for (const path of ['/events', '/logins', '/credits/quote']) {
+          const r = await request(t.app).post(`/api/v1${path}`).set('Authorization', `Bearer ${keyA}`).set('Content-Type', 'application/json').send(body);
+          expect(r.status, `${path} ${body}: ${r.text}`).to.be.within(400, 499);
+        }
+      }
+      for (const path of ['/users/%E0%A4%A', '/agents/%00', '/groups/' + 'g'.repeat(200)]) {
+        const r = await put(t.app, path, keyA, { name: 'x', kind: 'public' });
+        expect(r.status, `${path}: ${r.text}`).to.be.within(400, 499);
+      }
+    });
+
     it('404 JSON for an unknown endpoint', async () => {
       expectErrorShape(await post(t.app, '/nothing-here', keyA, {}), 404, 'not_found');
       expectErrorShape(await request(t.app).get('/api/v1/events').set('Authorization', `Bearer ${keyA}`), 404, 'not_found');
