@@ -6,6 +6,7 @@ import { closeAll, freshDb, isMySqlRun } from '../helpers/db';
 import { addCredits, removeCredits, updateSettings } from '../../src/credits/admin';
 import { readPool, refreshPool } from '../../src/credits/pool';
 import { rebuildCreditRollups } from '../../src/credits/rebuild';
+import { upsertAgent } from '../../src/ingest/roster';
 import { billable, countBy, creditWorld, DAY, notificationsOf, packCacheMatchesLedger, record } from './fixture';
 
 describe('credits: the pool', () => {
@@ -94,6 +95,25 @@ describe('credits: the pool', () => {
     await record(db, w.wsId, [billable(w.email('alice'), 'api', 1, 5)]);
     const alerts = countBy(await notificationsOf(db, w.wsId), (n) => n.kind);
     expect(alerts).to.deep.equal({ 'credits.threshold.0': 1, 'credits.payg_cap': 1 });
+  });
+
+  it('prices agent runs by the agent type and Grid rows after the free test rows', async () => {
+    const w = await creditWorld(db, { grid_free_test_rows: 10 });
+    await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 1000, expiresAt: null, note: null, priceCents: null });
+    await upsertAgent(db, w.wsId, { externalId: 'res-1', name: 'Researcher', kind: 'public', type: 'research' });
+    await upsertAgent(db, w.wsId, { externalId: 'opt-1', name: 'Optimizer', kind: 'public', type: 'optimization' });
+    await upsertAgent(db, w.wsId, { externalId: 'seo-1', name: 'SEO', kind: 'custom', type: 'seo' });
+    await record(db, w.wsId, [
+      billable(w.email('alice'), 'agents', 2, 50, { agent: 'res-1' }), // 2 x 25
+      billable(w.email('alice'), 'agents', 1, 40, { agent: 'opt-1' }), // 20
+      billable(w.email('alice'), 'agents', 1, 30, { agent: 'seo-1' }), // 10
+      billable(w.email('alice'), 'grid', 7, 20), // free
+      billable(w.email('alice'), 'grid', 7, 10), // 3 free + 4 x 1
+    ]);
+    const rows = await db('interactions').where({ workspace_id: w.wsId }).orderBy('occurred_at');
+    expect(rows.map((r) => Number(r.credits_charged))).to.deep.equal([50, 20, 10, 0, 4]);
+    const monthly = await db('credit_monthly').where({ workspace_id: w.wsId });
+    expect(monthly.reduce((s, m) => s + Number(m.grid_free_rows), 0)).to.equal(10);
   });
 
   it('flags all credits of a user without credit permission as overage, still charging them', async () => {

@@ -6,6 +6,10 @@ import { createWorkspace, createUser } from '../helpers/fixtures';
 import { addCredits, updatePrices, updateSettings } from '../../src/credits/admin';
 import { quoteCredits } from '../../src/credits/quote';
 import { DEFAULT_PRICES } from '../../src/credits/prices';
+import request from 'supertest';
+import { createApp } from '../../src/app';
+import { testContext } from '../helpers/app';
+import { createApiKey } from '../../src/apikeys/keys';
 import { billable, creditWorld, record } from './fixture';
 
 describe('credits: quotes', () => {
@@ -66,6 +70,17 @@ describe('credits: quotes', () => {
     expect(await q('alice', 'grid', 4)).to.include({ credits: 0, allowed: true });
     await record(db, w.wsId, [billable(w.email('alice'), 'grid', 8)]); // 8 free rows used, 2 left
     expect(await q('alice', 'grid', 5)).to.include({ credits: 9, allowed: true }); // 3 charged rows x 3
+  });
+
+  it('answers over the ingestion API (POST /api/v1/credits/quote)', async () => {
+    const app = createApp(testContext(db));
+    const { key } = await createApiKey(db, w.wsId, 'quotes', w.admin);
+    const post = (body: unknown) => request(app).post('/api/v1/credits/quote').set('Authorization', `Bearer ${key}`).send(body);
+    const ok = await post({ user: w.email('alice'), billable: { category: 'api', units: 50 } }).expect(200);
+    expect(ok.body).to.deep.equal({ credits: 100, allowed: true, reason: 'Costs 100 credits; 100 prepaid credits are available.' });
+    const no = await post({ user: w.email('bob'), billable: { category: 'agents', units: 1 } }).expect(200);
+    expect(no.body).to.include({ credits: DEFAULT_PRICES.agent_other, allowed: false });
+    expect(no.body.reason).to.match(/may not spend credits/);
   });
 
   it('charges nothing in a seat-billed workspace', async () => {
