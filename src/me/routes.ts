@@ -46,7 +46,6 @@ export function meRouter(ctx: AppContext): Router {
         usage: await myMonthlyUsage(db, user.workspace_id, user.id, month),
         myCredits: credits ? await myCredits(db, user.workspace_id, user.id, month) : null,
         pool,
-        creditMeter: pool ? { available: pool.available, paygHeadroom: pool.paygHeadroom } : null,
         request: await latestRequest(db, user.workspace_id, user.id),
         outcomes: await memberNotifications(db, user.workspace_id, user.id),
         notice: typeof req.query.saved === 'string' ? NOTICES[req.query.saved] ?? null : null,

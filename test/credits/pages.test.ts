@@ -147,7 +147,7 @@ describe('credits: pages and the access-request flow', () => {
     const day = dayOf(new Date(Date.now() - 30 * 60_000), ws.time_zone);
     const res = await admin.get(`/admin/credits/usage?from=${day}&to=${day}`).set('HX-Request', 'true').expect(200);
     expect(res.text).to.not.include('<html');
-    expect(res.text).to.match(new RegExp(`<th scope="row">${day}</th><td class="num">6</td><td class="num">30</td><td class="num">20</td><td class="num">56</td>`));
+    expect(res.text).to.match(new RegExp(`<th scope="row" class="nowrap">${day}</th><td class="num">6</td><td class="num">30</td><td class="num">20</td><td class="num">56</td>`));
     expect(res.text).to.match(/Alice Able[\s\S]*?<strong>36<\/strong>/);
     expect(res.text).to.match(/Bob Blocked[\s\S]*?<strong>20<\/strong>/);
     const full = await admin.get(`/admin/credits/usage?from=${day}&to=${day}`).expect(200);
