@@ -1,8 +1,8 @@
 // Charges billable interactions to the workspace credit pool, inside the write path's transaction:
 // takes the workspace's credit lock, prices each action from the price table (Grid free test rows
-// first), draws on the soonest-expiring packs, then pay-as-you-go up to the monthly cap, and flags
-// what could not be paid or was spent by a user without credit permission as overage. Usage is
-// never dropped. Alerts are written in the same transaction; their e-mails go out after commit.
+// first), draws on the soonest-expiring packs that were valid when the action ran, then
+// pay-as-you-go up to the monthly cap, and flags what could not be paid or was spent by a user
+// without credit permission as overage. Usage is never dropped. Alerts are written in the same transaction; their e-mails go out after commit.
 import type { Knex } from 'knex';
 import type { CreditCategory } from '../ingest/model';
 import { insertChunked, upsertAdd } from '../db/dialect';
@@ -42,11 +42,14 @@ export async function chargeBatch(trx: Knex, wsIn: ChargeWorkspace, requests: Ch
   const out = new Map<number, ChargeResult>();
   if (wsIn.billing_mode !== 'credits' || requests.length === 0) return out;
   const now = new Date();
-  const locked = await lockPool(trx, wsIn.id, now);
+  // Packs are valid for an event if they had not expired when it happened; packs that expired
+  // before the oldest event of the batch are settled (their expiry row written) first.
+  const oldest = new Date(Math.min(now.getTime(), ...requests.map((r) => r.occurredAt.getTime())));
+  const locked = await lockPool(trx, wsIn.id, now, oldest);
   const ws = locked.ws;
   const prices = await readPrices(trx, ws.id, true);
   const types = await agentTypes(trx, ws.id, requests.map((r) => r.agentId).filter((a): a is number => a != null));
-  const packs = (await livePacks(trx, ws.id, now, true)).filter((p) => p.remaining > 0);
+  const packs = (await livePacks(trx, ws.id, oldest, true)).filter((p) => p.remaining > 0);
   const cap = paygCapOf(ws);
   const freeRows = Number(ws.grid_free_test_rows ?? 0);
 
@@ -87,9 +90,10 @@ export async function chargeBatch(trx: Knex, wsIn: ChargeWorkspace, requests: Ch
       is_overage: !r.maySpendCredits,
     };
     let left = credits;
+    const at = toDbTime(r.occurredAt);
     for (const p of packs) {
       if (left === 0) break;
-      if (p.remaining <= 0) continue;
+      if (p.remaining <= 0 || (p.expires_at != null && p.expires_at <= at)) continue;
       const take = Math.min(left, p.remaining);
       p.remaining -= take;
       left -= take;
@@ -133,7 +137,8 @@ export async function chargeBatch(trx: Knex, wsIn: ChargeWorkspace, requests: Ch
   );
   await upsertAdd(trx, 'rollup_daily_user_credits', ['workspace_id', 'day', 'user_id', 'category'], [...perUser.values()], ['events', 'credits', 'overage_credits']);
 
-  const available = packs.reduce((s, p) => s + Math.max(0, p.remaining), 0);
+  const nowText = toDbTime(now);
+  const available = packs.filter((p) => p.expires_at == null || p.expires_at > nowText).reduce((s, p) => s + Math.max(0, p.remaining), 0);
   await reconcileAlerts(trx, locked, { available, paygEnabled: !!ws.payg_enabled });
   for (const m of paygMonths) await reconcileCapAlert(trx, locked, m, counters.get(m)!.payg_credits);
   return out;

@@ -289,9 +289,11 @@ export interface LockedPool {
 /**
  * Takes the workspace's credit lock inside `trx` (SELECT ... FOR UPDATE on its credit_state row),
  * then brings the ledger up to date: included grant, expiries, alert state. Everything that changes
- * the pool runs after this, so parallel writers never draw on the same credits.
+ * the pool runs after this, so parallel writers never draw on the same credits. `settleBefore`
+ * (default now) writes expiry rows only for packs that expired by then: a charge passes the time of
+ * its oldest event, so a late-reported event can still be paid from a pack that was valid when it ran.
  */
-export async function lockPool(trx: Knex, workspaceId: number, now: Date = new Date()): Promise<LockedPool> {
+export async function lockPool(trx: Knex, workspaceId: number, now: Date = new Date(), settleBefore: Date = now): Promise<LockedPool> {
   const stamp = toDbTime(now);
   await trx('credit_state').insert({ workspace_id: workspaceId, armed_thresholds: null, cap_alert_key: null, updated_at: stamp }).onConflict('workspace_id').ignore();
   const state = await forUpdate(trx, trx('credit_state').select('armed_thresholds', 'cap_alert_key').where({ workspace_id: workspaceId })).first();
@@ -300,7 +302,7 @@ export async function lockPool(trx: Knex, workspaceId: number, now: Date = new D
   const ws = (await forShare(trx, trx('workspaces').where({ id: workspaceId })).first()) as CreditWorkspace;
   await seedDefaultPrices(trx, workspaceId);
   await grantIncluded(trx, ws, now);
-  await settleExpiries(trx, workspaceId, now, ws.time_zone);
+  await settleExpiries(trx, workspaceId, settleBefore < now ? settleBefore : now, ws.time_zone);
   const locked: LockedPool = { ws, state };
   const pool = await readPool(trx, ws, now, true);
   await reconcileAlerts(trx, locked, pool);

@@ -74,6 +74,33 @@ describe('credits: the pool', () => {
     expect(!!i.overage).to.equal(false);
   });
 
+  it('pays a late-reported event from a pack that was valid when it happened, then settles the pack', async () => {
+    const w = await creditWorld(db);
+    const now = Date.now();
+    const hour = 3_600_000;
+    // A pack without expiry: 100. One valid until two hours ago (recorded ten days ago, and not
+    // settled since: nothing touched the pool after it expired): 100.
+    const open = await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 100, expiresAt: null, note: 'open', priceCents: null });
+    const old = await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 100, expiresAt: new Date(now - 2 * hour), note: 'old', priceCents: null }, new Date(now - 10 * DAY));
+    // Reported now: one call 3 hours ago (old pack still valid), one 1 hour ago (it was not).
+    await record(db, w.wsId, [billable(w.email('alice'), 'api', 15, 180), billable(w.email('alice'), 'api', 10, 60)]);
+    const draws = await db('credit_ledger').where({ workspace_id: w.wsId, entry_type: 'consumption' }).orderBy('id');
+    expect(draws.map((d) => [Number(d.source_entry_id), Number(d.amount)])).to.deep.equal([
+      [old, -30],
+      [open, -20],
+    ]);
+    // The old pack's remaining 70 expired; an event after that settlement cannot use it.
+    await refreshPool(db, w.wsId);
+    const expiry = await db('credit_ledger').where({ workspace_id: w.wsId, entry_type: 'expiry' });
+    expect(expiry.map((e) => [Number(e.source_entry_id), Number(e.amount)])).to.deep.equal([[old, -70]]);
+    await record(db, w.wsId, [billable(w.email('alice'), 'api', 5, 170)]);
+    const last = await db('credit_ledger').where({ workspace_id: w.wsId, entry_type: 'consumption' }).orderBy('id', 'desc').first();
+    expect([Number(last.source_entry_id), Number(last.amount)]).to.deep.equal([open, -10]);
+    const ws = await db('workspaces').where({ id: w.wsId }).first();
+    expect((await readPool(db, ws)).available).to.equal(70);
+    expect(await packCacheMatchesLedger(db, w.wsId)).to.deep.equal({ cached: 2, mismatches: [] });
+  });
+
   it('uses PAYG up to the monthly cap, then flags the rest of the batch as overage; one cap alert', async () => {
     const w = await creditWorld(db, { payg_enabled: true, payg_monthly_cap: 200 });
     await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 100, expiresAt: null, note: null, priceCents: null });
