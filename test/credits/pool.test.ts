@@ -111,7 +111,7 @@ describe('credits: the pool', () => {
     expect(rows.map((r) => !!r.overage)).to.deep.equal([false, false, false, true, true]);
     expect(rows.map((r) => Number(r.credits_charged))).to.deep.equal([80, 80, 80, 80, 80]);
     const types = await db('credit_ledger').where({ workspace_id: w.wsId }).whereIn('entry_type', ['consumption', 'payg', 'overage']).select('entry_type').sum({ s: 'amount' }).groupBy('entry_type');
-    expect(Object.fromEntries(types.map((t) => [t.entry_type, Number(t.s)]))).to.deep.equal({ consumption: -100, payg: -200, overage: -100 });
+    expect(Object.fromEntries((types as { entry_type: string; s: number }[]).map((t) => [t.entry_type, Number(t.s)]))).to.deep.equal({ consumption: -100, payg: -200, overage: -100 });
     const roll = await db('rollup_daily_credits').where({ workspace_id: w.wsId }).sum({ c: 'credits', o: 'overage_credits' }).first();
     // Overage counts whole actions: the 4th (60 PAYG + 20 unpaid) and the 5th.
     expect([Number(roll!.c), Number(roll!.o)]).to.deep.equal([400, 160]);

@@ -75,7 +75,7 @@ describe('credits: quotes', () => {
   it('answers over the ingestion API (POST /api/v1/credits/quote)', async () => {
     const app = createApp(testContext(db));
     const { key } = await createApiKey(db, w.wsId, 'quotes', w.admin);
-    const post = (body: unknown) => request(app).post('/api/v1/credits/quote').set('Authorization', `Bearer ${key}`).send(body);
+    const post = (body: object) => request(app).post('/api/v1/credits/quote').set('Authorization', `Bearer ${key}`).send(body);
     const ok = await post({ user: w.email('alice'), billable: { category: 'api', units: 50 } }).expect(200);
     expect(ok.body).to.deep.equal({ credits: 100, allowed: true, reason: 'Costs 100 credits; 100 prepaid credits are available.' });
     const no = await post({ user: w.email('bob'), billable: { category: 'agents', units: 1 } }).expect(200);
