@@ -23,15 +23,20 @@ export interface PageSpec {
 }
 
 export const PAGES: PageSpec[] = [
+  // Users: the page, then what its controls request (sort links are discovered from the page)
   { id: 'users', feature: 'Users', path: () => '/admin/users', discover: true },
   { id: 'users?q', feature: 'Users', path: (c) => `/admin/users?q=${encodeURIComponent(c.search)}`, asPartial: true },
-  { id: 'users?sort=monthly_tokens', feature: 'Users', path: () => '/admin/users?sort=monthly_tokens&dir=desc', asPartial: true },
-  { id: 'users?sort=last_activity', feature: 'Users', path: () => '/admin/users?sort=last_activity&dir=desc', asPartial: true },
-  { id: 'users?status=active', feature: 'Users', path: () => '/admin/users?status=active', asPartial: true },
+  { id: 'users?sort=monthly&dir=desc', feature: 'Users', path: () => '/admin/users?sort=monthly&dir=desc', asPartial: true },
+  { id: 'users?sort=last_active&dir=desc', feature: 'Users', path: () => '/admin/users?sort=last_active&dir=desc', asPartial: true },
+  { id: 'users?status=active&allocation=near', feature: 'Users', path: () => '/admin/users?status=active&allocation=near', asPartial: true },
+  { id: 'users?per=100&page=20', feature: 'Users', path: () => '/admin/users?per=100&page=20', asPartial: true },
+  // Activity Logs of the heaviest user (the deep page is added by run.ts)
   { id: 'activity', feature: 'Activity Logs', path: (c) => `/admin/users/${c.topUserId}/logs`, discover: true },
+  // Token Statistics: each tab (tab links and range switches are discovered)
   { id: 'tokens', feature: 'Token Statistics', path: () => '/admin/tokens', discover: true },
   { id: 'tokens?tab=monthly', feature: 'Token Statistics', path: () => '/admin/tokens?tab=monthly', discover: true },
   { id: 'tokens?tab=exports', feature: 'Token Statistics', path: () => '/admin/tokens?tab=exports', discover: true },
+  // Usage over the 12-month range: the page and every chart partial it loads
   { id: 'usage', feature: 'Usage', path: (c) => `/admin/usage?from=${c.from}&to=${c.to}`, discover: true },
 ];
 
