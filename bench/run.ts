@@ -37,6 +37,8 @@ interface Options {
   bufferPoolBytes: number;
   skip: Set<string>;
   buildOnly: boolean;
+  /** write a V8 CPU profile of the app (node --cpu-prof) into this folder */
+  profileDir: string | null;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -65,6 +67,7 @@ function parseArgs(argv: string[]): Options {
     bufferPoolBytes: num('--buffer-pool-mb', interactions >= 1_000_000 ? 4096 : 1024) * 1024 * 1024,
     skip: new Set(str('--skip', '').split(',').filter(Boolean)),
     buildOnly: argv.includes('--build-only'),
+    profileDir: argv.includes('--profile-app') ? path.resolve(str('--profile-app', 'bench/results/profile')) : null,
   };
   if (opts.rebuild && opts.reuse) throw new Error('--rebuild and --reuse are exclusive');
   if (!/^[A-Za-z0-9_]+$/.test(opts.database)) throw new Error('--database: letters, digits and _ only');
@@ -150,11 +153,12 @@ interface AppProcess {
   stderrTail: string[];
 }
 
-async function startApp(url: string): Promise<AppProcess> {
+async function startApp(url: string, profileDir: string | null): Promise<AppProcess> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -381,7 +385,7 @@ async function main() {
     }
 
     // ------------------------------------------------------------ the app
-    app = await startApp(url);
+    app = await startApp(url, opts.profileDir);
     results.coldStartMs = app.coldStartMs;
     log(`app up: cold start ${app.coldStartMs} ms (process start -> first 200 on /healthz), pid ${app.child.pid}`);
     const session = new Session(app.base);
@@ -515,7 +519,8 @@ async function main() {
   results.missed = checkTargets(results);
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const md = renderMarkdown(results);
-  const suffix = opts.quick ? '-quick' : '';
+  // partial runs (--skip, --profile-app) never replace the full results
+  const suffix = opts.skip.size || opts.profileDir ? '-partial' : opts.quick ? '-quick' : '';
   fs.writeFileSync(path.join(RESULTS_DIR, `latest${suffix}.json`), JSON.stringify(results, null, 2) + '\n');
   fs.writeFileSync(path.join(RESULTS_DIR, `latest${suffix}.md`), md);
   process.stdout.write('\n' + md + '\n');
