@@ -158,7 +158,12 @@ export function apiHandlers(ctx: AppContext) {
       const body = parseBody(quoteBodySchema, req.body);
       const user = await db('users').select('id').where({ workspace_id: workspace.id, email: body.user }).first();
       if (!user) throw new HttpError(422, `user: no user with email ${body.user} in this workspace`, 'validation_failed', { user: 'no such user in this workspace' });
-      const q = await quoteCredits(db, workspace.id, { user: body.user, billable: body.billable });
+      const agent = body.billable.agent ?? null;
+      if (agent && body.billable.category === 'agents') {
+        const found = await db('agents').select('id').where({ workspace_id: workspace.id, external_id: agent }).first();
+        if (!found) throw new HttpError(422, `billable.agent: no agent with id ${agent} in this workspace`, 'validation_failed', { 'billable.agent': 'no such agent in this workspace' });
+      }
+      const q = await quoteCredits(db, workspace.id, { user: body.user, billable: { category: body.billable.category, units: body.billable.units, agent } });
       res.json({ credits: q.credits, allowed: q.allowed, reason: q.reason ?? null });
     },
   };

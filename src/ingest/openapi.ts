@@ -143,7 +143,7 @@ export function openApiDocument() {
           description: 'Returns what the action would cost and whether it may run now (user permission, pool balance, pay-as-you-go cap). Nothing is charged.',
           requestBody: { required: true, content: { 'application/json': { schema: ref('QuoteRequest') } } },
           responses: { '200': { description: 'The quote.', content: { 'application/json': { schema: ref('Quote') } } }, ...commonErrors },
-          'x-codeSamples': [curl('POST', '/credits/quote', { user: 'ada@example.com', billable: { category: 'agents', units: 1 } })],
+          'x-codeSamples': [curl('POST', '/credits/quote', { user: 'ada@example.com', billable: { category: 'agents', units: 1, agent: 'seo-writer' } })],
         },
       },
     },
@@ -277,7 +277,27 @@ export function openApiDocument() {
           },
         },
         GroupResult: { type: 'object', properties: { created: { type: 'boolean' }, group: { type: 'object' } } },
-        QuoteRequest: { type: 'object', required: ['user', 'billable'], properties: { user: { type: 'string', format: 'email' }, billable: ref('Billable') } },
+        QuoteRequest: {
+          type: 'object',
+          required: ['user', 'billable'],
+          properties: {
+            user: { type: 'string', format: 'email' },
+            billable: {
+              type: 'object',
+              required: ['category', 'units'],
+              properties: {
+                category: { type: 'string', enum: [...CREDIT_CATEGORIES] },
+                units: { type: 'number', minimum: 0, maximum: 1000000, description: 'Billable units (rows, calls, runs).' },
+                agent: {
+                  type: ['string', 'null'],
+                  minLength: 1,
+                  maxLength: 128,
+                  description: 'For category `agents`: id of the agent (sent with PUT /agents/{id}) the run goes through. Agent runs are priced by the agent\'s type (research, optimization, other); without it the "other agent run" price applies. An unknown id is a 422.',
+                },
+              },
+            },
+          },
+        },
         Quote: {
           type: 'object',
           required: ['credits', 'allowed', 'reason'],

@@ -185,6 +185,8 @@ export const quoteBodySchema = z.object(
       {
         category: z.enum(CREDIT_CATEGORIES, oneOf(CREDIT_CATEGORIES)),
         units: z.number(expected('a number')).min(0, 'must be 0 or more').max(1_000_000, 'must be at most 1000000'),
+        // The agent an agent run goes through: agent runs are priced by the agent's type.
+        agent: externalId(128).nullish(),
       },
       expected('an object {"category", "units"}'),
     ),

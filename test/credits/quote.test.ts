@@ -11,6 +11,7 @@ import { createApp } from '../../src/app';
 import { testContext } from '../helpers/app';
 import { createApiKey } from '../../src/apikeys/keys';
 import { billable, creditWorld, record } from './fixture';
+import { upsertAgent } from '../../src/ingest/roster';
 
 describe('credits: quotes', () => {
   let db: Knex;
@@ -81,6 +82,31 @@ describe('credits: quotes', () => {
     const no = await post({ user: w.email('bob'), billable: { category: 'agents', units: 1 } }).expect(200);
     expect(no.body).to.include({ credits: DEFAULT_PRICES.agent_other, allowed: false });
     expect(no.body.reason).to.match(/may not spend credits/);
+  });
+
+  it('prices an agent run by the agent type over the API (billable.agent), 422 for an unknown agent', async () => {
+    await upsertAgent(db, w.wsId, { externalId: 'deep-research', name: 'Deep research', kind: 'custom', type: 'research' });
+    await upsertAgent(db, w.wsId, { externalId: 'tuner', name: 'Tuner', kind: 'custom', type: 'optimization' });
+    await updateSettings(db, w.actor, w.wsId, { paygEnabled: true, paygCap: null, includedPerPeriod: 0 });
+    const app = createApp(testContext(db));
+    const { key } = await createApiKey(db, w.wsId, 'quotes', w.admin);
+    const post = (body: object) => request(app).post('/api/v1/credits/quote').set('Authorization', `Bearer ${key}`).send(body);
+    // Default prices: research 25, optimization 20, any other agent run 10 (per run).
+    const research = await post({ user: w.email('alice'), billable: { category: 'agents', units: 2, agent: 'deep-research' } }).expect(200);
+    expect(research.body).to.include({ credits: 50, allowed: true });
+    const tuner = await post({ user: w.email('alice'), billable: { category: 'agents', units: 1, agent: 'tuner' } }).expect(200);
+    expect(tuner.body).to.include({ credits: 20, allowed: true });
+    const plain = await post({ user: w.email('alice'), billable: { category: 'agents', units: 1 } }).expect(200);
+    expect(plain.body).to.include({ credits: 10, allowed: true });
+    const unknown = await post({ user: w.email('alice'), billable: { category: 'agents', units: 1, agent: 'nope' } }).expect(422);
+    expect(unknown.body.error.message).to.equal('billable.agent: no agent with id nope in this workspace');
+    const bad = await post({ user: w.email('alice'), billable: { category: 'agents', units: 1, agent: '' } }).expect(422);
+    expect(bad.body.error.message).to.equal('billable.agent: must not be empty');
+    // The same agent priced the same way when the run is recorded.
+    const r = await record(db, w.wsId, [billable(w.email('alice'), 'agents', 2, 5, { agent: 'deep-research' })]);
+    expect(r.accepted).to.equal(1);
+    const row = await db('interactions').where({ workspace_id: w.wsId }).first();
+    expect(Number(row.credits_charged)).to.equal(50);
   });
 
   it('charges nothing in a seat-billed workspace', async () => {
