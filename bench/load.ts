@@ -25,6 +25,8 @@ export interface IngestJob {
   url: string;
   apiKey: string;
   senders: number;
+  /** batches sent (by the same senders) before the clock starts: sustained rate, not first-touch */
+  warmupBatches: number;
   /** file holding one JSON body per line */
   bodiesFile: string;
   maxSeconds: number;
@@ -141,17 +143,22 @@ async function runIngest(job: IngestJob): Promise<IngestResult> {
     firstError: null,
   };
   const times: number[] = [];
+  const post = (body: string) =>
+    fetch(job.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${job.apiKey}` }, body });
+  const warm = bodies.slice(0, job.warmupBatches);
+  next = warm.length;
+  await Promise.all(
+    Array.from({ length: job.senders }, async (_, i) => {
+      for (let k = i; k < warm.length; k += job.senders) await (await post(warm[k])).arrayBuffer();
+    }),
+  );
   const started = performance.now();
   const deadline = started + job.maxSeconds * 1000;
   const sender = async () => {
     while (next < bodies.length && performance.now() < deadline) {
       const body = bodies[next++];
       const t = performance.now();
-      const r = await fetch(job.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${job.apiKey}` },
-        body,
-      });
+      const r = await post(body);
       const text = await r.text();
       times.push(performance.now() - t);
       res.batches++;

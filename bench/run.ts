@@ -20,6 +20,7 @@ import type { IngestJob, IngestResult, LatencyResult, PagesJob, PageTarget } fro
 import { prepareIngest, type IngestSetup } from './ingest';
 import { generationLogFloorSql, GENERATION_LOG_PATH } from './export-floor';
 import { renderMarkdown, checkTargets, type BenchResults } from './report';
+import { decodeHtml, hxGets, isPlaceholder, olderLink } from './html';
 
 const ROOT = path.resolve(__dirname, '..');
 const RESULTS_DIR = path.join(__dirname, 'results');
@@ -120,29 +121,6 @@ class Session {
     this.absorb(res);
     return { status: res.status, text: await res.text(), location: res.headers.get('location') };
   }
-}
-
-const decodeHtml = (s: string) => s.replace(/&amp;/g, '&').replace(/&#x3D;/gi, '=').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
-
-export function hxGets(html: string): string[] {
-  const out: string[] = [];
-  for (const m of html.matchAll(/\shx-get(?::inherited)?="([^"]+)"/g)) out.push(decodeHtml(m[1]));
-  return out;
-}
-
-export const isPlaceholder = (html: string) => /<h2>\s*Coming soon\s*<\/h2>/.test(html);
-
-/** The "Older" / next-page link of an Activity Logs page. */
-export function olderLink(html: string): string | null {
-  for (const m of html.matchAll(/<a\b([^>]*)>([\s\S]*?)<\/a>/g)) {
-    const attrs = m[1];
-    const text = m[2].replace(/<[^>]+>/g, ' ');
-    if (/rel="next"/.test(attrs) || /\bolder\b|\bnext\b/i.test(text)) {
-      const href = /\shref="([^"]+)"/.exec(attrs)?.[1] ?? /\shx-get="([^"]+)"/.exec(attrs)?.[1];
-      if (href && href !== '#') return decodeHtml(href);
-    }
-  }
-  return null;
 }
 
 // ---------------------------------------------------------------- the app under test
@@ -349,6 +327,8 @@ async function main() {
     ingest: null,
     notes: [],
     missed: [],
+    elapsedSec: 0,
+    loadAverage: null,
   };
 
   // Buffer pool: sized for the run, restored afterwards so the bench does not keep the memory.
@@ -361,6 +341,9 @@ async function main() {
     await admin.query('SET GLOBAL innodb_buffer_pool_size = ?', [opts.bufferPoolBytes]);
   }
 
+  // The machine's load while measuring: other work on these 2 cores inflates latencies.
+  const loads: number[] = [];
+  const loadTimer = setInterval(() => loads.push(os.loadavg()[0]), 2000);
   let app: AppProcess | null = null;
   try {
     // ------------------------------------------------------------ dataset
@@ -491,13 +474,13 @@ async function main() {
 
     // ------------------------------------------------------------ ingestion
     if (!opts.skip.has('ingest')) {
-      const setup: IngestSetup | { unavailable: string } = await prepareIngest(url, app.base, dataset, { batches: opts.quick ? 24 : 160, log });
+      const setup: IngestSetup | { unavailable: string } = await prepareIngest(url, app.base, dataset, { batches: opts.quick ? 32 : 168, log });
       if ('unavailable' in setup) {
         results.notes.push(`ingestion: ${setup.unavailable}`);
         log(`ingestion: not available (${setup.unavailable})`);
       } else {
         log(`ingestion: ${setup.batches} batches of 1000 events, 4 concurrent senders`);
-        const r = await runLoad<IngestResult>({ mode: 'ingest', url: app.base + '/api/v1/events', apiKey: setup.apiKey, senders: 4, bodiesFile: setup.bodiesFile, maxSeconds: opts.quick ? 30 : 90 });
+        const r = await runLoad<IngestResult>({ mode: 'ingest', url: app.base + '/api/v1/events', apiKey: setup.apiKey, senders: 4, warmupBatches: 8, bodiesFile: setup.bodiesFile, maxSeconds: opts.quick ? 30 : 90 });
         fs.rmSync(setup.bodiesFile, { force: true });
         results.ingest = r;
         log(`  ${r.accepted.toLocaleString('en-US')} accepted in ${r.seconds} s = ${r.eventsPerSec.toLocaleString('en-US')} events/s (batch p50 ${r.batchP50} ms, p95 ${r.batchP95} ms)${r.firstError ? ` first error: ${r.firstError}` : ''}`);
@@ -516,6 +499,11 @@ async function main() {
     await admin.end();
   }
 
+  clearInterval(loadTimer);
+  results.elapsedSec = Math.round((Date.now() - started) / 1000);
+  if (loads.length) {
+    results.loadAverage = { mean: Math.round((loads.reduce((a, b) => a + b, 0) / loads.length) * 10) / 10, max: Math.round(Math.max(...loads) * 10) / 10 };
+  }
   results.missed = checkTargets(results);
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const md = renderMarkdown(results);
