@@ -40,6 +40,8 @@ interface Options {
   buildOnly: boolean;
   /** write a V8 CPU profile of the app (node --cpu-prof) into this folder */
   profileDir: string | null;
+  /** measure only the URLs whose id contains one of these (comma-separated) */
+  only: string[];
 }
 
 function parseArgs(argv: string[]): Options {
@@ -68,6 +70,7 @@ function parseArgs(argv: string[]): Options {
     bufferPoolBytes: num('--buffer-pool-mb', interactions >= 1_000_000 ? 4096 : 1024) * 1024 * 1024,
     skip: new Set(str('--skip', '').split(',').filter(Boolean)),
     buildOnly: argv.includes('--build-only'),
+    only: str('--only', '').split(',').filter(Boolean),
     profileDir: argv.includes('--profile-app') ? path.resolve(str('--profile-app', 'bench/results/profile')) : null,
   };
   if (opts.rebuild && opts.reuse) throw new Error('--rebuild and --reuse are exclusive');
@@ -440,6 +443,10 @@ async function main() {
     }
 
     // ------------------------------------------------------------ pages and partials under load
+    if (opts.only.length) {
+      const keep = targets.filter((t) => opts.only.some((o) => t.id.includes(o)));
+      targets.splice(0, targets.length, ...keep);
+    }
     if (!opts.skip.has('pages')) {
       log(`measuring ${targets.length} URLs x [1, 10] connections x ${opts.durationSec} s (autocannon in a separate process)`);
       results.pages = await runLoad<LatencyResult[]>({ mode: 'pages', targets, connections: [1, 10], durationSec: opts.durationSec, warmupRequests: 3 });
@@ -508,7 +515,7 @@ async function main() {
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const md = renderMarkdown(results);
   // partial runs (--skip, --profile-app) never replace the full results
-  const suffix = opts.skip.size || opts.profileDir ? '-partial' : opts.quick ? '-quick' : '';
+  const suffix = opts.skip.size || opts.profileDir || opts.only.length ? '-partial' : opts.quick ? '-quick' : '';
   fs.writeFileSync(path.join(RESULTS_DIR, `latest${suffix}.json`), JSON.stringify(results, null, 2) + '\n');
   fs.writeFileSync(path.join(RESULTS_DIR, `latest${suffix}.md`), md);
   process.stdout.write('\n' + md + '\n');
