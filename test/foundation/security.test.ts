@@ -1,0 +1,202 @@
+// Generated security checks over every route the app serves (read from its router, so a new route is
+// covered the day it lands): every state-changing form route refuses a request without a valid CSRF
+// token and changes nothing; every id-bearing route answers 404 for another workspace's record (and
+// leaves it untouched), while the same route with an id of the admin's own workspace reaches the handler.
+import { expect } from 'chai';
+import request from 'supertest';
+import type { Knex } from 'knex';
+import { createTestApp, loginAs, type Agent, type TestApp } from '../helpers/app';
+import { createUser, twoWorkspaces, PASSWORD } from '../helpers/fixtures';
+import { closeAll } from '../helpers/db';
+import { appRoutes } from './app-routes';
+import { requestAccess } from '../../src/credits/access-requests';
+import { notify } from '../../src/notifications/notify';
+import { createApiKey } from '../../src/apikeys/keys';
+import { SYSTEM_ACTOR } from '../../src/audit/audit';
+
+type Kind = 'user' | 'request' | 'notification' | 'apiKey';
+interface Records {
+  user: number;
+  request: number;
+  notification: number;
+  apiKey: number;
+}
+
+/** Which kind of record each id-bearing path names. A new id route must be added here (the test says so). */
+const ID_KINDS: [RegExp, Kind][] = [
+  [/^\/admin\/users\/:id\b/, 'user'],
+  [/^\/admin\/credits\/users\/:id\b/, 'user'],
+  [/^\/admin\/credits\/requests\/:id\b/, 'request'],
+  [/^\/admin\/notifications\/:id\b/, 'notification'],
+  [/^\/admin\/api-keys\/:id\b/, 'apiKey'],
+];
+
+/** Bodies that would be accepted (so a missing workspace scope would really change something). */
+function validBody(path: string): Record<string, string> {
+  if (path.endsWith('/allocation')) return { max_inference_tokens: '12345', max_embedding_tokens: '678' };
+  if (path.endsWith('/credit-access')) return { allowed: '1' };
+  if (path.endsWith('/access')) return { allowed: 'true' };
+  if (path.endsWith('/role')) return { role: 'admin' };
+  return {};
+}
+
+/** Valid-looking bodies for the CSRF sweep: the token is the only thing wrong with these requests. */
+const CSRF_BODIES: Record<string, Record<string, string>> = {
+  '/login': { email: 'admin@alpha.test', password: PASSWORD },
+  '/admin/users': { email: 'csrf-invite@alpha.test', name: 'Csrf Invite', role: 'member', department: 'Sales', max_inference_tokens: '10', max_embedding_tokens: '10' },
+  '/admin/users/bulk-allocation': { max_inference_tokens: '10', max_embedding_tokens: '10' },
+  '/admin/credits/packs': { kind: 'purchase', amount: '1000', note: 'csrf' },
+  '/admin/credits/adjustments': { amount: '-10', note: 'csrf' },
+  '/admin/credits/settings': { payg_enabled: '1', payg_cap: '500', included_credits_per_period: '0' },
+  '/admin/credits/prices': { grid_row: '2' },
+  '/admin/api-keys': { name: 'csrf key' },
+  '/me/credit-access-request': { note: 'csrf' },
+};
+
+async function recordsIn(db: Knex, workspaceId: number, label: string): Promise<Records> {
+  const user = await createUser(db, workspaceId, { email: `${label}@sec.test`, name: `Sec ${label}`, role: 'member' });
+  await db('users').where({ id: user }).update({ may_spend_credits: false });
+  await requestAccess(db, SYSTEM_ACTOR, workspaceId, user, 'please');
+  const req = await db('credit_access_requests').where({ workspace_id: workspaceId, user_id: user }).first();
+  await notify(db, { workspaceId, kind: 'test', title: `note ${label}` });
+  const note = await db('notifications').where({ workspace_id: workspaceId, title: `note ${label}` }).first();
+  const { row } = await createApiKey(db, workspaceId, `key ${label}`, null);
+  return { user, request: Number(req.id), notification: Number(note.id), apiKey: row.id };
+}
+
+/** Everything a cross-workspace write could touch in one workspace, for before/after comparison. */
+async function snapshot(db: Knex, workspaceId: number) {
+  const [users, requests, notifications, keys, audit, ledger, ws] = await Promise.all([
+    db('users').select('id', 'role', 'status', 'max_inference_tokens', 'max_embedding_tokens', 'may_spend_credits').where({ workspace_id: workspaceId }).orderBy('id'),
+    db('credit_access_requests').select('id', 'status').where({ workspace_id: workspaceId }).orderBy('id'),
+    db('notifications').select('id', 'read_at').where({ workspace_id: workspaceId }).orderBy('id'),
+    db('api_keys').select('id', 'revoked_at').where({ workspace_id: workspaceId }).orderBy('id'),
+    db('audit_log').count({ n: '*' }).where({ workspace_id: workspaceId }),
+    db('credit_ledger').count({ n: '*' }).where({ workspace_id: workspaceId }),
+    db('workspaces').where({ id: workspaceId }).first(),
+  ]);
+  return JSON.stringify({ users, requests, notifications, keys, audit: Number(audit[0].n), ledger: Number(ledger[0].n), ws });
+}
+
+describe('foundation: generated security checks over every route', function () {
+  this.timeout(60_000);
+  let t: TestApp;
+  let w: Awaited<ReturnType<typeof twoWorkspaces>>;
+  let admin: Agent;
+  let member: Agent;
+  let routes: { method: string; path: string }[];
+
+  before(async () => {
+    t = await createTestApp();
+    w = await twoWorkspaces(t.db);
+    // Both on credit billing, so credit routes reach their record lookups in either workspace.
+    await t.db('workspaces').where({ id: w.b.id }).update({ billing_mode: 'credits' });
+    admin = await loginAs(t.app, 'admin@alpha.test', PASSWORD);
+    member = await loginAs(t.app, 'member@alpha.test', PASSWORD);
+    routes = appRoutes(t.app).filter((r) => !r.path.startsWith('/api/'));
+  });
+  after(closeAll);
+
+  describe('CSRF', () => {
+    it('every form POST without a token, or with a forged one, is refused with 403 and changes nothing', async () => {
+      const posts = routes.filter((r) => r.method !== 'GET');
+      expect(posts.length, 'POST routes found').to.be.greaterThan(15);
+      const own = await recordsIn(t.db, w.a.id, 'csrf-own');
+      await t.db('users').where({ id: w.memberA }).update({ may_spend_credits: false });
+      const before = await snapshot(t.db, w.a.id);
+      const checked: string[] = [];
+      for (const r of posts) {
+        const kind = ID_KINDS.find(([re]) => re.test(r.path))?.[1];
+        const path = r.path.replace(':id', String(kind ? own[kind] : 1));
+        const body = { ...(CSRF_BODIES[r.path] ?? validBody(r.path)) };
+        const agent = r.path.startsWith('/me') ? member : admin;
+        const none = await agent.post(path).type('form').send(body);
+        expect(none.status, `${r.method} ${path} without a token`).to.equal(403);
+        const forged = await agent.post(path).type('form').send({ ...body, _csrf: 'forged-token' });
+        expect(forged.status, `${r.method} ${path} with a forged token`).to.equal(403);
+        const header = await agent.post(path).set('HX-Request', 'true').set('X-CSRF-Token', 'forged-token').type('form').send(body);
+        expect(header.status, `${r.method} ${path} (htmx) with a forged header`).to.equal(403);
+        checked.push(path);
+      }
+      expect(await snapshot(t.db, w.a.id), 'nothing changed').to.equal(before);
+      expect(checked).to.include('/logout');
+      // Still signed in: the refused /logout did not end the session.
+      await admin.get('/admin/users').expect(200);
+    });
+
+    it('a token from another session is refused', async () => {
+      const res = await member.post('/me/credit-access-request').type('form').send({ note: 'x', _csrf: admin.csrf });
+      expect(res.status).to.equal(403);
+    });
+  });
+
+  describe("another workspace's ids", () => {
+    let mine: Records;
+    let theirs: Records;
+    before(async () => {
+      theirs = await recordsIn(t.db, w.b.id, 'theirs');
+      mine = await recordsIn(t.db, w.a.id, 'mine');
+    });
+
+    it('every id-bearing route answers 404 for a record of another workspace and leaves it untouched', async () => {
+      const idRoutes = routes.filter((r) => r.path.includes(':id'));
+      expect(idRoutes.length).to.be.greaterThan(10);
+      const before = await snapshot(t.db, w.b.id);
+      for (const r of idRoutes) {
+        const kind = ID_KINDS.find(([re]) => re.test(r.path))?.[1];
+        expect(kind, `${r.path}: add its record kind to ID_KINDS in ${__filename}`).to.be.a('string');
+        const path = r.path.replace(':id', String(theirs[kind!]));
+        for (const htmx of [false, true]) {
+          let req = r.method === 'GET' ? admin.get(path) : admin.post(path).type('form').send({ ...validBody(r.path), _csrf: admin.csrf });
+          if (htmx) req = req.set('HX-Request', 'true');
+          const res = await req;
+          expect(res.status, `${r.method} ${path}${htmx ? ' (htmx)' : ''}`).to.equal(404);
+          expect(res.text).not.to.include('Sec theirs');
+        }
+      }
+      expect(await snapshot(t.db, w.b.id), "the other workspace's records are unchanged").to.equal(before);
+    });
+
+    it('the same routes with ids of the own workspace reach their handler (the check above is not vacuous)', async () => {
+      for (const r of routes.filter((x) => x.path.includes(':id'))) {
+        const kind = ID_KINDS.find(([re]) => re.test(r.path))![1];
+        // approve and deny need a pending request each; a fresh set of records per route keeps them independent
+        const own = kind === 'request' || kind === 'apiKey' ? await recordsIn(t.db, w.a.id, `own-${Math.random().toString(36).slice(2, 8)}`) : mine;
+        const path = r.path.replace(':id', String(own[kind]));
+        const res = r.method === 'GET' ? await admin.get(path) : await admin.post(path).type('form').send({ ...validBody(r.path), _csrf: admin.csrf });
+        expect(res.status, `${r.method} ${path}`).to.be.oneOf([200, 201, 204, 303]);
+      }
+    });
+
+    it('ids that are not numbers, zero, negative or out of range are 404, never a 500', async () => {
+      for (const r of routes.filter((x) => x.path.includes(':id'))) {
+        for (const bad of ['abc', '0', '-1', '1e3', '99999999999', '2147483648', '%27%20OR%201%3D1']) {
+          const path = r.path.replace(':id', bad);
+          const res = r.method === 'GET' ? await admin.get(path) : await admin.post(path).type('form').send({ ...validBody(r.path), _csrf: admin.csrf });
+          expect(res.status, `${r.method} ${path}`).to.equal(404);
+        }
+      }
+    });
+  });
+
+  describe('members', () => {
+    it('every /admin route refuses a signed-in member with 403, whatever the method', async () => {
+      for (const r of routes.filter((x) => x.path.startsWith('/admin'))) {
+        const path = r.path.replace(':id', String(w.memberA)).replace(':chart', 'features');
+        const res = r.method === 'GET' ? await member.get(path) : await member.post(path).type('form').send({ ...validBody(r.path), _csrf: member.csrf });
+        expect(res.status, `${r.method} ${path}`).to.equal(403);
+      }
+    });
+
+    it('anonymous htmx calls to every /admin route get 401 (browsers are sent to /login)', async () => {
+      for (const r of routes.filter((x) => x.path.startsWith('/admin') && x.method === 'GET')) {
+        const path = r.path.replace(':id', String(w.memberA)).replace(':chart', 'features');
+        const res = await request(t.app).get(path).set('HX-Request', 'true');
+        expect(res.status, path).to.equal(401);
+        const browser = await request(t.app).get(path);
+        expect(browser.status, path).to.equal(303);
+        expect(browser.headers.location).to.equal(`/login?next=${encodeURIComponent(path)}`);
+      }
+    });
+  });
+});
