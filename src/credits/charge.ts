@@ -1,14 +1,15 @@
 // Charges billable interactions to the workspace credit pool, inside the write path's transaction:
 // takes the workspace's credit lock, prices each action from the price table (Grid free test rows
-// first), draws on the soonest-expiring packs that were valid when the action ran, then
+// first), draws on the soonest-expiring packs that were valid when the action ran (recorded by then,
+// give or take LATE_PACK_GRACE_MS of reporting delay, and not expired), then
 // pay-as-you-go up to the monthly cap, and flags what could not be paid or was spent by a user
 // without credit permission as overage. Usage is never dropped. Alerts are written in the same transaction; their e-mails go out after commit.
 import type { Knex } from 'knex';
 import type { CreditCategory } from '../ingest/model';
 import { insertChunked, upsertAdd } from '../db/dialect';
 import { monthOfDay, toDbTime } from '../db/time';
-import { agentTypes, costOf, priceItemFor, readPrices } from './prices';
-import { livePacks, lockPool, monthlyCounters, paygCapOf, saveRemaining, type MonthlyCounters, type Pack } from './pool';
+import { agentTypes, costOf, priceItemFor } from './prices';
+import { lockPool, monthlyCountersOf, paygCapOf, saveRemaining, type MonthlyCounters, type Pack } from './pool';
 import { reconcileAlerts, reconcileCapAlert } from './alerts';
 
 export interface ChargeRequest {
@@ -22,6 +23,22 @@ export interface ChargeRequest {
   day: string;
   /** the agent the event ran through (agent runs are priced by agent type) */
   agentId?: number | null;
+  /** that agent's type when the caller already knows it (saves a lookup under the credit lock) */
+  agentType?: string | null;
+}
+
+/**
+ * How long after an action a pack recorded later may still pay for it: usage reaches the console
+ * with some delay, and a pack bought to cover today's work covers work reported a little late. Usage
+ * older than this before a pack was recorded is paid from what the pool held at the time (else
+ * pay-as-you-go, else it is overage), so back-dated usage is not paid from packs bought long after it.
+ */
+export const LATE_PACK_GRACE_MS = 24 * 3_600_000;
+
+/** True when pack `p` may pay for an action at `at` (a DB time string): recorded by then (within the grace) and not yet expired. */
+export function packValidAt(p: Pick<Pack, 'occurred_at' | 'expires_at'>, at: string, atMs: number): boolean {
+  if (p.expires_at != null && p.expires_at <= at) return false;
+  return p.occurred_at <= at || Date.parse(`${p.occurred_at.replace(' ', 'T')}Z`) - atMs <= LATE_PACK_GRACE_MS;
 }
 
 export interface ChargeResult {
@@ -47,18 +64,18 @@ export async function chargeBatch(trx: Knex, wsIn: ChargeWorkspace, requests: Ch
   const oldest = new Date(Math.min(now.getTime(), ...requests.map((r) => r.occurredAt.getTime())));
   const locked = await lockPool(trx, wsIn.id, now, oldest);
   const ws = locked.ws;
-  const prices = await readPrices(trx, ws.id, true);
-  const types = await agentTypes(trx, ws.id, requests.map((r) => r.agentId).filter((a): a is number => a != null));
-  const packs = (await livePacks(trx, ws.id, oldest, true)).filter((p) => p.remaining > 0);
+  const prices = locked.prices;
+  const unknownTypes = requests.filter((r) => r.agentId != null && r.agentType === undefined).map((r) => r.agentId!);
+  const types = await agentTypes(trx, ws.id, unknownTypes);
+  for (const r of requests) if (r.agentId != null && r.agentType !== undefined) types.set(r.agentId, r.agentType ?? '');
+  const packs = locked.packs.filter((p) => p.remaining > 0);
   const cap = paygCapOf(ws);
   const freeRows = Number(ws.grid_free_test_rows ?? 0);
 
-  const counters = new Map<string, MonthlyCounters>();
+  const months = [...new Set(requests.map((r) => monthOfDay(r.day)))];
+  const counters = await monthlyCountersOf(trx, ws.id, months, true);
   const deltas = new Map<string, MonthlyCounters>();
-  for (const m of new Set(requests.map((r) => monthOfDay(r.day)))) {
-    counters.set(m, await monthlyCounters(trx, ws.id, m, true));
-    deltas.set(m, { payg_credits: 0, overage_credits: 0, grid_rows: 0, grid_free_rows: 0 });
-  }
+  for (const m of months) deltas.set(m, { payg_credits: 0, overage_credits: 0, grid_rows: 0, grid_free_rows: 0 });
   const paygMonths = new Set<string>();
   const drawn = new Set<Pack>();
   const ledger: Record<string, unknown>[] = [];
@@ -91,9 +108,10 @@ export async function chargeBatch(trx: Knex, wsIn: ChargeWorkspace, requests: Ch
     };
     let left = credits;
     const at = toDbTime(r.occurredAt);
+    const atMs = r.occurredAt.getTime();
     for (const p of packs) {
       if (left === 0) break;
-      if (p.remaining <= 0 || (p.expires_at != null && p.expires_at <= at)) continue;
+      if (p.remaining <= 0 || !packValidAt(p, at, atMs)) continue;
       const take = Math.min(left, p.remaining);
       p.remaining -= take;
       left -= take;

@@ -3,7 +3,7 @@
 import type { Knex } from 'knex';
 import { dayOf, firstDayOfMonth, addMonths, monthOf, startOfDayUtc, toDbTime } from '../db/time';
 import { forShare, forUpdate } from '../db/dialect';
-import { seedDefaultPrices } from './prices';
+import { PRICE_ITEMS, pricesFrom, readPriceRows, seedDefaultPrices, type Prices } from './prices';
 import { reconcileAlerts } from './alerts';
 
 /** Ledger entry types that add credits to the pool (each is a "pack" consumption draws on). */
@@ -134,9 +134,15 @@ async function loadRemaining(db: Knex, workspaceId: number, packs: Pack[], locke
 
 /** Stores new remaining balances of packs (only under the credit lock). */
 export async function saveRemaining(trx: Knex, workspaceId: number, packs: Pack[]): Promise<void> {
+  if (packs.length === 0) return;
   const now = toDbTime(new Date());
-  for (const p of packs) {
-    await trx('credit_pack_balances').insert({ entry_id: p.id, workspace_id: workspaceId, remaining: p.remaining, updated_at: now }).onConflict('entry_id').merge(['remaining', 'updated_at']);
+  // One multi-row upsert, in id order (a stable lock order), 200 packs per statement.
+  const sorted = [...packs].sort((a, b) => a.id - b.id);
+  for (let i = 0; i < sorted.length; i += 200) {
+    await trx('credit_pack_balances')
+      .insert(sorted.slice(i, i + 200).map((p) => ({ entry_id: p.id, workspace_id: workspaceId, remaining: p.remaining, updated_at: now })))
+      .onConflict('entry_id')
+      .merge(['remaining', 'updated_at']);
   }
 }
 
@@ -171,6 +177,23 @@ export interface MonthlyCounters {
   overage_credits: number;
   grid_rows: number;
   grid_free_rows: number;
+}
+
+/** The counters of several months in one read (months without a row count zero). */
+export async function monthlyCountersOf(db: Knex, workspaceId: number, months: string[], locked = false): Promise<Map<string, MonthlyCounters>> {
+  const out = new Map<string, MonthlyCounters>();
+  for (const m of months) out.set(m, { payg_credits: 0, overage_credits: 0, grid_rows: 0, grid_free_rows: 0 });
+  if (months.length === 0) return out;
+  const rows = await latest(db, db('credit_monthly').where({ workspace_id: workspaceId }).whereIn('month', months), locked);
+  for (const r of rows as Record<string, unknown>[]) {
+    out.set(String(r.month), {
+      payg_credits: Number(r.payg_credits ?? 0),
+      overage_credits: Number(r.overage_credits ?? 0),
+      grid_rows: Number(r.grid_rows ?? 0),
+      grid_free_rows: Number(r.grid_free_rows ?? 0),
+    });
+  }
+  return out;
 }
 
 export async function monthlyCounters(db: Knex, workspaceId: number, month: string, locked = false): Promise<MonthlyCounters> {
@@ -284,6 +307,23 @@ export async function grantIncluded(trx: Knex, ws: CreditWorkspace, now: Date): 
 export interface LockedPool {
   ws: CreditWorkspace;
   state: { armed_thresholds: string | null; cap_alert_key: string | null };
+  /** Packs not expired at `settleBefore` (what a charge may draw on), with what is left, in draw order. */
+  packs: Pack[];
+  /** The price table, read under the lock. */
+  prices: Prices;
+}
+
+/**
+ * Makes sure the workspace's credit_state row (the credit lock) exists, in its own statement outside
+ * any transaction: then every charge's SELECT ... FOR UPDATE finds the row and concurrent charges
+ * queue on it. (Creating it inside the charging transaction is what deadlocked: INSERT IGNORE takes
+ * a shared lock that two transactions then both try to upgrade; a locking read of a missing row
+ * takes gap locks that block each other's insert.)
+ */
+export async function ensureCreditState(db: Knex, workspaceId: number): Promise<void> {
+  const row = await db('credit_state').select('workspace_id').where({ workspace_id: workspaceId }).first();
+  if (row) return;
+  await db('credit_state').insert({ workspace_id: workspaceId, armed_thresholds: null, cap_alert_key: null, updated_at: toDbTime(new Date()) }).onConflict('workspace_id').ignore();
 }
 
 /**
@@ -294,18 +334,32 @@ export interface LockedPool {
  * its oldest event, so a late-reported event can still be paid from a pack that was valid when it ran.
  */
 export async function lockPool(trx: Knex, workspaceId: number, now: Date = new Date(), settleBefore: Date = now): Promise<LockedPool> {
-  const stamp = toDbTime(now);
-  await trx('credit_state').insert({ workspace_id: workspaceId, armed_thresholds: null, cap_alert_key: null, updated_at: stamp }).onConflict('workspace_id').ignore();
-  const state = await forUpdate(trx, trx('credit_state').select('armed_thresholds', 'cap_alert_key').where({ workspace_id: workspaceId })).first();
+  // The lock: an exclusive locking read of the workspace's credit_state row, taken first. Only when
+  // the row does not exist yet (a caller that did not run ensureCreditState) is it created here.
+  const lockRow = () => forUpdate(trx, trx('credit_state').select('armed_thresholds', 'cap_alert_key').where({ workspace_id: workspaceId })).first();
+  let state = await lockRow();
+  if (!state) {
+    await trx('credit_state').insert({ workspace_id: workspaceId, armed_thresholds: null, cap_alert_key: null, updated_at: toDbTime(now) }).onConflict('workspace_id').ignore();
+    state = await lockRow();
+  }
   // Settings are re-read under the lock (a PAYG or cap change committed meanwhile is honoured) with a
   // shared lock, so inserts elsewhere that check their foreign key to the workspace are not blocked.
   const ws = (await forShare(trx, trx('workspaces').where({ id: workspaceId })).first()) as CreditWorkspace;
-  await seedDefaultPrices(trx, workspaceId);
+  let prices = await readPriceRows(trx, workspaceId);
+  if (prices.size < PRICE_ITEMS.length) {
+    await seedDefaultPrices(trx, workspaceId);
+    prices = await readPriceRows(trx, workspaceId);
+  }
   await grantIncluded(trx, ws, now);
-  await settleExpiries(trx, workspaceId, settleBefore < now ? settleBefore : now, ws.time_zone);
-  const locked: LockedPool = { ws, state };
-  const pool = await readPool(trx, ws, now, true);
-  await reconcileAlerts(trx, locked, pool);
+  const settleAt = settleBefore < now ? settleBefore : now;
+  await settleExpiries(trx, workspaceId, settleAt, ws.time_zone);
+  // One read of the packs serves both the alert check (packs live now) and the charge (packs live
+  // at the batch's oldest event). This month's included grant exists now (granted just above).
+  const packs = await livePacks(trx, workspaceId, settleAt, true);
+  const nowText = toDbTime(now);
+  const available = packs.filter((p) => p.expires_at == null || p.expires_at > nowText).reduce((sum, p) => sum + Math.max(0, p.remaining), 0);
+  const locked: LockedPool = { ws, state, packs, prices: pricesFrom(prices) };
+  await reconcileAlerts(trx, locked, { available, paygEnabled: !!ws.payg_enabled });
   return locked;
 }
 

@@ -42,13 +42,25 @@ export async function seedDefaultPrices(db: Knex, workspaceId: number): Promise<
     .ignore();
 }
 
-/** The workspace's prices (defaults for items without a row). */
-export async function readPrices(db: Knex, workspaceId: number, locked = false): Promise<Prices> {
+/** The workspace's stored price rows (item -> credits), read with a locking read under the credit lock. */
+export async function readPriceRows(db: Knex, workspaceId: number, locked = true): Promise<Map<PriceItem, number>> {
   const q = db('credit_prices').select('item', 'credits').where({ workspace_id: workspaceId });
   const rows: { item: string; credits: number }[] = await (locked ? forUpdate(db, q) : q);
-  const out: Prices = { ...DEFAULT_PRICES };
-  for (const r of rows) if ((PRICE_ITEMS as readonly string[]).includes(r.item)) out[r.item as PriceItem] = Number(r.credits);
+  const out = new Map<PriceItem, number>();
+  for (const r of rows) if ((PRICE_ITEMS as readonly string[]).includes(r.item)) out.set(r.item as PriceItem, Number(r.credits));
   return out;
+}
+
+/** Prices from stored rows (defaults for items without a row). */
+export function pricesFrom(rows: Map<PriceItem, number>): Prices {
+  const out: Prices = { ...DEFAULT_PRICES };
+  for (const [item, credits] of rows) out[item] = credits;
+  return out;
+}
+
+/** The workspace's prices (defaults for items without a row). */
+export async function readPrices(db: Knex, workspaceId: number, locked = false): Promise<Prices> {
+  return pricesFrom(await readPriceRows(db, workspaceId, locked));
 }
 
 /** Agent types by agent id (for pricing agent runs). */

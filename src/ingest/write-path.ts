@@ -3,7 +3,7 @@
 // The demo seed and the ingestion API both write through here.
 import type { Knex } from 'knex';
 import { dayOf, monthOfDay, toDbTime } from '../db/time';
-import { forUpdate, insertChunked, isDuplicateKeyError, isSQLite, maxInList, upsertAdd } from '../db/dialect';
+import { insertChunked, isDuplicateKeyError, isSQLite, maxInList, upsertAdd } from '../db/dialect';
 import {
   type BatchResult,
   type InteractionInput,
@@ -14,6 +14,7 @@ import {
   truncatePrompt,
 } from './model';
 import { chargeBatch, type ChargeRequest } from '../credits/charge';
+import { ensureCreditState } from '../credits/pool';
 
 export interface WorkspaceRow {
   id: number;
@@ -108,8 +109,55 @@ class RollupAccumulator {
   }
 }
 
-/** Writes the charged credits and overage flag onto a batch's just-inserted interaction rows. */
+/**
+ * The reporting day of an instant in one zone, memoised per quarter hour: zone offsets are whole
+ * quarter hours and change only on quarter hours, so a local midnight never falls inside a UTC
+ * quarter-hour bucket and every instant of a bucket has the same day. Saves an Intl call per event.
+ */
+const dayMemos = new Map<string, Map<number, string>>();
+const QUARTER_HOUR_MS = 15 * 60_000;
+export function dayMemo(zone: string): (at: Date) => string {
+  let memo = dayMemos.get(zone);
+  if (!memo) dayMemos.set(zone, (memo = new Map()));
+  const m = memo;
+  return (at: Date) => {
+    const bucket = Math.floor(at.getTime() / QUARTER_HOUR_MS);
+    let day = m.get(bucket);
+    if (day === undefined) {
+      if (m.size > 50_000) m.clear();
+      day = dayOf(new Date(bucket * QUARTER_HOUR_MS), zone);
+      m.set(bucket, day);
+    }
+    return day;
+  };
+}
+
+/**
+ * Writes the charged credits and overage flag onto a batch's just-inserted interaction rows: one
+ * UPDATE ... WHERE client_event_id IN (...) per distinct (credits, overage) pair, which is a handful
+ * per batch (actions cost a few distinct amounts); a CASE statement when the amounts are very mixed.
+ */
 async function setCharges(trx: Knex, workspaceId: number, charged: { id: string; credits: number; overage: boolean }[]): Promise<void> {
+  const groups = new Map<string, string[]>();
+  for (const c of charged) {
+    const k = `${c.credits}|${c.overage ? 1 : 0}`;
+    const ids = groups.get(k);
+    if (ids) ids.push(c.id);
+    else groups.set(k, [c.id]);
+  }
+  if (groups.size <= 16) {
+    // Sorted, so concurrent batches touch their (distinct) rows in a stable order.
+    for (const [k, ids] of [...groups.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      const [credits, overage] = k.split('|');
+      for (let i = 0; i < ids.length; i += maxInList(trx)) {
+        await trx('interactions')
+          .where('workspace_id', workspaceId)
+          .whereIn('client_event_id', ids.slice(i, i + maxInList(trx)))
+          .update({ credits_charged: Number(credits), overage: overage === '1' });
+      }
+    }
+    return;
+  }
   const chunk = isSQLite(trx) ? 150 : 1000;
   for (let i = 0; i < charged.length; i += chunk) {
     const part = charged.slice(i, i + chunk);
@@ -189,10 +237,15 @@ export async function recordInteractions(
   }
   const agentIds = [...new Set(events.map((e) => e.agent).filter((a): a is string => !!a))];
   const agents = new Map<string, number>();
+  const agentTypes = new Map<number, string | null>();
   for (let i = 0; i < agentIds.length; i += maxInList(db)) {
-    const rows = await db('agents').select('id', 'external_id').where('workspace_id', workspaceId).whereIn('external_id', agentIds.slice(i, i + maxInList(db)));
-    for (const r of rows) agents.set(r.external_id, r.id);
+    const rows = await db('agents').select('id', 'external_id', 'type').where('workspace_id', workspaceId).whereIn('external_id', agentIds.slice(i, i + maxInList(db)));
+    for (const r of rows) {
+      agents.set(r.external_id, r.id);
+      agentTypes.set(r.id, r.type ?? null);
+    }
   }
+  const dayIn = dayMemo(ws.time_zone);
 
   interface Prepared {
     index: number;
@@ -224,10 +277,11 @@ export async function recordInteractions(
       input: e,
       user,
       agentId: e.agent ? agents.get(e.agent)! : null,
-      day: dayOf(e.occurredAt, ws.time_zone),
+      day: dayIn(e.occurredAt),
       at: toDbTime(e.occurredAt),
     });
   });
+  if (ws.billing_mode === 'credits' && prepared.some((p) => p.input.billable)) await ensureCreditState(db, workspaceId);
 
   const stored = await withDuplicateRetry(db, async (trx) => {
     const existing = new Set<string>();
@@ -335,13 +389,10 @@ export async function recordInteractions(
         occurredAt: p.input.occurredAt,
         day: p.day,
         agentId: p.agentId,
+        agentType: p.agentId != null ? agentTypes.get(p.agentId) ?? null : null,
       }));
-    if (chargeRequests.length && ws.billing_mode === 'credits') {
-      // Charging batches of a workspace serialise on its credit_state row. Taking the row lock
-      // exclusively first avoids the shared->exclusive upgrade (INSERT IGNORE then FOR UPDATE in
-      // lockPool) that deadlocked concurrent senders. Missing row (first charge ever): lockPool creates it.
-      await forUpdate(trx, trx('credit_state').select('workspace_id').where({ workspace_id: workspaceId })).first();
-    }
+    // Charging batches of a workspace queue on its credit_state row (lockPool's SELECT ... FOR UPDATE;
+    // the row was created before the transaction, so no batch inserts it under contention).
     const charges = await chargeBatch(trx, ws, chargeRequests);
     const charged: { id: string; credits: number; overage: boolean }[] = [];
     for (const p of fresh) {
@@ -370,6 +421,7 @@ export async function recordLogins(db: Knex, workspaceId: number, logins: LoginI
   const ws = await loadWorkspace(db, workspaceId);
   const emails = logins.map((l) => l.user.trim().toLowerCase());
   const users = await usersByEmail(db, workspaceId, emails);
+  const dayIn = dayMemo(ws.time_zone);
   const rejected: Rejection[] = [];
   const prepared: { userId: number; at: string; day: string; ip: string | null; key: string }[] = [];
   const seen = new Set<string>();
@@ -386,7 +438,7 @@ export async function recordLogins(db: Knex, workspaceId: number, logins: LoginI
       return;
     }
     seen.add(key);
-    prepared.push({ userId: user.id, at, day: dayOf(l.occurredAt, ws.time_zone), ip: l.ip ?? null, key });
+    prepared.push({ userId: user.id, at, day: dayIn(l.occurredAt), ip: l.ip ?? null, key });
   });
 
   const stored = await withDuplicateRetry(db, async (trx) => {

@@ -75,7 +75,8 @@ describe('ingestion API: concurrency and faults', () => {
         let victim: { id: number; modified: number } | null = null;
         for (let i = 0; i < 200 && victim == null; i++) {
           await new Promise((r) => setTimeout(r, 25));
-          const [rows] = await killer.raw("SELECT trx_mysql_thread_id AS id, trx_rows_modified AS modified FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'");
+          // Only this database's transactions: other test runs share the server.
+          const [rows] = await killer.raw("SELECT t.trx_mysql_thread_id AS id, t.trx_rows_modified AS modified FROM information_schema.innodb_trx t JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id WHERE t.trx_state = 'LOCK WAIT' AND p.db = DATABASE()");
           if (rows.length) victim = { id: Number(rows[0].id), modified: Number(rows[0].modified) };
         }
         expect(victim, 'the batch transaction blocked on the held lock').to.not.equal(null);

@@ -20,6 +20,7 @@ const url = arg('url', 'mysql://root@127.0.0.1:3306/uc_ingest_tp');
 const batches = Number(arg('batches', '40'));
 const senders = Number(arg('senders', '4'));
 const withBillable = arg('billable', '1') !== '0';
+const profile = process.argv.includes('--profile');
 const USERS = 2000;
 const SURFACES = ['chat', 'chat', 'chat', 'agent', 'ask', 'command', 'extension', 'api', 'toolbar', 'grid', 'other'];
 
@@ -70,6 +71,25 @@ async function main() {
     bodies.push(JSON.stringify({ events }));
   }
 
+  // --profile: total time per statement shape (tables + verb), to see where a batch's time goes.
+  const stmts = new Map<string, { n: number; ms: number }>();
+  const started = new Map<string, number>();
+  const shape = (sql: string) => sql.replace(/\(\?(, ?\?)*\)(, ?\(\?(, ?\?)*\))*/g, '(..)').replace(/in \(\.\.\)/gi, 'in (..)').slice(0, 110);
+  if (profile) {
+    db.on('query', (q: { __knexQueryUid: string }) => started.set(q.__knexQueryUid, performance.now()));
+    const done = (q: { __knexQueryUid: string; sql?: string }) => {
+      const t = started.get(q.__knexQueryUid);
+      if (t == null || !q.sql) return;
+      started.delete(q.__knexQueryUid);
+      const k = shape(q.sql);
+      const s = stmts.get(k) ?? { n: 0, ms: 0 };
+      s.n++;
+      s.ms += performance.now() - t;
+      stmts.set(k, s);
+    };
+    db.on('query-response', (_r: unknown, q: { __knexQueryUid: string; sql?: string }) => done(q));
+    db.on('query-error', (_e: unknown, q: { __knexQueryUid: string; sql?: string }) => done(q));
+  }
   const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'throughput-secret-0123456789', LOG_LEVEL: 'silent', DATABASE_URL: url, API_RATE_LIMIT_PER_MINUTE: '100000' });
   const app = createApp({ db, config, logger: pino({ level: process.env.TP_LOG ?? 'silent' }) });
   const server = await new Promise<http.Server>((r) => {
@@ -109,6 +129,9 @@ async function main() {
   console.log(
     JSON.stringify({ events: accepted, seconds: +secs.toFixed(2), eventsPerSecond: Math.round(accepted / secs), billable: withBillable, batchMsP50: Math.round(lat[Math.floor(lat.length / 2)]), batchMsP95: Math.round(lat[Math.floor(lat.length * 0.95)]), senders }),
   );
+  if (profile) {
+    for (const [k, v] of [...stmts.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 40)) console.log(`${Math.round(v.ms).toString().padStart(7)} ms ${String(v.n).padStart(5)}x  ${k}`);
+  }
   server.close();
   agent.destroy();
   await db.destroy();
