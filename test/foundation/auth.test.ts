@@ -90,6 +90,39 @@ describe('foundation: authentication', function () {
     expect(res.headers.location).to.match(/^\/login/);
   });
 
+  it("revoking through User Management ends the user's open session at their next request (pages and htmx)", async () => {
+    const ws3 = await createWorkspace(db, { slug: 'auth3' });
+    await createUser(db, ws3.id, { email: 'boss@auth3.test', role: 'admin' });
+    const victim = await createUser(db, ws3.id, { email: 'leaver@auth3.test', role: 'member' });
+    const boss = await loginAs(t.app, 'boss@auth3.test', PASSWORD);
+    const leaver = await loginAs(t.app, 'leaver@auth3.test', PASSWORD);
+    expect((await leaver.get('/me')).status).to.equal(200);
+    const revoke = await boss.post(`/admin/users/${victim}/revoke`).type('form').send({ _csrf: boss.csrf });
+    expect(revoke.status).to.equal(303);
+    expect((await db('users').where({ id: victim }).first()).status).to.equal('revoked');
+    const page = await leaver.get('/me');
+    expect(page.status).to.equal(303);
+    expect(page.headers.location).to.match(/^\/login/);
+    expect((await leaver.get('/me').set('HX-Request', 'true')).status).to.equal(401);
+    // and a form post with the old token does nothing either
+    const post = await leaver.post('/me/credit-access-request').type('form').send({ note: 'still here?', _csrf: leaver.csrf });
+    expect(post.status).to.be.oneOf([303, 403]);
+    expect(await db('credit_access_requests').where({ user_id: victim }).first()).to.equal(undefined);
+  });
+
+  it('a demoted admin loses the admin pages at the next request', async () => {
+    const ws4 = await createWorkspace(db, { slug: 'auth4' });
+    await createUser(db, ws4.id, { email: 'first@auth4.test', role: 'admin' });
+    const second = await createUser(db, ws4.id, { email: 'second@auth4.test', role: 'admin' });
+    const first = await loginAs(t.app, 'first@auth4.test', PASSWORD);
+    const other = await loginAs(t.app, 'second@auth4.test', PASSWORD);
+    expect((await other.get('/admin/users')).status).to.equal(200);
+    const demote = await first.post(`/admin/users/${second}/role`).type('form').send({ role: 'member', _csrf: first.csrf });
+    expect(demote.status).to.equal(303);
+    expect((await other.get('/admin/users')).status).to.equal(403);
+    expect((await other.get('/me')).status).to.equal(200);
+  });
+
   it('missing fields re-render the form with messages next to the fields (400)', async () => {
     const agent = request.agent(t.app);
     const { csrf } = await loginPage(agent);
