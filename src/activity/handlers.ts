@@ -12,7 +12,7 @@ import { csvFilename, streamCsv } from '../exports/csv';
 import { SURFACES, SURFACE_LABELS, TOKEN_KINDS, type Surface } from '../ingest/model';
 import { ACTIVITY_LOG_EXPORT, type ActivityCsvRow } from './export-defs';
 import { decodeCursor, isCursor } from './keyset';
-import { findUser, logPage, logQuery, logTotals, modelsInUse, monthUsage, type LogFilters, type LogRow } from './queries';
+import { findUser, logPage, logQuery, logTotals, modelsInUse, monthUsage, totalsFromRollup, type LogFilters, type LogRow, type LogTotals } from './queries';
 
 export const PAGE_SIZE = 50;
 /** Characters of the prompt shown in the table before "show full". */
@@ -31,6 +31,8 @@ const filterSchema = z
     kind: z.preprocess(emptyToUndefined, z.enum(TOKEN_KINDS, { error: 'Kind must be inference or embedding.' }).optional()),
     before: z.preprocess(emptyToUndefined, z.string().refine(isCursor, 'That page link is not valid; showing the newest entries.').optional()),
     after: z.preprocess(emptyToUndefined, z.string().refine(isCursor, 'That page link is not valid; showing the newest entries.').optional()),
+    // totals=1: compute expensive totals inline (the no-JavaScript way to see them); anything else is ignored.
+    totals: z.literal('1').optional().catch(undefined),
   })
   .refine((v) => !v.from || !v.to || v.from <= v.to, { message: 'From must be on or before To.', path: ['to'] });
 
@@ -58,6 +60,8 @@ function filterParams(f: LogFilters): URLSearchParams {
   return p;
 }
 
+const fmt = (n: number) => Number(n).toLocaleString('en-US');
+
 function truncate(s: string, n: number): { short: string; cut: boolean } {
   const chars = Array.from(s);
   return chars.length <= n ? { short: s, cut: false } : { short: chars.slice(0, n).join('').trimEnd() + '…', cut: true };
@@ -81,14 +85,19 @@ export function activityHandlers(ctx: AppContext) {
     const filters = filtersOf(f);
     const nav = { before: decodeCursor(f.before), after: f.before ? null : decodeCursor(f.after) };
     const month = monthOfDay(today(zone));
+    // Totals that no rollup answers (model, surface, training filters) aggregate every matching row of
+    // the user; for heavy users that takes longer than the page, so they load in a second request.
+    const deferTotals = !totalsFromRollup(filters) && f.totals !== '1';
     const [page, totals, usage, models] = await Promise.all([
       logPage(db, ws, user.id, filters, zone, PAGE_SIZE, nav),
-      logTotals(db, ws, user.id, filters, zone),
+      deferTotals ? Promise.resolve(null) : logTotals(db, ws, user.id, filters, zone),
       monthUsage(db, ws, user.id, month),
       modelsInUse(db, ws),
     ]);
     const base = `/admin/users/${user.id}/logs`;
     const fp = filterParams(filters);
+    const withTotals = new URLSearchParams(fp);
+    withTotals.set('totals', '1');
     const withCursor = (k: 'before' | 'after', c: string) => {
       const p = new URLSearchParams(fp);
       p.set(k, c);
@@ -135,10 +144,27 @@ export function activityHandlers(ctx: AppContext) {
         olderUrl: page.older ? withCursor('before', page.older) : null,
         newestUrl: nav.before || nav.after ? (fpString ? `${base}?${fpString}` : base) : null,
         csvUrl: `${base}.csv${fpString ? `?${fpString}` : ''}`,
-        fmt: (n: number) => Number(n).toLocaleString('en-US'),
+        totalsUrl: `${base}/totals${fpString ? `?${fpString}` : ''}`,
+        totalsPageUrl: `${base}?${withTotals.toString()}`,
+        fmt,
       },
       Object.keys(errors).length ? 400 : 200,
     );
+  }
+
+  /** htmx: the totals fragment of the filtered log; without JavaScript: the log page with totals inline. */
+  async function showTotals(req: Request, res: Response) {
+    const user = await loadUser(req);
+    const zone: string = res.locals.workspace?.time_zone || 'America/Chicago';
+    const { f } = parseFilters(req.query);
+    const filters = filtersOf(f);
+    if (!isHtmx(req)) {
+      const p = filterParams(filters);
+      p.set('totals', '1');
+      return res.redirect(303, `/admin/users/${user.id}/logs?${p.toString()}`);
+    }
+    const totals: LogTotals = await logTotals(db, req.user!.workspace_id, user.id, filters, zone);
+    res.render('partials/users/logs-totals', { totals, fmt });
   }
 
   async function downloadLogsCsv(req: Request, res: Response) {
@@ -171,5 +197,5 @@ export function activityHandlers(ctx: AppContext) {
     await streamCsv(req, res, ACTIVITY_LOG_EXPORT, name, rows);
   }
 
-  return { showLogs, downloadLogsCsv };
+  return { showLogs, showTotals, downloadLogsCsv };
 }

@@ -113,9 +113,9 @@ export interface LogTotals {
   source: 'rollup' | 'range';
 }
 
-/** Only date filters (or none): the per-user daily rollup answers exactly, in a few rows. */
+/** Only date and kind filters (or none): the per-user daily rollup (day, user, kind) answers exactly, in a few rows. */
 export function totalsFromRollup(f: LogFilters): boolean {
-  return !f.model && !f.surface && !f.training && !f.kind;
+  return !f.model && !f.surface && !f.training;
 }
 
 export async function logTotals(db: Knex, workspaceId: number, userId: number, f: LogFilters, zone: string): Promise<LogTotals> {
@@ -129,6 +129,7 @@ export async function logTotals(db: Knex, workspaceId: number, userId: number, f
       .groupBy('token_kind');
     if (f.from) q.where('day', '>=', f.from);
     if (f.to) q.where('day', '<=', f.to);
+    if (f.kind) q.where('token_kind', f.kind);
     rows = (await q) as typeof rows;
     source = 'rollup';
   } else {

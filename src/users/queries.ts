@@ -69,7 +69,11 @@ export function likeContains(term: string): string {
   return `%${term.replace(/[!%_]/g, (c) => `!${c}`)}%`;
 }
 
-const SHARE_SQL = 'CASE WHEN u.max_inference_tokens > 0 THEN COALESCE(cur.tokens, 0) * 1.0 / u.max_inference_tokens ELSE NULL END';
+/** Usage expressions over the joins below (cur/prev: one rollup row per user at most; tot: grouped). */
+const MONTHLY_SQL = 'COALESCE(cur.total_tokens, 0)';
+const PREV_SQL = 'COALESCE(prev.total_tokens, 0)';
+const TOTAL_SQL = 'COALESCE(tot.tokens, 0)';
+const SHARE_SQL = `CASE WHEN u.max_inference_tokens > 0 THEN ${MONTHLY_SQL} * 1.0 / u.max_inference_tokens ELSE NULL END`;
 
 const SORT_SQL: Record<SortKey, string> = {
   name: 'LOWER(u.name)',
@@ -79,12 +83,23 @@ const SORT_SQL: Record<SortKey, string> = {
   status: 'u.status',
   max_inference: 'u.max_inference_tokens',
   max_embedding: 'u.max_embedding_tokens',
-  total_usage: 'total_usage',
-  monthly: 'monthly_inference',
-  prev_month: 'prev_month_inference',
-  share: 'share',
+  total_usage: TOTAL_SQL,
+  monthly: MONTHLY_SQL,
+  prev_month: PREV_SQL,
+  share: SHARE_SQL,
   credit: 'u.may_spend_credits',
-  last_active: 'last_active',
+  last_active: 'ua.last_at',
+};
+
+type Join = 'cur' | 'prev' | 'tot' | 'ua';
+
+/** The joins a sort key needs (the users columns need none). */
+const SORT_JOINS: Partial<Record<SortKey, Join[]>> = {
+  total_usage: ['tot'],
+  monthly: ['cur'],
+  prev_month: ['prev'],
+  share: ['cur'],
+  last_active: ['ua'],
 };
 
 /** Filters on the users table itself (everything but the allocation-share filter). */
@@ -100,45 +115,46 @@ function applyUserFilters(q: Knex.QueryBuilder, f: Partial<UserListQuery>): Knex
   return q;
 }
 
-/**
- * The filtered user set with its usage columns (no order, no limit). With `ids`, the rollup
- * aggregates read only those users' rows (index ranges) instead of the whole workspace's.
- */
-function baseQuery(db: Knex, workspaceId: number, m: MonthContext, f: Partial<UserListQuery>, ids?: number[]): Knex.QueryBuilder {
-  const restrict = (q: Knex.QueryBuilder) => (ids ? q.whereIn('user_id', ids) : q);
-  const monthSum = (month: string, alias: string) =>
-    restrict(
-      db('rollup_monthly_user')
-        .select('user_id')
-        .sum({ tokens: 'total_tokens' })
-        .where({ workspace_id: workspaceId, month, token_kind: 'inference' }),
-    )
-      .groupBy('user_id')
-      .as(alias);
-  const allTime = restrict(db('rollup_monthly_user').select('user_id').sum({ tokens: 'total_tokens' }).where({ workspace_id: workspaceId }))
-    .groupBy('user_id')
-    .as('tot');
-
-  const q = db({ u: 'users' })
-    .leftJoin(monthSum(m.month, 'cur'), 'cur.user_id', 'u.id')
-    .leftJoin(monthSum(m.prevMonth, 'prev'), 'prev.user_id', 'u.id')
-    .leftJoin(allTime, 'tot.user_id', 'u.id')
-    .leftJoin({ ua: 'user_activity' }, function () {
-      this.on('ua.user_id', '=', 'u.id').andOn('ua.workspace_id', '=', 'u.workspace_id');
-    })
-    .where('u.workspace_id', workspaceId);
-  if (ids) q.whereIn('u.id', ids);
-  applyUserFilters(q, f);
+/** "Near or over" / "over" this month's allocation; needs the `cur` join. */
+function applyAllocationFilter(q: Knex.QueryBuilder, f: Partial<UserListQuery>): Knex.QueryBuilder {
   if (f.allocation === 'near') {
-    q.where('u.max_inference_tokens', '>', 0).whereRaw('COALESCE(cur.tokens, 0) >= u.max_inference_tokens * ?', [NEAR_SHARE]);
+    q.where('u.max_inference_tokens', '>', 0).whereRaw(`${MONTHLY_SQL} >= u.max_inference_tokens * ?`, [NEAR_SHARE]);
   } else if (f.allocation === 'over') {
-    q.where('u.max_inference_tokens', '>', 0).whereRaw('COALESCE(cur.tokens, 0) >= u.max_inference_tokens');
+    q.where('u.max_inference_tokens', '>', 0).whereRaw(`${MONTHLY_SQL} >= u.max_inference_tokens`);
   }
   return q;
 }
 
-/** Sorts that need the usage aggregates of every user (the others sort on users columns alone). */
-const USAGE_SORTS: SortKey[] = ['total_usage', 'monthly', 'prev_month', 'share', 'last_active'];
+/**
+ * `users u` of the workspace with the usage joins asked for. `cur`/`prev` join the month's rollup row
+ * by its full primary key (workspace, month, user, kind): one eq_ref lookup per user, no grouping.
+ * `tot` (all-time) is the only grouped read; with `ids` it reads just those users' rows through the
+ * (workspace, user, month) index, otherwise one pass over the workspace's monthly rows.
+ */
+function usersWith(db: Knex, workspaceId: number, m: MonthContext, joins: Set<Join>, ids?: number[]): Knex.QueryBuilder {
+  const q = db({ u: 'users' }).where('u.workspace_id', workspaceId);
+  const month = (alias: string, value: string) =>
+    q.leftJoin({ [alias]: 'rollup_monthly_user' }, function () {
+      this.on(`${alias}.workspace_id`, '=', 'u.workspace_id')
+        .andOnVal(`${alias}.month`, '=', value)
+        .andOn(`${alias}.user_id`, '=', 'u.id')
+        .andOnVal(`${alias}.token_kind`, '=', 'inference');
+    });
+  if (joins.has('cur')) month('cur', m.month);
+  if (joins.has('prev')) month('prev', m.prevMonth);
+  if (joins.has('tot')) {
+    const tot = db('rollup_monthly_user').select('user_id').sum({ tokens: 'total_tokens' }).where({ workspace_id: workspaceId });
+    if (ids) tot.whereIn('user_id', ids);
+    q.leftJoin(tot.groupBy('user_id').as('tot'), 'tot.user_id', 'u.id');
+  }
+  if (joins.has('ua')) {
+    q.leftJoin({ ua: 'user_activity' }, function () {
+      this.on('ua.workspace_id', '=', 'u.workspace_id').andOn('ua.user_id', '=', 'u.id');
+    });
+  }
+  if (ids) q.whereIn('u.id', ids);
+  return q;
+}
 
 function toRow(r: Record<string, unknown>): UserRow {
   return {
@@ -159,8 +175,9 @@ function toRow(r: Record<string, unknown>): UserRow {
   };
 }
 
-function selectColumns(db: Knex, q: Knex.QueryBuilder): Knex.QueryBuilder {
-  return q.select(
+/** Every table column of the given users (a page's worth of ids): a handful of index lookups. */
+async function rowsFor(db: Knex, workspaceId: number, m: MonthContext, ids: number[]): Promise<UserRow[]> {
+  const rows = await usersWith(db, workspaceId, m, new Set<Join>(['cur', 'prev', 'tot', 'ua']), ids).select(
     'u.id',
     'u.email',
     'u.name',
@@ -170,12 +187,13 @@ function selectColumns(db: Knex, q: Knex.QueryBuilder): Knex.QueryBuilder {
     'u.max_inference_tokens',
     'u.max_embedding_tokens',
     'u.may_spend_credits',
-    db.raw('COALESCE(tot.tokens, 0) AS total_usage'),
-    db.raw('COALESCE(cur.tokens, 0) AS monthly_inference'),
-    db.raw('COALESCE(prev.tokens, 0) AS prev_month_inference'),
+    db.raw(`${TOTAL_SQL} AS total_usage`),
+    db.raw(`${MONTHLY_SQL} AS monthly_inference`),
+    db.raw(`${PREV_SQL} AS prev_month_inference`),
     db.raw(`${SHARE_SQL} AS share`),
     'ua.last_at as last_active',
   );
+  return rows.map(toRow);
 }
 
 export interface UserPage {
@@ -186,38 +204,33 @@ export interface UserPage {
 }
 
 /**
- * One page of the user table. Users are a bounded set per workspace (thousands at most), so page
- * numbers over a sorted, id-tie-broken list are fine here; the big table (interactions) is not read.
+ * One page of the user table, in two steps: (1) the page's user ids, sorted and filtered with only
+ * the join the sort key or filter needs; (2) every column for those ids. Users are a bounded set per
+ * workspace (thousands at most), so page numbers over a sorted, id-tie-broken list are fine here; the
+ * big table (interactions) is never read. Plans on 5M interactions are in docs/users.md.
  */
 export async function listUsers(db: Knex, workspaceId: number, m: MonthContext, f: UserListQuery): Promise<UserPage> {
-  const needsUsage = !!f.allocation || USAGE_SORTS.includes(f.sort);
-  const countQuery = needsUsage
-    ? db.count({ n: '*' }).from(baseQuery(db, workspaceId, m, f).select('u.id').as('x'))
-    : applyUserFilters(db({ u: 'users' }).count({ n: '*' }).where('u.workspace_id', workspaceId), f);
+  const countJoins = new Set<Join>(f.allocation ? ['cur'] : []);
+  const countQuery = applyAllocationFilter(applyUserFilters(usersWith(db, workspaceId, m, countJoins), f), f).count({ n: '*' });
   const total = Number((await countQuery.first())?.n ?? 0);
   const pages = Math.max(1, Math.ceil(total / f.per));
   const page = Math.min(f.page, pages);
-  const offset = (page - 1) * f.per;
-  if (needsUsage) {
-    const q = selectColumns(db, baseQuery(db, workspaceId, m, f)).orderByRaw(`${SORT_SQL[f.sort]} ${f.dir}`).orderBy('u.id', f.dir).limit(f.per).offset(offset);
-    return { rows: (await q).map(toRow), total, page, pages };
-  }
-  // Sorted on users columns: pick the page's ids first, then aggregate usage for those users only.
-  const idRows = await applyUserFilters(db({ u: 'users' }).select('u.id').where('u.workspace_id', workspaceId), f)
+  const joins = new Set<Join>([...countJoins, ...(SORT_JOINS[f.sort] ?? [])]);
+  const idRows = await applyAllocationFilter(applyUserFilters(usersWith(db, workspaceId, m, joins), f), f)
+    .select('u.id')
     .orderByRaw(`${SORT_SQL[f.sort]} ${f.dir}`)
     .orderBy('u.id', f.dir)
     .limit(f.per)
-    .offset(offset);
+    .offset((page - 1) * f.per);
   const ids = idRows.map((r: { id: number }) => Number(r.id));
   if (ids.length === 0) return { rows: [], total, page, pages };
-  const byId = new Map((await selectColumns(db, baseQuery(db, workspaceId, m, {}, ids))).map((r: Record<string, unknown>) => [Number(r.id), toRow(r)]));
+  const byId = new Map((await rowsFor(db, workspaceId, m, ids)).map((r) => [r.id, r]));
   return { rows: ids.map((id: number) => byId.get(id)!).filter(Boolean), total, page, pages };
 }
 
 /** One user with the table's columns (row re-render after an action); null when not in the workspace. */
 export async function getUserRow(db: Knex, workspaceId: number, m: MonthContext, userId: number): Promise<UserRow | null> {
-  const r = await selectColumns(db, baseQuery(db, workspaceId, m, {}, [userId])).first();
-  return r ? toRow(r) : null;
+  return (await rowsFor(db, workspaceId, m, [userId]))[0] ?? null;
 }
 
 export interface Summary {

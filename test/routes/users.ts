@@ -22,6 +22,8 @@ export const USERS_ROUTES: RouteCase[] = [
   { method: 'GET', path: (w) => `/admin/users/${w.userA}/logs`, expect: ADMIN_RECORD },
   { method: 'GET', path: (w) => `/admin/users/${w.userA}/logs?model=gpt-4o&training=no&before=2026-01-01T00:00:00.000Z_5`, expect: ADMIN_RECORD },
   { method: 'GET', path: (w) => `/admin/users/${w.userA}/logs.csv`, expect: ADMIN_RECORD },
+  { method: 'GET', path: (w) => `/admin/users/${w.userA}/logs/totals?model=gpt-4o`, expect: ADMIN_RECORD_REDIRECT() }, // htmx fragment; browsers go to the log with totals=1
+  { method: 'GET', path: (w) => `/admin/users/${w.userA}/logs?surface=chat&totals=1`, expect: ADMIN_RECORD },
   { method: 'GET', path: (w) => `/admin/users/${w.userB}/logs`, expect: { anonymous: 303, member: 403, otherAdmin: 200, admin: 404 } },
   { method: 'GET', path: '/admin/users/999999/logs', expect: { anonymous: 303, member: 403, otherAdmin: 404, admin: 404 } },
   { method: 'GET', path: '/admin/audit-log', expect: ADMIN_PAGE },

@@ -111,29 +111,61 @@ describe('activity: per-user Activity Logs', () => {
   });
 
   it('filters by model, surface, training, kind and date range, with totals of the filtered set', async () => {
+    const expectTotals = (html: string, qs: string, expected: typeof LOU) => {
+      expect(testid(html, 'tot-interactions'), qs).to.equal(expected.length.toLocaleString('en-US'));
+      const tokens = expected.reduce((s, e) => s + e.prompt + e.completion, 0);
+      expect(testid(html, 'tot-tokens'), qs).to.equal(tokens.toLocaleString('en-US'));
+      const emb = expected.filter((e) => e.kind === 'embedding').reduce((s, e) => s + e.prompt + e.completion, 0);
+      expect(testid(html, 'tot-embedding'), qs).to.equal(emb.toLocaleString('en-US'));
+      expect(testid(html, 'tot-inference'), qs).to.equal((tokens - emb).toLocaleString('en-US'));
+    };
     const check = async (qs: string, keep: (e: (typeof LOU)[number]) => boolean) => {
       const res = await admin.get(`/admin/users/${lou}/logs?${qs}`).expect(200);
       const expected = LOU.filter(keep);
       expect(logIds(res.text), qs).to.deep.equal(expectedOrder(expected).slice(0, 50));
-      expect(testid(res.text, 'tot-interactions'), qs).to.equal(expected.length.toLocaleString('en-US'));
-      const tokens = expected.reduce((s, e) => s + e.prompt + e.completion, 0);
-      expect(testid(res.text, 'tot-tokens'), qs).to.equal(tokens.toLocaleString('en-US'));
-      const emb = expected.filter((e) => e.kind === 'embedding').reduce((s, e) => s + e.prompt + e.completion, 0);
-      expect(testid(res.text, 'tot-embedding'), qs).to.equal(emb.toLocaleString('en-US'));
-      return res;
+      const pending = /data-testid="tot-pending" hx-get="([^"]+)"/.exec(res.text);
+      if (!pending) {
+        expectTotals(res.text, qs, expected);
+        return { page: res.text, totals: res.text };
+      }
+      // Totals no rollup answers load in a second (htmx) request; without JavaScript, totals=1 shows them inline.
+      const url = pending[1].replace(/&amp;/g, '&');
+      const sameQuery = (a: string, b: string) => expect([...new URLSearchParams(a.split('?')[1])].sort(), qs).to.deep.equal([...new URLSearchParams(b)].sort());
+      expect(url.split('?')[0]).to.equal(`/admin/users/${lou}/logs/totals`);
+      sameQuery(url, qs);
+      const frag = await admin.get(url).set('HX-Request', 'true').expect(200);
+      expect(frag.text.trimStart()).to.match(/^<div id="logs-totals"/);
+      expectTotals(frag.text, qs, expected);
+      const inline = await admin.get(`/admin/users/${lou}/logs?${qs}&totals=1`).expect(200);
+      expectTotals(inline.text, qs, expected);
+      sameQuery(href(res.text, 'tot-show')!, `${qs}&totals=1`);
+      const noJs = await admin.get(url).expect(303);
+      sameQuery(noJs.headers.location, `${qs}&totals=1`);
+      return { page: res.text, totals: frag.text };
     };
     await check('model=claude-3', (e) => e.model === 'claude-3');
     await check('surface=agent', (e) => e.surface === 'agent');
     await check('training=yes', (e) => e.training);
     await check('training=no&model=gpt-4o', (e) => !e.training && e.model === 'gpt-4o');
-    await check('kind=embedding', (e) => e.kind === 'embedding');
+    // kind alone is answered by the (day, user, kind) rollup, inline
+    const kind = await check('kind=embedding', (e) => e.kind === 'embedding');
+    expect(kind.page).to.contain('Totals from the daily per-user rollup');
     // Chicago is UTC-5 in October: local days 3..5 October = [03T05:00Z, 06T05:00Z)
     const lo = Date.parse('2026-10-03T05:00:00Z');
     const hi = Date.parse('2026-10-06T05:00:00Z');
     const dated = await check('from=2026-10-03&to=2026-10-05', (e) => e.at.getTime() >= lo && e.at.getTime() < hi);
-    expect(dated.text).to.contain('Totals from the daily per-user rollup');
+    expect(dated.page).to.contain('Totals from the daily per-user rollup');
+    await check('from=2026-10-03&to=2026-10-05&kind=inference', (e) => e.at.getTime() >= lo && e.at.getTime() < hi && e.kind === 'inference');
     const mixed = await check('from=2026-10-03&to=2026-10-05&surface=chat', (e) => e.at.getTime() >= lo && e.at.getTime() < hi && e.surface === 'chat');
-    expect(mixed.text).to.contain('Totals computed over the filtered range');
+    expect(mixed.page).to.not.contain('data-testid="tot-interactions"');
+    expect(mixed.totals).to.contain('Totals computed over the filtered range');
+  });
+
+  it('the totals fragment: 404 for unknown or foreign users; bad filters are ignored, not a 500', async () => {
+    await admin.get('/admin/users/999999/logs/totals?model=x').set('HX-Request', 'true').expect(404);
+    await admin.get(`/admin/users/${w.adminB}/logs/totals?model=x`).set('HX-Request', 'true').expect(404);
+    const bad = await admin.get(`/admin/users/${lou}/logs/totals?model=claude-3&surface=moon&totals=zz`).set('HX-Request', 'true').expect(200);
+    expect(testid(bad.text, 'tot-interactions')).to.equal(String(LOU.filter((e) => e.model === 'claude-3').length));
   });
 
   it('invalid filters are reported next to the field; the page still renders', async () => {
