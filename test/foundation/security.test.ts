@@ -179,6 +179,57 @@ describe('foundation: generated security checks over every route', function () {
     });
   });
 
+  describe('bulk selections', () => {
+    it("a bulk allocation naming another workspace's user is a 404 and changes nobody, not even the own users listed with it", async () => {
+      const theirs = await createUser(t.db, w.b.id, { email: 'bulk-theirs@beta.test', role: 'member' });
+      const own = await createUser(t.db, w.a.id, { email: 'bulk-own@alpha.test', role: 'member' });
+      const before = [await snapshot(t.db, w.a.id), await snapshot(t.db, w.b.id)];
+      const res = await admin.post('/admin/users/bulk-allocation').type('form').send(`ids=${own}&ids=${theirs}&max_inference_tokens=4242&max_embedding_tokens=&_csrf=${encodeURIComponent(admin.csrf)}`);
+      expect(res.status).to.equal(404);
+      expect([await snapshot(t.db, w.a.id), await snapshot(t.db, w.b.id)]).to.deep.equal(before);
+      // the same request with only the own user goes through (the refusal above is about the foreign id)
+      const ok = await admin.post('/admin/users/bulk-allocation').type('form').send(`ids=${own}&max_inference_tokens=4242&max_embedding_tokens=&_csrf=${encodeURIComponent(admin.csrf)}`);
+      expect(ok.status).to.equal(303);
+      expect((await t.db('users').where({ id: own }).first()).max_inference_tokens).to.equal(4242);
+    });
+  });
+
+  describe('audit', () => {
+    /** Admin changes and the audit action each must write (with before and/or after). */
+    const CHANGES: { path: (r: Records) => string; body: Record<string, string>; action: RegExp; before: boolean }[] = [
+      { path: () => '/admin/users', body: CSRF_BODIES['/admin/users'], action: /^user\.invite/, before: false },
+      { path: (r) => `/admin/users/${r.user}/allocation`, body: { max_inference_tokens: '777', max_embedding_tokens: '88' }, action: /^user\.allocation/, before: true },
+      { path: (r) => `/admin/users/${r.user}/credit-access`, body: { allowed: '1' }, action: /credit/, before: true },
+      { path: (r) => `/admin/users/${r.user}/role`, body: { role: 'admin' }, action: /^user\.role/, before: true },
+      { path: (r) => `/admin/users/${r.user}/revoke`, body: {}, action: /^user\.(revoke|status)/, before: true },
+      { path: (r) => `/admin/users/${r.user}/restore`, body: {}, action: /^user\.(restore|status)/, before: true },
+      { path: () => '/admin/credits/packs', body: { kind: 'purchase', amount: '1000', note: 'audit' }, action: /^credits\./, before: false },
+      { path: () => '/admin/credits/adjustments', body: { amount: '10', note: 'audit' }, action: /^credits\./, before: false },
+      { path: () => '/admin/credits/settings', body: { payg_enabled: '1', payg_cap: '1234', included_credits_per_period: '0' }, action: /^credits\.settings/, before: true },
+      { path: () => '/admin/credits/prices', body: { grid_row: '3', api_call: '2', agent_research: '50', agent_optimization: '40', agent_other: '10', grid_free_test_rows: '5' }, action: /^credits\.prices/, before: true },
+      { path: (r) => `/admin/credits/requests/${r.request}/approve`, body: {}, action: /^credits\.access_request/, before: true },
+      { path: () => '/admin/api-keys', body: { name: 'audited key' }, action: /^api_key\.create/, before: false },
+      { path: (r) => `/admin/api-keys/${r.apiKey}/revoke`, body: {}, action: /^api_key\.revoke/, before: true },
+    ];
+
+    it('every admin change writes an audit row with the actor, IP, and before/after', async () => {
+      const r = await recordsIn(t.db, w.a.id, 'audited');
+      for (const c of CHANGES) {
+        const path = c.path(r);
+        const maxId = Number((await t.db('audit_log').max({ m: 'id' }).first())?.m ?? 0);
+        const res = await admin.post(path).type('form').send({ ...c.body, _csrf: admin.csrf });
+        expect(res.status, `${path}: ${res.text.slice(0, 300)}`).to.be.oneOf([200, 201, 303]);
+        const rows = await t.db('audit_log').where('id', '>', maxId).where({ workspace_id: w.a.id });
+        const row = rows.find((x) => c.action.test(x.action));
+        expect(row, `${path} audited as ${c.action} (got ${rows.map((x) => x.action).join(', ') || 'nothing'})`).to.not.equal(undefined);
+        expect(row.actor_user_id, path).to.equal(w.adminA);
+        expect(row.ip, path).to.be.a('string').and.not.equal('');
+        expect(row.after_json, `${path} after`).to.not.equal(null);
+        if (c.before) expect(row.before_json, `${path} before`).to.not.equal(null);
+      }
+    });
+  });
+
   describe('members', () => {
     it('every /admin route refuses a signed-in member with 403, whatever the method', async () => {
       for (const r of routes.filter((x) => x.path.startsWith('/admin'))) {
