@@ -48,6 +48,8 @@ export interface ChargeResult {
   overage: boolean;
   /** the credits of an action that ran beyond what was allowed (its whole cost), else 0 */
   overageCredits: number;
+  /** Grid rows of the action that the month's free test rows covered (0 for other categories) */
+  freeUnits: number;
 }
 
 export interface ChargeWorkspace {
@@ -88,9 +90,11 @@ export async function chargeBatch(trx: Knex, wsIn: ChargeWorkspace, requests: Ch
     const c = counters.get(month)!;
     const d = deltas.get(month)!;
     let chargedUnits = r.units;
+    let freeUnits = 0;
     if (r.category === 'grid') {
       const free = Math.min(r.units, Math.max(0, freeRows - c.grid_free_rows));
       chargedUnits -= free;
+      freeUnits = free;
       c.grid_free_rows += free;
       d.grid_free_rows += free;
       c.grid_rows += r.units;
@@ -134,7 +138,7 @@ export async function chargeBatch(trx: Knex, wsIn: ChargeWorkspace, requests: Ch
     const overageCredits = !r.maySpendCredits || left > 0 ? credits : 0;
     c.overage_credits += overageCredits;
     d.overage_credits += overageCredits;
-    out.set(r.index, { credits, overage: overageCredits > 0, overageCredits });
+    out.set(r.index, { credits, overage: overageCredits > 0, overageCredits, freeUnits });
 
     const key = `${r.day}|${r.userId}|${r.category}`;
     const u = perUser.get(key) ?? { workspace_id: ws.id, day: r.day, user_id: r.userId, category: r.category, events: 0, credits: 0, overage_credits: 0 };

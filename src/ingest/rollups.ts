@@ -1,7 +1,9 @@
-// Rebuilds every rollup of a workspace from its raw rows (idempotent). The write path keeps them
-// up to date incrementally; this command repairs them and is tested to agree with that upkeep.
+// Rebuilds every rollup of a workspace from its raw rows (idempotent), including the credit tables
+// (src/credits/rebuild.ts). The write path keeps them up to date incrementally; this command repairs
+// them and is tested to agree with that upkeep.
 import type { Knex } from 'knex';
 import { monthOfDaySql } from '../db/dialect';
+import { rebuildCreditRollupsIn } from '../credits/rebuild';
 
 export const ROLLUP_TABLES = [
   'rollup_daily',
@@ -59,6 +61,9 @@ export async function rebuildRollups(db: Knex, workspaceId: number): Promise<voi
         UNION ALL
         SELECT user_id, MIN(occurred_at) AS f, MAX(occurred_at) AS l FROM logins WHERE workspace_id = :ws GROUP BY user_id
       ) AS x GROUP BY user_id`);
+    // The credit tables derived from these (credits per user per day, monthly PAYG / overage / Grid
+    // rows, cached pack balances), in the same transaction: one command repairs everything.
+    await rebuildCreditRollupsIn(trx, ws);
   });
 }
 

@@ -137,10 +137,17 @@ export function dayMemo(zone: string): (at: Date) => string {
  * UPDATE ... WHERE client_event_id IN (...) per distinct (credits, overage) pair, which is a handful
  * per batch (actions cost a few distinct amounts); a CASE statement when the amounts are very mixed.
  */
-async function setCharges(trx: Knex, workspaceId: number, charged: { id: string; credits: number; overage: boolean }[]): Promise<void> {
+interface Charged {
+  id: string;
+  credits: number;
+  overage: boolean;
+  freeUnits: number;
+}
+
+async function setCharges(trx: Knex, workspaceId: number, charged: Charged[]): Promise<void> {
   const groups = new Map<string, string[]>();
   for (const c of charged) {
-    const k = `${c.credits}|${c.overage ? 1 : 0}`;
+    const k = `${c.credits}|${c.overage ? 1 : 0}|${c.freeUnits}`;
     const ids = groups.get(k);
     if (ids) ids.push(c.id);
     else groups.set(k, [c.id]);
@@ -148,12 +155,14 @@ async function setCharges(trx: Knex, workspaceId: number, charged: { id: string;
   if (groups.size <= 16) {
     // Sorted, so concurrent batches touch their (distinct) rows in a stable order.
     for (const [k, ids] of [...groups.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-      const [credits, overage] = k.split('|');
+      const [credits, overage, freeUnits] = k.split('|');
+      const set: Record<string, unknown> = { credits_charged: Number(credits), overage: overage === '1' };
+      if (Number(freeUnits) !== 0) set.billable_free_units = Number(freeUnits);
       for (let i = 0; i < ids.length; i += maxInList(trx)) {
         await trx('interactions')
           .where('workspace_id', workspaceId)
           .whereIn('client_event_id', ids.slice(i, i + maxInList(trx)))
-          .update({ credits_charged: Number(credits), overage: overage === '1' });
+          .update(set);
       }
     }
     return;
@@ -169,6 +178,7 @@ async function setCharges(trx: Knex, workspaceId: number, charged: { id: string;
       .update({
         credits_charged: trx.raw(`CASE client_event_id ${credits} ELSE credits_charged END`, part.flatMap((c) => [c.id, c.credits])),
         overage: trx.raw(`CASE client_event_id ${overage} ELSE overage END`, part.flatMap((c) => [c.id, c.overage])),
+        billable_free_units: trx.raw(`CASE client_event_id ${overage} ELSE billable_free_units END`, part.flatMap((c) => [c.id, c.freeUnits])),
       });
   }
 }
@@ -371,6 +381,9 @@ export async function recordInteractions(
         credits_charged: 0,
         credit_category: e.billable?.category ?? null,
         overage: false,
+        // Stored so a rebuild can recompute the Grid row counters exactly; free units set below.
+        billable_units: e.billable ? e.billable.units : null,
+        billable_free_units: e.billable ? 0 : null,
       };
     });
     // Raw rows first: they touch no shared rows, so concurrent batches insert them in parallel.
@@ -394,7 +407,7 @@ export async function recordInteractions(
     // Charging batches of a workspace queue on its credit_state row (lockPool's SELECT ... FOR UPDATE;
     // the row was created before the transaction, so no batch inserts it under contention).
     const charges = await chargeBatch(trx, ws, chargeRequests);
-    const charged: { id: string; credits: number; overage: boolean }[] = [];
+    const charged: Charged[] = [];
     for (const p of fresh) {
       const charge = charges.get(p.index);
       const billable = p.input.billable;
@@ -404,7 +417,7 @@ export async function recordInteractions(
         credits: charge.credits,
         overage_credits: charge.overageCredits,
       });
-      if (charge.credits !== 0 || charge.overage) charged.push({ id: p.input.id, credits: charge.credits, overage: charge.overage });
+      if (charge.credits !== 0 || charge.overage || charge.freeUnits !== 0) charged.push({ id: p.input.id, credits: charge.credits, overage: charge.overage, freeUnits: charge.freeUnits });
     }
     await setCharges(trx, workspaceId, charged);
 

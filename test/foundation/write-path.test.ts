@@ -4,6 +4,9 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { recordInteractions, recordLogins } from '../../src/ingest/write-path';
 import { rebuildRollups, ROLLUP_TABLES } from '../../src/ingest/rollups';
+import { CREDIT_ROLLUP_TABLES } from '../../src/credits/rebuild';
+import { addCredits } from '../../src/credits/admin';
+import { dayOf } from '../../src/db/time';
 import { upsertAgent } from '../../src/ingest/roster';
 import type { InteractionInput } from '../../src/ingest/model';
 import { mulberry32 } from '../../seeds/demo';
@@ -125,10 +128,14 @@ describe('foundation: write path', () => {
 
   it('rebuilding the rollups from raw rows gives exactly what incremental upkeep built', async function () {
     this.timeout(60_000);
-    const w2 = (await createWorkspace(db, { slug: 'wp2', billing_mode: 'credits' })).id;
+    // A credit workspace: 5 free Grid test rows a month, PAYG capped at 150 a month, one pack of 400
+    // recorded before the usage, and a user who may not spend credits (so every charging path runs).
+    const FREE_ROWS = 5;
+    const w2 = (await createWorkspace(db, { slug: 'wp2', billing_mode: 'credits', grid_free_test_rows: FREE_ROWS, payg_enabled: true, payg_monthly_cap: 150, included_credits_per_period: 0 })).id;
     const users = ['u1@wp2.test', 'u2@wp2.test', 'u3@wp2.test', 'u4@wp2.test'];
-    for (const u of users) await createUser(db, w2, { email: u });
-    for (const a of ['a1', 'a2', 'a3']) await upsertAgent(db, w2, { externalId: a, name: a, kind: 'custom' });
+    for (const u of users) await createUser(db, w2, { email: u, maySpendCredits: u !== 'u4@wp2.test' });
+    for (const a of ['a1', 'a2', 'a3']) await upsertAgent(db, w2, { externalId: a, name: a, kind: 'custom', type: a === 'a1' ? 'research' : 'other' });
+    await addCredits(db, { userId: null, label: 'test', ip: null }, w2, { kind: 'purchase', amount: 400, expiresAt: null, note: 'pack', priceCents: 100 }, new Date('2026-02-01T00:00:00Z'));
     const rnd = mulberry32(20261125);
     const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)];
     const base = Date.parse('2026-02-25T00:00:00Z'); // spans month ends and the Mar 8 DST change
@@ -165,14 +172,33 @@ describe('foundation: write path', () => {
       await recordInteractions(db, w2, events);
       await recordLogins(db, w2, Array.from({ length: 5 }, () => ({ user: pick(users), occurredAt: new Date(base + Math.floor(rnd() * 20 * 86_400_000)) })));
     }
+    const TABLES = [...ROLLUP_TABLES, ...CREDIT_ROLLUP_TABLES];
     const incremental: Record<string, string[]> = {};
-    for (const t of ROLLUP_TABLES) incremental[t] = await table(db, t, w2);
+    for (const t of TABLES) incremental[t] = await table(db, t, w2);
+    // Grid rows per month, and the free test rows used (at most 5 a month), from what was sent.
+    const stored = new Map<string, InteractionInput>();
+    for (const e of sent) if (!stored.has(e.id)) stored.set(e.id, e);
+    const gridByMonth = new Map<string, number>();
+    for (const e of stored.values()) {
+      if (e.billable?.category !== 'grid') continue;
+      const month = dayOf(e.occurredAt, 'America/Chicago').slice(0, 7);
+      gridByMonth.set(month, (gridByMonth.get(month) ?? 0) + e.billable.units);
+    }
+    const monthly = await db('credit_monthly').where({ workspace_id: w2 }).orderBy('month');
+    const gridRows = monthly.filter((m) => Number(m.grid_rows) > 0).map((m) => [m.month, Number(m.grid_rows), Number(m.grid_free_rows)]);
+    expect(gridRows).to.deep.equal([...gridByMonth.entries()].sort().map(([m, n]) => [m, n, Math.min(n, FREE_ROWS)]));
+    expect(monthly.some((m) => Number(m.payg_credits) > 0), 'PAYG was used').to.equal(true);
+    expect(monthly.some((m) => Number(m.overage_credits) > 0), 'overage was charged').to.equal(true);
+    expect(incremental.rollup_daily_user_credits.length).to.be.greaterThan(10);
     expect(incremental.rollup_daily.length).to.be.greaterThan(10);
     expect(incremental.login_days.length).to.be.greaterThan(5);
     expect(incremental.rollup_daily_credits.length).to.be.greaterThan(0);
     expect(incremental.rollup_monthly_user_agent.length).to.be.greaterThan(0);
+    // Corrupt the credit tables, then rebuild everything with the one command's function.
+    await db('credit_monthly').where({ workspace_id: w2 }).update({ grid_rows: 999, grid_free_rows: 999, payg_credits: 1 });
+    await db('rollup_daily_user_credits').where({ workspace_id: w2 }).delete();
     await rebuildRollups(db, w2);
-    for (const t of ROLLUP_TABLES) expect(await table(db, t, w2), t).to.deep.equal(incremental[t]);
+    for (const t of TABLES) expect(await table(db, t, w2), t).to.deep.equal(incremental[t]);
     // and the first workspace's rollups were left alone by the rebuild of the second
     expect(await dailyTotal('2026-02-10')).to.deep.equal({ n: 3, tokens: 145 });
   });
