@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { addMonths, firstDayOfMonth, fromDbTime, monthOf, monthsBetween, today } from '../db/time';
 import type { MonthRow } from './export-defs';
 import { modelTotals, monthlyTotals, type MonthKindTotal } from './queries';
+import { memo, workspaceTableVersion } from '../usage/memo';
 
 /** The clock of this feature; tests pin it to make "this month" deterministic. */
 export const tokenClock = { now: (): Date => new Date() };
@@ -154,12 +155,15 @@ export const pct = (part: number, whole: number): number | null => (whole > 0 ? 
 export async function usageView(db: Knex, ws: WorkspaceLike, range: UsageRange, now: Date = tokenClock.now()): Promise<UsageView> {
   const current = currentMonth(ws.time_zone, now);
   let monthRows: MonthRow[];
-  let fromDay: string | undefined;
-  let rawMonths: Map<string, MonthAgg>;
+  const fromMonth = addMonths(current, -11);
+  const fromDay = range === '12m' ? firstDayOfMonth(fromMonth) : undefined;
+  // Both reads are small rollup scans; run them together, memoised until this workspace's usage changes.
+  const version = String(await workspaceTableVersion(db, 'interactions', ws.id));
+  const [monthTotals, modelRowsRaw] = await memo(db, `tokens:${ws.id}:${fromDay ?? 'all'}`, version, () =>
+    Promise.all([monthlyTotals(db, ws.id, fromDay), modelTotals(db, ws.id, fromDay)]),
+  );
+  const rawMonths = aggregate(monthTotals);
   if (range === '12m') {
-    const fromMonth = addMonths(current, -11);
-    fromDay = firstDayOfMonth(fromMonth);
-    rawMonths = aggregate(await monthlyTotals(db, ws.id, fromDay));
     const last = [...rawMonths.keys()].sort().pop();
     monthRows = monthsBetween(fromMonth, last && last > current ? last : current).map((period) => ({
       period,
@@ -167,7 +171,6 @@ export async function usageView(db: Knex, ws: WorkspaceLike, range: UsageRange, 
       embedding: rawMonths.get(period)?.embedding ?? 0,
     }));
   } else {
-    rawMonths = aggregate(await monthlyTotals(db, ws.id));
     monthRows = historyFrom(rawMonths, ws, now).months;
   }
   const totals = { inference: 0, embedding: 0, total: 0, interactions: 0 };
@@ -181,7 +184,7 @@ export async function usageView(db: Knex, ws: WorkspaceLike, range: UsageRange, 
   totals.total = totals.inference + totals.embedding;
 
   const models = new Map<string, ModelRow>();
-  for (const r of await modelTotals(db, ws.id, fromDay)) {
+  for (const r of modelRowsRaw) {
     let m = models.get(r.model);
     if (!m) models.set(r.model, (m = { model: r.model, inference: 0, embedding: 0, training: 0, total: 0, interactions: 0, share: null }));
     if (r.token_kind === 'embedding') m.embedding += r.total_tokens;

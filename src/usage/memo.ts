@@ -1,11 +1,15 @@
-// Memoises the heaviest Usage aggregates (per-user monthly rollups over up to 13 months) per
-// process, keyed by a cheap data version: the newest interaction id plus the roster's and agents'
-// last change. Any new usage, user or agent change gives a new version, so results are never stale
-// beyond that; a TTL bounds anything the version cannot see (e.g. a manual rollup repair).
+// Memoises the heaviest Usage aggregates per process, keyed by a cheap, workspace-scoped data
+// version: the newest interaction (or login) id that belongs to the workspace, plus the roster's and
+// agents' last change. New usage in this workspace gives a new version, so results are never stale
+// beyond that; usage arriving for another workspace does not throw this workspace's results away.
+// A TTL bounds anything the version cannot see (a manual rollup repair, a transaction that commits
+// an id lower than one already seen).
 import type { Knex } from 'knex';
 
 const TTL_MS = 5 * 60_000;
 const MAX_ENTRIES = 300;
+/** Past this many new ids since the last look, assume the workspace changed instead of scanning. */
+const MAX_SCAN = 200_000;
 
 interface Entry {
   version: string;
@@ -15,21 +19,55 @@ interface Entry {
 
 const caches = new WeakMap<Knex, Map<string, Entry>>();
 
-/** A version stamp for one workspace's usage data: O(1) on the primary key plus two small scans. */
+interface Watermark {
+  /** newest id of the whole table at the last look */
+  seen: number;
+  /** the workspace's version: the newest id known to belong to it (or a later id, see below) */
+  version: number;
+}
+
+const marks = new WeakMap<Knex, Map<string, Watermark>>();
+
+/**
+ * The newest id of `table` (interactions or logins) that belongs to workspace `ws`, found
+ * incrementally: one O(1) MAX(id) on the primary key, and when it moved since the last look, a
+ * primary-key range scan of only the ids added since then. The first look (and a look after
+ * rows were deleted or after a very large load) takes the table's newest id: it may change the
+ * version once without need, never miss a change.
+ */
+export async function workspaceTableVersion(db: Knex, table: 'interactions' | 'logins', ws: number): Promise<number> {
+  let byKey = marks.get(db);
+  if (!byKey) marks.set(db, (byKey = new Map()));
+  const key = `${table}:${ws}`;
+  const top = Number(((await db(table).max({ m: 'id' }).first()) as any)?.m ?? 0);
+  const mark = byKey.get(key);
+  if (mark && top === mark.seen) return mark.version;
+  let version = top;
+  if (mark && top > mark.seen && top - mark.seen <= MAX_SCAN) {
+    const hit = await db(table).where('id', '>', mark.seen).andWhere('id', '<=', top).andWhere('workspace_id', ws).max({ m: 'id' }).first();
+    const m = Number((hit as any)?.m ?? 0);
+    version = m > 0 ? m : mark.version;
+  }
+  const now = byKey.get(key);
+  // a slower concurrent look must not move the watermark back
+  if (!now || now.seen <= top) byKey.set(key, { seen: top, version });
+  return version;
+}
+
+/** A version stamp for one workspace's usage data (interactions, roster, agents). */
 export async function dataVersion(db: Knex, ws: number): Promise<string> {
   const [i, u, a] = await Promise.all([
-    db('interactions').max({ m: 'id' }).first(),
+    workspaceTableVersion(db, 'interactions', ws),
     db('users').where({ workspace_id: ws }).max({ m: 'updated_at' }).count({ c: '*' }).first(),
     db('agents').where({ workspace_id: ws }).max({ m: 'updated_at' }).count({ c: '*' }).first(),
   ]);
   const r = (x: any) => `${x?.m ?? ''}/${x?.c ?? ''}`;
-  return `${(i as any)?.m ?? 0}|${r(u)}|${r(a)}`;
+  return `${i}|${r(u)}|${r(a)}`;
 }
 
-/** A version stamp for login data (weekly logins): the newest login id. */
-export async function loginVersion(db: Knex): Promise<string> {
-  const l = await db('logins').max({ m: 'id' }).first();
-  return String((l as any)?.m ?? 0);
+/** A version stamp for one workspace's login data (weekly logins). */
+export async function loginVersion(db: Knex, ws: number): Promise<string> {
+  return String(await workspaceTableVersion(db, 'logins', ws));
 }
 
 export async function memo<T>(db: Knex, key: string, version: string, compute: () => Promise<T>): Promise<T> {
@@ -44,4 +82,10 @@ export async function memo<T>(db: Knex, key: string, version: string, compute: (
   value.catch(() => cache!.get(key)?.value === value && cache!.delete(key));
   if (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
   return value;
+}
+
+/** Forgets every memoised result and watermark of `db` (tests, and measuring cold paths). */
+export function clearMemo(db: Knex): void {
+  caches.delete(db);
+  marks.delete(db);
 }

@@ -91,6 +91,16 @@ export function weeksOf(from: string, to: string): string[] {
  */
 export async function weeklyLoginUsers(db: Knex, ws: number, from: string, to: string): Promise<Map<string, number>> {
   const weeks = weeksOf(from, to);
+  // Two statements on two connections (MySQL runs each on one core); SQLite has one connection.
+  const half = Math.ceil(weeks.length / 2);
+  const chunks = weeks.length > 8 ? [weeks.slice(0, half), weeks.slice(half)] : [weeks];
+  const out = new Map<string, number>();
+  const results = await Promise.all(chunks.map((chunk) => weeklyLoginChunk(db, ws, chunk, from, to)));
+  for (const rows of results) for (const r of rows) out.set(String(r.wk).slice(0, 10), n(r.c));
+  return out;
+}
+
+async function weeklyLoginChunk(db: Knex, ws: number, weeks: string[], from: string, to: string): Promise<any[]> {
   const parts: string[] = [];
   const bindings: (string | number)[] = [];
   for (const w of weeks) {
@@ -100,8 +110,7 @@ export async function weeklyLoginUsers(db: Knex, ws: number, from: string, to: s
     bindings.push(w, ws, start, end);
   }
   const result = await db.raw(parts.join(' UNION ALL '), bindings);
-  const rows: any[] = Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result; // mysql2: [rows, fields]; sqlite: rows
-  return new Map(rows.map((r: any) => [String(r.wk).slice(0, 10), n(r.c)]));
+  return Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result; // mysql2: [rows, fields]; sqlite: rows
 }
 
 /** Credits consumed per day and category in [from, to]. */
@@ -136,13 +145,10 @@ export interface AgentUse {
 
 /** Runs per agent in [from, to] (rollup_daily_agent), with the agent's name and kind. */
 export async function agentRuns(db: Knex, ws: number, from: string, to: string): Promise<AgentUse[]> {
-  const rows = await db('rollup_daily_agent')
-    .select('agent_id')
-    .sum({ runs: 'interactions' })
-    .where({ workspace_id: ws })
-    .whereBetween('day', [from, to])
-    .groupBy('agent_id');
-  const agents = await agentMap(db, ws);
+  const [rows, agents] = await Promise.all([
+    db('rollup_daily_agent').select('agent_id').sum({ runs: 'interactions' }).where({ workspace_id: ws }).whereBetween('day', [from, to]).groupBy('agent_id'),
+    agentMap(db, ws),
+  ]);
   return rows
     .map((r: any) => {
       const a = agents.get(Number(r.agent_id));
@@ -181,55 +187,79 @@ export async function monthlyUserGenerations(db: Knex, ws: number, months: strin
   return rows.map((r: any) => ({ user_id: Number(r.user_id), month: r.month, g: n(r.interactions) }));
 }
 
-/** The `limit` users with most inference generations over the months (ties: lower id first). */
-export async function topGenerators(db: Knex, ws: number, months: string[], limit: number): Promise<{ user_id: number; total: number }[]> {
-  const rows = await db('rollup_monthly_user')
-    .select('user_id')
-    .sum({ total: 'interactions' })
-    .where({ workspace_id: ws, token_kind: 'inference' })
-    .whereBetween('month', [months[0], months[months.length - 1]])
-    .groupBy('user_id')
-    .having(db.raw('SUM(interactions) > 0'))
-    .orderBy([{ column: 'total', order: 'desc' }, { column: 'user_id', order: 'asc' }])
-    .limit(limit);
-  return rows.map((r: any) => ({ user_id: Number(r.user_id), total: n(r.total) }));
-}
-
-/** Generations per surface of the given users over the months (rollup_monthly_user_surface). */
+/**
+ * Generations per surface of the given users over the months (rollup_monthly_user_surface). The
+ * months and users are IN lists, so MySQL reads point ranges of the primary key
+ * (workspace_id, month, user_id, ...) instead of every user's rows of the months.
+ */
 export async function userSurfaceGenerations(db: Knex, ws: number, months: string[], userIds: number[]): Promise<{ user_id: number; surface: string; g: number }[]> {
   if (!userIds.length) return [];
   const rows = await db('rollup_monthly_user_surface')
     .select('user_id', 'surface')
     .sum({ g: 'interactions' })
     .where({ workspace_id: ws })
-    .whereBetween('month', [months[0], months[months.length - 1]])
+    .whereIn('month', months)
     .whereIn('user_id', userIds)
     .groupBy('user_id', 'surface');
   return rows.map((r: any) => ({ user_id: Number(r.user_id), surface: r.surface, g: n(r.g) }));
 }
 
-/** The `limit` users with most agent runs over the months (ties: lower id first). */
-export async function topAgentUsers(db: Knex, ws: number, months: string[], limit: number): Promise<{ user_id: number; total: number }[]> {
+/** Agent runs per user over the months for the given users (point ranges of the primary key). */
+export async function agentRunTotals(db: Knex, ws: number, months: string[], userIds: number[]): Promise<Map<number, number>> {
+  if (!userIds.length) return new Map();
   const rows = await db('rollup_monthly_user_agent')
     .select('user_id')
     .sum({ total: 'interactions' })
     .where({ workspace_id: ws })
-    .whereBetween('month', [months[0], months[months.length - 1]])
-    .groupBy('user_id')
-    .having(db.raw('SUM(interactions) > 0'))
-    .orderBy([{ column: 'total', order: 'desc' }, { column: 'user_id', order: 'asc' }])
-    .limit(limit);
-  return rows.map((r: any) => ({ user_id: Number(r.user_id), total: n(r.total) }));
+    .whereIn('month', months)
+    .whereIn('user_id', userIds)
+    .groupBy('user_id');
+  return new Map(rows.map((r: any) => [Number(r.user_id), n(r.total)]));
 }
 
-/** Agent runs per agent of the given users over the months (rollup_monthly_user_agent). */
+/**
+ * The `limit` users with most agent runs over the months (ties: lower id first), without
+ * aggregating every user's agent rows. An agent run is an inference generation, so a user's
+ * generations over the months (`bounds`, from rollup_monthly_user) cap their agent runs. Users are
+ * read in batches, busiest first, until the next user's cap cannot reach the current top `limit`.
+ */
+export async function topAgentUsers(
+  db: Knex,
+  ws: number,
+  months: string[],
+  limit: number,
+  bounds: { user_id: number; total: number }[],
+): Promise<{ user_id: number; total: number }[]> {
+  const order = bounds.filter((b) => b.total > 0).sort((a, b) => b.total - a.total || a.user_id - b.user_id);
+  const found: { user_id: number; total: number }[] = [];
+  const rank = (a: { user_id: number; total: number }, b: { user_id: number; total: number }) => b.total - a.total || a.user_id - b.user_id;
+  let i = 0;
+  let batch = Math.max(limit * 5, 50);
+  while (i < order.length) {
+    const ids = order.slice(i, i + batch).map((b) => b.user_id);
+    i += ids.length;
+    const runs = await agentRunTotals(db, ws, months, ids);
+    for (const id of ids) {
+      const t = runs.get(id) ?? 0;
+      if (t > 0) found.push({ user_id: id, total: t });
+    }
+    found.sort(rank);
+    found.length = Math.min(found.length, limit);
+    // Every user not read yet has at most order[i].total runs; stop once that cannot enter the top.
+    if (i >= order.length || (found.length === limit && order[i].total < found[limit - 1].total)) break;
+    batch = Math.min(batch * 2, 400);
+  }
+  return found;
+}
+
+/** Agent runs per agent of the given users over the months (rollup_monthly_user_agent, point ranges). */
 export async function userAgentRuns(db: Knex, ws: number, months: string[], userIds: number[]): Promise<{ user_id: number; agent_id: number; g: number }[]> {
   if (!userIds.length) return [];
   const rows = await db('rollup_monthly_user_agent')
     .select('user_id', 'agent_id')
     .sum({ g: 'interactions' })
     .where({ workspace_id: ws })
-    .whereBetween('month', [months[0], months[months.length - 1]])
+    .whereIn('month', months)
     .whereIn('user_id', userIds)
     .groupBy('user_id', 'agent_id');
   return rows.map((r: any) => ({ user_id: Number(r.user_id), agent_id: Number(r.agent_id), g: n(r.g) }));
@@ -245,15 +275,17 @@ export interface GroupSize {
 
 /** Active groups with their count of active members and the IQ resources applied. */
 export async function groupSizes(db: Knex, ws: number): Promise<GroupSize[]> {
-  const groups = await db('groups').select('id', 'name', 'knowledge_applied', 'brand_voice_applied').where({ workspace_id: ws, status: 'active' }).orderBy('name').orderBy('id');
-  const counts = await db('group_members as gm')
+  const [groups, counts] = await Promise.all([
+    db('groups').select('id', 'name', 'knowledge_applied', 'brand_voice_applied').where({ workspace_id: ws, status: 'active' }).orderBy('name').orderBy('id'),
+    db('group_members as gm')
     .join('users as u', 'u.id', 'gm.user_id')
     .select('gm.group_id')
     .count({ c: '*' })
     .where('gm.workspace_id', ws)
     .where('u.workspace_id', ws)
     .where('u.status', 'active')
-    .groupBy('gm.group_id');
+    .groupBy('gm.group_id'),
+  ]);
   const byGroup = new Map(counts.map((r: any) => [Number(r.group_id), n(r.c)]));
   return groups.map((g: any) => ({
     id: Number(g.id),

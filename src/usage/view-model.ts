@@ -6,7 +6,7 @@ import { SURFACES, SURFACE_LABELS, CREDIT_CATEGORIES, type Surface } from '../in
 import { ACTIVE_USER_DAYS, HOURS_SAVED_MINUTES } from './definitions';
 import { monthsTouched, type UsageRange } from './range';
 import * as q from './queries';
-import { dataVersion, loginVersion, memo } from './memo';
+import { dataVersion, loginVersion, memo, workspaceTableVersion } from './memo';
 
 const fmt = (v: number, digits = 0) => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const pct = (part: number, whole: number) => (whole > 0 ? (100 * part) / whole : 0);
@@ -71,17 +71,17 @@ export async function buildCards(db: Knex, ws: number, r: UsageRange): Promise<C
   const prevActiveTo = addDays(activeFrom, -1);
   const prevActiveFrom = addDays(prevActiveTo, -(ACTIVE_USER_DAYS - 1));
   const version = await dataVersion(db, ws);
-  const usage = () =>
-    Promise.all([
-      q.generationTotals(db, ws, r.from, r.to),
-      q.generationTotals(db, ws, r.prevFrom, r.prevTo),
-      q.distinctGenerators(db, ws, activeFrom, yesterday),
-      q.distinctGenerators(db, ws, prevActiveFrom, prevActiveTo),
-    ]);
-  const [[cur, prev, active, prevActive], licenses, prevLicenses] = await Promise.all([
-    memo(db, `cards:${ws}:${r.from}:${r.to}:${yesterday}`, version, usage),
+  // Independent reads in parallel: one round trip of latency instead of seven. The active-user
+  // counts do not depend on the range, so every range shares them.
+  const [[cur, prev], [active, prevActive], licenses, prevLicenses, prevLicensesAtActive] = await Promise.all([
+    memo(db, `cards:${ws}:${r.from}:${r.to}`, version, () => Promise.all([q.generationTotals(db, ws, r.from, r.to), q.generationTotals(db, ws, r.prevFrom, r.prevTo)])),
+    memo(db, `active-users:${ws}:${yesterday}`, version, () =>
+      Promise.all([q.distinctGenerators(db, ws, activeFrom, yesterday), q.distinctGenerators(db, ws, prevActiveFrom, prevActiveTo)]),
+    ),
     q.activeLicenses(db, ws),
     q.licensesAt(db, ws, r.prevTo, r.timeZone),
+    // the previous 30-day window is compared with the licenses held when it ended
+    q.licensesAt(db, ws, prevActiveTo, r.timeZone),
   ]);
   const period = `previous ${r.days} day${r.days === 1 ? '' : 's'}`;
   const iq = pct(cur.iqGenerations, cur.generations);
@@ -89,8 +89,6 @@ export async function buildCards(db: Knex, ws: number, r: UsageRange): Promise<C
   const hours = hoursSaved(cur.bySurface);
   const prevHours = hoursSaved(prev.bySurface);
   const rate = pct(active, licenses);
-  // the previous 30-day window is compared with the licenses held when it ended
-  const prevLicensesAtActive = await q.licensesAt(db, ws, prevActiveTo, r.timeZone);
   const prevRate = pct(prevActive, prevLicensesAtActive);
   const cards: Card[] = [
     { id: 'generations', label: 'Total generations', value: fmt(cur.generations), raw: cur.generations, delta: relativeDelta(cur.generations, prev.generations, period), note: 'Text and image outputs in the range' },
@@ -160,7 +158,8 @@ function partialWeeksNote(weeks: string[], r: UsageRange): string {
 }
 
 export async function weeklyGenerations(db: Knex, ws: number, r: UsageRange): Promise<ChartModel> {
-  const days = await q.dailyGenerations(db, ws, r.from, r.to);
+  const version = String(await workspaceTableVersion(db, 'interactions', ws));
+  const days = await memo(db, `daily-generations:${ws}:${r.from}:${r.to}`, version, () => q.dailyGenerations(db, ws, r.from, r.to));
   const weeks = q.weeksOf(r.from, r.to);
   const byWeek = new Map(weeks.map((w) => [w, { g: 0, iq: 0 }]));
   for (const [day, v] of days) {
@@ -204,7 +203,7 @@ export async function weeklyGenerations(db: Knex, ws: number, r: UsageRange): Pr
 }
 
 export async function weeklyLogins(db: Knex, ws: number, r: UsageRange): Promise<ChartModel> {
-  const byWeek = await memo(db, `weekly-logins:${ws}:${r.from}:${r.to}`, await loginVersion(db), () => q.weeklyLoginUsers(db, ws, r.from, r.to));
+  const byWeek = await memo(db, `weekly-logins:${ws}:${r.from}:${r.to}`, await loginVersion(db, ws), () => q.weeklyLoginUsers(db, ws, r.from, r.to));
   const weeks = q.weeksOf(r.from, r.to);
   const data = weeks.map((w) => byWeek.get(w) ?? 0);
   const busiest = Math.max(0, ...data);
@@ -335,6 +334,22 @@ export async function topAgents(db: Knex, ws: number, r: UsageRange): Promise<Ch
   };
 }
 
+/**
+ * Inference generations per user and month for the months (rollup_monthly_user), memoised under
+ * the data version and shared by the heatmap and both top-user charts: the page loads them at the
+ * same time, so one read serves all three.
+ */
+function monthlyRows(db: Knex, ws: number, months: string[], version: string) {
+  return memo(db, `monthly-user:${ws}:${months[0]}:${months[months.length - 1]}`, version, () => q.monthlyUserGenerations(db, ws, months));
+}
+
+/** Each user's generations over the months, from the shared monthly rows. */
+function userTotals(rows: { user_id: number; g: number }[]): { user_id: number; total: number }[] {
+  const t = new Map<number, number>();
+  for (const r of rows) t.set(r.user_id, (t.get(r.user_id) ?? 0) + r.g);
+  return [...t.entries()].map(([user_id, total]) => ({ user_id, total }));
+}
+
 function monthsSubtitle(months: string[]): string {
   return months.length === 1 ? monthLabel(months[0]) : `${monthLabel(months[0])} – ${monthLabel(months[months.length - 1])}`;
 }
@@ -345,7 +360,10 @@ export async function topUsersByFeature(db: Knex, ws: number, r: UsageRange): Pr
   const key = `users-features:${ws}:${months[0]}:${months[months.length - 1]}`;
   const [[leaders, rows], users] = await Promise.all([
     memo(db, key, version, async () => {
-      const top = await q.topGenerators(db, ws, months, TOP_N);
+      const top = userTotals(await monthlyRows(db, ws, months, version))
+        .filter((u) => u.total > 0)
+        .sort((a, b) => b.total - a.total || a.user_id - b.user_id)
+        .slice(0, TOP_N);
       return [top, await q.userSurfaceGenerations(db, ws, months, top.map((l) => l.user_id))] as const;
     }),
     q.userMap(db, ws),
@@ -384,7 +402,8 @@ export async function topUsersByAgentType(db: Knex, ws: number, r: UsageRange): 
   const key = `users-agent-types:${ws}:${months[0]}:${months[months.length - 1]}`;
   const [[leaders, rows], users, agents] = await Promise.all([
     memo(db, key, version, async () => {
-      const top = await q.topAgentUsers(db, ws, months, TOP_N);
+      const bounds = userTotals(await monthlyRows(db, ws, months, version));
+      const top = await q.topAgentUsers(db, ws, months, TOP_N, bounds);
       return [top, await q.userAgentRuns(db, ws, months, top.map((l) => l.user_id))] as const;
     }),
     q.userMap(db, ws),
@@ -494,8 +513,7 @@ export function heatLevel(g: number, max: number): number {
 export async function heatmap(db: Knex, ws: number, r: UsageRange, p: HeatmapParams): Promise<HeatmapModel> {
   const months = monthsTouched(r);
   const version = await dataVersion(db, ws);
-  const memoKey = `heatmap:${ws}:${months[0]}:${months[months.length - 1]}`;
-  const [rows, users] = await Promise.all([memo(db, memoKey, version, () => q.monthlyUserGenerations(db, ws, months)), q.userMap(db, ws)]);
+  const [rows, users] = await Promise.all([monthlyRows(db, ws, months, version), q.userMap(db, ws)]);
   const per = new Map<number, Map<string, number>>();
   let max = 0;
   for (const row of rows) {
