@@ -13,6 +13,8 @@ import * as forms from './forms';
 import { departments, getUserRow, listUsers, monthContext, userSummary, type UserListQuery, type UserRow } from './queries';
 import * as vm from './view-model';
 
+const INVITE_DEFAULTS = { role: 'member', max_inference_tokens: '0', max_embedding_tokens: '0', may_spend_credits: '1' };
+
 function zoneOf(res: Response): string {
   return (res.locals.workspace?.time_zone as string) || 'America/Chicago';
 }
@@ -54,7 +56,13 @@ export function userHandlers(ctx: AppContext) {
       notice: f.notice ? vm.NOTICES[f.notice] : undefined,
       errorMessage: f.error ? vm.ERRORS[f.error] : undefined,
       bulk: { values: {} as Record<string, string>, errors: {} as FieldErrors },
+      invite: { values: INVITE_DEFAULTS as Record<string, string>, errors: {} as FieldErrors, open: false, focusToggle: false },
     };
+  }
+
+  /** The list state an action came from (its `return` URL), for re-rendering the list after the action. */
+  function returnFilters(returnUrl: string) {
+    return forms.parseListQuery(Object.fromEntries(new URLSearchParams(returnUrl.split('?')[1] ?? '')));
   }
 
   async function rowLocals(req: Request, res: Response, userId: number, returnUrl: string, extra: Record<string, unknown> = {}) {
@@ -171,16 +179,21 @@ export function userHandlers(ctx: AppContext) {
 
     async showInvite(req: Request, res: Response) {
       const depts = await departments(db, req.user!.workspace_id);
-      renderPage(res, 'pages/users/invite', { title: 'Invite a user', departments: depts, values: { role: 'member', max_inference_tokens: '0', max_embedding_tokens: '0', may_spend_credits: '1' }, errors: {} });
+      renderPage(res, 'pages/users/invite', { title: 'Invite a user', departments: depts, values: INVITE_DEFAULTS, errors: {} });
     },
 
+    /** Without JavaScript: the invite page, then back to the list. htmx (panel on the list): errors in
+     *  place; on success the closed panel plus the list and summary refreshed out of band. */
     async inviteUser(req: Request, res: Response) {
       const parsed = parse(forms.inviteSchema, req.body);
       const values = Object.fromEntries(
         ['email', 'name', 'role', 'department', 'max_inference_tokens', 'max_embedding_tokens', 'may_spend_credits'].map((k) => [k, typeof req.body?.[k] === 'string' ? req.body[k] : '']),
       );
-      const again = async (errors: FieldErrors) =>
-        renderPage(res, 'pages/users/invite', { title: 'Invite a user', departments: await departments(db, req.user!.workspace_id), values, errors }, 422);
+      const again = async (errors: FieldErrors) => {
+        const depts = await departments(db, req.user!.workspace_id);
+        if (isHtmx(req)) return res.status(422).render('partials/users/invite-panel', { departments: depts, invite: { values, errors, open: true, focusToggle: false } });
+        renderPage(res, 'pages/users/invite', { title: 'Invite a user', departments: depts, values, errors }, 422);
+      };
       if (!parsed.ok) return again(parsed.errors);
       const d = parsed.data;
       try {
@@ -197,27 +210,43 @@ export function userHandlers(ctx: AppContext) {
         if (err instanceof RuleError) return again({ [err.field]: err.message });
         throw err;
       }
-      res.redirect(303, `/admin/users?q=${encodeURIComponent(d.email)}&notice=invited`);
+      const showUrl = `/admin/users?q=${encodeURIComponent(d.email)}`;
+      if (!isHtmx(req)) return res.redirect(303, `${showUrl}&notice=invited`);
+      const locals = await listLocals(req, res, returnFilters(forms.safeReturn(req.body?.return)));
+      res.render('partials/users/after-invite', {
+        ...locals,
+        invite: { ...locals.invite, focusToggle: true },
+        listNotice: { text: `Invitation created for ${d.email}.`, link: { href: showUrl, label: 'Show this user' } },
+      });
     },
 
+    /** Without JavaScript: back to the list with a notice. htmx: the list re-rendered in place with the
+     *  summary (and the bulk form: errors, or cleared) swapped out of band. */
     async bulkAllocation(req: Request, res: Response) {
       const returnUrl = forms.safeReturn(req.body?.return);
       const parsed = parse(forms.bulkAllocationSchema, req.body);
       if (!parsed.ok) {
         // Re-render the list the admin came from, with the errors next to the bulk fields.
-        const f = forms.parseListQuery(Object.fromEntries(new URLSearchParams(returnUrl.split('?')[1] ?? '')));
-        const locals = await listLocals(req, res, f);
+        const locals = await listLocals(req, res, returnFilters(returnUrl));
         locals.bulk = {
           values: { max_inference_tokens: String(req.body?.max_inference_tokens ?? ''), max_embedding_tokens: String(req.body?.max_embedding_tokens ?? '') },
           errors: parsed.errors,
         };
+        // Keep the admin's selection ticked while they fix the values.
+        const picked = ([] as unknown[]).concat(req.body?.ids ?? []).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+        Object.assign(locals, { selectedIds: picked });
+        if (isHtmx(req)) return res.status(422).render('partials/users/results', { ...locals, oobParts: { bulk: true, focusBulk: true } });
         return renderPage(res, 'pages/users/index', locals, 422);
       }
-      await actions.setAllocationBulk(db, actorFrom(req), req.user!.workspace_id, parsed.data.ids, {
+      const changed = await actions.setAllocationBulk(db, actorFrom(req), req.user!.workspace_id, parsed.data.ids, {
         maxInference: parsed.data.max_inference_tokens,
         maxEmbedding: parsed.data.max_embedding_tokens,
       });
-      res.redirect(303, vm.withParam(returnUrl, 'notice', 'bulk'));
+      if (!isHtmx(req)) return res.redirect(303, vm.withParam(returnUrl, 'notice', 'bulk'));
+      const locals = await listLocals(req, res, returnFilters(returnUrl));
+      const n = parsed.data.ids.length;
+      const text = `Allocations saved for ${n} selected ${n === 1 ? 'user' : 'users'}${changed < n ? ` (${n - changed} already had these values)` : ''}.`;
+      res.render('partials/users/results', { ...locals, listNotice: { text }, oobParts: { bulk: true, focusBulk: true } });
     },
   };
 }

@@ -233,6 +233,67 @@ describe('users: row actions, invite, bulk and audit', () => {
     });
   });
 
+  describe('htmx: bulk allocation and invite refresh the list and the summary without a reload', () => {
+    const num = (html: string, id: string) => Number(new RegExp(`data-testid="${id}">([^<]*)<`).exec(html)?.[1]?.replace(/,/g, ''));
+    const summaryOf = async () => (await admin.get('/admin/users/summary').set('HX-Request', 'true').expect(200)).text;
+
+    it('bulk: the list comes back in place with a notice; summary and bulk form are swapped out of band', async () => {
+      const before = await summaryOf();
+      const assigned0 = num(before, 'summary-assigned-inference');
+      const mark0 = Number((await user(w.mark)).max_inference_tokens);
+      const eve0 = Number((await user(w.eve)).max_inference_tokens);
+      const res = await post('/admin/users/bulk-allocation', { ids: [String(w.mark), String(w.eve)], max_inference_tokens: '1,000', max_embedding_tokens: '', return: '/admin/users?sort=email' }, true).expect(200);
+      expect(res.text.trimStart()).to.match(/^<div id="users-results" class="users-results">/);
+      expect(res.text).to.contain('data-testid="list-notice"').and.contain('Allocations saved for 2 selected users.');
+      // the list keeps the admin's sort (email) and shows the new values
+      expect(res.text).to.match(/aria-sort="ascending"[^>]*>\s*<a[^>]*data-sort="email"/);
+      expect(cell(res.text, w.mark, 'max_inference')).to.equal('1,000');
+      // Mark and Eve are both active, so assigned inference grows by exactly their two changes
+      const summary = /<section id="users-summary"[^>]*>/.exec(res.text)?.[0] ?? '';
+      expect(summary).to.contain('hx-swap-oob="true"');
+      expect(num(res.text, 'summary-assigned-inference')).to.equal(assigned0 + (1000 - mark0) + (1000 - eve0));
+      expect(res.text).to.match(/<form id="bulk-form"[^>]*hx-swap-oob="true"/);
+      // the selection is cleared after success
+      expect(res.text).to.not.match(/name="ids" value="\d+"[^>]*checked/);
+    });
+
+    it('bulk errors: 422 with the message in the out-of-band bulk form, the selection kept, nothing saved', async () => {
+      const res = await post('/admin/users/bulk-allocation', { ids: [String(w.mark)], max_inference_tokens: '3.5', return: '/admin/users' }, true).expect(422);
+      expect(res.text).to.match(/<form id="bulk-form"[^>]*hx-swap-oob="true"/);
+      expect(res.text).to.contain('id="bulk-inf-error"').and.contain('must be a whole number');
+      expect(res.text).to.match(/id="bulk-inf"[^>]*data-autofocus/);
+      expect(res.text).to.match(new RegExp(`name="ids" value="${w.mark}"[^>]*checked`));
+      expect(Number((await user(w.mark)).max_inference_tokens)).to.equal(1000);
+    });
+
+    it('invite from the list panel: closed panel, list with a notice and summary out of band', async () => {
+      const before = await summaryOf();
+      const page = await admin.get('/admin/users').expect(200);
+      expect(page.text).to.contain('<details id="invite-panel"').and.contain('data-testid="invite-toggle"');
+      const res = await post('/admin/users', { email: 'panel.invite@alpha.test', name: 'Panel Invite', role: 'member', department: '', max_inference_tokens: '300', max_embedding_tokens: '40', return: '/admin/users?status=invited' }, true).expect(200);
+      expect(res.text.trimStart()).to.match(/^(<%#[^>]*>)?\s*<details id="invite-panel" class="invite-panel">/);
+      expect(res.text).to.match(/<div id="users-results" class="users-results" hx-swap-oob="true">/);
+      expect(res.text).to.contain('Invitation created for panel.invite@alpha.test.');
+      const id = Number((await t.db('users').where({ workspace_id: w.a.id, email: 'panel.invite@alpha.test' }).first()).id);
+      // the list was re-rendered with the admin's filter (status=invited): the new user is in it
+      expect(cell(res.text, id, 'status')).to.equal('invited');
+      expect(num(res.text, 'summary-invited')).to.equal(num(before, 'summary-invited') + 1);
+      expect(num(res.text, 'summary-total')).to.equal(num(before, 'summary-total') + 1);
+      expect(num(res.text, 'summary-assigned-inference')).to.equal(num(before, 'summary-assigned-inference') + 300);
+      expect(num(res.text, 'summary-assigned-embedding')).to.equal(num(before, 'summary-assigned-embedding') + 40);
+      expect((await audits('user.invite', id)).length).to.equal(1);
+    });
+
+    it('invite errors come back in the open panel (422), focus on the first bad field', async () => {
+      const res = await post('/admin/users', { email: 'panel.invite@alpha.test', name: '', role: 'member', max_inference_tokens: '1', max_embedding_tokens: '1' }, true).expect(422);
+      expect(res.text.trimStart()).to.match(/^(<%#[^>]*>)?\s*<details id="invite-panel" class="invite-panel" open>/);
+      expect(res.text).to.contain('Enter a name.').and.match(/id="inv-name"[^>]*data-autofocus/);
+      expect(res.text).to.not.contain('id="users-results"');
+      const dup = await post('/admin/users', { email: 'panel.invite@alpha.test', name: 'Again', role: 'member', max_inference_tokens: '1', max_embedding_tokens: '1' }, true).expect(422);
+      expect(dup.text).to.contain('A user with this email already exists in this workspace.').and.match(/id="inv-email"[^>]*data-autofocus/);
+    });
+  });
+
   describe('audit log page', () => {
     it('lists changes newest first with before → after, actor and IP; filters by action and actor', async () => {
       const res = await admin.get('/admin/audit-log').expect(200);
