@@ -10,6 +10,15 @@ import { today } from '../db/time';
 import { csvFilename, streamCsv } from './csv';
 import { DATA_DICTIONARY_EXPORT, DEFINITIONS, TYPE_NOTES, dictionaryRows, exportsByArea, hoursSavedTable } from './registry';
 
+/** Route parameters (`:id`) are not a usable address: show them as a template, `{id}`. */
+export function pathTemplate(path: string): string {
+  return path.replace(/:([A-Za-z_]+)/g, '{$1}');
+}
+
+export function isPathTemplate(path: string): boolean {
+  return /:[A-Za-z_]/.test(path);
+}
+
 async function* rows() {
   yield* dictionaryRows();
 }
@@ -27,6 +36,8 @@ export function exportsRouter(ctx: AppContext): Router {
       hoursSaved: hoursSavedTable(),
       typeNotes: TYPE_NOTES,
       dictionaryExport: DATA_DICTIONARY_EXPORT,
+      pathTemplate,
+      isPathTemplate,
     });
   });
 

@@ -219,6 +219,15 @@ describe('activity: per-user Activity Logs', () => {
     expect(audit[0].actor_user_id).to.equal(w.alice);
   });
 
+  it('the data dictionary shows the per-user log export as a template, without a link; other exports link', async () => {
+    const html = (await admin.get('/admin/data-dictionary').expect(200)).text;
+    const card = /<article[^>]*data-export="user-activity-interactions"[\s\S]*?<\/article>/.exec(html)![0];
+    expect(card).to.contain('data-testid="export-path-template"').and.contain('/admin/users/{id}/logs.csv');
+    expect(card).to.not.match(/href="[^"]*logs\.csv/);
+    expect(html).to.not.contain(':id');
+    expect(html).to.match(/<a class="file" href="\/admin\/exports\/users\.csv"/);
+  });
+
   it('unknown ids and other workspaces’ users are 404 (page and CSV)', async () => {
     await admin.get('/admin/users/999999/logs').expect(404);
     await admin.get(`/admin/users/${w.adminB}/logs`).expect(404);
