@@ -30,6 +30,24 @@ const heatmapSchema = z.object({
     .default(''),
 });
 
+const HEAT_KEYS = ['q', 'sort', 'dir', 'after'] as const;
+
+/** The heatmap's state travels in the Usage page URL too, so a sorted/searched/paged view is bookmarkable. */
+function hasHeatParams(query: unknown): boolean {
+  const q = (query ?? {}) as Record<string, unknown>;
+  return HEAT_KEYS.some((k) => q[k] !== undefined);
+}
+
+function heatParams(query: unknown): vm.HeatmapParams {
+  const p = parseOrThrow(heatmapSchema, query);
+  return { q: p.q, sort: p.sort, dir: p.dir ?? (p.sort === 'name' ? 'asc' : 'desc'), after: p.after };
+}
+
+/** The Usage page URL that shows this heatmap state (pushed into history by htmx). */
+export function heatmapPageUrl(r: UsageRange, p: vm.HeatmapParams): string {
+  return `/admin/usage?${rangeQuery(r, { q: p.q, sort: p.sort, dir: p.dir, after: p.after })}`;
+}
+
 function chartsFor(ws: WorkspaceInfo): vm.ChartId[] {
   return vm.CHART_IDS.filter((id) => id !== 'credits' || ws.billing_mode === 'credits');
 }
@@ -66,8 +84,27 @@ export function usageRouter(ctx: AppContext): Router {
       );
     }
     const r = result.range;
-    const cards = await vm.buildCards(db, ws.id, r);
-    renderPage(res, 'pages/usage/index', { ...baseLocals(ws, r), errors: {}, values: { from: r.from, to: r.to }, cards, chartIds: chartsFor(ws), chartTitles: vm.CHART_TITLES });
+    // With heatmap state in the URL (a bookmark, Back, or a no-JavaScript sort/search/page), the
+    // heatmap is rendered into the page instead of lazy-loaded, so the URL alone restores the view.
+    let heat: vm.HeatmapModel | null = null;
+    let heatError: string | null = null;
+    let heatPromise: Promise<vm.HeatmapModel> | null = null;
+    if (hasHeatParams(req.query)) {
+      try {
+        heatPromise = vm.heatmap(db, ws.id, r, heatParams(req.query));
+      } catch (err) {
+        if (!(err instanceof HttpError)) throw err;
+        heatError = `The heatmap view in the address could not be used: ${err.message}`;
+      }
+    }
+    const [cards, h] = await Promise.all([vm.buildCards(db, ws.id, r), heatPromise]);
+    heat = h;
+    renderPage(
+      res,
+      'pages/usage/index',
+      { ...baseLocals(ws, r), errors: {}, values: { from: r.from, to: r.to }, cards, chartIds: chartsFor(ws), chartTitles: vm.CHART_TITLES, heat, heatError, chartTitle: vm.CHART_TITLES.heatmap },
+      heatError ? 400 : 200,
+    );
   }
 
   async function showChart(req: Request, res: Response) {
@@ -80,9 +117,11 @@ export function usageRouter(ctx: AppContext): Router {
     const r = result.range;
     const locals = { ...baseLocals(ws, r), chartTitle: vm.CHART_TITLES[id] };
     if (id === 'heatmap') {
-      const p = parseOrThrow(heatmapSchema, req.query);
-      const params: vm.HeatmapParams = { q: p.q, sort: p.sort, dir: p.dir ?? (p.sort === 'name' ? 'asc' : 'desc'), after: p.after };
+      const params = heatParams(req.query);
       const heat = await vm.heatmap(db, ws.id, r, params);
+      // A sort, search or page change (not the lazy first load, which carries no heatmap state)
+      // puts the Usage page URL of the new state in the address bar: bookmarkable, and Back works.
+      if (isHtmx(req) && !req.get('HX-History-Restore-Request') && hasHeatParams(req.query)) res.setHeader('HX-Push-Url', heatmapPageUrl(r, params));
       return renderPageOrPartial(req, res, 'pages/usage/chart', 'partials/usage/heatmap', { ...locals, heat, partial: 'heatmap' });
     }
     const build: Record<Exclude<vm.ChartId, 'heatmap'>, () => Promise<vm.ChartModel>> = {

@@ -499,6 +499,7 @@ export interface HeatmapModel {
   matched: number;
   start: number;
   nextCursor: string | null;
+  pageSize: number;
   params: HeatmapParams;
   empty: string | null;
   max: number;
@@ -573,6 +574,7 @@ export async function heatmap(db: Knex, ws: number, r: UsageRange, p: HeatmapPar
     matched: all.length,
     start,
     nextCursor,
+    pageSize: HEATMAP_PAGE_SIZE,
     params: p,
     empty: per.size === 0 ? 'No users or generations in these months.' : all.length === 0 ? `No user matches “${p.q}”.` : null,
     max,

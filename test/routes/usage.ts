@@ -5,6 +5,8 @@ const EXPORTS = ['generation-log', 'user-activity-log', 'user-log', 'agents-log'
 
 export const USAGE_ROUTES: RouteCase[] = [
   { method: 'GET', path: '/admin/usage', expect: ADMIN_PAGE },
+  // the heatmap's state in the page URL renders it in place
+  { method: 'GET', path: '/admin/usage?sort=name&dir=asc&q=a', expect: ADMIN_PAGE },
   { method: 'GET', path: '/admin/usage?from=2026-02-30', expect: { anonymous: 303, member: 403, otherAdmin: 400, admin: 400 } },
   ...CHARTS.map((c): RouteCase => ({ method: 'GET', path: `/admin/usage/charts/${c}`, expect: ADMIN_PAGE })),
   // credit consumption exists only for credit-billed workspaces (alpha is; beta is on seats)
