@@ -1,10 +1,15 @@
 // The shell in a real browser: the demo admin signs in, sees the navigation, every nav page opens
 // without a server error or a CSP violation, the layout fits a 390px phone, and sign-out works.
+// Then a sweep of every page the app serves (demo data and a brand-new workspace, 1280px and 390px):
+// one h1, labelled controls, named links, unique ids, no sideways scroll, WCAG AA text contrast,
+// a clean console.
 import { expect } from 'chai';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { closeAll } from '../helpers/db';
 import { browserLogin, browserTestsEnabled, cspErrors, startBrowser, type BrowserHarness } from '../helpers/browser';
 import { seedDemo } from '../../seeds/demo';
+import { createUser, createWorkspace, PASSWORD } from '../helpers/fixtures';
+import { appRoutes } from '../foundation/app-routes';
 
 const NAV = ['Usage', 'Users', 'Token Statistics', 'Credits', 'Audit log'];
 
@@ -105,5 +110,156 @@ const NAV = ['Usage', 'Users', 'Token Statistics', 'Credits', 'Audit log'];
     await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
     expect(await page.textContent('[role=alert]')).to.include('do not match an active account');
     expect(await page.inputValue('#email')).to.equal('admin@acme.test');
+  });
+});
+
+/** WCAG contrast of every visible text element against its effective background (runs in the page). */
+function lowContrastText(): string[] {
+  const parse = (c: string) => {
+    const m = c.match(/rgba?\(([^)]+)\)/);
+    if (!m) return null;
+    const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+    return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+  };
+  const lum = (c: { r: number; g: number; b: number }) => {
+    const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4));
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
+  };
+  const background = (el: Element) => {
+    const layers: { r: number; g: number; b: number; a: number }[] = [];
+    for (let e: Element | null = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c.a > 0) {
+        layers.push(c);
+        if (c.a >= 1) break;
+      }
+    }
+    let base = { r: 255, g: 255, b: 255 };
+    for (const l of layers.reverse()) base = { r: l.r * l.a + base.r * (1 - l.a), g: l.g * l.a + base.g * (1 - l.a), b: l.b * l.a + base.b * (1 - l.a) };
+    return base;
+  };
+  const out = new Set<string>();
+  for (const el of Array.from(document.querySelectorAll('body *'))) {
+    const cs = getComputedStyle(el);
+    if (!(el as HTMLElement).offsetParent || cs.visibility === 'hidden' || Number(cs.opacity) === 0) continue;
+    if (el.closest('[disabled], [aria-disabled="true"]')) continue; // WCAG exempts inactive controls
+    const text = Array.from(el.childNodes).filter((n) => n.nodeType === 3).map((n) => n.textContent!.trim()).join('');
+    if (!text) continue;
+    const bg = background(el);
+    const f = parse(cs.color)!;
+    const fg = { r: f.r * f.a + bg.r * (1 - f.a), g: f.g * f.a + bg.g * (1 - f.a), b: f.b * f.a + bg.b * (1 - f.a) };
+    const [l1, l2] = [lum(fg), lum(bg)];
+    const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    const size = parseFloat(cs.fontSize);
+    const large = size >= 24 || (Number(cs.fontWeight) >= 700 && size >= 18.66);
+    if (ratio < (large ? 3 : 4.5)) out.add(`${el.tagName.toLowerCase()}.${Array.from(el.classList).join('.')} "${text.slice(0, 20)}" ${ratio.toFixed(2)}:1`);
+  }
+  return [...out];
+}
+
+/** Structural accessibility facts of the current page. */
+function pageFacts() {
+  const controls = Array.from(document.querySelectorAll('input, select, textarea')).filter((el) => (el as HTMLInputElement).type !== 'hidden');
+  const unlabelled = controls
+    .filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.getAttribute('title')))
+    .map((el) => el.outerHTML.slice(0, 100));
+  const nameless = Array.from(document.querySelectorAll('a[href], button'))
+    .filter((el) => !(el.textContent!.trim() || el.getAttribute('aria-label') || el.getAttribute('title')))
+    .map((el) => el.outerHTML.slice(0, 100));
+  const ids = Array.from(document.querySelectorAll('[id]')).map((e) => e.id);
+  return {
+    h1: document.querySelectorAll('h1').length,
+    unlabelled,
+    nameless,
+    duplicateIds: [...new Set(ids.filter((x, i) => ids.indexOf(x) !== i))],
+    overflow: document.documentElement.scrollWidth - window.innerWidth,
+    skipLink: !!document.querySelector('a.skip-link[href="#main"]') && !!document.getElementById('main'),
+    lang: document.documentElement.lang,
+  };
+}
+
+(browserTestsEnabled() ? describe : describe.skip)('browser: every page, accessibility and layout sweep', function () {
+  this.timeout(240_000);
+  let t: TestApp;
+  let h: BrowserHarness;
+  let pages: string[];
+
+  before(async () => {
+    t = await createTestApp();
+    await seedDemo(t.db, { users: 12, months: 2, seed: 11 });
+    // A brand-new workspace with only its admin: every page must have an honest empty state.
+    const ws = await createWorkspace(t.db, { slug: 'fresh', name: 'Fresh Start', billing_mode: 'credits' });
+    await createUser(t.db, ws.id, { email: 'admin@fresh.test', name: 'Fran Fresh', role: 'admin' });
+    h = await startBrowser(t.app);
+    // tsx names arrow functions with a helper the page does not have; give the page a no-op one.
+    await h.page.addInitScript({ content: 'window.__name = function (f) { return f; };' });
+    const charts = ['weekly-generations', 'heatmap'];
+    pages = appRoutes(t.app)
+      .filter((r) => r.method === 'GET' && !r.path.startsWith('/api/') && !r.path.endsWith('.csv') && !['/healthz', '/login', '/', '/admin/users/summary', '/admin/users/:id/row'].includes(r.path))
+      .flatMap((r) => (r.path.includes(':chart') ? charts.map((c) => r.path.replace(':chart', c)) : [r.path]));
+  });
+  after(async () => {
+    await h?.close();
+    await closeAll();
+  });
+
+  async function sweep(who: string, userIdFor: () => Promise<number>, widths: number[]) {
+    const page = h.page;
+    const problems: string[] = [];
+    const consoleErrors: string[] = [];
+    const onConsole = (m: { type(): string; text(): string }) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    };
+    const onPageError = (e: Error) => consoleErrors.push(e.message);
+    page.on('console', onConsole);
+    page.on('pageerror', onPageError);
+    const id = await userIdFor();
+    try {
+      for (const width of widths) {
+        await page.setViewportSize({ width, height: 900 });
+        for (const p of pages) {
+          const path = p.replace(':id', String(id));
+          consoleErrors.length = 0;
+          const res = await page.goto(`${h.baseUrl}${path}`);
+          await page.waitForLoadState('networkidle');
+          const where = `${who} ${width}px ${path}`;
+          if ((res?.status() ?? 0) >= 400) problems.push(`${where}: status ${res?.status()} ${(await page.textContent('main'))?.replace(/\s+/g, ' ').slice(0, 600)}`);
+          const f = await page.evaluate(pageFacts);
+          if (f.h1 !== 1) problems.push(`${where}: ${f.h1} h1 elements`);
+          if (f.unlabelled.length) problems.push(`${where}: unlabelled ${f.unlabelled.join(' ; ')}`);
+          if (f.nameless.length) problems.push(`${where}: links/buttons without a name ${f.nameless.join(' ; ')}`);
+          if (f.duplicateIds.length) problems.push(`${where}: duplicate ids ${f.duplicateIds.join(', ')}`);
+          if (f.overflow > 0) problems.push(`${where}: ${f.overflow}px sideways scroll`);
+          if (!f.skipLink || f.lang !== 'en') problems.push(`${where}: skip link or lang missing`);
+          if (width >= 1280) {
+            const low = await page.evaluate(lowContrastText);
+            if (low.length) problems.push(`${where}: low contrast ${low.join(' ; ')}`);
+          }
+          if (consoleErrors.length) problems.push(`${where}: console ${consoleErrors.join(' ; ')}`);
+        }
+      }
+    } finally {
+      page.off('console', onConsole);
+      page.off('pageerror', onPageError);
+    }
+    expect(problems).to.deep.equal([]);
+    expect(cspErrors(page)).to.deep.equal([]);
+  }
+
+  it('the demo admin: every page has one h1, labelled controls, named links, no sideways scroll at 390px, readable contrast, a clean console', async () => {
+    expect(pages.length).to.be.greaterThan(12);
+    await browserLogin(h, 'admin@acme.test', 'demo-admin-1');
+    await sweep('demo', async () => Number((await t.db('users').where({ email: 'member@acme.test' }).first()).id), [1280, 390]);
+  });
+
+  it('a brand-new workspace with only its admin: every page renders its empty state just as cleanly', async () => {
+    await h.page.context().clearCookies();
+    await browserLogin(h, 'admin@fresh.test', PASSWORD);
+    await sweep('fresh', async () => Number((await t.db('users').where({ email: 'admin@fresh.test' }).first()).id), [1280, 390]);
+    const usage = await h.page.goto(`${h.baseUrl}/admin/usage`);
+    expect(usage?.status()).to.equal(200);
+    await h.page.waitForLoadState('networkidle');
+    // empty charts say what is missing instead of drawing an empty canvas
+    expect(await h.page.textContent('main')).to.match(/No generations in this range/);
   });
 });
