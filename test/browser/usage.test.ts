@@ -81,6 +81,68 @@ const CANVAS_CHARTS = ['weekly-generations', 'weekly-logins', 'credits', 'featur
     expect(cspErrors(page)).to.deep.equal([]);
   });
 
+  it('heatmap sort, search and paging update the address bar; Back and reload restore the view', async () => {
+    const page = h.page;
+    await page.goto(`${h.baseUrl}/admin/usage?from=2026-10-26&to=2026-11-24`);
+    await page.waitForSelector('#usage-chart-heatmap table.usage-heat');
+    const firstRow = () => page.locator('#usage-chart-heatmap tbody tr th').first().textContent();
+    expect(await firstRow()).to.include('Ann Able'); // default: total, busiest first (ann: 4 generations)
+    // sort by user
+    await Promise.all([page.waitForURL(/sort=name&dir=asc/), page.click('#usage-chart-heatmap thead a:has-text("User")')]);
+    await page.waitForFunction(() => document.querySelector('#usage-chart-heatmap th[aria-sort="ascending"]') !== null);
+    expect(await firstRow()).to.include('Ada Admin');
+    expect(new URL(page.url()).pathname).to.equal('/admin/usage');
+    // next page
+    await Promise.all([page.waitForURL(/after=/), page.click('#usage-chart-heatmap a[rel=next]')]);
+    await page.waitForFunction(() => /Users 26/.test(document.querySelector('#usage-chart-heatmap .usage-heat-pager')?.textContent || ''));
+    // search
+    await page.fill('#heat-q', 'bob');
+    await Promise.all([page.waitForURL(/q=bob/), page.press('#heat-q', 'Enter')]);
+    await page.waitForFunction(() => document.querySelectorAll('#usage-chart-heatmap tbody tr').length === 1);
+    // Back returns to the second page of the name sort
+    await page.goBack();
+    await page.waitForURL(/after=/);
+    await page.waitForFunction(() => /Users 26/.test(document.querySelector('#usage-chart-heatmap .usage-heat-pager')?.textContent || ''));
+    // reload (a bookmark) renders the same state in the full page
+    await page.reload();
+    await page.waitForFunction(() => /Users 26/.test(document.querySelector('#usage-chart-heatmap .usage-heat-pager')?.textContent || ''));
+    expect(await page.locator('#usage-chart-heatmap th[aria-sort="ascending"] a').textContent()).to.equal('User');
+    // the rest of the page still loads
+    await page.waitForFunction(() => !!(document.querySelector('#usage-chart-features canvas') as any)?.__chart);
+    expect(cspErrors(page)).to.deep.equal([]);
+  });
+
+  it('the hours-saved tooltip shows on hover and focus and Escape dismisses it without moving either', async () => {
+    const page = h.page;
+    await page.goto(`${h.baseUrl}/admin/usage?from=2026-10-26&to=2026-11-24`);
+    // keyboard focus shows it; Escape hides it while focus stays on the button
+    await page.focus('.usage-tip-trigger');
+    expect(await page.isVisible('#hours-saved-table')).to.equal(true);
+    await page.keyboard.press('Escape');
+    expect(await page.isVisible('#hours-saved-table')).to.equal(false);
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('usage-tip-trigger'))).to.equal(true);
+    // focus leaves and comes back: it shows again
+    await page.focus('#range-from');
+    await page.focus('.usage-tip-trigger');
+    expect(await page.isVisible('#hours-saved-table')).to.equal(true);
+    await page.focus('#range-from');
+    // hover shows it, the pointer can move onto it, Escape hides it while the pointer stays
+    await page.hover('.usage-tip-trigger');
+    expect(await page.isVisible('#hours-saved-table')).to.equal(true);
+    await page.hover('#hours-saved-table .usage-tip-title');
+    expect(await page.isVisible('#hours-saved-table')).to.equal(true);
+    await page.keyboard.press('Escape');
+    expect(await page.isVisible('#hours-saved-table')).to.equal(false);
+    // a click (touch) pins it open; Escape closes it
+    await page.mouse.move(0, 0);
+    await page.click('.usage-tip-trigger');
+    await page.mouse.move(0, 0);
+    expect(await page.isVisible('#hours-saved-table')).to.equal(true);
+    expect(await page.getAttribute('.usage-tip-trigger', 'aria-expanded')).to.equal('true');
+    await page.keyboard.press('Escape');
+    expect(await page.isVisible('#hours-saved-table')).to.equal(false);
+  });
+
   it('works at 390px wide without horizontal page scroll', async () => {
     const page = h.page;
     await page.setViewportSize({ width: 390, height: 844 });
