@@ -2,21 +2,41 @@
 import type { SortKey, UserListQuery, UserRow } from './queries';
 import { NEAR_SHARE } from './queries';
 
-export const COLUMNS: { key: SortKey; label: string; num?: boolean; title?: string }[] = [
-  { key: 'name', label: 'Name' },
-  { key: 'email', label: 'Email' },
-  { key: 'role', label: 'Role' },
-  { key: 'department', label: 'Department' },
-  { key: 'status', label: 'Status' },
-  { key: 'max_inference', label: 'Max Inference Tokens', num: true, title: 'Monthly inference token allocation' },
-  { key: 'max_embedding', label: 'Max Embedding Tokens', num: true, title: 'Embedding/training token allocation' },
-  { key: 'total_usage', label: 'Total Usage', num: true, title: 'All-time tokens, inference + embedding' },
-  { key: 'monthly', label: 'Monthly Inference', num: true, title: 'Inference tokens this calendar month (workspace time zone)' },
-  { key: 'prev_month', label: 'Prev Month Inference', num: true, title: 'Inference tokens in the previous calendar month' },
-  { key: 'share', label: 'Allocation used', title: 'This month’s inference tokens as a share of the monthly allocation' },
-  { key: 'credit', label: 'Credits', title: 'May spend shared credits' },
-  { key: 'last_active', label: 'Last active' },
+/** Sortable columns: `label` is the compact header, `full` the complete name (abbr title, caption). */
+export const COLUMNS: { key: SortKey; label: string; full: string; num?: boolean }[] = [
+  { key: 'name', label: 'Name', full: 'Name' },
+  { key: 'email', label: 'Email', full: 'Email' },
+  { key: 'role', label: 'Role', full: 'Role' },
+  { key: 'department', label: 'Dept.', full: 'Department' },
+  { key: 'status', label: 'Status', full: 'Status' },
+  { key: 'max_inference', label: 'Max inf.', full: 'Max Inference Tokens (monthly allocation)', num: true },
+  { key: 'max_embedding', label: 'Max emb.', full: 'Max Embedding Tokens (embedding/training allocation)', num: true },
+  { key: 'total_usage', label: 'Total', full: 'Total Usage: all-time tokens, inference + embedding', num: true },
+  { key: 'monthly', label: 'This month', full: 'Monthly Inference Tokens: this calendar month (workspace time zone)', num: true },
+  { key: 'prev_month', label: 'Prev. month', full: 'Prev Month Inference Tokens: the previous calendar month', num: true },
+  { key: 'share', label: 'Used', full: 'Allocation used: this month’s inference tokens as a share of the monthly allocation' },
+  { key: 'credit', label: 'Credits', full: 'Credit access: may spend shared credits' },
+  { key: 'last_active', label: 'Last active', full: 'Last active (latest interaction or login)' },
 ];
+
+/**
+ * Table header cells: Name and Email share the first data column (email under the name) so the table
+ * fits 1280px; each keeps its own sort link.
+ */
+export const HEADERS: { keys: SortKey[]; num?: boolean; cls?: string }[] = [
+  { keys: ['name', 'email'], cls: 'user-name' },
+  ...COLUMNS.filter((c) => c.key !== 'name' && c.key !== 'email').map((c) => ({ keys: [c.key], num: c.num, cls: `col-${c.key}` })),
+];
+
+export function column(key: SortKey) {
+  return COLUMNS.find((c) => c.key === key)!;
+}
+
+/** Whole numbers: exact below 10,000, else compact ("18.3M", "500K"); the exact value goes in a title. */
+const COMPACT = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+export function compact(n: number): string {
+  return Math.abs(n) < 10_000 ? Number(n).toLocaleString('en-US') : COMPACT.format(n);
+}
 
 const FILTER_KEYS = ['q', 'role', 'status', 'department', 'credit', 'allocation'] as const;
 

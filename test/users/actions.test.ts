@@ -246,7 +246,7 @@ describe('users: row actions, invite, bulk and audit', () => {
       expect(res.text.trimStart()).to.match(/^<div id="users-results" class="users-results">/);
       expect(res.text).to.contain('data-testid="list-notice"').and.contain('Allocations saved for 2 selected users.');
       // the list keeps the admin's sort (email) and shows the new values
-      expect(res.text).to.match(/aria-sort="ascending"[^>]*>\s*<a[^>]*data-sort="email"/);
+      expect(res.text).to.match(/<th[^>]*aria-sort="ascending"[^>]*>(?:(?!<\/th>)[\s\S])*data-sort="email" class="sorted"/);
       expect(cell(res.text, w.mark, 'max_inference')).to.equal('1,000');
       // Mark and Eve are both active, so assigned inference grows by exactly their two changes
       const summary = /<section id="users-summary"[^>]*>/.exec(res.text)?.[0] ?? '';

@@ -4,7 +4,9 @@ import request from 'supertest';
 import { createTestApp, loginAs, type Agent, type TestApp } from '../helpers/app';
 import { closeAll } from '../helpers/db';
 import { PASSWORD } from '../helpers/fixtures';
-import { cell, rowIds, usersWorld, type UsersWorld } from './fixture';
+import { cell, ev, rowIds, usersWorld, type UsersWorld } from './fixture';
+import { createUser } from '../helpers/fixtures';
+import { recordInteractions } from '../../src/ingest/write-path';
 
 describe('users: User Management page', () => {
   let t: TestApp;
@@ -73,7 +75,9 @@ describe('users: User Management page', () => {
     for (const key of ['email', 'role', 'department', 'status', 'max_embedding', 'credit', 'last_active']) {
       const res = await admin.get(`/admin/users?sort=${key}&dir=desc`).expect(200);
       expect(rowIds(res.text)).to.have.length(6);
-      expect(res.text).to.match(new RegExp(`aria-sort="descending"[^>]*>\\s*<a[^>]*data-sort="${key}"`));
+      // the header cell carries aria-sort and its link for this key is the one marked sorted
+      expect(res.text).to.match(new RegExp(`<th[^>]*aria-sort="descending"[^>]*>(?:(?!</th>)[\\s\\S])*data-sort="${key}" class="sorted"`));
+      expect(res.text.match(/class="sorted"/g)).to.have.length(1);
     }
     const status = rowIds((await admin.get('/admin/users?sort=status&dir=asc').expect(200)).text);
     // active (Alice, Mark, Bob, Eve by id), invited (Carol), revoked (Dave)
@@ -153,5 +157,31 @@ describe('users: User Management page', () => {
     await member.get('/admin/users').expect(403);
     const anon = await request(t.app).get('/admin/users').expect(303);
     expect(anon.headers.location).to.match(/^\/login/);
+  });
+
+  it('compact table: email under the name, short headers with the full name, compact numbers with the exact value', async () => {
+    const big = await createUser(t.db, w.a.id, { email: 'big.spender@alpha.test', name: 'Big Spender', maxInferenceTokens: 2_500_000, maxEmbeddingTokens: 9_999 });
+    // 1,000,000 + 234,567 inference tokens this month, through the write path
+    await recordInteractions(t.db, w.a.id, [
+      ev('big.spender@alpha.test', w.nowish, { promptTokens: 1_000_000, completionTokens: 0 }),
+      ev('big.spender@alpha.test', w.nowish, { promptTokens: 200_000, completionTokens: 34_567 }),
+    ]);
+    const res = await admin.get('/admin/users?q=big.spender').expect(200);
+    const row = new RegExp(`<tr id="user-row-${big}"[\\s\\S]*?</tr>`).exec(res.text)![0];
+    // name and email share one cell
+    expect(/<td class="user-name">[\s\S]*?<\/td>/.exec(row)![0]).to.contain('Big Spender').and.contain('data-col="email"');
+    expect(cell(res.text, big, 'email')).to.equal('big.spender@alpha.test');
+    // 1,234,567 -> 1.2M with the exact value in the title and data-value; 2,500,000 -> 2.5M; 9,999 stays exact
+    expect(row).to.match(/data-col="monthly" data-value="1234567" title="1,234,567 tokens">1\.2M</);
+    expect(row).to.match(/data-col="total_usage" data-value="1234567" title="1,234,567 tokens">1\.2M</);
+    expect(row).to.match(/data-col="max_inference" data-value="2500000" title="2,500,000 tokens">2\.5M</);
+    expect(row).to.match(/data-col="max_embedding" data-value="9999">9,999</);
+    // 1,234,567 / 2,500,000 = 49.38% -> 49.4%
+    expect(cell(res.text, big, 'share')).to.contain('49.4%');
+    // headers: abbreviations carry the issue's full column names
+    for (const full of ['Max Inference Tokens', 'Max Embedding Tokens', 'Total Usage', 'Monthly Inference Tokens', 'Prev Month Inference Tokens']) {
+      expect(res.text).to.match(new RegExp(`<abbr title="${full}[^"]*">`));
+    }
+    expect(res.text).to.match(/data-sort="name"[^>]*>Name<\/a><span class="sort-sep"[^>]*> \/ <\/span><a[^>]*data-sort="email"/);
   });
 });
