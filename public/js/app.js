@@ -86,4 +86,23 @@
     var el = document.querySelector('[data-autofocus]');
     if (el) { el.focus(); el.removeAttribute('data-autofocus'); }
   });
+
+  // Screen readers hear what an htmx swap changed: swapped content marks a summary with
+  // data-announce="…" (e.g. "12 people shown"), copied into the page's persistent live region.
+  // A live region inside the swapped markup would be replaced, not announced.
+  function dropAnnouncements() {
+    document.querySelectorAll('[data-announce]').forEach(function (el) { el.removeAttribute('data-announce'); });
+  }
+  // On a full page load nothing changed in place: only summaries that arrive by swap are read out.
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', dropAnnouncements);
+  else dropAnnouncements();
+  document.addEventListener('htmx:after:swap', function () {
+    var live = document.getElementById('live-status');
+    var src = document.querySelector('[data-announce]');
+    if (!live || !src) return;
+    var text = src.getAttribute('data-announce');
+    dropAnnouncements();
+    live.textContent = '';
+    setTimeout(function () { live.textContent = text; }, 50);
+  });
 })();

@@ -71,6 +71,25 @@ describe('browser: credits page', function () {
     expect(cspErrors(page)).to.deep.equal([]);
   });
 
+  it('filtering people swaps the list in place, keeps focus in the search box and announces the result', async () => {
+    const { page, baseUrl } = h;
+    await page.goto(`${baseUrl}/admin/credits`);
+    await page.waitForLoadState('networkidle');
+    expect(await page.textContent('#live-status')).to.equal(''); // nothing is read out on a full page load
+    await page.selectOption('#p-access', 'blocked');
+    // Bob, and Alice since the test above disallowed her, are the users without credit access.
+    const blocked = await t.db('users').where({ workspace_id: w.wsId, may_spend_credits: false }).count({ n: '*' }).first();
+    const n = Number(blocked!.n);
+    await page.waitForFunction((text) => document.getElementById('live-status')?.textContent === text, `${n} ${n === 1 ? 'person' : 'people'} shown.`);
+    expect(new URL(page.url()).searchParams.get('access')).to.equal('blocked');
+    expect(await page.locator('#people tbody tr').count()).to.equal(n);
+    await page.focus('#p-q');
+    await page.keyboard.type('zzz-nobody');
+    await page.waitForFunction(() => document.getElementById('live-status')?.textContent === 'Nobody matches these filters.');
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('p-q');
+    expect(cspErrors(page)).to.deep.equal([]);
+  });
+
   it('fits a 390px wide screen', async () => {
     const { page, baseUrl } = h;
     await page.setViewportSize({ width: 390, height: 844 });
