@@ -166,6 +166,20 @@ describe('credits: pages and the access-request flow', () => {
     const after = await admin.get('/admin/notifications?show=unread').expect(200);
     expect(after.text).to.include('No unread notifications.');
     expect(after.text).to.not.include('data-testid="unread-count"');
+    // nothing left to mark: the button is gone
+    expect(after.text).to.not.include('action="/admin/notifications/read-all"');
+  });
+
+  it('links a notification only to a page of this site', async () => {
+    const { notify } = await import('../../src/notifications/notify');
+    for (const [title, link] of [['Same-site link', '/admin/credits#requests'], ['Script link', 'javascript:alert(1)'], ['Off-site link', '//evil.example/x'], ['Backslash link', '/\\evil.example']] as const) {
+      await notify(t.db, { workspaceId: w.wsId, kind: 'test.link', title, link });
+    }
+    const page = await admin.get('/admin/notifications').expect(200);
+    expect(page.text).to.include('href="/admin/credits#requests"');
+    expect(page.text).to.not.include('javascript:alert(1)');
+    expect(page.text).to.not.include('evil.example');
+    expect(page.text).to.include('Script link'); // the notification itself is listed, just without a link
   });
 
   it('shows a member their own usage on /me, and is 403 for members on admin pages', async () => {
