@@ -3,6 +3,7 @@
 (function () {
   'use strict';
   var palette = ['#4f46e5', '#0ea5e9', '#14b8a6', '#f59e0b', '#ef4444', '#8b5cf6', '#22c55e', '#ec4899', '#64748b', '#a3a3a3'];
+  var compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
   function numberFormat(v) { return typeof v === 'number' ? v.toLocaleString('en-US') : v; }
   function draw(canvas) {
     if (canvas.dataset.drawn === '1' || typeof window.Chart === 'undefined') return;
@@ -17,6 +18,13 @@
       delete ds.color;
     });
     config.options = config.options || {};
+    // A value axis may ask for short tick labels: "ticks": {"format": "compact"} -> 35M, 1.2K.
+    Object.keys(config.options.scales || {}).forEach(function (k) {
+      var ticks = config.options.scales[k] && config.options.scales[k].ticks;
+      if (!ticks || ticks.format !== 'compact') return;
+      delete ticks.format;
+      ticks.callback = function (v) { return typeof v === 'number' ? compact.format(v) : v; };
+    });
     config.options.responsive = true;
     config.options.maintainAspectRatio = false;
     config.options.animation = false;

@@ -214,7 +214,8 @@ export const COLORS = { inference: '#4f46e5', embedding: '#14b8a6', interactive:
 
 /** Chart.js configs (drawn by public/js/charts.js from a JSON block). */
 export function usageCharts(v: UsageView) {
-  const stackedScales = { x: { stacked: true }, y: { stacked: true, beginAtZero: true } };
+  // Value axes use short tick labels (35M); tooltips and the table twins keep the exact numbers.
+  const stackedScales = { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { format: 'compact' } } };
   const topModels = v.models.slice(0, 12);
   return {
     monthly: {
@@ -237,7 +238,8 @@ export function usageCharts(v: UsageView) {
           { label: 'Embedding', data: topModels.map((m) => m.embedding), color: COLORS.embedding, unit: ' tokens' },
         ],
       },
-      options: { indexAxis: 'y', scales: { x: { stacked: true, beginAtZero: true }, y: { stacked: true } }, plugins: { legend: { position: 'bottom' } } },
+      // every model named on its own row (no skipped labels); the box grows with the count
+      options: { indexAxis: 'y', scales: { x: { stacked: true, beginAtZero: true, ticks: { format: 'compact' } }, y: { stacked: true, ticks: { autoSkip: false } } }, plugins: { legend: { position: 'bottom' } } },
     },
     split: {
       type: 'doughnut',

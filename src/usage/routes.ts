@@ -48,8 +48,10 @@ export function heatmapPageUrl(r: UsageRange, p: vm.HeatmapParams): string {
   return `/admin/usage?${rangeQuery(r, { q: p.q, sort: p.sort, dir: p.dir, after: p.after })}`;
 }
 
+/** The charts of the page in display order: the half-width charts pair up, the wide heatmap table comes last. */
 function chartsFor(ws: WorkspaceInfo): vm.ChartId[] {
-  return vm.CHART_IDS.filter((id) => id !== 'credits' || ws.billing_mode === 'credits');
+  const ids = vm.CHART_IDS.filter((id) => id !== 'credits' || ws.billing_mode === 'credits');
+  return [...ids.filter((id) => id !== 'heatmap'), 'heatmap'];
 }
 
 function baseLocals(ws: WorkspaceInfo, r: UsageRange) {

@@ -146,6 +146,9 @@ export const CHART_TITLES: Record<ChartId, string> = {
 
 const TOP_N = 10;
 
+/** Agent types whose label is not just the capitalised id. */
+const AGENT_TYPE_LABELS: Record<string, string> = { seo: 'SEO', api: 'API', qa: 'Q&A' };
+
 function weekLabel(monday: string, r: UsageRange): string {
   const end = addDays(monday, 6);
   const partial = monday < r.from || end > r.to;
@@ -420,7 +423,7 @@ export async function topUsersByAgentType(db: Knex, ws: number, r: UsageRange): 
   }
   const typeList = [...types].sort();
   const top = leaders.map((l) => ({ id: l.user_id, m: per.get(l.user_id)!, total: l.total, name: users.get(l.user_id)?.name ?? `User #${l.user_id}`, email: users.get(l.user_id)?.email ?? '' }));
-  const typeLabel = (t: string) => t.charAt(0).toUpperCase() + t.slice(1);
+  const typeLabel = (t: string) => AGENT_TYPE_LABELS[t] ?? t.charAt(0).toUpperCase() + t.slice(1);
   return {
     id: 'users-agent-types',
     title: CHART_TITLES['users-agent-types'],

@@ -251,7 +251,7 @@ describe('usage page: cards and charts', () => {
   it('chart 8: top users by agent type', async () => {
     const cfg = chartConfig(await chart('users-agent-types'), 'users-agent-types');
     expect(cfg.data.labels).to.deep.equal(['Ann Able', 'Bob Baker']);
-    expect(dataset(cfg, 'Seo')).to.deep.equal([1, 0]); // ann ran cus1 (seo)
+    expect(dataset(cfg, 'SEO')).to.deep.equal([1, 0]); // ann ran cus1 (seo)
     expect(dataset(cfg, 'Content')).to.deep.equal([0, 1]); // bob ran pub1 (content)
     expect(await chart('users-agent-types', 'from=2025-12-29&to=2025-12-31')).to.include('No agent runs in these months.');
   });
