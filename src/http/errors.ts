@@ -46,6 +46,21 @@ export function sendJsonError(res: Response, status: number, code: string, messa
   res.status(status).json({ error: { code, message, details: details ?? null } });
 }
 
+/** The path of the page an htmx request came from (HX-Current-URL), same-site only. */
+function currentPagePath(req: Request): string {
+  try {
+    const u = new URL(req.get('HX-Current-URL') ?? '', `${req.protocol}://${req.get('host')}`);
+    if (u.host === req.get('host')) return safePath(u.pathname + u.search);
+  } catch {
+    /* no or unreadable header */
+  }
+  return '/';
+}
+
+function safePath(p: string): string {
+  return p.startsWith('/') && !p.startsWith('//') && !p.startsWith('/\\') ? p : '/';
+}
+
 export function notFoundHandler(req: Request, _res: Response, next: NextFunction) {
   next(new HttpError(404, `No page at ${req.path}`));
 }
@@ -93,7 +108,16 @@ export function errorHandler(ctx: AppContext) {
     const view = status === 404 ? 'pages/errors/404' : status === 403 ? 'pages/errors/403' : 'pages/errors/error';
     const stack = ctx.config.NODE_ENV === 'development' && status >= 500 ? (err as Error)?.stack : undefined;
     res.status(status);
-    if (isHtmx(req)) return res.render('partials/layout/error-fragment', { status, message });
+    if (isHtmx(req)) {
+      // A fragment swapped into the page: when the session ended or the form expired, offer the way back.
+      const here = currentPagePath(req);
+      return res.render('partials/layout/error-fragment', {
+        status,
+        message,
+        signInUrl: status === 401 ? `/login?next=${encodeURIComponent(here)}` : null,
+        reloadUrl: code === 'csrf_invalid' ? here : null,
+      });
+    }
     res.render(view, { title: status === 404 ? 'Not found' : status === 403 ? 'Not allowed' : 'Error', status, message, stack }, (renderErr: Error | null, body?: string) => {
       if (renderErr) {
         ctx.logger.error({ err: renderErr }, 'error page failed to render');

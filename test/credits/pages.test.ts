@@ -7,6 +7,7 @@ import { createTestApp, loginAs, type Agent, type TestApp } from '../helpers/app
 import { createUser, createWorkspace, PASSWORD } from '../helpers/fixtures';
 import { addCredits } from '../../src/credits/admin';
 import { quoteCredits } from '../../src/credits/quote';
+import { notify } from '../../src/notifications/notify';
 import { dayOf } from '../../src/db/time';
 import { billable, creditWorld, record } from './fixture';
 
@@ -171,7 +172,6 @@ describe('credits: pages and the access-request flow', () => {
   });
 
   it('links a notification only to a page of this site', async () => {
-    const { notify } = await import('../../src/notifications/notify');
     for (const [title, link] of [['Same-site link', '/admin/credits#requests'], ['Script link', 'javascript:alert(1)'], ['Off-site link', '//evil.example/x'], ['Backslash link', '/\\evil.example']] as const) {
       await notify(t.db, { workspaceId: w.wsId, kind: 'test.link', title, link });
     }

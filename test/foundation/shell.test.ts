@@ -82,6 +82,33 @@ describe('foundation: shell, health and errors', function () {
       expect(res.text).to.include('role="alert"');
     });
 
+    it('an htmx call after the session ended offers to sign in and come back to the same page', async () => {
+      const res = await request(t.app)
+        .get('/admin/credits/people?q=a')
+        .set('HX-Request', 'true')
+        .set('Host', 'console.test')
+        .set('HX-Current-URL', 'http://console.test/admin/credits?access=blocked');
+      expect(res.status).to.equal(401);
+      expect(res.text).to.not.include('<html');
+      expect(res.text).to.include(`href="/login?next=${encodeURIComponent('/admin/credits?access=blocked')}"`.replace(/&/g, '&amp;'));
+    });
+
+    it('the sign-in link of an htmx 401 never points off-site', async () => {
+      for (const from of ['https://evil.example/admin', 'http://console.test//evil.example/x', 'http://console.test/\\evil.example', '']) {
+        const res = await request(t.app).get('/admin/users').set('HX-Request', 'true').set('HX-Current-URL', from).set('Host', 'console.test');
+        expect(res.status).to.equal(401);
+        expect(res.text, from).to.include('href="/login?next=%2F"');
+      }
+    });
+
+    it('an htmx form post with an expired token offers to reload the page', async () => {
+      const agent = await loginAs(t.app, 'admin@shell.test', PASSWORD);
+      const res = await agent.post('/admin/notifications/read-all').set('HX-Request', 'true').set('Host', 'console.test').set('HX-Current-URL', 'http://console.test/admin/notifications').set('X-CSRF-Token', 'expired');
+      expect(res.status).to.equal(403);
+      expect(res.text).to.include('Reload the page and try again');
+      expect(res.text).to.include('href="/admin/notifications"');
+    });
+
     it('the API answers with the JSON error shape', async () => {
       const res = await request(t.app).get('/api/v1/nothing').set('Authorization', 'Bearer nope');
       expect(res.status).to.be.oneOf([401, 404]);
