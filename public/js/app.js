@@ -81,6 +81,14 @@
     if (src && navigator.clipboard) navigator.clipboard.writeText(src.value || src.textContent || '').then(function () { b.textContent = 'Copied'; });
   });
 
+  // Escape inside an inline edit (<form data-escape-cancel>) activates its [data-cancel] control.
+  document.addEventListener('keydown', function (e) {
+    if (e.key !== 'Escape' || !e.target.closest) return;
+    var form = e.target.closest('[data-escape-cancel]');
+    var cancel = form && form.querySelector('[data-cancel]');
+    if (cancel) { e.preventDefault(); cancel.click(); }
+  });
+
   // After an htmx swap, move focus to an element that asks for it (e.g. an inline form's first field).
   document.addEventListener('htmx:after:swap', function () {
     var el = document.querySelector('[data-autofocus]');

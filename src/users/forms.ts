@@ -60,7 +60,7 @@ export const allocationSchema = z.object({
 const idList = z
   .preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().regex(/^[1-9]\d{0,9}$/, 'Invalid user selection.')))
   .transform((a) => a.map(Number))
-  .refine((a) => a.length > 0, 'Select at least one user (tick the boxes in the first column).')
+  .refine((a) => a.length > 0, 'Select at least one user (tick the boxes next to their names).')
   .refine((a) => a.length <= 500, 'Select at most 500 users at a time.');
 
 export const bulkAllocationSchema = z

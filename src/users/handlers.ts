@@ -91,7 +91,7 @@ export function userHandlers(ctx: AppContext) {
     return {
       ...base,
       title: `Manage ${row.name}`,
-      values: { max_inference_tokens: String(row.max_inference_tokens), max_embedding_tokens: String(row.max_embedding_tokens) },
+      values: { max_inference_tokens: vm.fmt(row.max_inference_tokens), max_embedding_tokens: vm.fmt(row.max_embedding_tokens) },
       errors: {} as FieldErrors,
       ...extra,
     };
