@@ -450,6 +450,11 @@ async function main() {
     if (!opts.skip.has('pages')) {
       log(`measuring ${targets.length} URLs x [1, 10] connections x ${opts.durationSec} s (autocannon in a separate process)`);
       results.pages = await runLoad<LatencyResult[]>({ mode: 'pages', targets, connections: [1, 10], durationSec: opts.durationSec, warmupRequests: 3 });
+      const failing = results.pages.filter((p) => Object.keys(p.statusCounts).some((c) => c.startsWith('5')));
+      if (failing.length) {
+        const tail = app.stderrTail.slice(-6).map((l) => l.slice(0, 300));
+        results.notes.push(`HTTP 5xx from ${[...new Set(failing.map((p) => p.id))].join(', ')}; last app log lines: ${tail.join(' | ')}`);
+      }
     }
 
     // ------------------------------------------------------------ export vs the mariadb --quick floor
