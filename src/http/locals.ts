@@ -2,6 +2,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { AppContext } from './context';
 import { headerExtras } from './header-extras';
+import { isHtmx } from './errors';
 
 export function viewLocals(ctx: AppContext) {
   return async (req: Request, res: Response, next: NextFunction) => {
@@ -15,7 +16,10 @@ export function viewLocals(ctx: AppContext) {
       res.locals.title = 'Usage Console';
       if (req.user) {
         res.locals.workspace = await ctx.db('workspaces').where({ id: req.user.workspace_id }).first();
-        if (req.user.role === 'admin' && req.method === 'GET') Object.assign(res.locals, await headerExtras(ctx, req.user, res.locals.workspace));
+        // The header badges are only drawn with the layout: an htmx fragment (a chart, a filtered
+        // list) skips their queries. Boosted and full-page htmx requests render the layout.
+        const fragment = isHtmx(req) && req.get('HX-Request-Type') !== 'full' && !req.get('HX-Boosted');
+        if (req.user.role === 'admin' && req.method === 'GET' && !fragment) Object.assign(res.locals, await headerExtras(ctx, req.user, res.locals.workspace));
       }
       next();
     } catch (err) {

@@ -174,6 +174,27 @@ describe('foundation: shell, health and errors', function () {
   });
 
   describe('layout', () => {
+    it('header badges are queried for pages, not for htmx fragments', async () => {
+      const agent = await loginAs(t.app, 'admin@shell.test', PASSWORD);
+      const seen: string[] = [];
+      const listen = (q: { sql: string }) => seen.push(q.sql);
+      db.on('query', listen);
+      try {
+        await agent.get('/admin/notifications').expect(200);
+        const page = seen.filter((s) => /notifications/.test(s)).length;
+        seen.length = 0;
+        const frag = await agent.get('/admin/notifications').set('HX-Request', 'true').expect(200);
+        expect(frag.text).to.not.include('<header');
+        // the page counts unread notifications for the bell and lists them; the fragment only lists them
+        expect(seen.filter((s) => /notifications/.test(s)).length).to.equal(page - 1);
+        seen.length = 0;
+        await agent.get('/admin/notifications').set('HX-Request', 'true').set('HX-Boosted', 'true').expect(200);
+        expect(seen.filter((s) => /notifications/.test(s)).length).to.equal(page);
+      } finally {
+        db.removeListener('query', listen);
+      }
+    });
+
     it('shows the workspace, the signed-in user, sign-out and the navigation; escapes names', async () => {
       const agent = await loginAs(t.app, 'admin@shell.test', PASSWORD);
       const res = await agent.get('/admin/data-dictionary');
