@@ -103,6 +103,64 @@ import { ev, usersWorld, type UsersWorld } from '../users/fixture';
     expect(Number((await t.db('users').where({ id: w.bob }).first()).max_inference_tokens)).to.equal(2500);
   });
 
+  it('Escape in the inline edit cancels it and returns focus to the row menu', async () => {
+    const page = h.page;
+    await page.goto(`${h.baseUrl}/admin/users`);
+    const button = `#user-row-${w.eve} [aria-haspopup="menu"]`;
+    await page.focus(button);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    expect(await focusedText()).to.equal('Edit allocation');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((id) => document.activeElement?.id === `alloc-inf-${id}`, w.eve);
+    await page.keyboard.type('999');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector(`#user-row-${w.eve} [data-col="max_inference"]`);
+    await page.waitForFunction((id) => document.activeElement?.getAttribute('aria-controls') === `user-menu-${id}`, w.eve);
+    expect(Number((await t.db('users').where({ id: w.eve }).first()).max_inference_tokens)).to.equal(0);
+  });
+
+  it('bulk allocation and an invite from the panel refresh the list and the summary without a reload', async () => {
+    const page = h.page;
+    await page.goto(`${h.baseUrl}/admin/users`);
+    await setMarker();
+    const assigned = async () => Number((await page.textContent('[data-testid="summary-assigned-inference"]'))!.replace(/,/g, ''));
+    const before = await assigned();
+    const eve0 = Number((await t.db('users').where({ id: w.eve }).first()).max_inference_tokens);
+    const mark0 = Number((await t.db('users').where({ id: w.mark }).first()).max_inference_tokens);
+    await page.check(`#user-row-${w.eve} input[name=ids]`);
+    await page.check(`#user-row-${w.mark} input[name=ids]`);
+    await page.fill('#bulk-inf', '400');
+    await page.click('#bulk-form button[type=submit]');
+    await page.waitForSelector('[data-testid="list-notice"]');
+    expect(await page.textContent('[data-testid="list-notice"]')).to.contain('Allocations saved for 2 selected users.');
+    // Eve and Mark are active: assigned grows by exactly their two changes
+    await page.waitForFunction((n) => document.querySelector('[data-testid="summary-assigned-inference"]')?.textContent === n.toLocaleString('en-US'), before + (400 - eve0) + (400 - mark0));
+    expect(await page.textContent(`#user-row-${w.eve} [data-col="max_inference"]`)).to.equal('400');
+    expect(await page.inputValue('#bulk-inf')).to.equal('');
+    expect(await marker()).to.equal(7);
+
+    const invited = Number(await page.textContent('[data-testid="summary-invited"]'));
+    await page.click('[data-testid="invite-toggle"]');
+    await page.fill('#inv-email', 'browser.invite@alpha.test');
+    await page.fill('#inv-name', 'Browser Invite');
+    await page.fill('#inv-inf', '1,000');
+    await page.click('#invite-panel button[type=submit]');
+    await page.waitForFunction((n) => document.querySelector('[data-testid="summary-invited"]')?.textContent === String(n), invited + 1);
+    expect(await page.textContent('[data-testid="list-notice"]')).to.contain('Invitation created for browser.invite@alpha.test.');
+    expect(await page.getAttribute('#invite-panel', 'open')).to.equal(null);
+    await page.waitForFunction((n) => document.querySelector('[data-testid="summary-assigned-inference"]')?.textContent === n.toLocaleString('en-US'), before + (400 - eve0) + (400 - mark0) + 1000);
+    expect(await marker()).to.equal(7);
+    expect(cspErrors(page)).to.deep.equal([]);
+  });
+
+  it('at 1280px the user table fits without sideways scrolling', async () => {
+    const page = h.page;
+    await page.goto(`${h.baseUrl}/admin/users`);
+    const [scroll, client] = await page.$eval('#users-results .table-wrap', (e) => [e.scrollWidth, e.clientWidth]);
+    expect(scroll - client).to.be.at.most(1);
+  });
+
   it('search swaps the table and pushes a bookmarkable URL; sort header too', async () => {
     const page = h.page;
     await page.goto(`${h.baseUrl}/admin/users`);
@@ -113,14 +171,14 @@ import { ev, usersWorld, type UsersWorld } from '../users/fixture';
     const url = page.url();
     expect(url).to.equal(`${h.baseUrl}/admin/users?q=carol`); // canonical: no empty fields
     await Promise.all([page.waitForURL(/sort=email/), page.click('a[data-sort="email"]')]);
-    expect(await page.getAttribute('th[aria-sort] a', 'data-sort')).to.equal('email');
+    expect(await page.getAttribute('th[aria-sort] a.sorted', 'data-sort')).to.equal('email');
     // the pushed URL renders the same result as a fresh page load
     await page.goto(url);
     expect(await page.$$eval('#users-results tr[id^="user-row-"]', (r) => r.map((x) => x.id))).to.deep.equal([`user-row-${w.carol}`]);
     expect(cspErrors(page)).to.deep.equal([]);
   });
 
-  it('fits a 390px-wide screen (the table scrolls inside its frame)', async () => {
+  it('fits a 390px-wide screen (the table scrolls inside its frame, names stay in view)', async () => {
     const page = h.page;
     await page.setViewportSize({ width: 390, height: 800 });
     for (const path of ['/admin/users', `/admin/users/${lou}/logs`, '/admin/audit-log']) {
@@ -128,6 +186,11 @@ import { ev, usersWorld, type UsersWorld } from '../users/fixture';
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow, path).to.be.at.most(1);
     }
+    await page.goto(`${h.baseUrl}/admin/users`);
+    const x0 = await page.$eval(`#user-row-${w.bob} td.user-name`, (e) => e.getBoundingClientRect().left);
+    await page.$eval('#users-results .table-wrap', (e) => (e.scrollLeft = 300));
+    const x1 = await page.$eval(`#user-row-${w.bob} td.user-name`, (e) => e.getBoundingClientRect().left);
+    expect(Math.abs(x1 - x0)).to.be.at.most(1); // sticky name column
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 });
