@@ -15,6 +15,7 @@ import {
 } from './model';
 import { chargeBatch, type ChargeRequest } from '../credits/charge';
 import { ensureCreditState } from '../credits/pool';
+import { costOf, priceItemFor, readPrices } from '../credits/prices';
 
 export interface WorkspaceRow {
   id: number;
@@ -257,19 +258,11 @@ export async function recordInteractions(
   }
   const dayIn = dayMemo(ws.time_zone);
 
-  interface Prepared {
-    index: number;
-    input: InteractionInput;
-    user: UserRef;
-    agentId: number | null;
-    day: string;
-    at: string;
-  }
   const prepared: Prepared[] = [];
   const seenInBatch = new Set<string>();
   // MySQL's unique key on client_event_id compares case-insensitively (utf8mb4_unicode_ci): compare
   // the same way here, or two ids differing only in case would fail the insert on every retry.
-  const idKey = isSQLite(db) ? (id: string) => id : (id: string) => id.toLowerCase();
+  const idKey = idKeyOf(db);
   let duplicates = 0;
   events.forEach((e, index) => {
     const user = users.get(emails[index]);
@@ -287,12 +280,145 @@ export async function recordInteractions(
       input: e,
       user,
       agentId: e.agent ? agents.get(e.agent)! : null,
+      agentType: e.agent ? agentTypes.get(agents.get(e.agent)!) ?? null : null,
       day: dayIn(e.occurredAt),
       at: toDbTime(e.occurredAt),
     });
   });
   if (ws.billing_mode === 'credits' && prepared.some((p) => p.input.billable)) await ensureCreditState(db, workspaceId);
 
+  const stored = await enqueueWrite(db, ws, prepared);
+  return { accepted: stored.accepted, duplicates: duplicates + stored.duplicates, rejected };
+}
+
+interface Prepared {
+  /** position in its caller's batch, then (in a write group) unique across the group */
+  index: number;
+  input: InteractionInput;
+  user: UserRef;
+  agentId: number | null;
+  agentType: string | null;
+  day: string;
+  at: string;
+}
+
+/** MySQL's unique key on client_event_id compares case-insensitively (utf8mb4_unicode_ci); SQLite exactly. */
+function idKeyOf(db: Knex): (id: string) => string {
+  return isSQLite(db) ? (id: string) => id : (id: string) => id.toLowerCase();
+}
+
+interface PendingWrite {
+  ws: WorkspaceRow;
+  prepared: Prepared[];
+  resolve: (r: { accepted: number; duplicates: number }) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Most events one write transaction takes from the queue (several callers' batches). */
+let maxGroupEvents = 4000;
+/**
+ * Write transactions per workspace at a time: two, so one group inserts its raw rows (which touch no
+ * shared rows) while the previous one holds the rollup rows and the credit lock.
+ */
+let writersPerWorkspace = 2;
+
+/** Tunes the write queue (measurements and tests): writers per workspace, events per transaction. */
+export function configureWriteQueue(o: { writers?: number; maxGroupEvents?: number }): void {
+  if (o.writers != null) writersPerWorkspace = Math.max(1, Math.floor(o.writers));
+  if (o.maxGroupEvents != null) maxGroupEvents = Math.max(1, Math.floor(o.maxGroupEvents));
+}
+interface WriteQueue {
+  running: number;
+  items: PendingWrite[];
+}
+const writeQueues = new WeakMap<Knex, Map<number, WriteQueue>>();
+
+/**
+ * Batches of one workspace are written by at most `writersPerWorkspace` transactions at a time, and
+ * batches that arrive meanwhile are written together in the next transaction (group commit). Every batch of a
+ * workspace queues on the same rollup rows and credit lock anyway; writing the waiting batches
+ * together takes those locks, upserts the (merged) rollup rows and commits once instead of once per
+ * batch. The outcome is the same as writing them one after another in arrival order: an id repeated
+ * in a later batch of the group is that batch's duplicate. If the transaction fails, every batch of
+ * the group fails with the same error and nothing of any of them is written.
+ */
+function enqueueWrite(db: Knex, ws: WorkspaceRow, prepared: Prepared[]): Promise<{ accepted: number; duplicates: number }> {
+  if (prepared.length === 0) return Promise.resolve({ accepted: 0, duplicates: 0 });
+  return new Promise((resolve, reject) => {
+    let byWs = writeQueues.get(db);
+    if (!byWs) writeQueues.set(db, (byWs = new Map()));
+    let q = byWs.get(ws.id);
+    if (!q) byWs.set(ws.id, (q = { running: 0, items: [] }));
+    q.items.push({ ws, prepared, resolve, reject });
+    if (q.running < writersPerWorkspace) void drainWrites(db, ws.id, q);
+  });
+}
+
+async function drainWrites(db: Knex, workspaceId: number, q: WriteQueue): Promise<void> {
+  q.running++;
+  try {
+    while (q.items.length) {
+      const group: PendingWrite[] = [];
+      let n = 0;
+      while (q.items.length && (group.length === 0 || n + q.items[0].prepared.length <= maxGroupEvents)) {
+        const item = q.items.shift()!;
+        group.push(item);
+        n += item.prepared.length;
+      }
+      try {
+        const results = await writeGroup(db, group);
+        group.forEach((g, i) => g.resolve(results[i]));
+      } catch (err) {
+        for (const g of group) g.reject(err);
+      }
+    }
+  } finally {
+    q.running--;
+    if (q.running === 0 && q.items.length === 0 && writeQueues.get(db)?.get(workspaceId) === q) writeQueues.get(db)!.delete(workspaceId);
+  }
+}
+
+/** Writes a group of batches in one transaction: raw rows, rollups, credit charges. */
+async function writeGroup(db: Knex, group: PendingWrite[]): Promise<{ accepted: number; duplicates: number }[]> {
+  // The newest workspace row (settings that matter to charging are re-read under the credit lock).
+  const ws = group[group.length - 1].ws;
+  const workspaceId = ws.id;
+  const idKey = idKeyOf(db);
+  // Concatenate in arrival order; an id already taken by an earlier batch of the group is a duplicate.
+  const prepared: Prepared[] = [];
+  const owner = new Map<Prepared, number>();
+  const inGroupDuplicates = group.map(() => 0);
+  const seen = new Set<string>();
+  group.forEach((g, gi) => {
+    for (const p of g.prepared) {
+      const k = idKey(p.input.id);
+      if (seen.has(k)) {
+        inGroupDuplicates[gi]++;
+        continue;
+      }
+      seen.add(k);
+      const q = { ...p, index: prepared.length };
+      owner.set(q, gi);
+      prepared.push(q);
+    }
+  });
+  // Billable rows are inserted with their expected charge, so that in the usual case (no free Grid
+  // rows left, paid from the pool) the charge needs no UPDATE of the rows afterwards. The price
+  // table is read before the transaction; the charge itself uses the one read under the credit lock.
+  const charging = ws.billing_mode === 'credits' && prepared.some((p) => p.input.billable);
+  const prices = charging ? await readPrices(db, workspaceId) : null;
+  const expectations = new Map<Prepared, { credits: number; overage: boolean }>();
+  const none = { credits: 0, overage: false };
+  const expected = (p: Prepared) => {
+    if (!prices || !p.input.billable) return none;
+    let e = expectations.get(p);
+    if (!e) {
+      const b = p.input.billable;
+      e = { credits: costOf(prices, priceItemFor(b.category, p.agentType), b.units), overage: !p.user.may_spend_credits };
+      expectations.set(p, e);
+    }
+    return e;
+  };
   const stored = await withDuplicateRetry(db, async (trx) => {
     const existing = new Set<string>();
     const ids = prepared.map((p) => p.input.id);
@@ -301,6 +427,11 @@ export async function recordInteractions(
       for (const r of rows) existing.add(idKey(r.client_event_id));
     }
     const fresh = prepared.filter((p) => !existing.has(idKey(p.input.id)));
+    const results = group.map(() => ({ accepted: 0, duplicates: 0 }));
+    for (const p of prepared) {
+      if (existing.has(idKey(p.input.id))) results[owner.get(p)!].duplicates++;
+      else results[owner.get(p)!].accepted++;
+    }
 
     const daily = new RollupAccumulator('rollup_daily', ['workspace_id', 'day', 'token_kind', 'surface', 'output'], [
       'interactions',
@@ -377,10 +508,11 @@ export async function recordInteractions(
         training,
         ip: e.ip ?? null,
         prompt_excerpt: truncatePrompt(e.prompt),
-        // Set below once the batch is charged (still inside this transaction).
-        credits_charged: 0,
+        // The expected charge (price x units); corrected below, for the rows whose actual charge
+        // differs (free Grid rows, overage), once the batch is charged inside this transaction.
+        credits_charged: expected(p).credits,
         credit_category: e.billable?.category ?? null,
-        overage: false,
+        overage: expected(p).overage,
         // Stored so a rebuild can recompute the Grid row counters exactly; free units set below.
         billable_units: e.billable ? e.billable.units : null,
         billable_free_units: e.billable ? 0 : null,
@@ -402,7 +534,7 @@ export async function recordInteractions(
         occurredAt: p.input.occurredAt,
         day: p.day,
         agentId: p.agentId,
-        agentType: p.agentId != null ? agentTypes.get(p.agentId) ?? null : null,
+        agentType: p.agentType,
       }));
     // Charging batches of a workspace queue on its credit_state row (lockPool's SELECT ... FOR UPDATE;
     // the row was created before the transaction, so no batch inserts it under contention).
@@ -417,16 +549,16 @@ export async function recordInteractions(
         credits: charge.credits,
         overage_credits: charge.overageCredits,
       });
-      if (charge.credits !== 0 || charge.overage || charge.freeUnits !== 0) charged.push({ id: p.input.id, credits: charge.credits, overage: charge.overage, freeUnits: charge.freeUnits });
+      const exp = expected(p);
+      if (charge.credits !== exp.credits || charge.overage !== exp.overage || charge.freeUnits !== 0) charged.push({ id: p.input.id, credits: charge.credits, overage: charge.overage, freeUnits: charge.freeUnits });
     }
     await setCharges(trx, workspaceId, charged);
 
     for (const acc of [daily, dailyModel, dailyAgent, dailyUser, monthlyUser, monthlyUserSurface, monthlyUserAgent, dailyCredits]) await acc.flush(trx);
     await upsertActivity(trx, workspaceId, stamps);
-    return { accepted: fresh.length, duplicates: prepared.length - fresh.length };
+    return results;
   });
-
-  return { accepted: stored.accepted, duplicates: duplicates + stored.duplicates, rejected };
+  return stored.map((r, i) => ({ accepted: r.accepted, duplicates: r.duplicates + inGroupDuplicates[i] }));
 }
 
 /** Stores platform web-app logins; a repeated (user, occurred_at) is a duplicate. */

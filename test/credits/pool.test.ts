@@ -101,6 +101,26 @@ describe('credits: the pool', () => {
     expect(await packCacheMatchesLedger(db, w.wsId)).to.deep.equal({ cached: 2, mismatches: [] });
   });
 
+  it('does not pay back-dated usage from a pack recorded more than a day after it (pays late reports within a day)', async () => {
+    const w = await creditWorld(db, { payg_enabled: true, payg_monthly_cap: null });
+    const now = Date.now();
+    // Before: a pack of 10 recorded 5 days ago (valid then). Now: a pack of 1,000 recorded today.
+    const early = await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 10, expiresAt: null, note: 'early', priceCents: null }, new Date(now - 5 * DAY));
+    const today = await addCredits(db, w.actor, w.wsId, { kind: 'purchase', amount: 1000, expiresAt: null, note: 'today', priceCents: 100 });
+    // Reported now: 10 API calls (20 credits) from 3 days ago, then 5 calls (10 credits) from 2 hours ago.
+    await record(db, w.wsId, [billable(w.email('alice'), 'api', 10, (3 * DAY) / 60_000), billable(w.email('alice'), 'api', 5, 120)]);
+    const rows = await db('credit_ledger').where({ workspace_id: w.wsId }).whereIn('entry_type', ['consumption', 'payg', 'overage']).orderBy('id');
+    // The old usage: 10 from the early pack, the other 10 on PAYG (the big pack did not exist yet);
+    // the recent usage: from today's pack (recorded within a day of it).
+    expect(rows.map((r) => [r.entry_type, r.source_entry_id == null ? null : Number(r.source_entry_id), Number(r.amount)])).to.deep.equal([
+      ['consumption', early, -10],
+      ['payg', null, -10],
+      ['consumption', today, -10],
+    ]);
+    const ws = await db('workspaces').where({ id: w.wsId }).first();
+    expect((await readPool(db, ws)).available).to.equal(990);
+  });
+
   it('uses PAYG up to the monthly cap, then flags the rest of the batch as overage; one cap alert', async () => {
     const w = await creditWorld(db, { payg_enabled: true, payg_monthly_cap: 200 });
     await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 100, expiresAt: null, note: null, priceCents: null });

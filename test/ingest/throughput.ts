@@ -1,6 +1,7 @@
 // Quick local measurement of ingestion throughput (not a test): the app on an ephemeral port
 // against MariaDB, 4 senders posting batches of 1000 events through the real API.
 // npx tsx test/ingest/throughput.ts [--url mysql://root@127.0.0.1:3306/uc_ingest_tp] [--batches 40] [--senders 4] [--billable 0]
+//   [--profile] [--writers 2] [--group 4000]
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
@@ -11,6 +12,7 @@ import { createApp } from '../../src/app';
 import { createApiKey } from '../../src/apikeys/keys';
 import { toDbTime } from '../../src/db/time';
 import { upsertAgent } from '../../src/ingest/roster';
+import { configureWriteQueue } from '../../src/ingest/write-path';
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -21,6 +23,10 @@ const batches = Number(arg('batches', '40'));
 const senders = Number(arg('senders', '4'));
 const withBillable = arg('billable', '1') !== '0';
 const profile = process.argv.includes('--profile');
+// --writers N --group N: the write queue's writers per workspace and events per transaction.
+if (process.argv.includes('--writers') || process.argv.includes('--group')) {
+  configureWriteQueue({ writers: Number(arg('writers', '2')), maxGroupEvents: Number(arg('group', '4000')) });
+}
 const USERS = 2000;
 const SURFACES = ['chat', 'chat', 'chat', 'agent', 'ask', 'command', 'extension', 'api', 'toolbar', 'grid', 'other'];
 
