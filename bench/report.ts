@@ -155,3 +155,13 @@ export function renderMarkdown(r: BenchResults): string {
   L.push('');
   return L.join('\n');
 }
+
+/** docs/bench.md with the results between its markers replaced by `md`; null without markers. */
+export function spliceResults(doc: string, md: string): string | null {
+  const start = '<!-- bench:results:start -->';
+  const end = '<!-- bench:results:end -->';
+  const a = doc.indexOf(start);
+  const b = doc.indexOf(end);
+  if (a < 0 || b < a) return null;
+  return doc.slice(0, a + start.length) + '\n' + md.replace(/^## /m, '### ').trim() + '\n' + doc.slice(b);
+}

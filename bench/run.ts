@@ -19,7 +19,7 @@ import { DEEP_PAGES, MAX_PARTIALS_PER_PAGE, PAGES, SKIP_PARTIAL, shapeOf, type B
 import type { IngestJob, IngestResult, LatencyResult, PagesJob, PageTarget } from './load';
 import { prepareIngest, type IngestSetup } from './ingest';
 import { generationLogFloorSql, GENERATION_LOG_PATH } from './export-floor';
-import { renderMarkdown, checkTargets, type BenchResults } from './report';
+import { renderMarkdown, checkTargets, spliceResults, type BenchResults } from './report';
 import { decodeHtml, hxGets, isPlaceholder, olderLink } from './html';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -42,6 +42,8 @@ interface Options {
   profileDir: string | null;
   /** measure only the URLs whose id contains one of these (comma-separated) */
   only: string[];
+  /** copy the results table into docs/bench.md (full runs only) */
+  updateDocs: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -70,6 +72,7 @@ function parseArgs(argv: string[]): Options {
     bufferPoolBytes: num('--buffer-pool-mb', interactions >= 1_000_000 ? 4096 : 1024) * 1024 * 1024,
     skip: new Set(str('--skip', '').split(',').filter(Boolean)),
     buildOnly: argv.includes('--build-only'),
+    updateDocs: argv.includes('--update-docs'),
     only: str('--only', '').split(',').filter(Boolean),
     profileDir: argv.includes('--profile-app') ? path.resolve(str('--profile-app', 'bench/results/profile')) : null,
   };
@@ -524,6 +527,15 @@ async function main() {
   fs.writeFileSync(path.join(RESULTS_DIR, `latest${suffix}.json`), JSON.stringify(results, null, 2) + '\n');
   fs.writeFileSync(path.join(RESULTS_DIR, `latest${suffix}.md`), md);
   process.stdout.write('\n' + md + '\n');
+  if (opts.updateDocs && !suffix) {
+    const docs = path.join(ROOT, 'docs', 'bench.md');
+    const updated = spliceResults(fs.readFileSync(docs, 'utf8'), md);
+    if (!updated) log('docs/bench.md has no results markers: not updated');
+    else {
+      fs.writeFileSync(docs, updated);
+      log('docs/bench.md results updated');
+    }
+  }
   log(`results: bench/results/latest${suffix}.json, latest${suffix}.md (total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   if (results.missed.length) {
     process.stderr.write(`\nMISSED TARGETS (${results.missed.length}):\n${results.missed.map((m) => `  - ${m}`).join('\n')}\n`);

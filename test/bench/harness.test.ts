@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { hxGets, isPlaceholder, olderLink } from '../../bench/html';
 import { shapeOf } from '../../bench/routes';
 import { percentile } from '../../bench/load';
-import { checkTargets, type BenchResults } from '../../bench/report';
+import { checkTargets, spliceResults, type BenchResults } from '../../bench/report';
 import type { LatencyResult } from '../../bench/load';
 
 function page(id: string, connections: number, p95: number, extra: Partial<LatencyResult> = {}): LatencyResult {
@@ -113,5 +113,13 @@ describe('bench: harness', () => {
   it('fails a --quick run over 3 minutes and a missing export or ingestion', () => {
     const missed = checkTargets(results({ params: { interactions: 200_000, users: 2000, months: 13, quick: true, durationSec: 1 }, elapsedSec: 181, exports: null, ingest: null }));
     expect(missed).to.deep.equal(['export: generation-log.csv not measured (not available)', 'ingestion: not measured (API not available)', '--quick run took 181 s > 180 s']);
+  });
+
+  it('replaces only the results section of docs/bench.md', () => {
+    const doc = '# Bench\n\n## Results\n\n<!-- bench:results:start -->\nold table\n<!-- bench:results:end -->\n\n## After\nkept\n';
+    const out = spliceResults(doc, '## Benchmark results (x)\n\n| a |\n');
+    expect(out).to.equal('# Bench\n\n## Results\n\n<!-- bench:results:start -->\n### Benchmark results (x)\n\n| a |\n<!-- bench:results:end -->\n\n## After\nkept\n');
+    expect(spliceResults(out!, '## Again\n')).to.include('<!-- bench:results:start -->\n### Again\n<!-- bench:results:end -->');
+    expect(spliceResults('no markers', '## x')).to.equal(null);
   });
 });
