@@ -365,6 +365,7 @@ export async function lockPool(trx: Knex, workspaceId: number, now: Date = new D
 
 /** Brings the ledger up to date (included grant, expiries, alerts) in its own transaction. */
 export async function refreshPool(db: Knex, workspaceId: number, now: Date = new Date()): Promise<void> {
+  await ensureCreditState(db, workspaceId);
   await db.transaction(async (trx) => {
     await lockPool(trx, workspaceId, now);
   });
