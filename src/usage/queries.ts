@@ -157,6 +157,12 @@ export async function agentRuns(db: Knex, ws: number, from: string, to: string):
     .filter((a) => a.runs > 0);
 }
 
+/** A stamp of the agents' last change (names, kinds and types shown in the charts). */
+export async function agentsStamp(db: Knex, ws: number): Promise<string> {
+  const r = (await db('agents').where({ workspace_id: ws }).max({ m: 'updated_at' }).count({ c: '*' }).first()) as any;
+  return `${r?.m ?? ''}/${r?.c ?? ''}`;
+}
+
 export async function agentMap(db: Knex, ws: number): Promise<Map<number, { name: string; kind: string; type: string; external_id: string }>> {
   const rows = await db('agents').select('id', 'name', 'kind', 'type', 'external_id').where({ workspace_id: ws });
   return new Map(rows.map((r: any) => [Number(r.id), { name: r.name, kind: r.kind, type: r.type, external_id: r.external_id }]));

@@ -8,17 +8,27 @@ import { monthsTouched, type UsageRange } from './range';
 import * as q from './queries';
 import { dataVersion, loginVersion, memo, workspaceTableVersion } from './memo';
 
-const fmt = (v: number, digits = 0) => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+// Formatters are built once: toLocaleString with options builds a new Intl formatter per call,
+// which cost several ms of CPU per chart (hundreds of labels and cells).
+const numberFormats = new Map<number, Intl.NumberFormat>();
+export const fmt = (v: number, digits = 0) => {
+  let f = numberFormats.get(digits);
+  if (!f) numberFormats.set(digits, (f = new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })));
+  return f.format(v);
+};
 const pct = (part: number, whole: number) => (whole > 0 ? (100 * part) / whole : 0);
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
+/** 'YYYY-MM' -> 'Nov 2026' */
 export function monthLabel(month: string): string {
   const [y, m] = month.split('-').map(Number);
-  return new Date(Date.UTC(y, m - 1, 1)).toLocaleString('en-US', { month: 'short', year: 'numeric', timeZone: 'UTC' });
+  return `${MONTHS[m - 1]} ${y}`;
 }
 
+/** 'YYYY-MM-DD' -> 'Nov 24, 2026' */
 export function dayLabel(day: string): string {
   const [y, m, d] = day.split('-').map(Number);
-  return new Date(Date.UTC(y, m - 1, d)).toLocaleString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+  return `${MONTHS[m - 1]} ${d}, ${y}`;
 }
 
 // ---------------------------------------------------------------- cards
@@ -103,6 +113,9 @@ export async function buildCards(db: Knex, ws: number, r: UsageRange): Promise<C
 
 // ---------------------------------------------------------------- charts
 
+/** Version of the rollups the write path upkeeps with interactions (daily, agent, credits). */
+const usageVersion = async (db: Knex, ws: number) => String(await workspaceTableVersion(db, 'interactions', ws));
+
 export interface TableTwin {
   caption: string;
   head: string[];
@@ -161,7 +174,7 @@ function partialWeeksNote(weeks: string[], r: UsageRange): string {
 }
 
 export async function weeklyGenerations(db: Knex, ws: number, r: UsageRange): Promise<ChartModel> {
-  const version = String(await workspaceTableVersion(db, 'interactions', ws));
+  const version = await usageVersion(db, ws);
   const days = await memo(db, `daily-generations:${ws}:${r.from}:${r.to}`, version, () => q.dailyGenerations(db, ws, r.from, r.to));
   const weeks = q.weeksOf(r.from, r.to);
   const byWeek = new Map(weeks.map((w) => [w, { g: 0, iq: 0 }]));
@@ -232,7 +245,7 @@ export async function weeklyLogins(db: Knex, ws: number, r: UsageRange): Promise
 const CATEGORY_LABELS: Record<string, string> = { grid: 'Grid', api: 'API', agents: 'Agents' };
 
 export async function creditConsumption(db: Knex, ws: number, r: UsageRange): Promise<ChartModel> {
-  const rows = await q.dailyCredits(db, ws, r.from, r.to);
+  const rows = await memo(db, `credits:${ws}:${r.from}:${r.to}`, await usageVersion(db, ws), () => q.dailyCredits(db, ws, r.from, r.to));
   const weekly = daysBetween(r.from, r.to) + 1 > 31;
   const buckets = weekly ? q.weeksOf(r.from, r.to) : (() => { const out: string[] = []; for (let d = r.from; d <= r.to; d = addDays(d, 1)) out.push(d); return out; })();
   const idx = new Map(buckets.map((b, i) => [b, i]));
@@ -267,7 +280,7 @@ export async function creditConsumption(db: Knex, ws: number, r: UsageRange): Pr
 }
 
 export async function generationsByFeature(db: Knex, ws: number, r: UsageRange): Promise<ChartModel> {
-  const rows = await q.generationsBySurfaceOutput(db, ws, r.from, r.to);
+  const rows = await memo(db, `features:${ws}:${r.from}:${r.to}`, await usageVersion(db, ws), () => q.generationsBySurfaceOutput(db, ws, r.from, r.to));
   const text = Object.fromEntries(SURFACES.map((s) => [s, 0])) as Record<Surface, number>;
   const image = Object.fromEntries(SURFACES.map((s) => [s, 0])) as Record<Surface, number>;
   for (const row of rows) {
@@ -303,7 +316,8 @@ export async function generationsByFeature(db: Knex, ws: number, r: UsageRange):
 }
 
 export async function topAgents(db: Knex, ws: number, r: UsageRange): Promise<ChartModel> {
-  const uses = await q.agentRuns(db, ws, r.from, r.to);
+  const [v, a] = await Promise.all([usageVersion(db, ws), q.agentsStamp(db, ws)]);
+  const uses = await memo(db, `agents:${ws}:${r.from}:${r.to}`, `${v}|${a}`, () => q.agentRuns(db, ws, r.from, r.to));
   const byRuns = (a: q.AgentUse, b: q.AgentUse) => b.runs - a.runs || a.name.localeCompare(b.name) || a.id - b.id;
   const pub = uses.filter((a) => a.kind === 'public').sort(byRuns).slice(0, TOP_N);
   const cus = uses.filter((a) => a.kind !== 'public').sort(byRuns).slice(0, TOP_N);
@@ -488,8 +502,9 @@ export interface HeatmapRow {
   id: number;
   name: string;
   email: string;
-  cells: { month: string; g: number; level: number }[];
+  cells: { month: string; g: number; level: number; text: string }[];
   total: number;
+  totalText: string;
 }
 
 export interface HeatmapModel {
@@ -506,6 +521,7 @@ export interface HeatmapModel {
   params: HeatmapParams;
   empty: string | null;
   max: number;
+  maxText: string;
 }
 
 /** 0 for none, else 1..9 by share of the busiest cell. */
@@ -536,8 +552,9 @@ export async function heatmap(db: Knex, ws: number, r: UsageRange, p: HeatmapPar
       id,
       name: u?.name ?? `User #${id}`,
       email: u?.email ?? '',
-      cells: months.map((month) => ({ month, g: m.get(month) ?? 0, level: heatLevel(m.get(month) ?? 0, max) })),
+      cells: months.map((month) => ({ month, g: m.get(month) ?? 0, level: heatLevel(m.get(month) ?? 0, max), text: '' })),
       total: [...m.values()].reduce((a, b) => a + b, 0),
+      totalText: '',
     };
   });
   if (needle) all = all.filter((u) => u.name.toLowerCase().includes(needle) || u.email.toLowerCase().includes(needle));
@@ -565,6 +582,11 @@ export async function heatmap(db: Knex, ws: number, r: UsageRange, p: HeatmapPar
     if (start < 0) start = all.length;
   }
   const page = all.slice(start, start + HEATMAP_PAGE_SIZE);
+  // display strings for the shown rows only
+  for (const u of page) {
+    u.totalText = fmt(u.total);
+    for (const c of u.cells) c.text = c.g ? fmt(c.g) : '·';
+  }
   const last = page[page.length - 1];
   const nextCursor = start + HEATMAP_PAGE_SIZE < all.length && last ? `${key(last)}~${last.id}` : null;
   return {
@@ -581,6 +603,7 @@ export async function heatmap(db: Knex, ws: number, r: UsageRange, p: HeatmapPar
     params: p,
     empty: per.size === 0 ? 'No users or generations in these months.' : all.length === 0 ? `No user matches “${p.q}”.` : null,
     max,
+    maxText: fmt(max),
   };
 }
 

@@ -288,6 +288,7 @@ describe('usage page: cards and charts', () => {
     await chart('heatmap');
     await chart('users-features');
     await chart('weekly-logins');
+    expect(dataset(chartConfig(await chart('features'), 'features'), 'Text')[0]).to.equal(1); // chat: e1
     await recordInteractions(t.db, w.ws, [
       { id: 'late1', user: 'dan@acme.test', occurredAt: new Date('2026-11-24T18:00:00Z'), kind: 'inference', surface: 'chat', model: 'm', promptTokens: 1, completionTokens: 1 },
       { id: 'late2', user: 'dan@acme.test', occurredAt: new Date('2026-11-24T19:00:00Z'), kind: 'inference', surface: 'chat', model: 'm', promptTokens: 1, completionTokens: 1 },
@@ -297,6 +298,7 @@ describe('usage page: cards and charts', () => {
     const after = (await admin.get(`/admin/usage?${R30}`).expect(200)).text;
     expect(card(after, 'generations').value).to.equal('8');
     expect(card(after, 'active-users').value).to.equal('3'); // dan generated yesterday
+    expect(dataset(chartConfig(await chart('features'), 'features'), 'Text')[0]).to.equal(4); // + 3 chat
     // dan: Oct 1 + Nov 3 = 4, now the top user
     expect(tableRows(await chart('heatmap'), 'heatmap')[0]).to.deep.equal(['Dan Drop dan@acme.test', '1', '3', '4']);
     expect(chartConfig(await chart('users-features'), 'users-features').data.labels[0]).to.equal('Dan Drop');
