@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { createTestApp, loginAs, type Agent, type TestApp } from '../helpers/app';
-import { closeAll } from '../helpers/db';
+import { closeAll, isMySqlRun } from '../helpers/db';
 import { PASSWORD } from '../helpers/fixtures';
 import { cell, ev, rowIds, usersWorld, type UsersWorld } from './fixture';
 import { createUser } from '../helpers/fixtures';
@@ -150,6 +150,25 @@ describe('users: User Management page', () => {
     }
     expect(seen.some((s) => /rollup_monthly_user/.test(s))).to.equal(true);
     expect(seen.filter((s) => /[`"]interactions[`"]/.test(s))).to.deep.equal([]);
+  });
+
+  it('usage sorts join this month by the rollup primary key, one row per user (EXPLAIN on MySQL)', async function () {
+    if (!isMySqlRun()) return this.skip();
+    const seen: { sql: string; bindings: unknown[] }[] = [];
+    const listener = (q: { sql: string; bindings: unknown[] }) => seen.push(q);
+    t.db.on('query', listener);
+    try {
+      await admin.get('/admin/users?sort=monthly&dir=desc').expect(200);
+    } finally {
+      t.db.removeListener('query', listener);
+    }
+    const ids = seen.find((q) => /order by COALESCE\(cur\.total_tokens, 0\) desc/.test(q.sql))!;
+    expect(ids, 'the page-ids query').to.not.equal(undefined);
+    expect(ids.sql).to.not.match(/group by/i);
+    const [plan] = await t.db.raw(`EXPLAIN ${ids.sql}`, ids.bindings as readonly string[]);
+    const cur = (plan as Record<string, unknown>[]).find((r) => r.table === 'cur')!;
+    expect(cur.type, JSON.stringify(plan)).to.equal('eq_ref');
+    expect(cur.key).to.equal('PRIMARY');
   });
 
   it('a member gets 403 and anonymous browsers are sent to /login', async () => {
