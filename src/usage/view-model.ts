@@ -491,6 +491,8 @@ export async function groupMembership(db: Knex, ws: number): Promise<ChartModel>
 
 export const HEATMAP_PAGE_SIZE = 25;
 
+const collator = new Intl.Collator();
+
 export interface HeatmapParams {
   q: string;
   sort: string; // 'total' | 'name' | 'YYYY-MM'
@@ -533,40 +535,47 @@ export function heatLevel(g: number, max: number): number {
 export async function heatmap(db: Knex, ws: number, r: UsageRange, p: HeatmapParams): Promise<HeatmapModel> {
   const months = monthsTouched(r);
   const version = await dataVersion(db, ws);
-  const [rows, users] = await Promise.all([monthlyRows(db, ws, months, version), q.userMap(db, ws)]);
-  const per = new Map<number, Map<string, number>>();
-  let max = 0;
-  for (const row of rows) {
-    if (row.g <= 0) continue;
-    let u = per.get(row.user_id);
-    if (!u) per.set(row.user_id, (u = new Map()));
-    u.set(row.month, (u.get(row.month) ?? 0) + row.g);
-  }
+  // Per-user months and the busiest cell are derived once per data version; each request only
+  // joins names, filters, sorts and builds the cells of the rows it shows.
+  const [agg, users] = await Promise.all([
+    memo(db, `heat-agg:${ws}:${months[0]}:${months[months.length - 1]}`, version, async () => {
+      const per = new Map<number, Map<string, number>>();
+      let max = 0;
+      for (const row of await monthlyRows(db, ws, months, version)) {
+        if (row.g <= 0) continue;
+        let u = per.get(row.user_id);
+        if (!u) per.set(row.user_id, (u = new Map()));
+        const g = (u.get(row.month) ?? 0) + row.g;
+        u.set(row.month, g);
+        if (g > max) max = g;
+      }
+      return { per, max };
+    }),
+    q.userMap(db, ws),
+  ]);
+  const { max } = agg;
+  const NONE = new Map<string, number>();
+  const ids = [...agg.per.keys()];
   // Active licenses with no generations are listed too: the gaps are the point of a heatmap.
-  for (const u of users.values()) if (u.status === 'active' && !per.has(u.id)) per.set(u.id, new Map());
-  for (const m of per.values()) for (const g of m.values()) max = Math.max(max, g);
+  for (const u of users.values()) if (u.status === 'active' && !agg.per.has(u.id)) ids.push(u.id);
   const needle = p.q.trim().toLowerCase();
-  let all = [...per.entries()].map(([id, m]) => {
+  type Light = { id: number; name: string; email: string; m: Map<string, number>; total: number; k: string | number };
+  let all: Light[] = ids.map((id) => {
     const u = users.get(id);
-    return {
-      id,
-      name: u?.name ?? `User #${id}`,
-      email: u?.email ?? '',
-      cells: months.map((month) => ({ month, g: m.get(month) ?? 0, level: heatLevel(m.get(month) ?? 0, max), text: '' })),
-      total: [...m.values()].reduce((a, b) => a + b, 0),
-      totalText: '',
-    };
+    const m = agg.per.get(id) ?? NONE;
+    let total = 0;
+    for (const g of m.values()) total += g;
+    return { id, name: u?.name ?? `User #${id}`, email: u?.email ?? '', m, total, k: 0 };
   });
   if (needle) all = all.filter((u) => u.name.toLowerCase().includes(needle) || u.email.toLowerCase().includes(needle));
-  const key = (u: HeatmapRow): string | number => (p.sort === 'name' ? u.name.toLowerCase() : p.sort === 'total' ? u.total : (u.cells.find((c) => c.month === p.sort)?.g ?? 0));
+  const key = (u: Light): string | number => (p.sort === 'name' ? u.name.toLowerCase() : p.sort === 'total' ? u.total : (u.m.get(p.sort) ?? 0));
+  for (const u of all) u.k = key(u);
   const sign = p.dir === 'asc' ? 1 : -1;
-  const cmp = (a: HeatmapRow, b: HeatmapRow) => {
-    const ka = key(a);
-    const kb = key(b);
-    const c = typeof ka === 'number' ? (ka as number) - (kb as number) : String(ka).localeCompare(String(kb));
+  const compare = (a: string | number, b: string | number) => (typeof a === 'number' ? a - (b as number) : collator.compare(a, String(b)));
+  all.sort((a, b) => {
+    const c = compare(a.k, b.k);
     return c !== 0 ? sign * c : a.id - b.id;
-  };
-  all.sort(cmp);
+  });
   // Keyset: the cursor names the last row shown (sort value + id); the page starts after it.
   let start = 0;
   if (p.after) {
@@ -575,33 +584,37 @@ export async function heatmap(db: Knex, ws: number, r: UsageRange, p: HeatmapPar
     const rawVal = p.after.slice(0, tilde);
     const cursorVal: string | number = p.sort === 'name' ? rawVal : Number(rawVal);
     start = all.findIndex((u) => {
-      const k = key(u);
-      const c = typeof k === 'number' ? k - (cursorVal as number) : String(k).localeCompare(String(cursorVal));
+      const c = compare(u.k, cursorVal);
       return sign * c > 0 || (c === 0 && u.id > id);
     });
     if (start < 0) start = all.length;
   }
-  const page = all.slice(start, start + HEATMAP_PAGE_SIZE);
-  // display strings for the shown rows only
-  for (const u of page) {
-    u.totalText = fmt(u.total);
-    for (const c of u.cells) c.text = c.g ? fmt(c.g) : '·';
-  }
-  const last = page[page.length - 1];
-  const nextCursor = start + HEATMAP_PAGE_SIZE < all.length && last ? `${key(last)}~${last.id}` : null;
+  const shown: HeatmapRow[] = all.slice(start, start + HEATMAP_PAGE_SIZE).map((u) => ({
+    id: u.id,
+    name: u.name,
+    email: u.email,
+    total: u.total,
+    totalText: fmt(u.total),
+    cells: months.map((month) => {
+      const g = u.m.get(month) ?? 0;
+      return { month, g, level: heatLevel(g, max), text: g ? fmt(g) : '·' };
+    }),
+  }));
+  const last = all[start + shown.length - 1];
+  const nextCursor = start + HEATMAP_PAGE_SIZE < all.length && last ? `${last.k}~${last.id}` : null;
   return {
     id: 'heatmap',
     title: CHART_TITLES.heatmap,
     subtitle: `Generations per user per calendar month (${monthsSubtitle(months)}), including active users with none.`,
     months,
     monthLabels: months.map(monthLabel),
-    rows: page,
+    rows: shown,
     matched: all.length,
     start,
     nextCursor,
     pageSize: HEATMAP_PAGE_SIZE,
     params: p,
-    empty: per.size === 0 ? 'No users or generations in these months.' : all.length === 0 ? `No user matches “${p.q}”.` : null,
+    empty: ids.length === 0 ? 'No users or generations in these months.' : all.length === 0 ? `No user matches “${p.q}”.` : null,
     max,
     maxText: fmt(max),
   };
