@@ -45,6 +45,12 @@ interface Change {
   to?: string;
 }
 
+/** IPv4 clients seen through an IPv6 socket are stored as ::ffff:a.b.c.d; show the IPv4 address. */
+export function displayIp(ip: string | null): string | null {
+  if (!ip) return null;
+  return /^::ffff:\d{1,3}(\.\d{1,3}){3}$/i.test(ip) ? ip.slice(7) : ip;
+}
+
 function show(v: unknown): string {
   if (v === null || v === undefined) return '—';
   if (typeof v === 'number') return v.toLocaleString('en-US');
@@ -113,7 +119,7 @@ export function auditRouter(ctx: AppContext): Router {
         actor: String(r.actor_label),
         action: String(r.action),
         target: r.target_type ? `${r.target_type}${r.target_id != null ? ` #${r.target_id}` : ''}` : '—',
-        ip: (r.ip as string | null) ?? null,
+        ip: displayIp(r.ip as string | null),
         ...describeChange(r.before_json as string | null, r.after_json as string | null),
       };
     });

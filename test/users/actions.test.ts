@@ -295,6 +295,13 @@ describe('users: row actions, invite, bulk and audit', () => {
   });
 
   describe('audit log page', () => {
+    it('shows IPv4-mapped addresses as plain IPv4 (the stored value is kept)', async () => {
+      await t.db('audit_log').insert({ workspace_id: w.a.id, actor_user_id: w.alice, actor_label: 'admin@alpha.test', action: 'test.ipv4mapped', ip: '::ffff:10.9.8.7', created_at: '2026-02-01 10:00:00.000' });
+      const res = await admin.get('/admin/audit-log?action=test.ipv4mapped').expect(200);
+      expect(res.text).to.contain('>10.9.8.7<').and.not.contain('::ffff:10.9.8.7');
+      await t.db('audit_log').where({ action: 'test.ipv4mapped' }).delete();
+    });
+
     it('lists changes newest first with before → after, actor and IP; filters by action and actor', async () => {
       const res = await admin.get('/admin/audit-log').expect(200);
       const ids = [...res.text.matchAll(/data-audit-id="(\d+)"/g)].map((m) => Number(m[1]));
