@@ -240,7 +240,7 @@ export async function topAgentUsers(
   const found: { user_id: number; total: number }[] = [];
   const rank = (a: { user_id: number; total: number }, b: { user_id: number; total: number }) => b.total - a.total || a.user_id - b.user_id;
   let i = 0;
-  let batch = Math.max(limit * 5, 50);
+  let batch = Math.max(limit * 10, 100);
   while (i < order.length) {
     const ids = order.slice(i, i + batch).map((b) => b.user_id);
     i += ids.length;
