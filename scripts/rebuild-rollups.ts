@@ -1,4 +1,5 @@
-// npm run rebuild-rollups [-- --workspace <slug>]: recompute every rollup from raw rows.
+// npm run rebuild-rollups [-- --workspace <slug>]: recompute every rollup from raw rows, including the
+// credit tables (credits per user per day, monthly PAYG / overage / Grid rows, pack balance cache).
 import { flags, openDb, run } from './cli';
 import { rebuildRollups } from '../src/ingest/rollups';
 
@@ -13,7 +14,7 @@ run(async () => {
     for (const w of wss) {
       const started = Date.now();
       await rebuildRollups(db, w.id);
-      console.log(`Rebuilt rollups of ${w.slug} in ${Date.now() - started} ms`);
+      console.log(`Rebuilt rollups and credit tables of ${w.slug} in ${Date.now() - started} ms`);
     }
   } finally {
     await db.destroy();
