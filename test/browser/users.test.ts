@@ -62,6 +62,9 @@ import { ev, usersWorld, type UsersWorld } from '../users/fixture';
     await page.waitForFunction(() => document.querySelectorAll('[data-log-id]').length === 25);
     expect(await marker()).to.equal(7); // swapped in place, no reload
     expect(await page.textContent('[data-log-id] td.prompt')).to.contain('prompt 24');
+    // the new page is scrolled into view (below the sticky top bar), not left at the old scroll position
+    const top = await page.$eval('#logs-results', (e) => e.getBoundingClientRect().top);
+    expect(top).to.be.within(40, 120);
 
     await page.goBack();
     await page.waitForURL(new RegExp(`/admin/users/${lou}/logs$`));
