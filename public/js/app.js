@@ -81,12 +81,15 @@
     if (src && navigator.clipboard) navigator.clipboard.writeText(src.value || src.textContent || '').then(function () { b.textContent = 'Copied'; });
   });
 
-  // Escape inside an inline edit (<form data-escape-cancel>) activates its [data-cancel] control.
+  // Escape inside an inline edit (<form data-escape-cancel>) activates its [data-cancel] control;
+  // inside an open <details data-escape-close> (a popover panel) it closes it and focuses its summary.
   document.addEventListener('keydown', function (e) {
     if (e.key !== 'Escape' || !e.target.closest) return;
     var form = e.target.closest('[data-escape-cancel]');
     var cancel = form && form.querySelector('[data-cancel]');
-    if (cancel) { e.preventDefault(); cancel.click(); }
+    if (cancel) { e.preventDefault(); cancel.click(); return; }
+    var panel = e.target.closest('details[data-escape-close][open]');
+    if (panel) { e.preventDefault(); panel.open = false; var s = panel.querySelector('summary'); if (s) s.focus(); }
   });
 
   // After an htmx swap, move focus to an element that asks for it (e.g. an inline form's first field).

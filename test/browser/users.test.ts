@@ -144,6 +144,15 @@ import { ev, usersWorld, type UsersWorld } from '../users/fixture';
     expect(await marker()).to.equal(7);
 
     const invited = Number(await page.textContent('[data-testid="summary-invited"]'));
+    // the panel opens from the keyboard and Escape closes it, focus back on its button
+    await page.focus('[data-testid="invite-toggle"]');
+    await page.keyboard.press('Enter');
+    expect(await page.getAttribute('#invite-panel', 'open')).to.equal('');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('inv-email');
+    await page.keyboard.press('Escape');
+    expect(await page.getAttribute('#invite-panel', 'open')).to.equal(null);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).to.equal('invite-toggle');
     await page.click('[data-testid="invite-toggle"]');
     await page.fill('#inv-email', 'browser.invite@alpha.test');
     await page.fill('#inv-name', 'Browser Invite');

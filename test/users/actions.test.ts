@@ -271,7 +271,7 @@ describe('users: row actions, invite, bulk and audit', () => {
       const page = await admin.get('/admin/users').expect(200);
       expect(page.text).to.contain('<details id="invite-panel"').and.contain('data-testid="invite-toggle"');
       const res = await post('/admin/users', { email: 'panel.invite@alpha.test', name: 'Panel Invite', role: 'member', department: '', max_inference_tokens: '300', max_embedding_tokens: '40', return: '/admin/users?status=invited' }, true).expect(200);
-      expect(res.text.trimStart()).to.match(/^(<%#[^>]*>)?\s*<details id="invite-panel" class="invite-panel">/);
+      expect(res.text.trimStart()).to.match(/^(<%#[^>]*>)?\s*<details id="invite-panel" class="invite-panel" data-escape-close>/);
       expect(res.text).to.match(/<div id="users-results" class="users-results" hx-swap-oob="true">/);
       expect(res.text).to.contain('Invitation created for panel.invite@alpha.test.');
       const id = Number((await t.db('users').where({ workspace_id: w.a.id, email: 'panel.invite@alpha.test' }).first()).id);
@@ -286,7 +286,7 @@ describe('users: row actions, invite, bulk and audit', () => {
 
     it('invite errors come back in the open panel (422), focus on the first bad field', async () => {
       const res = await post('/admin/users', { email: 'panel.invite@alpha.test', name: '', role: 'member', max_inference_tokens: '1', max_embedding_tokens: '1' }, true).expect(422);
-      expect(res.text.trimStart()).to.match(/^(<%#[^>]*>)?\s*<details id="invite-panel" class="invite-panel" open>/);
+      expect(res.text.trimStart()).to.match(/^(<%#[^>]*>)?\s*<details id="invite-panel" class="invite-panel" data-escape-close open>/);
       expect(res.text).to.contain('Enter a name.').and.match(/id="inv-name"[^>]*data-autofocus/);
       expect(res.text).to.not.contain('id="users-results"');
       const dup = await post('/admin/users', { email: 'panel.invite@alpha.test', name: 'Again', role: 'member', max_inference_tokens: '1', max_embedding_tokens: '1' }, true).expect(422);
