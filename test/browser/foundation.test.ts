@@ -64,6 +64,25 @@ const NAV = ['Usage', 'Users', 'Token Statistics', 'Credits', 'Audit log'];
     expect(new URL(page.url()).hash).to.equal('#main');
   });
 
+  it('keyboard focus is always visible: a 3px ring in the primary colour on links, buttons and fields', async () => {
+    const page = h.page;
+    await page.goto(`${h.baseUrl}/admin/credits`);
+    const rings: string[] = [];
+    for (let i = 0; i < 14; i++) {
+      await page.keyboard.press('Tab');
+      const ring = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        const cs = getComputedStyle(el);
+        return `${el.tagName.toLowerCase()} ${cs.outlineStyle} ${cs.outlineWidth} ${cs.outlineColor}`;
+      });
+      rings.push(ring);
+    }
+    expect(rings.length).to.equal(14);
+    for (const r of rings) expect(r, r).to.match(/ solid (2|3)px rgb\(79, 70, 229\)$/);
+    // it reached the navigation and the page content, not just the header
+    expect(rings.some((r) => r.startsWith('a '))).to.equal(true);
+  });
+
   it('the shell fits a 390px phone without sideways scrolling', async () => {
     const page = h.page;
     await page.setViewportSize({ width: 390, height: 844 });
