@@ -29,6 +29,35 @@ interface Watermark {
 const marks = new WeakMap<Knex, Map<string, Watermark>>();
 
 /**
+ * Per workspace, a counter per calendar month of interactions, bumped when new interactions of
+ * that month arrive (`all` is bumped when the months cannot be known), so per-month aggregates of
+ * closed months survive today's new usage.
+ */
+interface Epochs {
+  all: number;
+  months: Map<string, number>;
+}
+const epochs = new WeakMap<Knex, Map<number, Epochs>>();
+
+function epochsOf(db: Knex, ws: number): Epochs {
+  let byWs = epochs.get(db);
+  if (!byWs) epochs.set(db, (byWs = new Map()));
+  let e = byWs.get(ws);
+  if (!e) byWs.set(ws, (e = { all: 0, months: new Map() }));
+  return e;
+}
+
+function bumpMonths(e: Epochs, fromDay: string, toDay: string): void {
+  let m = fromDay.slice(0, 7);
+  const last = toDay.slice(0, 7);
+  for (let guard = 0; m <= last && guard < 240; guard++) {
+    e.months.set(m, (e.months.get(m) ?? 0) + 1);
+    const [y, mo] = m.split('-').map(Number);
+    m = mo === 12 ? `${y + 1}-01` : `${y}-${String(mo + 1).padStart(2, '0')}`;
+  }
+}
+
+/**
  * The newest id of `table` (interactions or logins) that belongs to workspace `ws`, found
  * incrementally: one O(1) MAX(id) on the primary key, and when it moved since the last look, a
  * primary-key range scan of only the ids added since then. The first look (and a look after
@@ -44,14 +73,34 @@ export async function workspaceTableVersion(db: Knex, table: 'interactions' | 'l
   if (mark && top === mark.seen) return mark.version;
   let version = top;
   if (mark && top > mark.seen && top - mark.seen <= MAX_SCAN) {
-    const hit = await db(table).where('id', '>', mark.seen).andWhere('id', '<=', top).andWhere('workspace_id', ws).max({ m: 'id' }).first();
-    const m = Number((hit as any)?.m ?? 0);
+    const hit = (await db(table)
+      .where('id', '>', mark.seen)
+      .andWhere('id', '<=', top)
+      .andWhere('workspace_id', ws)
+      .max({ m: 'id', hi: 'day' })
+      .min({ lo: 'day' })
+      .first()) as any;
+    const m = Number(hit?.m ?? 0);
     version = m > 0 ? m : mark.version;
+    if (m > 0 && table === 'interactions' && hit.lo && hit.hi) bumpMonths(epochsOf(db, ws), String(hit.lo).slice(0, 10), String(hit.hi).slice(0, 10));
+  } else if (table === 'interactions' && (!mark || top !== mark.seen)) {
+    // first look, rows deleted, or too many new rows to scan: every month may have changed
+    epochsOf(db, ws).all++;
   }
   const now = byKey.get(key);
   // a slower concurrent look must not move the watermark back
   if (!now || now.seen <= top) byKey.set(key, { seen: top, version });
   return version;
+}
+
+/**
+ * Version stamps of one workspace's interactions per calendar month ('YYYY-MM'): a month's stamp
+ * changes when interactions dated in that month arrive, not when other months get new usage.
+ */
+export async function monthVersions(db: Knex, ws: number, months: string[]): Promise<string[]> {
+  await workspaceTableVersion(db, 'interactions', ws);
+  const e = epochsOf(db, ws);
+  return months.map((m) => `${e.all}.${e.months.get(m) ?? 0}`);
 }
 
 /** A version stamp for one workspace's usage data (interactions, roster, agents). */
@@ -88,4 +137,5 @@ export async function memo<T>(db: Knex, key: string, version: string, compute: (
 export function clearMemo(db: Knex): void {
   caches.delete(db);
   marks.delete(db);
+  epochs.delete(db);
 }

@@ -210,52 +210,14 @@ export async function userSurfaceGenerations(db: Knex, ws: number, months: strin
   return rows.map((r: any) => ({ user_id: Number(r.user_id), surface: r.surface, g: n(r.g) }));
 }
 
-/** Agent runs per user over the months for the given users (point ranges of the primary key). */
-export async function agentRunTotals(db: Knex, ws: number, months: string[], userIds: number[]): Promise<Map<number, number>> {
-  if (!userIds.length) return new Map();
-  const rows = await db('rollup_monthly_user_agent')
-    .select('user_id')
-    .sum({ total: 'interactions' })
-    .where({ workspace_id: ws })
-    .whereIn('month', months)
-    .whereIn('user_id', userIds)
-    .groupBy('user_id');
-  return new Map(rows.map((r: any) => [Number(r.user_id), n(r.total)]));
-}
-
 /**
- * The `limit` users with most agent runs over the months (ties: lower id first), without
- * aggregating every user's agent rows. An agent run is an inference generation, so a user's
- * generations over the months (`bounds`, from rollup_monthly_user) cap their agent runs. Users are
- * read in batches, busiest first, until the next user's cap cannot reach the current top `limit`.
+ * Agent runs per user in one calendar month (rollup_monthly_user_agent). With the month fixed, the
+ * primary key (workspace_id, month, user_id, agent_id) is already in user order, so the GROUP BY
+ * streams without a temporary table.
  */
-export async function topAgentUsers(
-  db: Knex,
-  ws: number,
-  months: string[],
-  limit: number,
-  bounds: { user_id: number; total: number }[],
-): Promise<{ user_id: number; total: number }[]> {
-  const order = bounds.filter((b) => b.total > 0).sort((a, b) => b.total - a.total || a.user_id - b.user_id);
-  const found: { user_id: number; total: number }[] = [];
-  const rank = (a: { user_id: number; total: number }, b: { user_id: number; total: number }) => b.total - a.total || a.user_id - b.user_id;
-  let i = 0;
-  let batch = Math.max(limit * 10, 100);
-  while (i < order.length) {
-    const ids = order.slice(i, i + batch).map((b) => b.user_id);
-    i += ids.length;
-    const runs = await agentRunTotals(db, ws, months, ids);
-    for (const id of ids) {
-      const t = runs.get(id) ?? 0;
-      if (t > 0) found.push({ user_id: id, total: t });
-    }
-    found.sort(rank);
-    found.length = Math.min(found.length, limit);
-    // Every user not read yet has at most order[i].total runs; stop once that cannot enter the top.
-    if (i >= order.length || (found.length === limit && order[i].total < found[limit - 1].total)) break;
-    batch = Math.min(batch * 2, 400);
-  }
-  return found;
+export async function monthAgentRuns(db: Knex, ws: number, month: string): Promise<{ user_id: number; total: number }[]> {
+  const rows = await db('rollup_monthly_user_agent').select('user_id').sum({ total: 'interactions' }).where({ workspace_id: ws, month }).groupBy('user_id');
+  return rows.map((r: any) => ({ user_id: Number(r.user_id), total: n(r.total) })).filter((r) => r.total > 0);
 }
 
 /** Agent runs per agent of the given users over the months (rollup_monthly_user_agent, point ranges). */

@@ -6,7 +6,7 @@ import { SURFACES, SURFACE_LABELS, CREDIT_CATEGORIES, type Surface } from '../in
 import { ACTIVE_USER_DAYS, HOURS_SAVED_MINUTES } from './definitions';
 import { monthsTouched, type UsageRange } from './range';
 import * as q from './queries';
-import { dataVersion, loginVersion, memo, workspaceTableVersion } from './memo';
+import { dataVersion, loginVersion, memo, monthVersions, workspaceTableVersion } from './memo';
 
 // Formatters are built once: toLocaleString with options builds a new Intl formatter per call,
 // which cost several ms of CPU per chart (hundreds of labels and cells).
@@ -352,19 +352,27 @@ export async function topAgents(db: Knex, ws: number, r: UsageRange): Promise<Ch
 }
 
 /**
- * Inference generations per user and month for the months (rollup_monthly_user), memoised under
- * the data version and shared by the heatmap and both top-user charts: the page loads them at the
- * same time, so one read serves all three.
+ * Per-month aggregates are memoised per calendar month under that month's version
+ * (src/usage/memo.ts): new usage today recomputes the current month only, not the closed ones.
  */
-function monthlyRows(db: Knex, ws: number, months: string[], version: string) {
-  return memo(db, `monthly-user:${ws}:${months[0]}:${months[months.length - 1]}`, version, () => q.monthlyUserGenerations(db, ws, months));
+async function monthStamp(db: Knex, ws: number, months: string[]): Promise<string[]> {
+  return monthVersions(db, ws, months);
 }
 
-/** Each user's generations over the months, from the shared monthly rows. */
-function userTotals(rows: { user_id: number; g: number }[]): { user_id: number; total: number }[] {
+/** Inference generations per user and month (rollup_monthly_user), one memo per month. */
+async function monthlyRows(db: Knex, ws: number, months: string[], versions: string[]) {
+  const parts = await Promise.all(months.map((m, i) => memo(db, `monthly-user:${ws}:${m}`, versions[i], () => q.monthlyUserGenerations(db, ws, [m]))));
+  return parts.flat();
+}
+
+/** Sums per user, ranked (most first, ties: lower id first). */
+function ranked(rows: { user_id: number; total: number }[]): { user_id: number; total: number }[] {
   const t = new Map<number, number>();
-  for (const r of rows) t.set(r.user_id, (t.get(r.user_id) ?? 0) + r.g);
-  return [...t.entries()].map(([user_id, total]) => ({ user_id, total }));
+  for (const r of rows) t.set(r.user_id, (t.get(r.user_id) ?? 0) + r.total);
+  return [...t.entries()]
+    .map(([user_id, total]) => ({ user_id, total }))
+    .filter((u) => u.total > 0)
+    .sort((a, b) => b.total - a.total || a.user_id - b.user_id);
 }
 
 function monthsSubtitle(months: string[]): string {
@@ -373,14 +381,11 @@ function monthsSubtitle(months: string[]): string {
 
 export async function topUsersByFeature(db: Knex, ws: number, r: UsageRange): Promise<ChartModel> {
   const months = monthsTouched(r);
-  const version = await dataVersion(db, ws);
+  const versions = await monthStamp(db, ws, months);
   const key = `users-features:${ws}:${months[0]}:${months[months.length - 1]}`;
   const [[leaders, rows], users] = await Promise.all([
-    memo(db, key, version, async () => {
-      const top = userTotals(await monthlyRows(db, ws, months, version))
-        .filter((u) => u.total > 0)
-        .sort((a, b) => b.total - a.total || a.user_id - b.user_id)
-        .slice(0, TOP_N);
+    memo(db, key, versions.join(','), async () => {
+      const top = ranked((await monthlyRows(db, ws, months, versions)).map((r) => ({ user_id: r.user_id, total: r.g }))).slice(0, TOP_N);
       return [top, await q.userSurfaceGenerations(db, ws, months, top.map((l) => l.user_id))] as const;
     }),
     q.userMap(db, ws),
@@ -415,12 +420,12 @@ export async function topUsersByFeature(db: Knex, ws: number, r: UsageRange): Pr
 
 export async function topUsersByAgentType(db: Knex, ws: number, r: UsageRange): Promise<ChartModel> {
   const months = monthsTouched(r);
-  const version = await dataVersion(db, ws);
+  const versions = await monthStamp(db, ws, months);
   const key = `users-agent-types:${ws}:${months[0]}:${months[months.length - 1]}`;
   const [[leaders, rows], users, agents] = await Promise.all([
-    memo(db, key, version, async () => {
-      const bounds = userTotals(await monthlyRows(db, ws, months, version));
-      const top = await q.topAgentUsers(db, ws, months, TOP_N, bounds);
+    memo(db, key, versions.join(','), async () => {
+      const perMonth = await Promise.all(months.map((m, i) => memo(db, `month-agent-runs:${ws}:${m}`, versions[i], () => q.monthAgentRuns(db, ws, m))));
+      const top = ranked(perMonth.flat()).slice(0, TOP_N);
       return [top, await q.userAgentRuns(db, ws, months, top.map((l) => l.user_id))] as const;
     }),
     q.userMap(db, ws),
@@ -534,14 +539,14 @@ export function heatLevel(g: number, max: number): number {
 
 export async function heatmap(db: Knex, ws: number, r: UsageRange, p: HeatmapParams): Promise<HeatmapModel> {
   const months = monthsTouched(r);
-  const version = await dataVersion(db, ws);
+  const versions = await monthStamp(db, ws, months);
   // Per-user months and the busiest cell are derived once per data version; each request only
   // joins names, filters, sorts and builds the cells of the rows it shows.
   const [agg, users] = await Promise.all([
-    memo(db, `heat-agg:${ws}:${months[0]}:${months[months.length - 1]}`, version, async () => {
+    memo(db, `heat-agg:${ws}:${months[0]}:${months[months.length - 1]}`, versions.join(','), async () => {
       const per = new Map<number, Map<string, number>>();
       let max = 0;
-      for (const row of await monthlyRows(db, ws, months, version)) {
+      for (const row of await monthlyRows(db, ws, months, versions)) {
         if (row.g <= 0) continue;
         let u = per.get(row.user_id);
         if (!u) per.set(row.user_id, (u = new Map()));

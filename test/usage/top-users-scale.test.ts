@@ -5,7 +5,7 @@ import { createTestApp, loginAs, type Agent, type TestApp } from '../helpers/app
 import { createUser, createWorkspace, PASSWORD } from '../helpers/fixtures';
 import { closeAll } from '../helpers/db';
 import { setUsageClock } from '../../src/usage/definitions';
-import { workspaceTableVersion } from '../../src/usage/memo';
+import { monthVersions, workspaceTableVersion } from '../../src/usage/memo';
 import { recordInteractions, recordLogins } from '../../src/ingest/write-path';
 import { upsertAgent } from '../../src/ingest/roster';
 import type { InteractionInput } from '../../src/ingest/model';
@@ -112,6 +112,19 @@ describe('usage: top users at scale (bounded reads) and workspace-scoped memo ve
     expect(await workspaceTableVersion(t.db, 'interactions', ws)).to.not.equal(v1);
     const rows = tableRows(await chart('users-agent-types'), 'users-agent-types');
     expect([rows[0][1], Number(rows[0][rows[0].length - 1])]).to.deep.equal(['u001@scale.test', 9]);
+    // per-month versions: a new event dated in November changes November's stamp only
+    const months = ['2026-09', '2026-10', '2026-11'];
+    const m1 = await monthVersions(t.db, ws, months);
+    await recordInteractions(t.db, ws, [{ id: 'nov-only', user: 'u002@scale.test', occurredAt: new Date('2026-11-20T18:00:00Z'), kind: 'inference', surface: 'chat', model: 'm', promptTokens: 1, completionTokens: 1 }]);
+    const m2 = await monthVersions(t.db, ws, months);
+    expect([m2[0] === m1[0], m2[1] === m1[1], m2[2] === m1[2]]).to.deep.equal([true, true, false]);
+    // a late event for September changes September's
+    await recordInteractions(t.db, ws, [{ id: 'sep-late', user: 'u002@scale.test', occurredAt: new Date('2026-09-20T18:00:00Z'), kind: 'inference', surface: 'chat', model: 'm', promptTokens: 1, completionTokens: 1 }]);
+    const m3 = await monthVersions(t.db, ws, months);
+    expect([m3[0] === m2[0], m3[1] === m2[1], m3[2] === m2[2]]).to.deep.equal([false, true, true]);
+    // and the heatmap follows both (u002: 4 per month + 1 in Sep and Nov)
+    const heat = tableRows(await chart('heatmap'), 'heatmap');
+    expect(heat.find((r) => r[0].includes('u002@'))!.slice(1)).to.deep.equal(['5', '4', '5', '14']);
     const l1 = await workspaceTableVersion(t.db, 'logins', ws);
     await recordLogins(t.db, other, [{ user: 'x@other.test', occurredAt: new Date('2026-11-24T18:00:00Z') }]);
     expect(await workspaceTableVersion(t.db, 'logins', ws)).to.equal(l1);
