@@ -48,7 +48,7 @@ describe('write path: concurrent batches and the credit lock', () => {
     db = await freshDb();
   });
   afterEach(async () => {
-    configureWriteQueue({ writers: 2, maxGroupEvents: 4000 });
+    configureWriteQueue({ writers: 4, maxGroupEvents: 1000 });
     await closeAll();
   });
 
@@ -61,7 +61,7 @@ describe('write path: concurrent batches and the credit lock', () => {
     const c = batch('c', 80, w.email('alice'), base);
     const d = [...c]; // a retry of C
     const e = [...batch('e', 40, w.email('alice'), base), a[5], a[5]]; // A's event 5, twice
-    configureWriteQueue({ writers: 1 }); // one writer: B..E queue behind A and are written as a group
+    configureWriteQueue({ writers: 1, maxGroupEvents: 4000 }); // one writer: the later batches queue and are written as a group
     const [ra, rb, rc, rd, re] = await Promise.all([a, b, c, d, e].map((x) => recordInteractions(db, w.wsId, x)));
     for (const [r, x] of [[ra, a], [rb, b], [rc, c], [rd, d], [re, e]] as const) {
       expect(r.rejected).to.deep.equal([]);
@@ -94,7 +94,7 @@ describe('write path: concurrent batches and the credit lock', () => {
     const ev = (id: string, user: string, category: 'grid' | 'api', units: number, m: number): InteractionInput => ({
       id, user, occurredAt: at(m), kind: 'inference', surface: category, model: 'x', promptTokens: 1, completionTokens: 1, billable: { category, units },
     });
-    configureWriteQueue({ writers: 1 });
+    configureWriteQueue({ writers: 1, maxGroupEvents: 4000 });
     await Promise.all([
       recordInteractions(db, w.wsId, [ev('g1', w.email('alice'), 'grid', 2, 50), ev('g2', w.email('alice'), 'grid', 4, 40)]),
       recordInteractions(db, w.wsId, [ev('b1', w.email('bob'), 'api', 5, 30)]),
