@@ -5,7 +5,7 @@ import { actorFrom, recordAudit } from '../audit/audit';
 import { streamRows } from '../db/dialect';
 import { csvFilename, streamCsv } from '../exports/csv';
 import { creditLedgerExport } from './export-defs';
-import { isHtmx } from '../http/errors';
+import { HttpError, isHtmx } from '../http/errors';
 import { renderPage, renderPageOrPartial } from '../http/render';
 import { idParam, parse, parseOrThrow } from '../http/validate';
 import { startOfDayUtc, today } from '../db/time';
@@ -26,6 +26,7 @@ const NOTICES: Record<string, string> = {
   access: 'Credit access updated.',
   approved: 'Request approved: the user can now spend credits.',
   denied: 'Request denied. The member has been told.',
+  decided: 'That request had already been decided (by another admin or in another tab); nothing changed.',
 };
 
 function pageQuery(req: Request): { query: PageQuery; rangeError: string | null } {
@@ -141,7 +142,13 @@ export function creditsHandlers(ctx: AppContext) {
     decide(approve: boolean) {
       return async (req: Request, res: Response) => {
         const id = idParam(req.params.id);
-        await decideRequest(db, actorFrom(req), req.user!.workspace_id, id, approve);
+        try {
+          await decideRequest(db, actorFrom(req), req.user!.workspace_id, id, approve);
+        } catch (err) {
+          // Decided meanwhile (another admin, another tab, a double click): say so on the page.
+          if (err instanceof HttpError && err.status === 409) return res.redirect(303, `/admin/credits?saved=decided#requests`);
+          throw err;
+        }
         res.redirect(303, `/admin/credits?saved=${approve ? 'approved' : 'denied'}#requests`);
       };
     },

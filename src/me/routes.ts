@@ -61,10 +61,15 @@ export function meRouter(ctx: AppContext): Router {
 
   router.get('/me', requireUser, (req, res) => show(req, res));
   router.post('/me/credit-access-request', requireUser, async (req, res) => {
-    const p = parse(requestSchema, req.body);
-    if (!p.ok) return show(req, res, { errors: p.errors, values: req.body, status: 422 });
+    // The state first: the form (and so any message next to it) only exists when a request is possible.
     const me = await db('users').select('may_spend_credits').where({ id: req.user!.id }).first();
     if (me?.may_spend_credits) return show(req, res, { status: 409, error: 'You can already spend credits; there is nothing to request.' });
+    const ws = await db('workspaces').select('billing_mode').where({ id: req.user!.workspace_id }).first();
+    if (!ws || !isCreditWorkspace(ws)) return show(req, res, { status: 409, error: 'Your workspace is billed per seat: nothing costs credits, so there is no access to request.' });
+    const pending = await latestRequest(db, req.user!.workspace_id, req.user!.id);
+    if (pending?.status === 'pending') return res.redirect(303, '/me?saved=pending');
+    const p = parse(requestSchema, req.body);
+    if (!p.ok) return show(req, res, { errors: p.errors, values: req.body, status: 422 });
     const created = await requestAccess(db, actorFrom(req), req.user!.workspace_id, req.user!.id, p.data.note);
     res.redirect(303, `/me?saved=${created ? 'requested' : 'pending'}`);
   });

@@ -99,7 +99,11 @@ describe('credits: pages and the access-request flow', () => {
     // Another workspace's admin cannot decide it.
     await otherAdmin.post(`/admin/credits/requests/${m![1]}/approve`).type('form').send({ _csrf: otherAdmin.csrf }).expect(404);
     await admin.post(`/admin/credits/requests/${m![1]}/approve`).type('form').send({ _csrf: admin.csrf }).expect(303);
-    await admin.post(`/admin/credits/requests/${m![1]}/deny`).type('form').send({ _csrf: admin.csrf }).expect(409);
+    // Deciding it again (another tab, a double click) changes nothing and says so on the page.
+    const again = await admin.post(`/admin/credits/requests/${m![1]}/deny`).type('form').send({ _csrf: admin.csrf }).expect(303);
+    expect(again.headers.location).to.equal('/admin/credits?saved=decided#requests');
+    expect((await admin.get('/admin/credits?saved=decided').expect(200)).text).to.include('had already been decided');
+    expect((await t.db('credit_access_requests').where({ id: m![1] }).first()).status).to.equal('approved');
 
     const user = await t.db('users').where({ id: w.bob }).first();
     expect(!!user.may_spend_credits).to.equal(true);
@@ -109,6 +113,29 @@ describe('credits: pages and the access-request flow', () => {
     expect((await quoteCredits(t.db, w.wsId, { user: w.email('bob'), billable: { category: 'api', units: 1 } })).allowed).to.equal(true);
     const actions = (await t.db('audit_log').where({ workspace_id: w.wsId }).where((q) => q.where('action', 'like', 'credits.access_request.%').orWhere('action', 'user.credit_access.update')).orderBy('id')).map((a) => a.action);
     expect(actions).to.deep.equal(['credits.access_request.create', 'user.credit_access.update', 'credits.access_request.approve']);
+  });
+
+  it('a request form post is answered for the state the member is in, with a message they can see', async () => {
+    const dan = await createUser(t.db, w.wsId, { email: w.email('dan'), name: 'Dan Pending', maySpendCredits: false });
+    const agent = await loginAs(t.app, w.email('dan'), PASSWORD);
+    const long = await agent.post('/me/credit-access-request').type('form').send({ _csrf: agent.csrf, note: 'x'.repeat(501) });
+    expect(long.status).to.equal(422);
+    expect(long.text).to.include('id="request-note-err"');
+    await agent.post('/me/credit-access-request').type('form').send({ _csrf: agent.csrf, note: 'please' }).expect(303);
+    // pending: the form is gone, so a second (even invalid) post just shows the pending state
+    const again = await agent.post('/me/credit-access-request').type('form').send({ _csrf: agent.csrf, note: 'x'.repeat(501) });
+    expect(again.status).to.equal(303);
+    expect(again.headers.location).to.equal('/me?saved=pending');
+    expect(await t.db('credit_access_requests').where({ user_id: dan }).count({ n: '*' }).first()).to.deep.include({ n: 1 });
+    // a seat-billed workspace has nothing to request
+    const seat = await createWorkspace(t.db, { slug: 'seatonly', billing_mode: 'seat' });
+    await createUser(t.db, seat.id, { email: 'm@seatonly.test', maySpendCredits: false });
+    const m = await loginAs(t.app, 'm@seatonly.test', PASSWORD);
+    const res = await m.post('/me/credit-access-request').type('form').send({ _csrf: m.csrf, note: '' });
+    expect(res.status).to.equal(409);
+    expect(res.text).to.include('billed per seat');
+    expect(res.text).to.include('role="alert"');
+    expect(await t.db('credit_access_requests').where({ workspace_id: seat.id }).first()).to.equal(undefined);
   });
 
   it('a denied request is shown to the member, who may ask again', async () => {

@@ -230,6 +230,54 @@ describe('foundation: generated security checks over every route', function () {
     });
   });
 
+  describe('odd input', () => {
+    const FIELDS = ['email', 'name', 'role', 'department', 'max_inference_tokens', 'max_embedding_tokens', 'ids', 'allowed', 'kind', 'amount', 'expires_on', 'price', 'note', 'payg_enabled', 'payg_cap', 'included_credits_per_period', 'grid_row', 'api_call', 'agent_research', 'agent_optimization', 'agent_other', 'grid_free_test_rows', 'return', 'next', 'may_spend_credits'];
+    const VALUES = ['', ' ', '-1', '1e309', '99999999999999999999', 'NaN', '0x10', '1.5', 'x'.repeat(5000), '<script>alert(1)</script>', "'; DROP TABLE users; --", '\u0000', '2026-02-30', '../../etc/passwd'];
+
+    // A refusal shows its message: next to the field or in an alert (form re-render, htmx fragment), or
+    // on the error page (a fixed-choice control such as a role menu sent a value it never offers).
+    it('no form post answers 500, and every refusal of an HTML form shows its message in place', async () => {
+      const own = await recordsIn(t.db, w.a.id, 'fuzz');
+      const failures: string[] = [];
+      for (const r of routes.filter((x) => x.method === 'POST' && x.path !== '/logout' && x.path !== '/login')) {
+        const kind = ID_KINDS.find(([re]) => re.test(r.path))?.[1];
+        const path = r.path.replace(':id', String(kind ? own[kind] : 1));
+        const agent = r.path.startsWith('/me') ? member : admin;
+        const bodies: string[] = VALUES.map((v) => FIELDS.map((f) => `${f}=${encodeURIComponent(v)}`).join('&'));
+        bodies.push(FIELDS.map((f) => `${f}=1&${f}=2`).join('&')); // every field repeated (arrays)
+        bodies.push('');
+        for (const body of bodies) {
+          for (const htmx of [false, true]) {
+            let req = agent.post(path).type('form');
+            if (htmx) req = req.set('HX-Request', 'true');
+            const res = await req.send(`${body}${body ? '&' : ''}_csrf=${encodeURIComponent(agent.csrf)}`);
+            const where = `${path}${htmx ? ' (htmx)' : ''} ${body.slice(0, 60)}`;
+            if (res.status >= 500) failures.push(`${where}: ${res.status}`);
+            if ([400, 409, 422].includes(res.status) && !/field-error|role="alert"|class="error-page"/.test(res.text)) failures.push(`${where}: ${res.status} without a visible message`);
+          }
+        }
+      }
+      expect(failures).to.deep.equal([]);
+    });
+
+    it('no page answers 500 to odd query strings', async () => {
+      const q = ['from', 'to', 'page', 'per', 'sort', 'dir', 'q', 'before', 'after', 'tab', 'show', 'access', 'type', 'range', 'role', 'status', 'department', 'model', 'surface', 'training', 'action', 'actor', 'today'];
+      const failures: string[] = [];
+      const pages = routes.filter((r) => r.method === 'GET' && !r.path.startsWith('/api/'));
+      for (const r of pages) {
+        const path = r.path.replace(':id', String(w.memberA)).replace(':chart', 'features');
+        for (const v of VALUES.concat(['%', '[]', '{"a":1}'])) {
+          const qs = q.map((k) => `${k}=${encodeURIComponent(v)}`).join('&');
+          for (const url of [`${path}?${qs}`, `${path}?${q.map((k) => `${k}=1&${k}=2`).join('&')}`]) {
+            const res = await admin.get(url);
+            if (res.status >= 500) failures.push(`${url.slice(0, 120)}: ${res.status}`);
+          }
+        }
+      }
+      expect(failures).to.deep.equal([]);
+    });
+  });
+
   describe('members', () => {
     it('every /admin route refuses a signed-in member with 403, whatever the method', async () => {
       for (const r of routes.filter((x) => x.path.startsWith('/admin'))) {
