@@ -98,6 +98,17 @@
     if (el) { el.focus(); el.removeAttribute('data-autofocus'); }
   });
 
+  // On a narrow screen the navigation is a sideways strip: keep the current page's item in view.
+  function revealCurrentNav() {
+    var nav = document.querySelector('.sidenav');
+    var cur = nav && nav.querySelector('[aria-current="page"]');
+    if (!cur || nav.scrollWidth <= nav.clientWidth) return;
+    var left = cur.getBoundingClientRect().left - nav.getBoundingClientRect().left + nav.scrollLeft;
+    if (left < nav.scrollLeft || left + cur.offsetWidth > nav.scrollLeft + nav.clientWidth) nav.scrollLeft = left - (nav.clientWidth - cur.offsetWidth) / 2;
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', revealCurrentNav);
+  else revealCurrentNav();
+
   // Screen readers hear what an htmx swap changed: swapped content marks a summary with
   // data-announce="…" (e.g. "12 people shown"), copied into the page's persistent live region.
   // A live region inside the swapped markup would be replaced, not announced.

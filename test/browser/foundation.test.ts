@@ -93,6 +93,15 @@ const NAV = ['Usage', 'Users', 'Token Statistics', 'Credits', 'Audit log'];
     }
     await page.goto(`${h.baseUrl}/admin/no-such-page`);
     expect(await page.isVisible('form[action="/logout"] button')).to.equal(true);
+    // the navigation strip scrolls on its own and brings the current page's item into view
+    await page.goto(`${h.baseUrl}/admin/data-dictionary`);
+    const nav = await page.evaluate(() => {
+      const n = document.querySelector('.sidenav')!;
+      const a = n.querySelector('[aria-current="page"]')!.getBoundingClientRect();
+      const r = n.getBoundingClientRect();
+      return { scrolls: n.scrollWidth > n.clientWidth, inView: a.left >= r.left - 1 && a.right <= r.right + 1 };
+    });
+    expect(nav).to.deep.equal({ scrolls: true, inView: true });
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
