@@ -228,5 +228,25 @@ describe('Token Statistics page', () => {
       const betaMonthly = tableRows((await beta.get('/admin/tokens?tab=monthly').expect(200)).text, 'monthly-data', 'data-row').get('totals');
       expect(betaMonthly).to.deep.equal({ inference: 99999, embedding: 77777, total: 177776 });
     });
+
+    // The tab's rollup reads are memoised per workspace data version: new usage shows at once,
+    // another workspace's new usage changes nothing here.
+    it('follows new usage of the workspace on the next request (memoised reads are never stale)', async () => {
+      const e = await createWorkspace(t.db, { slug: 'epsilon', created_at: '2026-10-05 12:00:00.000' });
+      await createUser(t.db, e.id, { email: 'admin@epsilon.test', role: 'admin' });
+      const eps = await signIn(t.app, 'admin@epsilon.test');
+      const stat = async () => Number(/data-stat="total" data-value="(\d+)"/.exec((await eps.get('/admin/tokens?tab=usage').expect(200)).text)?.[1] ?? 'NaN');
+      await recordInteractions(t.db, e.id, [{ id: 'e1', user: 'admin@epsilon.test', occurredAt: new Date('2026-12-05T15:00:00Z'), kind: 'inference', model: 'm', promptTokens: 30, completionTokens: 12 }]);
+      expect(await stat()).to.equal(42);
+      // another workspace (beta) records usage: epsilon's figures do not move
+      await recordInteractions(t.db, (await t.db('workspaces').where({ slug: 'beta' }).first()).id, [
+        { id: 'b-late', user: 'admin@beta.test', occurredAt: new Date('2026-12-05T15:00:00Z'), kind: 'inference', model: 'm', promptTokens: 1, completionTokens: 1 },
+      ]);
+      expect(await stat()).to.equal(42);
+      await recordInteractions(t.db, e.id, [{ id: 'e2', user: 'admin@epsilon.test', occurredAt: new Date('2026-12-06T15:00:00Z'), kind: 'embedding', model: 'emb', promptTokens: 100, completionTokens: 0 }]);
+      expect(await stat()).to.equal(142);
+      const monthly = tableRows((await eps.get('/admin/tokens?tab=monthly').expect(200)).text, 'monthly-data', 'data-month');
+      expect(monthly.get('2026-12')).to.deep.include({ inference: 42, embedding: 100, total: 142 });
+    });
   });
 });
