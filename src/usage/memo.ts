@@ -1,7 +1,8 @@
-// Memoises the heaviest Usage aggregates per process, keyed by a cheap, workspace-scoped data
-// version: the newest interaction (or login) id that belongs to the workspace, plus the roster's and
-// agents' last change. New usage in this workspace gives a new version, so results are never stale
-// beyond that; usage arriving for another workspace does not throw this workspace's results away.
+// Memoises Usage and Token Statistics aggregates per process, keyed by cheap, workspace-scoped
+// versions: the newest interaction (or login) id that belongs to the workspace, per-month stamps of
+// interactions, and the roster's last change. New usage in this workspace gives a new version, so
+// results are never stale beyond that; usage arriving for another workspace does not throw this
+// workspace's results away.
 // A TTL bounds anything the version cannot see (a manual rollup repair, a transaction that commits
 // an id lower than one already seen).
 import type { Knex } from 'knex';
@@ -103,15 +104,13 @@ export async function monthVersions(db: Knex, ws: number, months: string[]): Pro
   return months.map((m) => `${e.all}.${e.months.get(m) ?? 0}`);
 }
 
-/** A version stamp for one workspace's usage data (interactions, roster, agents). */
-export async function dataVersion(db: Knex, ws: number): Promise<string> {
-  const [i, u, a] = await Promise.all([
-    workspaceTableVersion(db, 'interactions', ws),
-    db('users').where({ workspace_id: ws }).max({ m: 'updated_at' }).count({ c: '*' }).first(),
-    db('agents').where({ workspace_id: ws }).max({ m: 'updated_at' }).count({ c: '*' }).first(),
-  ]);
-  const r = (x: any) => `${x?.m ?? ''}/${x?.c ?? ''}`;
-  return `${i}|${r(u)}|${r(a)}`;
+/**
+ * A stamp of the roster's last change (every write to users sets updated_at): license counts and
+ * anything else read from the users table.
+ */
+export async function rosterStamp(db: Knex, ws: number): Promise<string> {
+  const u = (await db('users').where({ workspace_id: ws }).max({ m: 'updated_at' }).count({ c: '*' }).first()) as any;
+  return `${u?.m ?? ''}/${u?.c ?? ''}`;
 }
 
 /** A version stamp for one workspace's login data (weekly logins). */

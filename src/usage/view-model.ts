@@ -6,7 +6,7 @@ import { SURFACES, SURFACE_LABELS, CREDIT_CATEGORIES, type Surface } from '../in
 import { ACTIVE_USER_DAYS, HOURS_SAVED_MINUTES } from './definitions';
 import { monthsTouched, type UsageRange } from './range';
 import * as q from './queries';
-import { dataVersion, loginVersion, memo, monthVersions, workspaceTableVersion } from './memo';
+import { loginVersion, memo, monthVersions, rosterStamp, workspaceTableVersion } from './memo';
 
 // Formatters are built once: toLocaleString with options builds a new Intl formatter per call,
 // which cost several ms of CPU per chart (hundreds of labels and cells).
@@ -80,18 +80,23 @@ export async function buildCards(db: Knex, ws: number, r: UsageRange): Promise<C
   const activeFrom = addDays(yesterday, -(ACTIVE_USER_DAYS - 1));
   const prevActiveTo = addDays(activeFrom, -1);
   const prevActiveFrom = addDays(prevActiveTo, -(ACTIVE_USER_DAYS - 1));
-  const version = await dataVersion(db, ws);
-  // Independent reads in parallel: one round trip of latency instead of seven. The active-user
-  // counts do not depend on the range, so every range shares them.
-  const [[cur, prev], [active, prevActive], licenses, prevLicenses, prevLicensesAtActive] = await Promise.all([
+  // Usage aggregates follow the workspace's interactions; license counts follow the roster.
+  const [version, roster] = await Promise.all([usageVersion(db, ws), rosterStamp(db, ws)]);
+  // Independent reads in parallel: one round trip of latency. The active-user counts do not
+  // depend on the range, so every range shares them.
+  const [[cur, prev], [active, prevActive], [licenses, prevLicenses, prevLicensesAtActive]] = await Promise.all([
     memo(db, `cards:${ws}:${r.from}:${r.to}`, version, () => Promise.all([q.generationTotals(db, ws, r.from, r.to), q.generationTotals(db, ws, r.prevFrom, r.prevTo)])),
     memo(db, `active-users:${ws}:${yesterday}`, version, () =>
       Promise.all([q.distinctGenerators(db, ws, activeFrom, yesterday), q.distinctGenerators(db, ws, prevActiveFrom, prevActiveTo)]),
     ),
-    q.activeLicenses(db, ws),
-    q.licensesAt(db, ws, r.prevTo, r.timeZone),
-    // the previous 30-day window is compared with the licenses held when it ended
-    q.licensesAt(db, ws, prevActiveTo, r.timeZone),
+    memo(db, `licenses:${ws}:${r.prevTo}:${prevActiveTo}`, roster, () =>
+      Promise.all([
+        q.activeLicenses(db, ws),
+        q.licensesAt(db, ws, r.prevTo, r.timeZone),
+        // the previous 30-day window is compared with the licenses held when it ended
+        q.licensesAt(db, ws, prevActiveTo, r.timeZone),
+      ]),
+    ),
   ]);
   const period = `previous ${r.days} day${r.days === 1 ? '' : 's'}`;
   const iq = pct(cur.iqGenerations, cur.generations);
