@@ -101,6 +101,15 @@ describe('usage: top users at scale (bounded reads) and workspace-scoped memo ve
     expect(first.slice(1)).to.deep.equal(['4', '4', '4', '12']);
   });
 
+  it('the license cards follow a roster change on the next request', async () => {
+    const card = async () => /data-card="active-licenses"[\s\S]*?data-value>([^<]*)</.exec((await admin.get(`/admin/usage?${R}`).expect(200)).text)![1];
+    expect(await card()).to.equal(String(USERS + 1)); // 130 users + the admin, all active
+    // every write to users stamps updated_at (src/users/actions.ts, src/ingest/roster.ts)
+    const later = new Date(Date.now() + 60_000).toISOString().replace('T', ' ').replace('Z', '');
+    await t.db('users').where({ workspace_id: ws, email: 'u130@scale.test' }).update({ status: 'revoked', revoked_at: later, updated_at: later });
+    expect(await card()).to.equal(String(USERS));
+  });
+
   it("a workspace's data version ignores other workspaces' new rows and follows its own", async () => {
     const v1 = await workspaceTableVersion(t.db, 'interactions', ws);
     await recordInteractions(t.db, other, [{ id: 'o1', user: 'x@other.test', occurredAt: new Date('2026-11-24T18:00:00Z'), kind: 'inference', surface: 'chat', model: 'm', promptTokens: 1, completionTokens: 1 }]);
