@@ -243,7 +243,9 @@ describe('users: row actions, invite, bulk and audit', () => {
       const mark0 = Number((await user(w.mark)).max_inference_tokens);
       const eve0 = Number((await user(w.eve)).max_inference_tokens);
       const res = await post('/admin/users/bulk-allocation', { ids: [String(w.mark), String(w.eve)], max_inference_tokens: '1,000', max_embedding_tokens: '', return: '/admin/users?sort=email' }, true).expect(200);
-      expect(res.text.trimStart()).to.match(/^<div id="users-results" class="users-results">/);
+      // the notice and the list's summary are announced (layout live region, public/js/app.js)
+      const n = Number((await t.db('users').where({ workspace_id: w.a.id }).count({ n: '*' }).first())!.n);
+      expect(res.text.trimStart()).to.match(new RegExp(`^<div id="users-results" class="users-results" data-announce="Allocations saved for 2 selected users\\. ${n} users, sorted by Email \\(ascending\\)\\.">`));
       expect(res.text).to.contain('data-testid="list-notice"').and.contain('Allocations saved for 2 selected users.');
       // the list keeps the admin's sort (email) and shows the new values
       expect(res.text).to.match(/<th[^>]*aria-sort="ascending"[^>]*>(?:(?!<\/th>)[\s\S])*data-sort="email" class="sorted"/);
@@ -272,7 +274,8 @@ describe('users: row actions, invite, bulk and audit', () => {
       expect(page.text).to.contain('<details id="invite-panel"').and.contain('data-testid="invite-toggle"');
       const res = await post('/admin/users', { email: 'panel.invite@alpha.test', name: 'Panel Invite', role: 'member', department: '', max_inference_tokens: '300', max_embedding_tokens: '40', return: '/admin/users?status=invited' }, true).expect(200);
       expect(res.text.trimStart()).to.match(/^(<%#[^>]*>)?\s*<details id="invite-panel" class="invite-panel" data-escape-close>/);
-      expect(res.text).to.match(/<div id="users-results" class="users-results" hx-swap-oob="true">/);
+      const invited = Number((await t.db('users').where({ workspace_id: w.a.id, status: 'invited' }).count({ n: '*' }).first())!.n);
+      expect(res.text).to.contain(`<div id="users-results" class="users-results" data-announce="Invitation created for panel.invite@alpha.test. ${invited} users match these filters, sorted by Name (ascending)." hx-swap-oob="true">`);
       expect(res.text).to.contain('Invitation created for panel.invite@alpha.test.');
       const id = Number((await t.db('users').where({ workspace_id: w.a.id, email: 'panel.invite@alpha.test' }).first()).id);
       // the list was re-rendered with the admin's filter (status=invited): the new user is in it
@@ -299,6 +302,10 @@ describe('users: row actions, invite, bulk and audit', () => {
       await t.db('audit_log').insert({ workspace_id: w.a.id, actor_user_id: w.alice, actor_label: 'admin@alpha.test', action: 'test.ipv4mapped', ip: '::ffff:10.9.8.7', created_at: '2026-02-01 10:00:00.000' });
       const res = await admin.get('/admin/audit-log?action=test.ipv4mapped').expect(200);
       expect(res.text).to.contain('>10.9.8.7<').and.not.contain('::ffff:10.9.8.7');
+      // 2026-02-01 10:00 UTC = 04:00 in Chicago (CST): local time, and UTC as text in the cell (not a hover title)
+      const row = /data-audit-id="\d+"[\s\S]*?<\/tr>/.exec(res.text)![0];
+      expect(row).to.contain('>2026-02-01 04:00:00</time><span class="utc-time small muted" data-testid="audit-utc"><span class="visually-hidden">, </span>2026-02-01 10:00:00 UTC</span>');
+      expect(row).to.not.contain('title=');
       await t.db('audit_log').where({ action: 'test.ipv4mapped' }).delete();
     });
 
@@ -314,6 +321,10 @@ describe('users: row actions, invite, bulk and audit', () => {
       expect(new Set(actions)).to.deep.equal(new Set(['user.revoke']));
       const byActor = await admin.get(`/admin/audit-log?actor=${w.mark}`).expect(200);
       expect(byActor.text).to.contain('No audit entries match these filters');
+      expect(byActor.text).to.contain('<div id="audit-results" data-announce="No audit entries match these filters.">');
+      const n = (await audits('user.revoke')).length;
+      const swapped = await admin.get('/admin/audit-log?action=user.revoke').set('HX-Request', 'true').expect(200);
+      expect(swapped.text.trimStart()).to.match(new RegExp(`^<div id="audit-results" data-announce="${n} audit ${n === 1 ? 'entry' : 'entries'} on this page, newest first, filtered\\.">`));
       // another workspace's admin sees none of it
       const other = await loginAs(t.app, 'admin@beta.test', PASSWORD);
       const b = await other.get('/admin/audit-log').expect(200);

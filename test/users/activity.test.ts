@@ -73,12 +73,15 @@ describe('activity: per-user Activity Logs', () => {
     expect(testid(res.text, 'hdr-month-embedding')).to.equal('10');
   });
 
-  it('lists rows newest first with local time (UTC on hover), type, model, tokens, training, IP', async () => {
+  it('lists rows newest first with local time (UTC shown under it), type, model, tokens, training, IP', async () => {
     const res = await admin.get(`/admin/users/${lou}/logs`).expect(200);
     expect(logIds(res.text)).to.deep.equal(expectedOrder().slice(0, 50));
     // #119: 2026-10-01T12:00Z + 357h = 2026-10-16T09:00Z = 04:00 CDT
     const row = new RegExp(`data-log-id="${idOf.get(119)}"[\\s\\S]*?</tr>`).exec(res.text)![0];
-    expect(row).to.contain('title="2026-10-16 09:00:00 UTC"').and.contain('>2026-10-16 04:00:00<');
+    expect(row).to.contain('>2026-10-16 04:00:00</time>');
+    // UTC is text in the cell (keyboard, touch and screen readers reach it), not a hover-only title
+    expect(row).to.contain('<span class="utc-time small muted" data-testid="log-utc"><span class="visually-hidden">, </span>2026-10-16 09:00:00 UTC</span>');
+    expect(row).to.not.contain('title=');
     expect(row).to.contain('Chat · inference').and.contain('gpt-4o').and.contain('10.1.0.119');
     expect(row).to.match(/>120<\/td>\s*<td class="num">2<\/td>\s*<td class="num">122<\/td>\s*<td>No<\/td>/);
     expect(testid(res.text, 'tot-interactions')).to.equal(String(N));
@@ -126,6 +129,7 @@ describe('activity: per-user Activity Logs', () => {
       const pending = /data-testid="tot-pending" hx-get="([^"]+)"/.exec(res.text);
       if (!pending) {
         expectTotals(res.text, qs, expected);
+        expect(res.text, qs).to.contain(`<div id="logs-results" class="logs-results" data-announce="${Math.min(expected.length, 50)} interactions on this page, newest first; ${expected.length.toLocaleString('en-US')} match these filters in total.">`);
         return { page: res.text, totals: res.text };
       }
       // Totals no rollup answers load in a second (htmx) request; without JavaScript, totals=1 shows them inline.
@@ -136,6 +140,11 @@ describe('activity: per-user Activity Logs', () => {
       const frag = await admin.get(url).set('HX-Request', 'true').expect(200);
       expect(frag.text.trimStart()).to.match(/^<div id="logs-totals"/);
       expectTotals(frag.text, qs, expected);
+      // the totals arrive by swap: their summary is announced through the layout's live region
+      const tokens = expected.reduce((sum, e) => sum + e.prompt + e.completion, 0);
+      const n = expected.length;
+      expect(frag.text, qs).to.contain(`data-announce="Totals for these filters: ${n.toLocaleString('en-US')} ${n === 1 ? 'interaction' : 'interactions'}, ${tokens.toLocaleString('en-US')} tokens."`);
+      expect(res.text, qs).to.contain(`data-announce="${Math.min(n, 50)} interactions on this page, newest first."`);
       const inline = await admin.get(`/admin/users/${lou}/logs?${qs}&totals=1`).expect(200);
       expectTotals(inline.text, qs, expected);
       sameQuery(href(res.text, 'tot-show')!, `${qs}&totals=1`);

@@ -98,6 +98,12 @@ describe('users: User Management page', () => {
     expect(await ids('department=Sales&status=active')).to.deep.equal([w.bob]);
     const empty = await admin.get('/admin/users?q=nobody-here').expect(200);
     expect(empty.text).to.contain('No users match these filters');
+    // htmx swaps announce the result through the layout's persistent live region (public/js/app.js)
+    const sales = await admin.get('/admin/users?department=Sales').set('HX-Request', 'true').expect(200);
+    expect(sales.text).to.match(/^<div id="users-results" class="users-results" data-announce="2 users match these filters, sorted by Name \(ascending\)\.">/);
+    expect(sales.text).to.not.contain('role="status"'); // no live region inside the swapped block
+    const none = await admin.get('/admin/users?q=nobody-here').set('HX-Request', 'true').expect(200);
+    expect(none.text).to.contain('data-announce="No users match these filters."');
   });
 
   it('paginates with page numbers and per-page sizes; bad parameters fall back to defaults', async () => {
@@ -110,6 +116,11 @@ describe('users: User Management page', () => {
     expect(p1).to.have.length(25);
     expect(p2).to.have.length(11);
     expect(new Set([...p1, ...p2]).size).to.equal(36);
+    const p2Html = (await admin.get('/admin/users?page=2&sort=email&dir=desc').set('HX-Request', 'true').expect(200)).text;
+    expect(p2Html).to.contain('data-announce="36 users, sorted by Email (descending), page 2 of 2."');
+    // OFFSET paging over the (email desc, id desc) order: page 2 is exactly rows 26-36 of the order computed here
+    const all = (await t.db('users').where({ workspace_id: w.a.id }).select('id', 'email')).sort((a, b) => (a.email.toLowerCase() < b.email.toLowerCase() ? 1 : a.email.toLowerCase() > b.email.toLowerCase() ? -1 : b.id - a.id));
+    expect(rowIds(p2Html)).to.deep.equal(all.slice(25).map((u) => Number(u.id)));
     const p50 = rowIds((await admin.get('/admin/users?per=50').expect(200)).text);
     expect(p50).to.have.length(36);
     const bad = await admin.get('/admin/users?sort=nope&dir=sideways&page=-3&per=7').expect(200);
