@@ -126,7 +126,10 @@ describe('usage page: cards and charts', () => {
     const bad = await admin.get('/admin/usage?from=2026-02-30&to=2026-03-01').expect(400);
     expect(bad.text).to.include('This is not a calendar date.');
     expect(bad.text).to.match(/id="range-from"[^>]*aria-invalid="true"/);
-    expect(bad.text).to.match(/name="from" value="2026-02-30"/);
+    // A non-date is not put into <input type=date> (browsers would show it empty); the message quotes it.
+    expect(bad.text).to.match(/name="from" value=""/);
+    expect(bad.text).to.include('“2026-02-30”: This is not a calendar date.');
+    expect(bad.text).to.match(/name="to" value="2026-03-01"/);
     const fmt = await admin.get('/admin/usage?from=yesterday').expect(400);
     expect(fmt.text).to.include('Use the format YYYY-MM-DD.');
     const rev = await admin.get('/admin/usage?from=2026-11-10&to=2026-11-01').expect(400);
