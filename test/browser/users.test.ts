@@ -62,6 +62,11 @@ import { ev, usersWorld, type UsersWorld } from '../users/fixture';
     await page.waitForFunction(() => document.querySelectorAll('[data-log-id]').length === 25);
     expect(await marker()).to.equal(7); // swapped in place, no reload
     expect(await page.textContent('[data-log-id] td.prompt')).to.contain('prompt 24');
+    // the swapped page is announced through the layout's persistent live region (25 of Lou's 75 rows remain)
+    await page.waitForFunction(() => document.getElementById('live-status')?.textContent === '25 interactions on this page, newest first; 75 in all.');
+    // the UTC time is on screen under the local time, not only in a hover title
+    expect(await page.isVisible('[data-log-id] [data-testid="log-utc"]')).to.equal(true);
+    expect(await page.textContent('[data-log-id] [data-testid="log-utc"]')).to.match(/^, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
     // the new page is scrolled into view (below the sticky top bar), not left at the old scroll position
     const top = await page.$eval('#logs-results', (e) => e.getBoundingClientRect().top);
     expect(top).to.be.within(40, 120);
@@ -93,6 +98,14 @@ import { ev, usersWorld, type UsersWorld } from '../users/fixture';
     await page.keyboard.press('Enter');
     await page.waitForSelector(`#alloc-inf-${w.bob}-error`);
     expect(await page.textContent(`#alloc-inf-${w.bob}-error`)).to.contain('whole number');
+    // a second failure (the form swapped over itself) and then the console is still clean
+    await page.fill(`#alloc-emb-${w.bob}`, '-1');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`#alloc-emb-${w.bob}-error`);
+    await page.waitForTimeout(100); // past htmx's settle step, where it copies class/style between same-id elements
+    expect(cspErrors(page)).to.deep.equal([]);
+    expect(await page.$$eval('[style]', (els) => els.map((e) => e.outerHTML.slice(0, 120)))).to.deep.equal([]);
+    await page.fill(`#alloc-emb-${w.bob}`, '0');
     await page.fill(`#alloc-inf-${w.bob}`, '2,500');
     await page.keyboard.press('Enter');
     await page.waitForSelector(`#user-row-${w.bob} [data-col="max_inference"]`);
@@ -166,6 +179,33 @@ import { ev, usersWorld, type UsersWorld } from '../users/fixture';
     expect(cspErrors(page)).to.deep.equal([]);
   });
 
+  it('failed bulk and invite forms come back in place with a clean console (no CSP reports, no style attributes)', async () => {
+    const page = h.page;
+    await page.goto(`${h.baseUrl}/admin/users`);
+    await page.check(`#user-row-${w.eve} input[name=ids]`);
+    await page.fill('#bulk-inf', '1.5');
+    await page.click('#bulk-form button[type=submit]');
+    await page.waitForSelector('#bulk-inf-error');
+    await page.click('[data-testid="invite-toggle"]');
+    await page.fill('#inv-email', 'not-an-email');
+    await page.click('#invite-panel button[type=submit]');
+    await page.waitForSelector('#invite-panel [aria-invalid="true"]');
+    await page.waitForTimeout(100);
+    expect(cspErrors(page)).to.deep.equal([]);
+    expect(await page.$$eval('[style]', (els) => els.map((e) => e.outerHTML.slice(0, 120)))).to.deep.equal([]);
+  });
+
+  it('audit log filters are announced and show UTC under the local time', async () => {
+    const page = h.page;
+    await page.goto(`${h.baseUrl}/admin/audit-log`);
+    const n = Number((await t.db('audit_log').where({ workspace_id: w.a.id, action: 'user.allocation.update' }).count({ n: '*' }).first())!.n);
+    expect(n).to.be.greaterThan(0);
+    await Promise.all([page.waitForURL(/action=user\.allocation\.update/), page.selectOption('#a-action', 'user.allocation.update')]);
+    await page.waitForFunction((k) => document.getElementById('live-status')?.textContent === `${k} audit ${k === 1 ? 'entry' : 'entries'} on this page, newest first, filtered.`, n);
+    expect(await page.isVisible('[data-audit-id] [data-testid="audit-utc"]')).to.equal(true);
+    expect(cspErrors(page)).to.deep.equal([]);
+  });
+
   it('at 1280px the user table fits without sideways scrolling', async () => {
     const page = h.page;
     await page.goto(`${h.baseUrl}/admin/users`);
@@ -180,10 +220,12 @@ import { ev, usersWorld, type UsersWorld } from '../users/fixture';
     await Promise.all([page.waitForURL(/q=carol/), page.fill('#f-q', 'carol')]);
     await page.waitForFunction(() => document.querySelectorAll('#users-results tr[id^="user-row-"]').length === 1);
     expect(await marker()).to.equal(7);
+    await page.waitForFunction(() => document.getElementById('live-status')?.textContent === '1 user matches these filters, sorted by Name (ascending).');
     const url = page.url();
     expect(url).to.equal(`${h.baseUrl}/admin/users?q=carol`); // canonical: no empty fields
     await Promise.all([page.waitForURL(/sort=email/), page.click('a[data-sort="email"]')]);
     expect(await page.getAttribute('th[aria-sort] a.sorted', 'data-sort')).to.equal('email');
+    await page.waitForFunction(() => document.getElementById('live-status')?.textContent === '1 user matches these filters, sorted by Email (ascending).');
     // the pushed URL renders the same result as a fresh page load
     await page.goto(url);
     expect(await page.$$eval('#users-results tr[id^="user-row-"]', (r) => r.map((x) => x.id))).to.deep.equal([`user-row-${w.carol}`]);

@@ -85,6 +85,7 @@ describe('activity: per-user Activity Logs', () => {
     expect(row).to.contain('Chat · inference').and.contain('gpt-4o').and.contain('10.1.0.119');
     expect(row).to.match(/>120<\/td>\s*<td class="num">2<\/td>\s*<td class="num">122<\/td>\s*<td>No<\/td>/);
     expect(testid(res.text, 'tot-interactions')).to.equal(String(N));
+    expect(res.text).to.contain(`data-announce="50 interactions on this page, newest first; ${N} in all."`);
   });
 
   it('keyset pages: Older walks every row once; rows arriving meanwhile do not shift older pages', async () => {
@@ -129,7 +130,7 @@ describe('activity: per-user Activity Logs', () => {
       const pending = /data-testid="tot-pending" hx-get="([^"]+)"/.exec(res.text);
       if (!pending) {
         expectTotals(res.text, qs, expected);
-        expect(res.text, qs).to.contain(`<div id="logs-results" class="logs-results" data-announce="${Math.min(expected.length, 50)} interactions on this page, newest first; ${expected.length.toLocaleString('en-US')} match these filters in total.">`);
+        expect(res.text, qs).to.contain(`<div id="logs-results" class="logs-results" data-announce="${Math.min(expected.length, 50)} interactions on this page, newest first; ${expected.length.toLocaleString('en-US')} match these filters.">`);
         return { page: res.text, totals: res.text };
       }
       // Totals no rollup answers load in a second (htmx) request; without JavaScript, totals=1 shows them inline.
