@@ -238,31 +238,44 @@ export async function recordInteractions(
   const ws = await loadWorkspace(db, workspaceId);
   const rejected: Rejection[] = [];
   const emails = events.map((e) => e.user.trim().toLowerCase());
-  let users = await usersByEmail(db, workspaceId, emails);
-  if (ws.auto_invite_unknown_users) {
-    const unknown = emails.filter((e) => !users.has(e));
-    if (unknown.length) {
-      await inviteUnknownUsers(db, workspaceId, unknown);
-      users = await usersByEmail(db, workspaceId, emails);
+  const billing = ws.billing_mode === 'credits' && events.some((e) => e.billable);
+  // The lookups are independent: run them at once (less time per batch outside the shared locks).
+  const lookupUsers = async () => {
+    let users = await usersByEmail(db, workspaceId, emails);
+    if (ws.auto_invite_unknown_users) {
+      const unknown = emails.filter((e) => !users.has(e));
+      if (unknown.length) {
+        await inviteUnknownUsers(db, workspaceId, unknown);
+        users = await usersByEmail(db, workspaceId, emails);
+      }
     }
-  }
+    return users;
+  };
   const agentIds = [...new Set(events.map((e) => e.agent).filter((a): a is string => !!a))];
   const agents = new Map<string, number>();
   const agentTypes = new Map<number, string | null>();
-  for (let i = 0; i < agentIds.length; i += maxInList(db)) {
-    const rows = await db('agents').select('id', 'external_id', 'type').where('workspace_id', workspaceId).whereIn('external_id', agentIds.slice(i, i + maxInList(db)));
-    for (const r of rows) {
-      agents.set(r.external_id, r.id);
-      agentTypes.set(r.id, r.type ?? null);
+  const lookupAgents = async () => {
+    for (let i = 0; i < agentIds.length; i += maxInList(db)) {
+      const rows = await db('agents').select('id', 'external_id', 'type').where('workspace_id', workspaceId).whereIn('external_id', agentIds.slice(i, i + maxInList(db)));
+      for (const r of rows) {
+        agents.set(r.external_id, r.id);
+        agentTypes.set(r.id, r.type ?? null);
+      }
     }
-  }
-  const dayIn = dayMemo(ws.time_zone);
-
+  };
   // Billable rows are inserted with their expected charge (price x units; overage when the user may
   // not spend credits), so that in the usual case (no free Grid rows left, paid from the pool) the
   // charge needs no UPDATE of the rows afterwards. The price table is read here, outside the
   // transaction; the charge itself prices with the table read under the credit lock.
-  const prices = ws.billing_mode === 'credits' && events.some((e) => e.billable) ? await readPrices(db, workspaceId) : null;
+  // The credit lock row is made to exist before the transaction (see ensureCreditState).
+  const [users, , prices] = await Promise.all([
+    lookupUsers(),
+    lookupAgents(),
+    billing ? readPrices(db, workspaceId) : Promise.resolve(null),
+    billing ? ensureCreditState(db, workspaceId) : Promise.resolve(),
+  ]);
+  const dayIn = dayMemo(ws.time_zone);
+
   const none = { credits: 0, overage: false };
   const prepared: Prepared[] = [];
   const seenInBatch = new Set<string>();
@@ -295,7 +308,6 @@ export async function recordInteractions(
           : none,
     });
   });
-  if (ws.billing_mode === 'credits' && prepared.some((p) => p.input.billable)) await ensureCreditState(db, workspaceId);
 
   const stored = await enqueueWrite(db, ws, prepared);
   return { accepted: stored.accepted, duplicates: duplicates + stored.duplicates, rejected };
