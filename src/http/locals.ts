@@ -7,6 +7,11 @@ import { isHtmx } from './errors';
 export function viewLocals(ctx: AppContext) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
+      // Pages hold workspace data and a CSRF token: never stored by the browser or a proxy, so Back
+      // after Sign out shows nothing. An htmx fragment and the full page share one URL (pushed into
+      // history), so caches must also key on HX-Request.
+      res.set('Cache-Control', 'no-store');
+      res.vary('HX-Request');
       res.locals.currentPath = req.path;
       res.locals.user = req.user ?? null;
       res.locals.csrfToken = req.csrfToken ? req.csrfToken() : '';

@@ -174,6 +174,19 @@ describe('foundation: shell, health and errors', function () {
   });
 
   describe('layout', () => {
+    it('pages are never cached (Back after sign-out shows nothing), and caches key on HX-Request', async () => {
+      const agent = await loginAs(t.app, 'admin@shell.test', PASSWORD);
+      for (const p of ['/admin/users', '/admin/notifications', '/me']) {
+        const res = await agent.get(p).expect(200);
+        expect(res.headers['cache-control'], p).to.equal('no-store');
+        expect(res.headers.vary, p).to.match(/HX-Request/i);
+      }
+      const login = await request(t.app).get('/login').expect(200);
+      expect(login.headers['cache-control']).to.equal('no-store'); // it carries a CSRF token
+      // static files stay cacheable
+      expect((await request(t.app).get('/static/css/app.css').expect(200)).headers['cache-control']).to.not.include('no-store');
+    });
+
     it('header badges are queried for pages, not for htmx fragments', async () => {
       const agent = await loginAs(t.app, 'admin@shell.test', PASSWORD);
       const seen: string[] = [];
