@@ -109,6 +109,11 @@ const NAV = ['Usage', 'Users', 'Token Statistics', 'Credits', 'Audit log'];
     const page = h.page;
     await page.goto(`${h.baseUrl}/admin/usage`);
     await Promise.all([page.waitForURL((u) => u.pathname === '/login'), page.click('form[action="/logout"] button')]);
+    // Back does not bring the signed-in page out of a cache: it is asked for again, and refused.
+    await page.goBack();
+    await page.waitForLoadState('load');
+    expect(new URL(page.url()).pathname).to.equal('/login');
+    expect(await page.locator('nav.sidenav').count()).to.equal(0);
     await page.goto(`${h.baseUrl}/admin/users`);
     const u = new URL(page.url());
     expect(u.pathname).to.equal('/login');
