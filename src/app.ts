@@ -9,7 +9,7 @@ import { securityHeaders, csrf } from './http/security';
 import { viewLocals } from './http/locals';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { configurePassport } from './auth/passport';
-import { authRouter, SESSION_COOKIE } from './auth/routes';
+import { authRouter, logoutWhenSignedOut, SESSION_COOKIE } from './auth/routes';
 import { shellRouter } from './shell/routes';
 import { apiRouter } from './ingest/api-routes';
 import { usersRouter } from './users/routes';
@@ -64,6 +64,7 @@ export function createApp(ctx: AppContext) {
   );
   const passport = configurePassport(ctx.db);
   app.use(passport.session());
+  app.use(logoutWhenSignedOut);
   app.use(csrf.csrfSynchronisedProtection);
   app.use(viewLocals(ctx));
 

@@ -74,3 +74,16 @@ export function authRouter(ctx: AppContext): Router {
 }
 
 export const SESSION_COOKIE = 'uc.sid';
+
+/**
+ * "Sign out" from a session that already ended (idle timeout, revoked, server-side logout in another
+ * tab): there is nothing to sign out of and the form's token died with the session, so go to the
+ * login page instead of showing a CSRF error. Runs before the CSRF check; changes no state.
+ */
+export function logoutWhenSignedOut(req: Request, res: Response, next: NextFunction) {
+  if (req.method === 'POST' && req.path === '/logout' && !req.user) {
+    res.clearCookie(SESSION_COOKIE);
+    return res.redirect(303, '/login');
+  }
+  next();
+}

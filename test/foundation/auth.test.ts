@@ -178,6 +178,19 @@ describe('foundation: authentication', function () {
     expect(replay.headers.location).to.match(/^\/login\?next=/);
   });
 
+  it('Sign out from a session that already ended goes to the login page, not a CSRF error', async () => {
+    const tab1 = await loginAs(t.app, 'admin@auth.test', PASSWORD);
+    const stale = tab1.csrf;
+    // the session ends elsewhere (another tab signed out)
+    await tab1.post('/logout').type('form').send({ _csrf: stale }).expect(303);
+    const res = await tab1.post('/logout').type('form').send({ _csrf: stale });
+    expect(res.status).to.equal(303);
+    expect(res.headers.location).to.equal('/login');
+    // a signed-in user still needs the token
+    const live = await loginAs(t.app, 'admin@auth.test', PASSWORD);
+    expect((await live.post('/logout').type('form').send({ _csrf: 'forged' })).status).to.equal(403);
+  });
+
   describe('next= after login', () => {
     const cases: [string, string][] = [
       ['/admin/users?status=active', '/admin/users?status=active'],
