@@ -9,7 +9,7 @@ import { securityHeaders, csrf } from './http/security';
 import { viewLocals } from './http/locals';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { configurePassport } from './auth/passport';
-import { authRouter, logoutWhenSignedOut, SESSION_COOKIE } from './auth/routes';
+import { authRouter, loginFormExpired, logoutWhenSignedOut, SESSION_COOKIE } from './auth/routes';
 import { shellRouter } from './shell/routes';
 import { apiRouter } from './ingest/api-routes';
 import { usersRouter } from './users/routes';
@@ -66,6 +66,7 @@ export function createApp(ctx: AppContext) {
   app.use(passport.session());
   app.use(logoutWhenSignedOut);
   app.use(csrf.csrfSynchronisedProtection);
+  app.use(loginFormExpired);
   app.use(viewLocals(ctx));
 
   app.use(authRouter(ctx));

@@ -178,6 +178,19 @@ describe('foundation: authentication', function () {
     expect(replay.headers.location).to.match(/^\/login\?next=/);
   });
 
+  it('an expired sign-in form is shown again with a fresh token and a plain message, without signing in', async () => {
+    const agent = request.agent(t.app);
+    const res = await agent.post('/login').type('form').send({ email: 'admin@auth.test', password: PASSWORD, next: '/admin/users', _csrf: 'from-a-dead-session' });
+    expect(res.status).to.equal(403);
+    expect(res.text).to.include('The sign-in form had expired');
+    expect(res.text).to.include('value="admin@auth.test"');
+    expect(res.text).to.include('name="next" value="/admin/users"');
+    expect((await agent.get('/admin/users')).status).to.equal(303); // not signed in
+    const retry = await agent.post('/login').type('form').send({ email: 'admin@auth.test', password: PASSWORD, next: '/admin/users', _csrf: csrfFrom(res.text) });
+    expect(retry.status).to.equal(303);
+    expect(retry.headers.location).to.equal('/admin/users');
+  });
+
   it('Sign out from a session that already ended goes to the login page, not a CSRF error', async () => {
     const tab1 = await loginAs(t.app, 'admin@auth.test', PASSWORD);
     const stale = tab1.csrf;
