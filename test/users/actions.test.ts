@@ -252,16 +252,16 @@ describe('users: row actions, invite, bulk and audit', () => {
       expect(cell(res.text, w.mark, 'max_inference')).to.equal('1,000');
       // Mark and Eve are both active, so assigned inference grows by exactly their two changes
       const summary = /<section id="users-summary"[^>]*>/.exec(res.text)?.[0] ?? '';
-      expect(summary).to.contain('hx-swap-oob="true"');
+      expect(summary).to.contain('hx-swap-oob="outerHTML settle:0"');
       expect(num(res.text, 'summary-assigned-inference')).to.equal(assigned0 + (1000 - mark0) + (1000 - eve0));
-      expect(res.text).to.match(/<form id="bulk-form"[^>]*hx-swap-oob="true"/);
+      expect(res.text).to.match(/<form id="bulk-form"[^>]*hx-swap-oob="outerHTML settle:0"/);
       // the selection is cleared after success
       expect(res.text).to.not.match(/name="ids" value="\d+"[^>]*checked/);
     });
 
     it('bulk errors: 422 with the message in the out-of-band bulk form, the selection kept, nothing saved', async () => {
       const res = await post('/admin/users/bulk-allocation', { ids: [String(w.mark)], max_inference_tokens: '3.5', return: '/admin/users' }, true).expect(422);
-      expect(res.text).to.match(/<form id="bulk-form"[^>]*hx-swap-oob="true"/);
+      expect(res.text).to.match(/<form id="bulk-form"[^>]*hx-swap-oob="outerHTML settle:0"/);
       expect(res.text).to.contain('id="bulk-inf-error"').and.contain('must be a whole number');
       expect(res.text).to.match(/id="bulk-inf"[^>]*data-autofocus/);
       expect(res.text).to.match(new RegExp(`name="ids" value="${w.mark}"[^>]*checked`));
@@ -275,7 +275,7 @@ describe('users: row actions, invite, bulk and audit', () => {
       const res = await post('/admin/users', { email: 'panel.invite@alpha.test', name: 'Panel Invite', role: 'member', department: '', max_inference_tokens: '300', max_embedding_tokens: '40', return: '/admin/users?status=invited' }, true).expect(200);
       expect(res.text.trimStart()).to.match(/^(<%#[^>]*>)?\s*<details id="invite-panel" class="invite-panel" data-escape-close>/);
       const invited = Number((await t.db('users').where({ workspace_id: w.a.id, status: 'invited' }).count({ n: '*' }).first())!.n);
-      expect(res.text).to.contain(`<div id="users-results" class="users-results" data-announce="Invitation created for panel.invite@alpha.test. ${invited} users match these filters, sorted by Name (ascending)." hx-swap-oob="true">`);
+      expect(res.text).to.contain(`<div id="users-results" class="users-results" data-announce="Invitation created for panel.invite@alpha.test. ${invited} users match these filters, sorted by Name (ascending)." hx-swap-oob="outerHTML settle:0">`);
       expect(res.text).to.contain('Invitation created for panel.invite@alpha.test.');
       const id = Number((await t.db('users').where({ workspace_id: w.a.id, email: 'panel.invite@alpha.test' }).first()).id);
       // the list was re-rendered with the admin's filter (status=invited): the new user is in it
