@@ -260,6 +260,37 @@ describe('foundation: generated security checks over every route', function () {
       expect(failures).to.deep.equal([]);
     });
 
+    it('no redirect from any form or page leaves the site, whatever next/return/back say', async () => {
+      const own = await recordsIn(t.db, w.a.id, 'redirects');
+      const OFFSITE = ['//evil.example/x', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)', '\\\\evil.example'];
+      const offsite: string[] = [];
+      let redirects = 0;
+      const check = (where: string, location: string | undefined) => {
+        if (!location) return;
+        redirects++;
+        const u = new URL(location, 'http://console.test');
+        if (u.host !== 'console.test' || !location.startsWith('/') || location.startsWith('//') || location.startsWith('/\\')) offsite.push(`${where} -> ${location}`);
+      };
+      for (const target of OFFSITE) {
+        const fields = `next=${encodeURIComponent(target)}&return=${encodeURIComponent(target)}&back=${encodeURIComponent(target)}`;
+        for (const r of routes.filter((x) => x.method === 'POST' && x.path !== '/logout')) {
+          const kind = ID_KINDS.find(([re]) => re.test(r.path))?.[1];
+          const path = r.path.replace(':id', String(kind ? own[kind] : 1));
+          const agent = r.path.startsWith('/me') ? member : admin;
+          const body = new URLSearchParams({ ...(CSRF_BODIES[r.path] ?? validBody(r.path)) }).toString();
+          const res = await agent.post(path).type('form').send(`${body}&${fields}&_csrf=${encodeURIComponent(agent.csrf)}`);
+          check(`POST ${path}`, res.headers.location);
+        }
+        for (const r of routes.filter((x) => x.method === 'GET' && !x.path.startsWith('/api/'))) {
+          const path = r.path.replace(':id', String(w.memberA)).replace(':chart', 'features');
+          check(`GET ${path}`, (await admin.get(`${path}?${fields}`)).headers.location);
+          check(`GET ${path} (anonymous)`, (await request(t.app).get(`${path}?${fields}`)).headers.location);
+        }
+      }
+      expect(redirects, 'redirects seen').to.be.greaterThan(20);
+      expect(offsite).to.deep.equal([]);
+    });
+
     it('no page answers 500 to odd query strings', async () => {
       const q = ['from', 'to', 'page', 'per', 'sort', 'dir', 'q', 'before', 'after', 'tab', 'show', 'access', 'type', 'range', 'role', 'status', 'department', 'model', 'surface', 'training', 'action', 'actor', 'today'];
       const failures: string[] = [];
