@@ -52,6 +52,10 @@ describe('users: User Management page', () => {
     // Mark logged in last month: last active is set; Carol never active
     expect(cell(res.text, w.mark, 'last_active')).to.not.equal('Never');
     expect(cell(res.text, w.carol, 'last_active')).to.equal('Never');
+    // the zone and UTC time are in the cell for screen readers too, not only in the hover title
+    // (Mark's only activity is the fixture's login at prevMonthEnd)
+    const utc = `${w.prevMonthEnd.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+    expect(res.text).to.match(new RegExp(`id="user-row-${w.mark}"[\\s\\S]*?data-testid="last-active-utc"> \\(America/Chicago; ${utc}\\)</span>`));
     // other workspace's admin is never listed
     expect(rowIds(res.text)).to.not.include(w.adminB);
   });
