@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const CSS = path.resolve(__dirname, '../../public/css');
-const FILES = ['app.css', 'credits.css', 'ingest.css'];
+const FILES = ['app.css', 'credits.css', 'ingest.css', 'usage.css', 'users.css', 'tokens.css'];
 
 function hex(v: string, vars: Record<string, string>): string | null {
   let s = v.trim();
