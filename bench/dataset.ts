@@ -22,7 +22,7 @@ export interface DatasetParams {
 }
 
 /** Bump when the generator changes so an old dataset is rebuilt rather than reused. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 export const BENCH_WS_SLUG = 'bench';
 export const BENCH_ADMIN = { email: 'admin@bench.test', password: 'bench-admin-password-1' };
@@ -426,6 +426,10 @@ export async function buildDataset(url: string, params: DatasetParams, log: Log)
       'prompt_tokens', 'completion_tokens', 'total_tokens', 'token_kind', 'training', 'ip', 'prompt_excerpt', 'credits_charged',
       'credit_category', 'overage',
     ];
+    // Newer schemas keep the billable units reported with each event (credit rebuilds use them).
+    const [unitCols] = (await db.raw("SHOW COLUMNS FROM interactions WHERE Field IN ('billable_units', 'billable_free_units')")) as [{ Field: string }[]];
+    const withUnits = unitCols.length === 2;
+    if (withUnits) interactionCols.push('billable_units', 'billable_free_units');
     const ledgerLines: string[] = [];
     let ledgerCount = 0;
     let seq = 0;
@@ -479,10 +483,12 @@ export async function buildDataset(url: string, params: DatasetParams, log: Log)
         let credits = 0;
         let category = '\\N';
         let overage = 0;
+        let unitsCol = '\\N';
         if (surface === 'grid' || surface === 'api' || surface === 'agent') {
           category = surface === 'agent' ? 'agents' : surface;
           const units = category === 'grid' ? 1 + Math.floor(rnd() * 20) : category === 'api' ? Math.max(1, Math.ceil(total / 1000)) : 1;
           credits = units * PRICES[category];
+          unitsCol = String(units);
           overage = u.maySpend ? 0 : 1;
           ledgerLines.push(`${wsId}\t${at}\t${day}\tconsumption\t${-credits}\t${category}\t${u.id}\t${clientId}\t${overage}\n`);
           ledgerCount++;
@@ -490,7 +496,7 @@ export async function buildDataset(url: string, params: DatasetParams, log: Log)
         perUser.set(u.id, (perUser.get(u.id) ?? 0) + 1);
         const text = esc(PROMPTS[Math.floor(rnd() * PROMPTS.length)]);
         out.push(
-          `${wsId}\t${u.id}\t${clientId}\t${at}\t${day}\t${surface}\t${output}\t${agent}\t${iq}\t${model}\t${prompt}\t${completion}\t${total}\t${embedding ? 'embedding' : 'inference'}\t${training}\t${u.ip}\t${text}\t${credits}\t${category}\t${overage}\n`,
+          `${wsId}\t${u.id}\t${clientId}\t${at}\t${day}\t${surface}\t${output}\t${agent}\t${iq}\t${model}\t${prompt}\t${completion}\t${total}\t${embedding ? 'embedding' : 'inference'}\t${training}\t${u.ip}\t${text}\t${credits}\t${category}\t${overage}${withUnits ? `\t${unitsCol}\t${unitsCol === '\\N' ? '\\N' : '0'}` : ''}\n`,
         );
       }
       emitted = target;
@@ -610,7 +616,7 @@ export async function buildDataset(url: string, params: DatasetParams, log: Log)
     await rebuildRollups(db, wsId);
     lap('rebuild_rollups', tStep);
     tStep = Date.now();
-    await fillWritePathOnlyRollups(db, wsId, log, true);
+    await fillWritePathOnlyRollups(db, wsId, log, false);
     lap('write_path_only_rollups', tStep);
 
     tStep = Date.now();

@@ -350,6 +350,7 @@ async function main() {
   // The machine's load while measuring: other work on these 2 cores inflates latencies.
   const loads: number[] = [];
   const loadTimer = setInterval(() => loads.push(os.loadavg()[0]), 2000);
+  loadTimer.unref();
   let app: AppProcess | null = null;
   try {
     // ------------------------------------------------------------ dataset
@@ -503,6 +504,7 @@ async function main() {
       }
     }
   } finally {
+    clearInterval(loadTimer);
     if (app) {
       await stopApp(app);
       log('app stopped');
