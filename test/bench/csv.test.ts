@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import express from 'express';
 import type { Knex } from 'knex';
-import { closeAll, freshDb } from '../helpers/db';
+import { closeAll, freshDb, isMySqlRun } from '../helpers/db';
 import { createUser, createWorkspace } from '../helpers/fixtures';
 import { recordInteractions } from '../../src/ingest/write-path';
 import { streamRows } from '../../src/db/dialect';
@@ -162,7 +162,8 @@ describe('bench: CSV export path', () => {
     });
 
     it('streamRows can be destroyed half-way and the pool keeps working', async () => {
-      const small = createDb(process.env.TEST_DATABASE_URL || `sqlite:${db.client.config.connection.filename}`, { poolMax: 1 });
+      // The SQLite pass sets TEST_DATABASE_URL to a bare 'sqlite:' (each file gets its own copy): reuse this file's.
+      const small = createDb(isMySqlRun() ? process.env.TEST_DATABASE_URL! : `sqlite:${db.client.config.connection.filename}`, { poolMax: 1 });
       try {
         for (let round = 0; round < 3; round++) {
           const rows = streamRows(small, small('interactions').select('id').where('workspace_id', wsId).orderBy('id'));
