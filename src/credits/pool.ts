@@ -70,13 +70,10 @@ export function latest<T extends Knex.QueryBuilder>(db: Knex, qb: T, locked: boo
 }
 
 /** Packs that have not expired at `now`, with what is left of each, in draw order. */
-export async function livePacks(db: Knex, workspaceId: number, now: Date, locked = false): Promise<Pack[]> {
-  const rows = await latest(db, db('credit_ledger')
-    .select('id', 'entry_type', 'amount', 'expires_at', 'occurred_at', 'note', 'price_cents')
-    .where({ workspace_id: workspaceId })
-    .whereIn('entry_type', PACK_TYPES as unknown as string[])
-    .where((w) => w.whereNull('expires_at').orWhere('expires_at', '>', toDbTime(now))), locked);
-  const packs: Pack[] = rows.map((r: Record<string, unknown>) => ({
+
+/** A pack (grant/purchase ledger row) as read from the ledger, before draw-down. */
+function packFromRow(r: Record<string, unknown>): Pack {
+  return {
     id: Number(r.id),
     entry_type: String(r.entry_type),
     amount: Number(r.amount),
@@ -85,7 +82,16 @@ export async function livePacks(db: Knex, workspaceId: number, now: Date, locked
     occurred_at: dbTimeText(r.occurred_at)!,
     note: (r.note as string) ?? null,
     price_cents: r.price_cents == null ? null : Number(r.price_cents),
-  }));
+  };
+}
+
+export async function livePacks(db: Knex, workspaceId: number, now: Date, locked = false): Promise<Pack[]> {
+  const rows = await latest(db, db('credit_ledger')
+    .select('id', 'entry_type', 'amount', 'expires_at', 'occurred_at', 'note', 'price_cents')
+    .where({ workspace_id: workspaceId })
+    .whereIn('entry_type', PACK_TYPES as unknown as string[])
+    .where((w) => w.whereNull('expires_at').orWhere('expires_at', '>', toDbTime(now))), locked);
+  const packs: Pack[] = rows.map(packFromRow);
   await loadRemaining(db, workspaceId, packs, locked);
   return packs.sort(drawOrder);
 }
@@ -154,16 +160,7 @@ export async function allPacks(db: Knex, workspaceId: number, now: Date, limit =
     .whereIn('entry_type', PACK_TYPES as unknown as string[])
     .orderBy([{ column: 'occurred_at', order: 'desc' }, { column: 'id', order: 'desc' }])
     .limit(limit);
-  const packs: Pack[] = rows.map((r: Record<string, unknown>) => ({
-    id: Number(r.id),
-    entry_type: String(r.entry_type),
-    amount: Number(r.amount),
-    remaining: Number(r.amount),
-    expires_at: dbTimeText(r.expires_at),
-    occurred_at: dbTimeText(r.occurred_at)!,
-    note: (r.note as string) ?? null,
-    price_cents: r.price_cents == null ? null : Number(r.price_cents),
-  }));
+  const packs: Pack[] = rows.map(packFromRow);
   await loadRemaining(db, workspaceId, packs);
   const nowText = toDbTime(now);
   return packs.map((p) => ({
