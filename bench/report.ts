@@ -64,7 +64,8 @@ export function checkTargets(r: BenchResults): string[] {
     if (p.errors || p.non2xx) missed.push(`${p.id} at ${p.connections} client(s): ${p.errors + p.non2xx} errors (${JSON.stringify(p.statusCounts)})`);
   }
   if (r.deep) {
-    if (r.deep.page < r.deep.wanted) missed.push(`deep Activity Logs: only ${r.deep.page} pages exist/followed (wanted ${r.deep.wanted})`);
+    // --quick data is too small to hold 1,000 pages for one user: the deepest page is measured instead
+    if (r.deep.page < r.deep.wanted && !r.params.quick) missed.push(`deep Activity Logs: only ${r.deep.page} pages exist/followed (wanted ${r.deep.wanted})`);
     for (const c of [1, 10]) {
       const first = r.pages.find((p) => p.id === 'activity' && p.connections === c);
       const deep = r.pages.find((p) => p.id.startsWith('activity deep') && !p.id.endsWith('(htmx)') && p.connections === c);

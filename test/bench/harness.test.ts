@@ -72,6 +72,10 @@ describe('bench: harness', () => {
     expect(checkTargets(results())).to.deep.equal([]);
   });
 
+  it('misses the deep page when the data holds fewer than 1,000 pages (full runs)', () => {
+    expect(checkTargets(results({ deep: { firstUrl: '/a', deepUrl: '/b', page: 151, wanted: 1000 } }))).to.deep.equal(['deep Activity Logs: only 151 pages exist/followed (wanted 1000)']);
+  });
+
   it('names every missed target', () => {
     const missed = checkTargets(
       results({
@@ -111,7 +115,9 @@ describe('bench: harness', () => {
   });
 
   it('fails a --quick run over 3 minutes and a missing export or ingestion', () => {
-    const missed = checkTargets(results({ params: { interactions: 200_000, users: 2000, months: 13, quick: true, durationSec: 1 }, elapsedSec: 181, exports: null, ingest: null }));
+    const missed = checkTargets(
+      results({ params: { interactions: 200_000, users: 2000, months: 13, quick: true, durationSec: 1 }, elapsedSec: 181, exports: null, ingest: null, deep: { firstUrl: '/a', deepUrl: '/b', page: 151, wanted: 1000 } }),
+    );
     expect(missed).to.deep.equal(['export: generation-log.csv not measured (not available)', 'ingestion: not measured (API not available)', '--quick run took 181 s > 180 s']);
   });
 
