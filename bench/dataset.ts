@@ -12,6 +12,7 @@ import { ROLLUP_TABLES, rebuildRollups } from '../src/ingest/rollups';
 import { hashPassword } from '../src/auth/password';
 import { dayOf, toDbTime, zoneOffsetMinutes } from '../src/db/time';
 import { DEPARTMENTS, IQ_LAYERS } from '../src/ingest/model';
+import { mulberry32 } from '../seeds/demo';
 
 export interface DatasetParams {
   interactions: number;
@@ -46,16 +47,6 @@ export interface DatasetInfo {
 type Log = (msg: string) => void;
 
 // ---------------------------------------------------------------- deterministic random numbers
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Picks an index from cumulative weights (binary search). */
 function picker(weights: number[], rnd: () => number): () => number {
