@@ -3,10 +3,10 @@
 // credit lock and is audited with before and after.
 import type { Knex } from 'knex';
 import { recordAudit, type Actor } from '../audit/audit';
-import { dayOf, toDbTime } from '../db/time';
+import { dayOf, monthOf, toDbTime } from '../db/time';
 import { HttpError } from '../http/errors';
-import { reconcileAlerts } from './alerts';
-import { livePacks, lockPool, readPool, saveRemaining, type Pack } from './pool';
+import { reconcileAlerts, reconcileCapAlert } from './alerts';
+import { livePacks, lockPool, monthlyCounters, readPool, saveRemaining, type Pack } from './pool';
 import { PRICE_ITEMS, readPrices, type Prices } from './prices';
 
 export interface AddCredits {
@@ -96,15 +96,21 @@ export interface CreditSettings {
   includedPerPeriod: number;
 }
 
-export async function updateSettings(db: Knex, actor: Actor, workspaceId: number, s: CreditSettings): Promise<boolean> {
+export async function updateSettings(db: Knex, actor: Actor, workspaceId: number, s: CreditSettings, now: Date = new Date()): Promise<boolean> {
   return db.transaction(async (trx) => {
-    const locked = await lockPool(trx, workspaceId);
+    const locked = await lockPool(trx, workspaceId, now);
     const ws = locked.ws;
     const before = { payg_enabled: !!ws.payg_enabled, payg_monthly_cap: ws.payg_monthly_cap == null ? null : Number(ws.payg_monthly_cap), included_credits_per_period: Number(ws.included_credits_per_period) };
     const after = { payg_enabled: s.paygEnabled, payg_monthly_cap: s.paygCap, included_credits_per_period: s.includedPerPeriod };
     if (JSON.stringify(before) === JSON.stringify(after)) return false;
     await trx('workspaces').where({ id: workspaceId }).update(after);
     await recordAudit(trx, { workspaceId, actor, action: 'credits.settings.update', targetType: 'workspace', targetId: workspaceId, before, after });
+    // A cap lowered to (or below) what PAYG already used this month is reached now: alert at once,
+    // not only on the next charge (once per month and cap value, as for charges).
+    locked.ws = { ...ws, payg_enabled: s.paygEnabled, payg_monthly_cap: s.paygCap, included_credits_per_period: s.includedPerPeriod };
+    const month = monthOf(now, ws.time_zone);
+    const used = (await monthlyCounters(trx, workspaceId, month, true)).payg_credits;
+    if (used > 0) await reconcileCapAlert(trx, locked, month, used);
     return true;
   });
 }

@@ -46,6 +46,21 @@ export interface NotificationCursor {
   id: number;
 }
 
+/**
+ * The notifications `userId` can see (shared with every admin, or addressed to them) with their own
+ * read state: `read_at` comes from notification_reads (one row per reader), so one admin reading a
+ * shared notification leaves it unread for the others.
+ */
+function visibleWithReadState(db: Knex, workspaceId: number, userId: number) {
+  return db('notifications as n')
+    .leftJoin('notification_reads as r', (j) => j.on('r.notification_id', '=', 'n.id').andOnVal('r.user_id', '=', userId))
+    .where('n.workspace_id', workspaceId)
+    .where((w) => w.whereNull('n.recipient_user_id').orWhere('n.recipient_user_id', userId));
+}
+
+const COLUMNS = ['n.id', 'n.kind', 'n.title', 'n.body', 'n.link', 'n.created_at', 'r.read_at'];
+const NEWEST_FIRST = [{ column: 'n.created_at', order: 'desc' as const }, { column: 'n.id', order: 'desc' as const }];
+
 /** The notifications an admin sees (for every admin, or addressed to them), newest first, keyset-paginated. */
 export async function listNotifications(
   db: Knex,
@@ -54,15 +69,10 @@ export async function listNotifications(
   opts: { unreadOnly?: boolean; before?: NotificationCursor | null; limit?: number } = {},
 ): Promise<{ rows: NotificationRow[]; next: NotificationCursor | null }> {
   const limit = opts.limit ?? 25;
-  const q = db('notifications')
-    .select('id', 'kind', 'title', 'body', 'link', 'created_at', 'read_at')
-    .where({ workspace_id: workspaceId })
-    .where((w) => w.whereNull('recipient_user_id').orWhere('recipient_user_id', userId))
-    .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
-    .limit(limit + 1);
-  if (opts.unreadOnly) q.whereNull('read_at');
+  const q = visibleWithReadState(db, workspaceId, userId).select(COLUMNS).orderBy(NEWEST_FIRST).limit(limit + 1);
+  if (opts.unreadOnly) q.whereNull('r.notification_id');
   const before = opts.before;
-  if (before) q.where((w) => w.where('created_at', '<', before.at).orWhere((x) => x.where('created_at', '=', before.at).andWhere('id', '<', before.id)));
+  if (before) q.where((w) => w.where('n.created_at', '<', before.at).orWhere((x) => x.where('n.created_at', '=', before.at).andWhere('n.id', '<', before.id)));
   const rows: NotificationRow[] = await q;
   const more = rows.length > limit;
   const page = rows.slice(0, limit);
@@ -70,27 +80,31 @@ export async function listNotifications(
   return { rows: page, next: more && last ? { at: String(last.created_at).slice(0, 23), id: Number(last.id) } : null };
 }
 
-function visibleTo(q: Knex.QueryBuilder, workspaceId: number, userId: number) {
-  return q.where({ workspace_id: workspaceId }).where((w) => w.whereNull('recipient_user_id').orWhere('recipient_user_id', userId));
+/** How many notifications this user has not read yet (the bell badge). */
+export async function unreadCount(db: Knex, workspaceId: number, userId: number): Promise<number> {
+  const row = await visibleWithReadState(db, workspaceId, userId).whereNull('r.notification_id').count({ n: '*' }).first();
+  return Number(row?.n ?? 0);
 }
 
-/** Marks one notification read; false when it is not one this admin can see. */
+/** Marks one notification read for this user; false when it is not one they can see. */
 export async function markRead(db: Knex, workspaceId: number, userId: number, id: number): Promise<boolean> {
-  const row = await visibleTo(db('notifications').select('id', 'read_at').where({ id }), workspaceId, userId).first();
+  const row = await visibleWithReadState(db, workspaceId, userId).select('n.id', 'r.read_at').where('n.id', id).first();
   if (!row) return false;
-  if (!row.read_at) await db('notifications').where({ id }).update({ read_at: toDbTime(new Date()) });
+  if (!row.read_at) await db('notification_reads').insert({ notification_id: id, user_id: userId, read_at: toDbTime(new Date()) }).onConflict(['notification_id', 'user_id']).ignore();
   return true;
 }
 
+/** Marks every notification this user can see as read for them; returns how many were unread. */
 export async function markAllRead(db: Knex, workspaceId: number, userId: number): Promise<number> {
-  return visibleTo(db('notifications'), workspaceId, userId).whereNull('read_at').update({ read_at: toDbTime(new Date()) });
+  const unread = await visibleWithReadState(db, workspaceId, userId).select('n.id').whereNull('r.notification_id');
+  if (unread.length === 0) return 0;
+  const at = toDbTime(new Date());
+  const rows = unread.map((r: { id: number }) => ({ notification_id: Number(r.id), user_id: userId, read_at: at }));
+  for (let i = 0; i < rows.length; i += 500) await db('notification_reads').insert(rows.slice(i, i + 500)).onConflict(['notification_id', 'user_id']).ignore();
+  return rows.length;
 }
 
 /** A member's own notifications (access-request outcomes), newest first. */
 export async function memberNotifications(db: Knex, workspaceId: number, userId: number, limit = 5): Promise<NotificationRow[]> {
-  return db('notifications')
-    .select('id', 'kind', 'title', 'body', 'link', 'created_at', 'read_at')
-    .where({ workspace_id: workspaceId, recipient_user_id: userId })
-    .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
-    .limit(limit);
+  return visibleWithReadState(db, workspaceId, userId).select(COLUMNS).where('n.recipient_user_id', userId).orderBy(NEWEST_FIRST).limit(limit);
 }

@@ -189,13 +189,43 @@ describe('credits: pages and the access-request flow', () => {
     expect(ids.length).to.be.greaterThan(0);
     await otherAdmin.post(`/admin/notifications/${ids[0]}/read`).type('form').send({ _csrf: otherAdmin.csrf }).expect(404);
     await admin.post(`/admin/notifications/${ids[0]}/read`).type('form').send({ _csrf: admin.csrf }).expect(303);
-    expect((await t.db('notifications').where({ id: ids[0] }).first()).read_at).to.not.equal(null);
+    expect(await t.db('notification_reads').where({ notification_id: ids[0] })).to.have.length(1);
     await admin.post('/admin/notifications/read-all').type('form').send({ _csrf: admin.csrf }).expect(303);
     const after = await admin.get('/admin/notifications?show=unread').expect(200);
     expect(after.text).to.include('No unread notifications.');
     expect(after.text).to.not.include('data-testid="unread-count"');
     // nothing left to mark: the button is gone
     expect(after.text).to.not.include('action="/admin/notifications/read-all"');
+  });
+
+  it('keeps read state per admin: one admin reading a shared alert leaves it unread (and in the bell count) for the others', async () => {
+    const ws = await createWorkspace(t.db, { slug: 'two-admins', billing_mode: 'credits' });
+    await createUser(t.db, ws.id, { email: 'ann@two-admins.test', name: 'Ann', role: 'admin' });
+    await createUser(t.db, ws.id, { email: 'ben@two-admins.test', name: 'Ben', role: 'admin' });
+    const member = await createUser(t.db, ws.id, { email: 'mo@two-admins.test', name: 'Mo' });
+    const ann = await loginAs(t.app, 'ann@two-admins.test', PASSWORD);
+    const ben = await loginAs(t.app, 'ben@two-admins.test', PASSWORD);
+    // Three shared alerts, and one addressed to the member (never counted for admins).
+    for (const title of ['Shared one', 'Shared two', 'Shared three']) await notify(t.db, { workspaceId: ws.id, kind: 'test.shared', title });
+    await notify(t.db, { workspaceId: ws.id, recipientUserId: member, kind: 'test.member', title: 'For Mo only' });
+    const badge = async (a: Agent) => {
+      const m = (await a.get('/admin/users').expect(200)).text.match(/data-testid="unread-count">(\d+)</);
+      return m ? Number(m[1]) : 0;
+    };
+    expect([await badge(ann), await badge(ben)]).to.deep.equal([3, 3]);
+    const list = await ann.get('/admin/notifications?show=unread').expect(200);
+    const first = list.text.match(/action="\/admin\/notifications\/(\d+)\/read"/)![1];
+    await ann.post(`/admin/notifications/${first}/read`).type('form').send({ _csrf: ann.csrf }).expect(303);
+    await ann.post(`/admin/notifications/${first}/read`).type('form').send({ _csrf: ann.csrf }).expect(303); // again: no error, no second mark
+    expect([await badge(ann), await badge(ben)]).to.deep.equal([2, 3]);
+    const benUnread = await ben.get('/admin/notifications?show=unread').expect(200);
+    expect(benUnread.text).to.include(`action="/admin/notifications/${first}/read"`);
+    await ben.post('/admin/notifications/read-all').type('form').send({ _csrf: ben.csrf }).expect(303);
+    expect([await badge(ann), await badge(ben)]).to.deep.equal([2, 0]);
+    const annUnread = await ann.get('/admin/notifications?show=unread').expect(200);
+    expect([...annUnread.text.matchAll(/action="\/admin\/notifications\/\d+\/read"/g)]).to.have.length(2);
+    expect(annUnread.text).to.not.include('For Mo only');
+    expect(await t.db('notification_reads').where({ notification_id: first })).to.have.length(2);
   });
 
   it('links a notification only to a page of this site', async () => {

@@ -144,6 +144,34 @@ describe('credits: the pool', () => {
     expect(alerts).to.deep.equal({ 'credits.threshold.0': 1, 'credits.payg_cap': 1 });
   });
 
+  it('alerts once when an admin lowers the PAYG cap to or below what PAYG already used this month', async () => {
+    const w = await creditWorld(db, { payg_enabled: true, payg_monthly_cap: 1000 });
+    // No prepaid credits: 100 API calls at 2 credits = 200 credits, all on PAYG (under the 1,000 cap).
+    await record(db, w.wsId, [billable(w.email('alice'), 'api', 100, 10)]);
+    const capAlerts = async () => (await notificationsOf(db, w.wsId, 'credits.payg_cap')).length;
+    expect(await capAlerts()).to.equal(0);
+    await updateSettings(db, w.actor, w.wsId, { paygEnabled: true, paygCap: 500, includedPerPeriod: 0 }); // still above 200 used
+    expect(await capAlerts()).to.equal(0);
+    await updateSettings(db, w.actor, w.wsId, { paygEnabled: true, paygCap: 150, includedPerPeriod: 0 }); // below 200 used: reached now
+    const alerts = await notificationsOf(db, w.wsId, 'credits.payg_cap');
+    expect(alerts).to.have.length(1);
+    expect(alerts[0].title).to.match(/cap reached/);
+    expect(alerts[0].body).to.include('150');
+    // Off and on again with the same cap, and the next charge: no second alert for this cap.
+    await updateSettings(db, w.actor, w.wsId, { paygEnabled: false, paygCap: 150, includedPerPeriod: 0 });
+    await updateSettings(db, w.actor, w.wsId, { paygEnabled: true, paygCap: 150, includedPerPeriod: 0 });
+    await record(db, w.wsId, [billable(w.email('alice'), 'api', 1, 5)]);
+    expect(await capAlerts()).to.equal(1);
+    const ws = await db('workspaces').where({ id: w.wsId }).first();
+    expect([(await readPool(db, ws)).paygUsed, (await readPool(db, ws)).paygHeadroom]).to.deep.equal([200, 0]);
+  });
+
+  it('does not alert on a cap change when PAYG used nothing this month', async () => {
+    const w = await creditWorld(db, { payg_enabled: true, payg_monthly_cap: 1000 });
+    await updateSettings(db, w.actor, w.wsId, { paygEnabled: true, paygCap: 0, includedPerPeriod: 0 });
+    expect(await notificationsOf(db, w.wsId, 'credits.payg_cap')).to.have.length(0);
+  });
+
   it('prices agent runs by the agent type and Grid rows after the free test rows', async () => {
     const w = await creditWorld(db, { grid_free_test_rows: 10 });
     await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 1000, expiresAt: null, note: null, priceCents: null });
