@@ -30,6 +30,8 @@ export interface Preset {
   label: string;
   from: string;
   to: string;
+  /** why the preset cannot be used right now (shown instead of a link); undefined when usable */
+  unavailable?: string;
 }
 
 const dayString = z
@@ -57,16 +59,28 @@ export function windowStartFor(lastDay: string): string {
   return addDays(formatDay(yearBefore), 1);
 }
 
-export function presetsFor(lastDay: string, windowStart: string): Preset[] {
-  const month = monthOfDay(lastDay);
+/**
+ * The presets for a workspace clock. "This month" and "Last month" follow the calendar month of
+ * today (workspace zone), not of the last reported day: on the 1st, without "Include today", this
+ * month has no complete day yet (the preset says so instead of showing last month), and last month
+ * is the month that just ended.
+ */
+export function presetsFor(todayDay: string, lastDay: string, windowStart: string): Preset[] {
+  const month = monthOfDay(todayDay);
   const prevMonth = addMonths(month, -1);
   const clampFrom = (d: string) => (d < windowStart ? windowStart : d);
+  const monthStart = firstDayOfMonth(month);
+  const thisMonth: Preset = { id: 'this-month', label: 'This month', from: monthStart, to: lastDay };
+  if (lastDay < monthStart) {
+    thisMonth.to = monthStart;
+    thisMonth.unavailable = `This month has no complete day yet: data runs through yesterday (${lastDay}). Switch on "Include today" to see today so far.`;
+  }
   return [
     { id: '7d', label: 'Last 7 days', from: addDays(lastDay, -6), to: lastDay },
     { id: '30d', label: 'Last 30 days', from: addDays(lastDay, -29), to: lastDay },
     { id: '90d', label: 'Last 90 days', from: addDays(lastDay, -89), to: lastDay },
     { id: '12m', label: 'Last 12 months', from: windowStart, to: lastDay },
-    { id: 'this-month', label: 'This month', from: firstDayOfMonth(month), to: lastDay },
+    thisMonth,
     { id: 'last-month', label: 'Last month', from: clampFrom(firstDayOfMonth(prevMonth)), to: lastDayOfMonth(prevMonth) },
   ];
 }
@@ -83,7 +97,7 @@ function build(from: string, to: string, includeToday: boolean, todayDay: string
   const days = daysBetween(from, to) + 1;
   const prevTo = addDays(from, -1);
   const prevFrom = addDays(prevTo, -(days - 1));
-  const preset = presetsFor(lastDay, windowStart).find((p) => p.from === from && p.to === to)?.id ?? 'custom';
+  const preset = presetsFor(todayDay, lastDay, windowStart).find((p) => !p.unavailable && p.from === from && p.to === to)?.id ?? 'custom';
   return { from, to, includeToday, today: todayDay, lastDay, windowStart, notes, preset, days, prevFrom, prevTo, timeZone };
 }
 
@@ -100,7 +114,7 @@ export function resolveRange(query: unknown, timeZone: string, now: Date, opts: 
   const includeToday = parsed.success ? truthy(parsed.data.today) : truthy(typeof pick('today') === 'string' ? (pick('today') as string) : undefined);
   const lastDay = includeToday ? todayDay : addDays(todayDay, -1);
   const windowStart = windowStartFor(lastDay);
-  const def = presetsFor(lastDay, windowStart).find((p) => p.id === (opts.defaultFull ? '12m' : DEFAULT_PRESET))!;
+  const def = presetsFor(todayDay, lastDay, windowStart).find((p) => p.id === (opts.defaultFull ? '12m' : DEFAULT_PRESET))!;
   if (!parsed.success) {
     const errors = fieldErrors(parsed.error);
     return {
@@ -124,7 +138,7 @@ export function resolveRange(query: unknown, timeZone: string, now: Date, opts: 
   }
   if (to < windowStart || from > lastDay) {
     notes.push(`${from} to ${to} is outside the reporting window (${windowStart} to ${lastDay}); showing the last 30 days instead.`);
-    const d = presetsFor(lastDay, windowStart).find((p) => p.id === DEFAULT_PRESET)!;
+    const d = presetsFor(todayDay, lastDay, windowStart).find((p) => p.id === DEFAULT_PRESET)!;
     from = d.from;
     to = d.to;
   } else {

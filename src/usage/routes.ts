@@ -59,7 +59,7 @@ function baseLocals(ws: WorkspaceInfo, r: UsageRange) {
     title: 'Usage',
     charts: true,
     range: r,
-    presets: presetsFor(r.lastDay, r.windowStart),
+    presets: presetsFor(r.today, r.lastDay, r.windowStart),
     rangeQuery,
     timeZone: ws.time_zone,
     dayLabel: vm.dayLabel,

@@ -65,7 +65,7 @@ describe('usage page: cards and charts', () => {
     expect(res.text).to.include('days in America/Chicago');
     expect(res.text).to.match(/name="from" value="2026-10-26"/);
     expect(res.text).to.match(/name="to" value="2026-11-24"/);
-    expect(res.text).to.match(/class="usage-preset active" href="\/admin\/usage\?from=2026-10-26&amp;to=2026-11-24" aria-current="true">Last 30 days/);
+    expect(res.text).to.match(/class="usage-preset active" href="\/admin\/usage\?from=2026-10-26&amp;to=2026-11-24" data-preset="30d" aria-current="true">Last 30 days/);
   });
 
   it('cards: generations, IQ adoption, hours saved with changes vs the previous 30 days', async () => {
