@@ -40,3 +40,43 @@ describe('ingested data on the pages', () => {
     expect(cell(page.text, w.memberA, 'monthly')?.replace(/\D/g, '')).to.equal('1345');
   });
 });
+
+describe('ingested data on the Usage page (through yesterday, unless "include today")', () => {
+  after(closeAll);
+
+  it('an event from yesterday counts at once; one from a minute ago only with today=1', async function () {
+    const t = await createTestApp();
+    const w = await twoWorkspaces(t.db);
+    const key = await keyFor(t.db, w.a.id);
+    const admin = await loginAs(t.app, 'admin@alpha.test', PASSWORD);
+    const zone = 'America/Chicago';
+    const now = new Date();
+    const minuteAgo = new Date(now.getTime() - 60_000);
+    // Both instants must fall on today's reporting day (not the case in the first minute after midnight).
+    if (dayOf(minuteAgo, zone) !== dayOf(now, zone)) this.skip();
+    // 30 hours ago is always on the previous reporting day in Chicago (a day is at most 25 hours).
+    const yesterdayAt = new Date(now.getTime() - 30 * 3600_000);
+    const yesterday = dayOf(yesterdayAt, zone);
+    const generations = (html: string) => /data-card="generations"[\s\S]*?data-value>([^<]*)</.exec(html)?.[1].trim();
+
+    const res = await post(t.app, '/events', key, {
+      events: [
+        event('u-today-1', { occurred_at: minuteAgo.toISOString() }),
+        event('u-today-2', { occurred_at: minuteAgo.toISOString(), output: 'image' }),
+        event('u-today-emb', { occurred_at: minuteAgo.toISOString(), kind: 'embedding', completion_tokens: 0 }),
+        event('u-yday-1', { occurred_at: yesterdayAt.toISOString() }),
+      ],
+    });
+    expect(res.status).to.equal(200);
+    expect(res.body.accepted).to.equal(4);
+    // By hand: yesterday has 1 generation; today has 2 (text + image; the embedding run is not a generation).
+    const range = `from=${yesterday}&to=${yesterday}`;
+    expect(generations((await admin.get(`/admin/usage?${range}`).expect(200)).text)).to.equal('1');
+    // Without today=1 a range reaching today stops at yesterday: today's events are not counted yet.
+    const withoutToday = await admin.get(`/admin/usage?from=${yesterday}&to=${dayOf(now, zone)}`).expect(200);
+    expect(generations(withoutToday.text)).to.equal('1');
+    const withToday = await admin.get(`/admin/usage?from=${yesterday}&to=${dayOf(now, zone)}&today=1`).expect(200);
+    expect(withToday.text).to.include('includes today so far');
+    expect(generations(withToday.text)).to.equal('3');
+  });
+});
