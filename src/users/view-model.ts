@@ -32,10 +32,29 @@ export function column(key: SortKey) {
   return COLUMNS.find((c) => c.key === key)!;
 }
 
-/** Whole numbers: exact below 10,000, else compact ("18.3M", "500K"); the exact value goes in a title. */
+/**
+ * Whole numbers: exact below 10,000, else compact ("18.3M", "500K"). A compact cell also carries the
+ * exact value as a hover title, as visually-hidden text (screen readers) and in the row's exact-values
+ * line shown while keyboard focus is in the row (sighted keyboard users cannot hover).
+ */
 const COMPACT = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+export function isCompact(n: number): boolean {
+  return Math.abs(n) >= 10_000;
+}
 export function compact(n: number): string {
-  return Math.abs(n) < 10_000 ? Number(n).toLocaleString('en-US') : COMPACT.format(n);
+  return isCompact(n) ? COMPACT.format(n) : Number(n).toLocaleString('en-US');
+}
+
+/** The token-count cells of a row, in column order, with their short header. */
+export function numberCells(r: UserRow): { key: SortKey; label: string; n: number }[] {
+  const values: [SortKey, number][] = [
+    ['max_inference', r.max_inference_tokens],
+    ['max_embedding', r.max_embedding_tokens],
+    ['total_usage', r.total_usage],
+    ['monthly', r.monthly_inference],
+    ['prev_month', r.prev_month_inference],
+  ];
+  return values.map(([key, n]) => ({ key, label: column(key).label, n }));
 }
 
 const FILTER_KEYS = ['q', 'role', 'status', 'department', 'credit', 'allocation'] as const;
@@ -82,7 +101,7 @@ export function pageWindow(page: number, pages: number): (number | null)[] {
 export function shareClass(row: UserRow): string {
   if (row.share == null) return '';
   if (row.share >= 1) return 'over';
-  if (row.share > NEAR_SHARE) return 'near';
+  if (row.share >= NEAR_SHARE) return 'near'; // the same threshold as the "near or over" filter
   return '';
 }
 

@@ -78,6 +78,6 @@ export function rowIds(html: string): number[] {
 /** The text of a data-col cell of one user's row. */
 export function cell(html: string, userId: number, col: string): string {
   const row = new RegExp(`<tr id="user-row-${userId}"[\\s\\S]*?</tr>`).exec(html)?.[0] ?? '';
-  const m = new RegExp(`data-col="${col}"[^>]*>([\\s\\S]*?)</(td|span)>`).exec(row);
+  const m = new RegExp(`data-col="${col}"[^>]*>([\\s\\S]*?)</(td|span|div)>`).exec(row);
   return (m?.[1] ?? '').replace(/<[^>]+>/g, '').trim();
 }

@@ -205,17 +205,48 @@ describe('users: User Management page', () => {
     // name and email share one cell
     expect(/<td class="user-name">[\s\S]*?<\/td>/.exec(row)![0]).to.contain('Big Spender').and.contain('data-col="email"');
     expect(cell(res.text, big, 'email')).to.equal('big.spender@alpha.test');
-    // 1,234,567 -> 1.2M with the exact value in the title and data-value; 2,500,000 -> 2.5M; 9,999 stays exact
-    expect(row).to.match(/data-col="monthly" data-value="1234567" title="1,234,567 tokens">1\.2M</);
-    expect(row).to.match(/data-col="total_usage" data-value="1234567" title="1,234,567 tokens">1\.2M</);
-    expect(row).to.match(/data-col="max_inference" data-value="2500000" title="2,500,000 tokens">2\.5M</);
-    expect(row).to.match(/data-col="max_embedding" data-value="9999">9,999</);
+    // 1,234,567 -> 1.2M with the exact value in the title, in data-value and as visually-hidden text
+    // (screen readers hear the exact count, not the abbreviation); 2,500,000 -> 2.5M; 9,999 stays exact
+    const exact = (col: string, value: number, shown: string, text: string) =>
+      expect(row).to.contain(`data-col="${col}" data-value="${value}" title="${text} tokens"><span aria-hidden="true">${shown}</span><span class="visually-hidden">${text} tokens</span></td>`);
+    exact('monthly', 1234567, '1.2M', '1,234,567');
+    exact('total_usage', 1234567, '1.2M', '1,234,567');
+    exact('max_inference', 2500000, '2.5M', '2,500,000');
+    expect(row).to.match(/data-col="max_embedding" data-value="9999">9,999<\/td>/);
+    // sighted keyboard users: the row's exact-values line (shown while focus is in the row, CSS) lists
+    // every token column exactly; screen readers skip it (they already read the cells)
+    const line = /<div class="row-exact small" aria-hidden="true" data-testid="row-exact">([\s\S]*?)<\/div>/.exec(row)![1].replace(/<[^>]+>/g, '');
+    expect(line).to.equal('Max inf. 2,500,000 · Max emb. 9,999 · Total 1,234,567 · This month 1,234,567 · Prev. month 0');
+    // rows with no compact number need no such line
+    expect(new RegExp(`<tr id="user-row-${w.bob}"[\\s\\S]*?</tr>`).exec((await admin.get('/admin/users?q=bob').expect(200)).text)![0]).to.not.contain('row-exact');
     // 1,234,567 / 2,500,000 = 49.38% -> 49.4%
     expect(cell(res.text, big, 'share')).to.contain('49.4%');
     // headers: abbreviations carry the issue's full column names
+    // headers: each short label is hidden from screen readers, which read the full name instead; the
+    // full name is also the hover title and (data-full) the tip shown when the link has keyboard focus
     for (const full of ['Max Inference Tokens', 'Max Embedding Tokens', 'Total Usage', 'Monthly Inference Tokens', 'Prev Month Inference Tokens']) {
-      expect(res.text).to.match(new RegExp(`<abbr title="${full}[^"]*">`));
+      expect(res.text).to.match(new RegExp(`<abbr title="(${full}[^"]*)" data-full="\\1"><span aria-hidden="true">[^<]+</span><span class="visually-hidden">\\1</span></abbr>`));
     }
+    const short = [...res.text.matchAll(/<abbr [^>]*><span aria-hidden="true">([^<]+)<\/span>/g)].map((m) => m[1]);
+    expect(short).to.deep.equal(['Dept.', 'Max inf.', 'Max emb.', 'Total', 'This month', 'Prev. month', 'Used', 'Credits', 'Last active']);
     expect(res.text).to.match(/data-sort="name"[^>]*>Name<\/a><span class="sort-sep"[^>]*> \/ <\/span><a[^>]*data-sort="email"/);
+  });
+  it('the share is highlighted from exactly 80 % (the "near or over" filter threshold) and at 100 %', async () => {
+    await createUser(t.db, w.a.id, { email: 'eighty@alpha.test', name: 'Share Eighty', maxInferenceTokens: 1000 });
+    await createUser(t.db, w.a.id, { email: 'seventynine@alpha.test', name: 'Share Seventynine', maxInferenceTokens: 1000 });
+    await createUser(t.db, w.a.id, { email: 'hundred@alpha.test', name: 'Share Hundred', maxInferenceTokens: 1000 });
+    await recordInteractions(t.db, w.a.id, [
+      ev('eighty@alpha.test', w.nowish, { promptTokens: 800 }),
+      ev('seventynine@alpha.test', w.nowish, { promptTokens: 799 }),
+      ev('hundred@alpha.test', w.nowish, { promptTokens: 600, completionTokens: 400 }),
+    ]);
+    const res = await admin.get('/admin/users?q=share').expect(200);
+    const pctOf = (name: string) => new RegExp(`${name}[\\s\\S]*?<span class="small share-pct ([a-z]*)"[^>]*>([^<]+)<`).exec(res.text)!.slice(1);
+    expect(pctOf('Share Eighty')).to.deep.equal(['near', '80%']);
+    expect(pctOf('Share Seventynine')).to.deep.equal(['', '79.9%']);
+    expect(pctOf('Share Hundred')).to.deep.equal(['over', '100%']);
+    // the filter agrees: 80 % and 100 % are "near or over", 79.9 % is not
+    const near = (await admin.get('/admin/users?q=share&allocation=near').expect(200)).text;
+    expect(near).to.contain('Share Eighty').and.contain('Share Hundred').and.not.contain('Share Seventynine');
   });
 });
