@@ -228,6 +228,30 @@ describe('credits: pages and the access-request flow', () => {
     expect(await t.db('notification_reads').where({ notification_id: first })).to.have.length(2);
   });
 
+  it('shows the credit meter (available and PAYG headroom) in the header of every admin page and on /me, and icons for who can spend', async () => {
+    const m = await creditWorld(t.db, { slug: 'meter', payg_enabled: true, payg_monthly_cap: 500 });
+    await addCredits(t.db, m.actor, m.wsId, { kind: 'grant', amount: 1000, expiresAt: null, note: null, priceCents: null });
+    // 10 API calls at the default 2 credits = 20 from the pack; 60 calls by Bob (no permission) = 120, still charged.
+    await record(t.db, m.wsId, [billable(m.email('alice'), 'api', 10, 20), billable(m.email('bob'), 'api', 60, 10)]);
+    const available = 1000 - 20 - 120;
+    const a = await loginAs(t.app, m.email('admin'), PASSWORD);
+    for (const path of ['/admin/users', '/admin/notifications', '/admin/credits']) {
+      const page = await a.get(path).expect(200);
+      expect(page.text, path).to.match(new RegExp(`class="credit-meter"[\\s\\S]*?<strong>${available}</strong>\\s*<span class="muted">\\+ 500 PAYG</span>`));
+    }
+    const people = (await a.get('/admin/credits').expect(200)).text;
+    expect(people).to.match(/credit-icon credit-icon-yes[\s\S]*?Can spend credits[\s\S]*?Alice Able/);
+    expect(people).to.match(/credit-icon credit-icon-no[\s\S]*?Cannot spend credits[\s\S]*?Bob Blocked/);
+    const alice = await loginAs(t.app, m.email('alice'), PASSWORD);
+    const me = (await alice.get('/me').expect(200)).text;
+    expect(me).to.match(new RegExp(`Workspace credits available</div><div class="stat-value">${available}<`));
+    expect(me).to.match(/Pay-as-you-go headroom<\/div><div class="stat-value">500</);
+    // PAYG off: no headroom in the header; /me says Off.
+    await a.post('/admin/credits/settings').type('form').send({ _csrf: a.csrf, included_credits_per_period: '0' }).expect(303);
+    expect((await a.get('/admin/users').expect(200)).text).to.not.match(/PAYG<\/span>/);
+    expect((await alice.get('/me').expect(200)).text).to.match(/Pay-as-you-go headroom<\/div><div class="stat-value">Off</);
+  });
+
   it('links a notification only to a page of this site', async () => {
     for (const [title, link] of [['Same-site link', '/admin/credits#requests'], ['Script link', 'javascript:alert(1)'], ['Off-site link', '//evil.example/x'], ['Backslash link', '/\\evil.example']] as const) {
       await notify(t.db, { workspaceId: w.wsId, kind: 'test.link', title, link });

@@ -276,6 +276,22 @@ describe('credits: the pool', () => {
   });
 
   // The race only exists on MariaDB/MySQL (row locks); on SQLite the same assertions hold because writers are serialised.
+  it('grants the included credits again each period; last period\'s unused included credits expire as a ledger row', async () => {
+    const w = await creditWorld(db, { included_credits_per_period: 3000, time_zone: 'UTC' });
+    await record(db, w.wsId, [billable(w.email('alice'), 'api', 10, 1)]); // 20 credits of this month's 3,000
+    const ws = await db('workspaces').where({ id: w.wsId }).first();
+    const now = new Date();
+    const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 3, 12));
+    expect((await readPool(db, ws, nextMonth)).available).to.equal(3000); // counts before it is written
+    await refreshPool(db, w.wsId, nextMonth);
+    await refreshPool(db, w.wsId, nextMonth);
+    const included = await db('credit_ledger').where({ workspace_id: w.wsId, entry_type: 'included' }).orderBy('id');
+    expect(included.map((r) => Number(r.amount))).to.deep.equal([3000, 3000]);
+    const expiries = await db('credit_ledger').where({ workspace_id: w.wsId, entry_type: 'expiry' });
+    expect(expiries.map((r) => [Number(r.source_entry_id), Number(r.amount)])).to.deep.equal([[Number(included[0].id), -2980]]);
+    expect((await readPool(db, ws, nextMonth)).available).to.equal(3000);
+  });
+
   it(`two parallel batches never double-spend or lose a row (${isMySqlRun() ? 'MariaDB' : 'SQLite'})`, async () => {
     const w = await creditWorld(db);
     await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 300, expiresAt: new Date(Date.now() + 5 * DAY), note: 'A', priceCents: null });
