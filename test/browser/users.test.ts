@@ -262,4 +262,26 @@ import { ev, usersWorld, type UsersWorld } from '../users/fixture';
     expect(Math.abs(x1 - x0)).to.be.at.most(1); // sticky name column
     await page.setViewportSize({ width: 1280, height: 900 });
   });
+  it('keyboard users see full column names and exact token counts (no hover needed)', async () => {
+    const page = h.page;
+    const big = await createUser(t.db, w.a.id, { email: 'kb.big@alpha.test', name: 'Kb Big', maxInferenceTokens: 2_500_000, maxEmbeddingTokens: 40_000 });
+    await page.goto(`${h.baseUrl}/admin/users?q=kb.big`);
+    // a sort link focused from the keyboard shows its column's full name under the short header
+    const tip = () => page.$eval('a[data-sort="max_inference"] abbr', (e) => getComputedStyle(e, '::after').content);
+    expect(await tip()).to.equal('none');
+    await page.focus('#f-q');
+    for (let i = 0; i < 40 && (await page.evaluate(() => document.activeElement?.getAttribute('data-sort'))) !== 'max_inference'; i++) await page.keyboard.press('Tab');
+    expect(await tip()).to.equal('"Max Inference Tokens (monthly allocation)"');
+    // the row's exact counts appear while keyboard focus is in the row, and go when it leaves
+    const line = `#user-row-${big} [data-testid="row-exact"]`;
+    expect(await page.isVisible(line)).to.equal(false);
+    await page.focus(`#user-row-${big} [aria-haspopup="menu"]`);
+    await page.keyboard.press('Tab'); // the row's checkbox, reached by keyboard
+    expect(await page.isVisible(line)).to.equal(true);
+    expect(await page.textContent(line)).to.equal('Max inf. 2,500,000 · Max emb. 40,000 · Total 0 · This month 0 · Prev. month 0');
+    await page.focus('#f-q');
+    expect(await page.isVisible(line)).to.equal(false);
+    expect(cspErrors(page)).to.deep.equal([]);
+    await t.db('users').where({ id: big }).delete();
+  });
 });
