@@ -8,16 +8,7 @@ import { renderPage } from '../http/render';
 import { actorFrom, recordAudit } from '../audit/audit';
 import { today } from '../db/time';
 import { csvFilename, streamCsv } from './csv';
-import { DATA_DICTIONARY_EXPORT, DEFINITIONS, TYPE_NOTES, dictionaryRows, exportsByArea, hoursSavedTable } from './registry';
-
-/** Route parameters (`:id`) are not a usable address: show them as a template, `{id}`. */
-export function pathTemplate(path: string): string {
-  return path.replace(/:([A-Za-z_]+)/g, '{$1}');
-}
-
-export function isPathTemplate(path: string): boolean {
-  return /:[A-Za-z_]/.test(path);
-}
+import { DATA_DICTIONARY_EXPORT, DEFINITIONS, TYPE_NOTES, dictionaryRows, exportsByArea, hoursSavedTable, isPathTemplate, pathTemplate } from './registry';
 
 async function* rows() {
   yield* dictionaryRows();

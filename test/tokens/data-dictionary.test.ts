@@ -87,9 +87,12 @@ describe('Data dictionary', () => {
     expect(res.headers['content-disposition']).to.equal(`attachment; filename="alpha-data-dictionary-${new Date().toLocaleDateString('en-CA', { timeZone: 'America/Chicago' })}.csv"`);
     const rows: string[][] = parse(res.text);
     expect(rows[0]).to.deep.equal(['area', 'export', 'file', 'column', 'type', 'description', 'example']);
-    const expected = allExports().flatMap((d) => d.columns.map((c) => [d.area, d.title, d.path, c.key, c.type, c.description, /^[=+\-@\t\r]/.test(c.example) ? `'${c.example}` : c.example]));
+    const expected = allExports().flatMap((d) => d.columns.map((c) => [d.area, d.title, d.path.replace(':id', '{id}'), c.key, c.type, c.description, /^[=+\-@\t\r]/.test(c.example) ? `'${c.example}` : c.example]));
     expect(rows.slice(1)).to.deep.equal(expected);
     expect(rows.slice(1).filter((r) => r[1] === 'Users with tokens').map((r) => r[3])).to.include('previous_month_inference_tokens');
+    // a per-user export is named by its template, as on the page, never by a route pattern
+    expect(rows.some((r) => r[2] === '/admin/users/{id}/logs.csv')).to.equal(true);
+    expect(rows.some((r) => r[2].includes(':id'))).to.equal(false);
     const audit = await t.db('audit_log').where({ action: 'export.download', target_id: 'data-dictionary' });
     expect(audit).to.have.length(1);
   });

@@ -111,6 +111,15 @@ describe('usage exports', () => {
     expect(rows[2]).to.include({ knowledge_applied: 'false', iq_resources: '' });
   });
 
+  it('the Usage page links the five exports (ranged ones with the range) and the data dictionary as a page and a file', async () => {
+    const html = (await admin.get('/admin/usage?from=2026-10-26&to=2026-11-24').expect(200)).text;
+    expect(html).to.include('href="/admin/exports/generation-log.csv?from=2026-10-26&amp;to=2026-11-24" download data-export="generation-log"');
+    expect(html).to.include('href="/admin/exports/user-activity-log.csv?from=2026-10-26&amp;to=2026-11-24" download data-export="user-activity-log"');
+    for (const id of ['user-log', 'agents-log', 'group-members-log']) expect(html).to.include(`href="/admin/exports/${id}.csv" download data-export="${id}"`);
+    expect(html).to.include('href="/admin/data-dictionary"');
+    expect(html).to.include('href="/admin/data-dictionary.csv" class="btn btn-small" download');
+  });
+
   it('audits every download with the export and its range', async () => {
     const audits = await t.db('audit_log').where({ workspace_id: w.ws, action: 'export.download' }).orderBy('id');
     expect(audits.map((a: any) => a.target_id)).to.deep.equal(['generation-log', 'generation-log', 'user-activity-log', 'user-log', 'agents-log', 'group-members-log']);
