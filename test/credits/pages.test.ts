@@ -183,6 +183,27 @@ describe('credits: pages and the access-request flow', () => {
     expect(full.text).to.include('data-chart-config="credits-by-category"');
   });
 
+  it('breaks credits down by category per day and by user for exactly the selected range', async () => {
+    const r = await creditWorld(t.db, { slug: 'range', time_zone: 'UTC' });
+    const a = await loginAs(t.app, r.email('admin'), PASSWORD);
+    // Default price: 2 credits per API call. Day A (3 days ago): Alice 10 calls = 20. Day B (1 day ago): Alice 5 = 10, Bob 1 = 2.
+    await record(t.db, r.wsId, [billable(r.email('alice'), 'api', 10, 3 * 1440), billable(r.email('alice'), 'api', 5, 1440), billable(r.email('bob'), 'api', 1, 1440)]);
+    const dayA = dayOf(new Date(Date.now() - 3 * 86_400_000), 'UTC');
+    const dayB = dayOf(new Date(Date.now() - 86_400_000), 'UTC');
+    const only = (await a.get(`/admin/credits/usage?from=${dayB}&to=${dayB}`).set('HX-Request', 'true').expect(200)).text;
+    expect(only).to.match(new RegExp(`<th scope="row" class="nowrap">${dayB}</th><td class="num">0</td><td class="num">12</td><td class="num">0</td><td class="num">12</td>`));
+    expect(only).to.not.include(`>${dayA}<`);
+    expect(only).to.match(/Alice Able[\s\S]*?<strong>10<\/strong>/);
+    expect(only).to.match(/Bob Blocked[\s\S]*?<strong>2<\/strong>/);
+    const both = (await a.get(`/admin/credits/usage?from=${dayA}&to=${dayB}`).set('HX-Request', 'true').expect(200)).text;
+    expect(both).to.match(new RegExp(`<th scope="row" class="nowrap">${dayA}</th><td class="num">0</td><td class="num">20</td><td class="num">0</td><td class="num">20</td>`));
+    expect(both).to.match(/Alice Able[\s\S]*?<strong>30<\/strong>/);
+    const bad = await a.get(`/admin/credits/usage?from=${dayB}&to=${dayA}`).set('HX-Request', 'true');
+    // A reversed range keeps the page (default range) and says what is wrong next to the dates.
+    expect(bad.status).to.equal(200);
+    expect(bad.text).to.include('The start date must be on or before the end date.');
+  });
+
   it('lists notifications and marks them read', async () => {
     const list = await admin.get('/admin/notifications?show=unread').expect(200);
     const ids = [...list.text.matchAll(/action="\/admin\/notifications\/(\d+)\/read"/g)].map((x) => x[1]);
