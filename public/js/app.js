@@ -42,6 +42,14 @@
       openMenu(button, e.key === 'ArrowUp');
       return;
     }
+    // A menu trigger may be a link (role="button") that leads somewhere useful without JavaScript:
+    // Space works on it as on a real button.
+    if (button && e.key === ' ' && button.tagName !== 'BUTTON') {
+      e.preventDefault();
+      if (button.getAttribute('aria-expanded') === 'true') closeMenu(button, false);
+      else openMenu(button, false);
+      return;
+    }
     var menu = e.target.closest && e.target.closest('[role="menu"]');
     if (!menu) return;
     var owner = document.querySelector('[aria-controls="' + menu.id + '"]');

@@ -284,4 +284,62 @@ import { ev, usersWorld, type UsersWorld } from '../users/fixture';
     expect(cspErrors(page)).to.deep.equal([]);
     await t.db('users').where({ id: big }).delete();
   });
+  it('without JavaScript the ⋮ leads to the Manage page, where every menu action works and returns to the list', async () => {
+    const id = await createUser(t.db, w.a.id, { email: 'nojs@alpha.test', name: 'No Script', maxInferenceTokens: 10, maySpendCredits: false });
+    const ctx = await h.browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: false });
+    const page = await ctx.newPage();
+    try {
+      await page.goto(`${h.baseUrl}/login`);
+      await page.fill('#email', 'admin@alpha.test');
+      await page.fill('#password', PASSWORD);
+      await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('button[type=submit]')]);
+      const list = `${h.baseUrl}/admin/users?q=nojs`;
+      const row = `#user-row-${id}`;
+      /** Opens the Manage page through the row's ⋮ (a plain link without JS), runs one action, checks the notice. */
+      const act = async (click: () => Promise<unknown>, notice: string) => {
+        await page.goto(list);
+        await Promise.all([page.waitForURL(new RegExp(`/admin/users/${id}/allocation\\?return=`)), page.click(`${row} [data-testid="row-menu-button"]`)]);
+        expect(await page.textContent('h1')).to.equal('No Script');
+        await Promise.all([page.waitForURL(/\/admin\/users\?q=nojs&notice=/), click()]);
+        expect(await page.textContent('[data-testid="notice"]')).to.equal(notice);
+      };
+      const col = async (c: string) => (await page.textContent(`${row} [data-col="${c}"]`))!.trim();
+      await act(async () => {
+        await page.fill(`#alloc-inf-${id}`, '1,234');
+        await page.fill(`#alloc-emb-${id}`, '56');
+        await page.click('button:has-text("Save allocation")');
+      }, 'Allocation saved.');
+      expect([await col('max_inference'), await col('max_embedding')]).to.deep.equal(['1,234', '56']);
+      await act(() => page.click('button:has-text("Allow credit spending")'), 'Credit access updated.');
+      expect(await page.getAttribute(`${row} [data-col="credit"] .credit-icon`, 'aria-label')).to.equal('May spend credits');
+      await act(() => page.click('button:has-text("Change role to admin")'), 'Role updated.');
+      expect(await col('role')).to.equal('admin');
+      await act(() => page.click('button:has-text("Revoke access")'), 'Access revoked. The user can no longer sign in; their history is kept.');
+      expect(await col('status')).to.equal('revoked');
+      await act(() => page.click('button:has-text("Restore access")'), 'Access restored.');
+      expect(await col('status')).to.equal('active');
+      // View logs
+      await page.goto(list);
+      await page.click(`${row} [data-testid="row-menu-button"]`);
+      await Promise.all([page.waitForURL(new RegExp(`/admin/users/${id}/logs$`)), page.click('a:has-text("View logs")')]);
+      expect(await page.textContent('h1')).to.contain('No Script');
+      // an allocation error without JS: the Manage page again, message next to the field, nothing saved
+      await page.goto(`${h.baseUrl}/admin/users/${id}/allocation`);
+      await page.fill(`#alloc-inf-${id}`, '-3');
+      await page.click('button:has-text("Save allocation")');
+      expect(await page.textContent(`#alloc-inf-${id}-error`)).to.contain('must be a whole number');
+      expect(Number((await t.db('users').where({ id }).first()).max_inference_tokens)).to.equal(1234);
+    } finally {
+      await ctx.close();
+    }
+    // with JavaScript the same ⋮ opens the menu instead, from Space too (it is a link with role="button")
+    await h.page.goto(`${h.baseUrl}/admin/users?q=nojs`);
+    await h.page.focus(`#user-row-${id} [data-testid="row-menu-button"]`);
+    await h.page.keyboard.press(' ');
+    expect(await h.page.getAttribute(`#user-row-${id} [data-testid="row-menu-button"]`, 'aria-expanded')).to.equal('true');
+    expect(await focusedText()).to.equal('View logs');
+    expect(h.page.url()).to.equal(`${h.baseUrl}/admin/users?q=nojs`);
+    await h.page.keyboard.press('Escape');
+    await t.db('users').where({ id }).delete();
+  });
 });
