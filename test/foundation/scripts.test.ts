@@ -26,7 +26,7 @@ async function totals(url: string) {
   try {
     const raw = await db('interactions').select('workspace_id').count({ n: '*' }).sum({ tokens: 'total_tokens' }).groupBy('workspace_id').orderBy('workspace_id');
     const rolled = await db('rollup_daily').select('workspace_id').sum({ n: 'interactions' }).sum({ tokens: 'total_tokens' }).groupBy('workspace_id').orderBy('workspace_id');
-    const norm = (rows: { workspace_id: number; n: unknown; tokens: unknown }[]) => rows.map((r) => ({ ws: Number(r.workspace_id), n: Number(r.n), tokens: Number(r.tokens) }));
+    const norm = (rows: Record<string, unknown>[]) => rows.map((r) => ({ ws: Number(r.workspace_id), n: Number(r.n), tokens: Number(r.tokens) }));
     const users = Number((await db('users').count({ n: '*' }).first())?.n);
     const prompts = (await db('interactions').select('client_event_id', 'total_tokens').orderBy('client_event_id').limit(5)).map((r) => `${r.client_event_id}:${r.total_tokens}`);
     return { raw: norm(raw), rolled: norm(rolled), users, sample: prompts.join(' ') };
