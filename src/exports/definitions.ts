@@ -26,3 +26,17 @@ export interface ExportDefinition<R = any> {
 export function defineExport<R>(def: ExportDefinition<R>): ExportDefinition<R> {
   return def;
 }
+
+/**
+ * 'YYYY-MM-DD HH:MM:SS.mmm' (UTC, as stored) -> ISO 8601 UTC 'YYYY-MM-DDTHH:MM:SS.mmmZ': the
+ * datetime cell of every export; empty for a missing value.
+ */
+export function utcCell(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '';
+  const s = String(value);
+  // the stored shape (every row of a large export): no parsing
+  if (s.length === 23 && s.charCodeAt(10) === 32) return `${s.slice(0, 10)}T${s.slice(11)}Z`;
+  const [date, time = '00:00:00'] = s.replace(' ', 'T').replace(/Z$/, '').split('T');
+  const [hms, ms = '000'] = time.split('.');
+  return `${date}T${hms}.${ms.padEnd(3, '0').slice(0, 3)}Z`;
+}

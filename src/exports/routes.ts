@@ -5,9 +5,9 @@ import type { AppContext } from '../http/context';
 import { requireAdmin } from '../http/guards';
 import { notFound } from '../http/errors';
 import { renderPage } from '../http/render';
-import { actorFrom, recordAudit } from '../audit/audit';
 import { today } from '../db/time';
-import { csvFilename, streamCsv } from './csv';
+import { csvFilename } from './csv';
+import { auditedCsvDownload } from './download';
 import { DATA_DICTIONARY_EXPORT, DEFINITIONS, TYPE_NOTES, dictionaryRows, exportsByArea, hoursSavedTable, isPathTemplate, pathTemplate } from './registry';
 
 async function* rows() {
@@ -36,15 +36,7 @@ export function exportsRouter(ctx: AppContext): Router {
     const ws = await ctx.db('workspaces').select('id', 'slug', 'time_zone').where('id', req.user!.workspace_id).first();
     if (!ws) throw notFound('Workspace not found');
     const filename = csvFilename(ws.slug, DATA_DICTIONARY_EXPORT.id, today(ws.time_zone));
-    await recordAudit(ctx.db, {
-      workspaceId: ws.id,
-      actor: actorFrom(req),
-      action: 'export.download',
-      targetType: 'export',
-      targetId: DATA_DICTIONARY_EXPORT.id,
-      after: { file: filename, path: DATA_DICTIONARY_EXPORT.path },
-    });
-    await streamCsv(req, res, DATA_DICTIONARY_EXPORT, filename, rows());
+    await auditedCsvDownload(ctx.db, req, res, DATA_DICTIONARY_EXPORT, { workspaceId: ws.id, filename }, rows());
   });
 
   return router;

@@ -1,6 +1,6 @@
 // CSV export definitions of Token Statistics (the three account-metrics exports). The exporters and
 // the data dictionary both read these, so a column cannot be exported without a description.
-import { defineExport, type ExportColumn, type ExportDefinition } from '../exports/definitions';
+import { defineExport, utcCell, type ExportColumn, type ExportDefinition } from '../exports/definitions';
 
 /** One month of the workspace's token history (months without usage are rows of zeros). */
 export interface MonthRow {
@@ -26,18 +26,6 @@ export interface UserExportRow {
   total_usage_tokens?: number | string | null;
   monthly_inference_tokens?: number | string | null;
   previous_month_inference_tokens?: number | string | null;
-}
-
-/**
- * 'YYYY-MM-DD HH:MM:SS.mmm' (UTC, as stored) -> ISO 8601 UTC 'YYYY-MM-DDTHH:MM:SS.mmmZ', the
- * timestamp format of every export of the product.
- */
-export function utcCell(value: string | null | undefined): string {
-  if (!value) return '';
-  const s = String(value).replace(' ', 'T');
-  const [date, time = '00:00:00'] = s.replace(/Z$/, '').split('T');
-  const [hms, ms = '000'] = time.split('.');
-  return `${date}T${hms}.${ms.padEnd(3, '0').slice(0, 3)}Z`;
 }
 
 const n = (v: unknown) => Number(v ?? 0);

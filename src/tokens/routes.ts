@@ -9,9 +9,9 @@ import { parseOrThrow } from '../http/validate';
 import { renderPageOrPartial } from '../http/render';
 import { streamRows } from '../db/dialect';
 import { addMonths } from '../db/time';
-import { csvFilename, streamCsv } from '../exports/csv';
+import { csvFilename } from '../exports/csv';
+import { auditedCsvDownload } from '../exports/download';
 import type { ExportDefinition } from '../exports/definitions';
-import { actorFrom, recordAudit } from '../audit/audit';
 import { TOKEN_EXPORTS, TOKEN_USAGE_EXPORT, USERS_EXPORT, USERS_WITH_TOKENS_EXPORT, type MonthRow, type UserExportRow } from './export-defs';
 import { usersQuery, usersWithTokensQuery, workspaceInfo } from './queries';
 import {
@@ -75,22 +75,11 @@ function tokenStats(ctx: AppContext) {
 
 type Workspace = NonNullable<Awaited<ReturnType<typeof workspaceInfo>>>;
 
-/**
- * Audits the download, then streams it with a filename carrying the workspace slug and today's
- * date. The audit row is written first: on SQLite a row stream holds the only connection.
- */
+/** Streams an export with a filename carrying the workspace slug and today's date (audited). */
 async function download<R>(ctx: AppContext, req: Request, res: Response, def: ExportDefinition<R>, rows: (ws: Workspace) => Promise<AsyncIterable<R>> | AsyncIterable<R>) {
   const ws = await loadWorkspace(ctx, req);
   const filename = csvFilename(ws.slug, def.id, todayIn(ws.time_zone));
-  await recordAudit(ctx.db, {
-    workspaceId: ws.id,
-    actor: actorFrom(req),
-    action: 'export.download',
-    targetType: 'export',
-    targetId: def.id,
-    after: { file: filename, path: def.path },
-  });
-  await streamCsv(req, res, def, filename, await rows(ws));
+  await auditedCsvDownload(ctx.db, req, res, def, { workspaceId: ws.id, filename }, () => rows(ws));
 }
 
 async function* arrayRows<T>(rows: T[]): AsyncIterable<T> {

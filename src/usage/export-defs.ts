@@ -1,8 +1,7 @@
 // CSV export definitions of the Usage page (columns feed the exporters and the data dictionary).
 // Exports that name users or agents look them up in small in-memory maps (built per download)
 // instead of SQL joins, so the big generation-log query stays on its index.
-import type { ExportDefinition } from '../exports/definitions';
-import { defineExport } from '../exports/definitions';
+import { defineExport, utcCell, type ExportDefinition } from '../exports/definitions';
 
 export interface Lookups {
   users: Map<number, { email: string; name: string }>;
@@ -10,13 +9,6 @@ export interface Lookups {
 }
 
 const EMPTY: Lookups = { users: new Map(), agents: new Map() };
-
-/** 'YYYY-MM-DD HH:MM:SS.mmm' (UTC, as stored) -> ISO 8601 with Z. */
-export function isoUtc(v: unknown): string {
-  if (v == null || v === '') return '';
-  const s = String(v);
-  return s.includes('T') ? s : `${s.replace(' ', 'T')}Z`;
-}
 
 const day = (v: unknown) => (v == null ? '' : String(v).slice(0, 10));
 
@@ -43,7 +35,7 @@ export function generationLogExport(l: Lookups): ExportDefinition<GenerationRow>
     description: 'One row per generation (inference interaction, text or image) in the selected range, at most the rolling 12 months. Query: from, to (YYYY-MM-DD); default the whole window.',
     area: 'Usage',
     columns: [
-      { key: 'occurred_at_utc', type: 'datetime', description: 'When the generation happened, UTC (ISO 8601).', example: '2026-11-02T15:04:05.123Z', value: (r) => isoUtc(r.occurred_at) },
+      { key: 'occurred_at_utc', type: 'datetime', description: 'When the generation happened, UTC (ISO 8601).', example: '2026-11-02T15:04:05.123Z', value: (r) => utcCell(r.occurred_at) },
       { key: 'local_date', type: 'date', description: 'Reporting day in the workspace time zone.', example: '2026-11-02', value: (r) => day(r.day) },
       { key: 'user_email', type: 'string', description: 'Email of the user who generated.', example: 'ana@example.com', value: (r) => l.users.get(r.user_id)?.email ?? '' },
       { key: 'user_name', type: 'string', description: 'Display name of the user.', example: 'Ana Silva', value: (r) => l.users.get(r.user_id)?.name ?? '' },
@@ -83,8 +75,8 @@ export function userActivityLogExport(l: Lookups): ExportDefinition<LoginDayRow>
       { key: 'user_email', type: 'string', description: 'Email of the user.', example: 'ana@example.com', value: (r) => l.users.get(r.user_id)?.email ?? '' },
       { key: 'user_name', type: 'string', description: 'Display name of the user.', example: 'Ana Silva', value: (r) => l.users.get(r.user_id)?.name ?? '' },
       { key: 'logins', type: 'integer', description: 'Number of logins that day.', example: '2' },
-      { key: 'first_login_utc', type: 'datetime', description: 'First login of the day, UTC.', example: '2026-11-02T14:00:00.000Z', value: (r) => isoUtc(r.first_at) },
-      { key: 'last_login_utc', type: 'datetime', description: 'Last login of the day, UTC.', example: '2026-11-02T21:30:00.000Z', value: (r) => isoUtc(r.last_at) },
+      { key: 'first_login_utc', type: 'datetime', description: 'First login of the day, UTC.', example: '2026-11-02T14:00:00.000Z', value: (r) => utcCell(r.first_at) },
+      { key: 'last_login_utc', type: 'datetime', description: 'Last login of the day, UTC.', example: '2026-11-02T21:30:00.000Z', value: (r) => utcCell(r.last_at) },
     ],
   });
 }
@@ -117,11 +109,11 @@ export function userLogExport(activity: ActivityLookup): ExportDefinition<Roster
       { key: 'role', type: 'string', description: 'admin or member.', example: 'member' },
       { key: 'department', type: 'string', description: 'Department, when known.', example: 'Marketing' },
       { key: 'status', type: 'string', description: 'invited, active or revoked.', example: 'active' },
-      { key: 'invited_at_utc', type: 'datetime', description: 'When the user was invited, UTC.', example: '2026-01-05T16:00:00.000Z', value: (r) => isoUtc(r.invited_at) },
-      { key: 'joined_at_utc', type: 'datetime', description: 'When the user accepted and joined, UTC.', example: '2026-01-06T09:12:00.000Z', value: (r) => isoUtc(r.joined_at) },
-      { key: 'revoked_at_utc', type: 'datetime', description: 'When access was revoked, UTC (empty unless revoked).', example: '', value: (r) => isoUtc(r.revoked_at) },
-      { key: 'first_activity_utc', type: 'datetime', description: 'First generation or login, UTC.', example: '2026-01-06T09:20:00.000Z', value: (r) => isoUtc(activity.get(r.id)?.first_at) },
-      { key: 'last_activity_utc', type: 'datetime', description: 'Latest generation or login, UTC.', example: '2026-11-02T21:30:00.000Z', value: (r) => isoUtc(activity.get(r.id)?.last_at) },
+      { key: 'invited_at_utc', type: 'datetime', description: 'When the user was invited, UTC.', example: '2026-01-05T16:00:00.000Z', value: (r) => utcCell(r.invited_at) },
+      { key: 'joined_at_utc', type: 'datetime', description: 'When the user accepted and joined, UTC.', example: '2026-01-06T09:12:00.000Z', value: (r) => utcCell(r.joined_at) },
+      { key: 'revoked_at_utc', type: 'datetime', description: 'When access was revoked, UTC (empty unless revoked).', example: '', value: (r) => utcCell(r.revoked_at) },
+      { key: 'first_activity_utc', type: 'datetime', description: 'First generation or login, UTC.', example: '2026-01-06T09:20:00.000Z', value: (r) => utcCell(activity.get(r.id)?.first_at) },
+      { key: 'last_activity_utc', type: 'datetime', description: 'Latest generation or login, UTC.', example: '2026-11-02T21:30:00.000Z', value: (r) => utcCell(activity.get(r.id)?.last_at) },
     ],
   });
 }
@@ -155,7 +147,7 @@ export function agentsLogExport(l: Lookups, uses: AgentUseLookup): ExportDefinit
       { key: 'status', type: 'string', description: 'active or archived.', example: 'active' },
       { key: 'creator_email', type: 'string', description: 'Email of the user who created it (empty when unknown).', example: 'ana@example.com', value: (r) => (r.creator_user_id == null ? '' : (l.users.get(r.creator_user_id)?.email ?? '')) },
       { key: 'creator_name', type: 'string', description: 'Name of the creator.', example: 'Ana Silva', value: (r) => (r.creator_user_id == null ? '' : (l.users.get(r.creator_user_id)?.name ?? '')) },
-      { key: 'created_at_utc', type: 'datetime', description: 'When the agent was created, UTC.', example: '2026-03-01T12:00:00.000Z', value: (r) => isoUtc(r.created_at) },
+      { key: 'created_at_utc', type: 'datetime', description: 'When the agent was created, UTC.', example: '2026-03-01T12:00:00.000Z', value: (r) => utcCell(r.created_at) },
       { key: 'runs_12_months', type: 'integer', description: 'Runs in the rolling 12-month window (0 when unused).', example: '57', value: (r) => uses.get(r.id)?.runs ?? 0 },
       { key: 'last_used_date', type: 'date', description: 'Last day with a run in the window (workspace time zone); empty when unused.', example: '2026-11-01', value: (r) => uses.get(r.id)?.last_day ?? '' },
     ],
@@ -190,7 +182,7 @@ export function groupMembersLogExport(): ExportDefinition<GroupMemberRow> {
       { key: 'user_email', type: 'string', description: 'Email of the member.', example: 'ana@example.com', value: (r) => r.email },
       { key: 'user_name', type: 'string', description: 'Name of the member.', example: 'Ana Silva', value: (r) => r.name },
       { key: 'department', type: 'string', description: 'Department of the member, when known.', example: 'Marketing' },
-      { key: 'added_at_utc', type: 'datetime', description: 'When the member was added to the group, UTC.', example: '2026-02-10T10:00:00.000Z', value: (r) => isoUtc(r.added_at) },
+      { key: 'added_at_utc', type: 'datetime', description: 'When the member was added to the group, UTC.', example: '2026-02-10T10:00:00.000Z', value: (r) => utcCell(r.added_at) },
     ],
   });
 }

@@ -5,8 +5,9 @@ import type { AppContext, WorkspaceInfo } from '../http/context';
 import { HttpError } from '../http/errors';
 import { streamRows } from '../db/dialect';
 import { dayOf } from '../db/time';
-import { csvFilename, streamCsv } from '../exports/csv';
-import { recordAudit, actorFrom } from '../audit/audit';
+import { csvFilename } from '../exports/csv';
+import { auditedCsvDownload } from '../exports/download';
+import type { ExportDefinition } from '../exports/definitions';
 import { usageNow } from './definitions';
 import { resolveRange, type UsageRange } from './range';
 import { agentMap, userMap } from './queries';
@@ -27,15 +28,9 @@ function rangeOrThrow(req: Request, ws: WorkspaceInfo): UsageRange {
   return r.range;
 }
 
-async function audit(ctx: AppContext, req: Request, ws: WorkspaceInfo, exportId: string, range?: UsageRange) {
-  await recordAudit(ctx.db, {
-    workspaceId: ws.id,
-    actor: actorFrom(req),
-    action: 'export.download',
-    targetType: 'export',
-    targetId: exportId,
-    after: range ? { export: exportId, from: range.from, to: range.to } : { export: exportId },
-  });
+/** The file name: workspace slug, export and the range it covers (or today for a snapshot). */
+function filename(w: WorkspaceInfo, def: ExportDefinition, range?: UsageRange): string {
+  return csvFilename(w.slug, def.id, range ? `${range.from}_${range.to}` : today(w));
 }
 
 async function lookups(db: Knex, ws: number): Promise<Lookups> {
@@ -52,7 +47,6 @@ export function usageExports(ctx: AppContext) {
       const w = ws(res);
       const r = rangeOrThrow(req, w);
       const l = await lookups(db, w.id);
-      await audit(ctx, req, w, 'generation-log', r);
       // Stays on the (workspace_id, day, occurred_at, id) index, in its order: no sort, no joins.
       const qb = db('interactions')
         .select('occurred_at', 'day', 'user_id', 'output', 'surface', 'agent_id', 'iq_layers', 'model', 'prompt_tokens', 'completion_tokens', 'total_tokens')
@@ -60,32 +54,33 @@ export function usageExports(ctx: AppContext) {
         .whereBetween('day', [r.from, r.to])
         .where('token_kind', 'inference')
         .orderBy([{ column: 'day' }, { column: 'occurred_at' }, { column: 'id' }]);
-      await streamCsv(req, res, generationLogExport(l), csvFilename(w.slug, 'generation-log', `${r.from}_${r.to}`), streamRows(db, qb));
+      const def = generationLogExport(l);
+      await auditedCsvDownload(db, req, res, def, { workspaceId: w.id, filename: filename(w, def, r), range: r }, () => streamRows(db, qb));
     },
 
     async userActivityLog(req: Request, res: Response) {
       const w = ws(res);
       const r = rangeOrThrow(req, w);
       const l = await lookups(db, w.id);
-      await audit(ctx, req, w, 'user-activity-log', r);
       const qb = db('login_days')
         .select('day', 'user_id', 'logins', 'first_at', 'last_at')
         .where('workspace_id', w.id)
         .whereBetween('day', [r.from, r.to])
         .orderBy([{ column: 'day' }, { column: 'user_id' }]);
-      await streamCsv(req, res, userActivityLogExport(l), csvFilename(w.slug, 'user-activity-log', `${r.from}_${r.to}`), streamRows(db, qb));
+      const def = userActivityLogExport(l);
+      await auditedCsvDownload(db, req, res, def, { workspaceId: w.id, filename: filename(w, def, r), range: r }, () => streamRows(db, qb));
     },
 
     async userLog(req: Request, res: Response) {
       const w = ws(res);
       const rows = await db('user_activity').select('user_id', 'first_at', 'last_at').where('workspace_id', w.id);
       const activity: ActivityLookup = new Map(rows.map((a: any) => [Number(a.user_id), { first_at: a.first_at, last_at: a.last_at }]));
-      await audit(ctx, req, w, 'user-log');
       const qb = db('users')
         .select('id', 'email', 'name', 'role', 'department', 'status', 'invited_at', 'joined_at', 'revoked_at')
         .where('workspace_id', w.id)
         .orderBy([{ column: 'name' }, { column: 'id' }]);
-      await streamCsv(req, res, userLogExport(activity), csvFilename(w.slug, 'user-log', today(w)), streamRows(db, qb));
+      const def = userLogExport(activity);
+      await auditedCsvDownload(db, req, res, def, { workspaceId: w.id, filename: filename(w, def) }, () => streamRows(db, qb));
     },
 
     async agentsLog(req: Request, res: Response) {
@@ -100,17 +95,16 @@ export function usageExports(ctx: AppContext) {
         .whereBetween('day', [r.from, r.to])
         .groupBy('agent_id');
       const uses: AgentUseLookup = new Map(useRows.map((u: any) => [Number(u.agent_id), { runs: Number(u.runs ?? 0), last_day: u.last_day ? String(u.last_day).slice(0, 10) : null }]));
-      await audit(ctx, req, w, 'agents-log', r);
       const qb = db('agents')
         .select('id', 'external_id', 'name', 'type', 'visibility', 'status', 'creator_user_id', 'created_at')
         .where({ workspace_id: w.id, kind: 'custom' })
         .orderBy([{ column: 'name' }, { column: 'id' }]);
-      await streamCsv(req, res, agentsLogExport(l, uses), csvFilename(w.slug, 'agents-log', today(w)), streamRows(db, qb));
+      const def = agentsLogExport(l, uses);
+      await auditedCsvDownload(db, req, res, def, { workspaceId: w.id, filename: filename(w, def), range: r }, () => streamRows(db, qb));
     },
 
     async groupMembersLog(req: Request, res: Response) {
       const w = ws(res);
-      await audit(ctx, req, w, 'group-members-log');
       const qb = db('groups as g')
         .join('group_members as gm', 'gm.group_id', 'g.id')
         .join('users as u', 'u.id', 'gm.user_id')
@@ -120,7 +114,8 @@ export function usageExports(ctx: AppContext) {
         .where('u.workspace_id', w.id)
         .where('u.status', 'active')
         .orderBy([{ column: 'g.name' }, { column: 'g.id' }, { column: 'u.name' }, { column: 'u.id' }]);
-      await streamCsv(req, res, groupMembersLogExport(), csvFilename(w.slug, 'group-members-log', today(w)), streamRows(db, qb));
+      const def = groupMembersLogExport();
+      await auditedCsvDownload(db, req, res, def, { workspaceId: w.id, filename: filename(w, def) }, () => streamRows(db, qb));
     },
   };
 }

@@ -123,7 +123,15 @@ describe('usage exports', () => {
   it('audits every download with the export and its range', async () => {
     const audits = await t.db('audit_log').where({ workspace_id: w.ws, action: 'export.download' }).orderBy('id');
     expect(audits.map((a: any) => a.target_id)).to.deep.equal(['generation-log', 'generation-log', 'user-activity-log', 'user-log', 'agents-log', 'group-members-log']);
-    expect(JSON.parse(audits[0].after_json)).to.deep.equal({ export: 'generation-log', from: '2026-10-26', to: '2026-11-24' });
+    expect(JSON.parse(audits[0].after_json)).to.deep.equal({
+      export: 'generation-log',
+      file: 'acme-generation-log-2026-10-26_2026-11-24.csv',
+      path: '/admin/exports/generation-log.csv',
+      from: '2026-10-26',
+      to: '2026-11-24',
+    });
+    // snapshot exports are named with today's date (Chicago) and carry no range
+    expect(JSON.parse(audits[3].after_json)).to.deep.equal({ export: 'user-log', file: 'acme-user-log-2026-11-25.csv', path: '/admin/exports/user-log.csv' });
     expect(audits[0].actor_label).to.equal('admin@acme.test');
   });
 });
