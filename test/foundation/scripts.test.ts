@@ -1,5 +1,6 @@
-// The operator commands as a user runs them: npm run migrate, npm run seed (deterministic, refuses a
-// second load, --reset), npm run rebuild-rollups, with clear messages for bad flags. Each run is the
+// The commands as a user runs them: npm run migrate, npm run seed (deterministic, refuses a
+// second load, --reset), npm run rebuild-rollups (clear messages for bad flags), and npm test with an
+// unreachable MariaDB (skip, or failure under REQUIRE_MYSQL=1). Each run is the
 // real script in a child process on its own temporary SQLite file (SQLite pass only; the scripts
 // share src/db with the server, whose MySQL path bootstrap.test.ts covers).
 import fs from 'node:fs';
@@ -118,5 +119,28 @@ describe('foundation: operator scripts (migrate, seed, rebuild-rollups)', functi
     const unknown = await runScript('rebuild-rollups', ['--workspace', 'nope'], url);
     expect(unknown.code).to.equal(1);
     expect(unknown.stderr).to.include('No workspace with slug nope');
+  });
+
+  it('npm test: an unreachable MariaDB is a skip, and a failure with REQUIRE_MYSQL=1', async () => {
+    const npmTest = (env: Record<string, string>) =>
+      new Promise<{ code: number; out: string }>((resolve) => {
+        // One small DB-free test file keeps the SQLite pass short; port 1 refuses connections at once.
+        const e: Record<string, string | undefined> = { ...process.env, TEST_MYSQL_URL: 'mysql://root@127.0.0.1:1/uc_unreachable', ...env };
+        delete e.TEST_DATABASE_URL;
+        if (!env.REQUIRE_MYSQL) delete e.REQUIRE_MYSQL;
+        execFile(process.execPath, ['--import', 'tsx', 'scripts/test.ts', 'test/foundation/time.test.ts'], { cwd: ROOT, env: e, timeout: 90_000 }, (err, stdout, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+        );
+      });
+    const skipped = await npmTest({});
+    expect(skipped.code, skipped.out).to.equal(0);
+    expect(skipped.out).to.include('unreachable: MySQL pass skipped');
+    const passedLine = /\n(\d+) passed, 0 failed/.exec(skipped.out);
+    expect(passedLine, skipped.out).to.not.equal(null);
+    expect(Number(passedLine![1])).to.be.greaterThan(0);
+    const required = await npmTest({ REQUIRE_MYSQL: '1' });
+    expect(required.code).to.equal(1);
+    expect(required.out).to.include('is unreachable and REQUIRE_MYSQL=1: failing');
+    expect(required.out).to.match(/\n\d+ passed, 1 failed/);
   });
 });
