@@ -353,5 +353,41 @@ describe('users: row actions, invite, bulk and audit', () => {
       expect(next.text).to.contain('No audit entries match these filters');
       await admin.get('/admin/audit-log?from=2026-02-30').expect(400);
     });
+      it('filters by actor (a user or a non-user label), action and local date bounds; Newer returns to the exact page', async () => {
+      const base = { workspace_id: w.a.id, ip: '10.1.1.1', created_at: '2026-02-10 05:59:59.999' };
+      // 2026-02-10 05:59:59.999Z is 23:59:59.999 on 2026-02-09 in Chicago (CST, UTC-6); 06:00Z starts 2026-02-10 locally
+      await t.db('audit_log').insert([
+        { ...base, actor_user_id: w.mark, actor_label: 'member@alpha.test', action: 'test.actor', target_id: 'm1' },
+        { ...base, actor_user_id: null, actor_label: 'system', action: 'test.actor', target_id: 's1', created_at: '2026-02-10 06:00:00.000' },
+        { ...base, actor_user_id: w.alice, actor_label: 'admin@alpha.test', action: 'test.other', target_id: 'a1' },
+        { ...base, workspace_id: w.b.id, actor_user_id: w.adminB, actor_label: 'admin@beta.test', action: 'test.actor', target_id: 'b1' },
+      ]);
+      const ids = async (qs: string) => {
+        const res = await admin.get(`/admin/audit-log?${qs}`).expect(200);
+        return [...res.text.matchAll(/data-audit-id="(\d+)"/g)].map((m) => Number(m[1]));
+      };
+      const idOf = async (target: string) => Number((await t.db('audit_log').where({ target_id: target }).first()).id);
+      expect(await ids(`actor=${w.mark}`)).to.deep.equal([await idOf('m1')]);
+      expect(await ids('actor=system&action=test.actor')).to.deep.equal([await idOf('s1')]);
+      expect(await ids(`actor=${w.adminB}`)).to.deep.equal([]); // another workspace's actor: nothing of theirs leaks
+      expect(await ids('action=test.actor')).to.deep.equal([await idOf('s1'), await idOf('m1')]);
+      expect(await ids('action=test.actor&to=2026-02-09')).to.deep.equal([await idOf('m1')]);
+      expect(await ids('action=test.actor&from=2026-02-10&to=2026-02-10')).to.deep.equal([await idOf('s1')]);
+      // the actor choices list this workspace's actors by email and non-user labels, not other workspaces'
+      const page = (await admin.get('/admin/audit-log').expect(200)).text;
+      const select = /<select id="a-actor"[\s\S]*?<\/select>/.exec(page)![0];
+      expect(select).to.contain(`<option value="${w.mark}">member@alpha.test</option>`).and.contain('<option value="system">system</option>');
+      expect(select).to.not.contain('admin@beta.test');
+      // Older then Newer lands on exactly the first page again
+      const first = await ids('');
+      const res1 = (await admin.get('/admin/audit-log').expect(200)).text;
+      const olderUrl = /href="([^"]+)"[^>]*data-testid="audit-older"/.exec(res1)![1].replace(/&amp;/g, '&');
+      const res2 = (await admin.get(olderUrl).expect(200)).text;
+      const newerUrl = /href="([^"]+)"[^>]*data-testid="audit-newer"/.exec(res2)![1].replace(/&amp;/g, '&');
+      expect(newerUrl).to.match(/[?&]after=/);
+      const back = [...(await admin.get(newerUrl).expect(200)).text.matchAll(/data-audit-id="(\d+)"/g)].map((m) => Number(m[1]));
+      expect(back).to.deep.equal(first);
+      await t.db('audit_log').whereIn('action', ['test.actor', 'test.other']).delete();
+    });
   });
 });
