@@ -6,6 +6,7 @@ import { requireAdmin } from '../http/guards';
 import { notFound } from '../http/errors';
 import { renderPage } from '../http/render';
 import { today } from '../db/time';
+import { usageNow } from '../usage/definitions';
 import { csvFilename } from './csv';
 import { auditedCsvDownload } from './download';
 import { DATA_DICTIONARY_EXPORT, DEFINITIONS, TYPE_NOTES, dictionaryRows, exportsByArea, hoursSavedTable, isPathTemplate, pathTemplate } from './registry';
@@ -35,7 +36,7 @@ export function exportsRouter(ctx: AppContext): Router {
   router.get('/admin/data-dictionary.csv', requireAdmin, async (req, res) => {
     const ws = await ctx.db('workspaces').select('id', 'slug', 'time_zone').where('id', req.user!.workspace_id).first();
     if (!ws) throw notFound('Workspace not found');
-    const filename = csvFilename(ws.slug, DATA_DICTIONARY_EXPORT.id, today(ws.time_zone));
+    const filename = csvFilename(ws.slug, DATA_DICTIONARY_EXPORT.id, today(ws.time_zone, usageNow()));
     await auditedCsvDownload(ctx.db, req, res, DATA_DICTIONARY_EXPORT, { workspaceId: ws.id, filename }, rows());
   });
 

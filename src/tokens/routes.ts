@@ -9,6 +9,7 @@ import { parseOrThrow } from '../http/validate';
 import { renderPageOrPartial } from '../http/render';
 import { streamRows } from '../db/dialect';
 import { addMonths } from '../db/time';
+import { usageNow } from '../usage/definitions';
 import { csvFilename } from '../exports/csv';
 import { auditedCsvDownload } from '../exports/download';
 import type { ExportDefinition } from '../exports/definitions';
@@ -23,7 +24,6 @@ import {
   monthlyHistory,
   monthlyView,
   todayIn,
-  tokenClock,
   usageCharts,
   usageView,
 } from './stats';
@@ -46,7 +46,7 @@ function tokenStats(ctx: AppContext) {
   return async (req: Request, res: Response) => {
     const q = parseOrThrow(pageQuery, req.query);
     const ws = await loadWorkspace(ctx, req);
-    const now = tokenClock.now();
+    const now = usageNow();
     const locals: Record<string, unknown> = {
       title: 'Token Statistics',
       charts: true,

@@ -6,9 +6,9 @@ import { addMonths, firstDayOfMonth, fromDbTime, monthOf, monthsBetween, today }
 import type { MonthRow } from './export-defs';
 import { modelTotals, monthlyTotals, type MonthKindTotal } from './queries';
 import { memo, workspaceTableVersion } from '../usage/memo';
+import { usageNow } from '../usage/definitions';
+import { monthLabel } from '../usage/view-model';
 
-/** The clock of this feature; tests pin it to make "this month" deterministic. */
-export const tokenClock = { now: (): Date => new Date() };
 
 export interface WorkspaceLike {
   id: number;
@@ -18,21 +18,14 @@ export interface WorkspaceLike {
 
 export type UsageRange = '12m' | 'all';
 
-export function currentMonth(zone: string, now: Date = tokenClock.now()): string {
+export function currentMonth(zone: string, now: Date = usageNow()): string {
   return monthOf(now, zone);
 }
 
-export function todayIn(zone: string, now: Date = tokenClock.now()): string {
+export function todayIn(zone: string, now: Date = usageNow()): string {
   return today(zone, now);
 }
 
-const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** 'YYYY-MM' -> 'Jan 2026' */
-export function monthLabel(month: string): string {
-  const [y, m] = month.split('-').map(Number);
-  return `${MONTH_NAMES[m - 1]} ${y}`;
-}
 
 interface MonthAgg {
   inference: number;
@@ -58,7 +51,7 @@ function aggregate(rows: MonthKindTotal[]): Map<string, MonthAgg> {
  * Every month from the month the workspace began (the earlier of its first month with usage and
  * the month it was created) to the current month, oldest first; months without usage are zeros.
  */
-export async function monthlyHistory(db: Knex, ws: WorkspaceLike, now: Date = tokenClock.now()): Promise<{ months: MonthRow[]; current: string }> {
+export async function monthlyHistory(db: Knex, ws: WorkspaceLike, now: Date = usageNow()): Promise<{ months: MonthRow[]; current: string }> {
   return historyFrom(aggregate(await monthlyTotals(db, ws.id)), ws, now);
 }
 
@@ -152,7 +145,7 @@ export interface UsageView {
 export const pct = (part: number, whole: number): number | null => (whole > 0 ? (part / whole) * 100 : null);
 
 /** The Token Usage tab over the rolling 12 months (this month and the 11 before it) or the account life. */
-export async function usageView(db: Knex, ws: WorkspaceLike, range: UsageRange, now: Date = tokenClock.now()): Promise<UsageView> {
+export async function usageView(db: Knex, ws: WorkspaceLike, range: UsageRange, now: Date = usageNow()): Promise<UsageView> {
   const current = currentMonth(ws.time_zone, now);
   let monthRows: MonthRow[];
   const fromMonth = addMonths(current, -11);

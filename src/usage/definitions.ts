@@ -27,7 +27,7 @@ export const ACTIVE_USER_DAYS = 30;
 
 let clock: () => Date = () => new Date();
 
-/** "Now" as the Usage page sees it. */
+/** "Now" as the reports see it: the Usage page, its exports and Token Statistics (this month, today). */
 export function usageNow(): Date {
   return clock();
 }

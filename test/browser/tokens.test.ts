@@ -7,24 +7,23 @@ import { createTestApp, type TestApp } from '../helpers/app';
 import { PASSWORD } from '../helpers/fixtures';
 import { closeAll } from '../helpers/db';
 import { browserLogin, browserTestsEnabled, cspErrors, startBrowser, type BrowserHarness } from '../helpers/browser';
-import { tokenClock } from '../../src/tokens/stats';
+import { setUsageClock } from '../../src/usage/definitions';
 import { buildFixture, expectedMonth, FIRST_MONTH, monthsFrom, NOW, THIS_MONTH, TODAY } from '../tokens/fixture';
 
 (browserTestsEnabled() ? describe : describe.skip)('browser: token statistics', function () {
   this.timeout(60000);
   let t: TestApp;
   let h: BrowserHarness;
-  const realNow = tokenClock.now;
 
   before(async () => {
-    tokenClock.now = () => NOW;
+    setUsageClock(() => NOW);
     t = await createTestApp();
     await buildFixture(t.db);
     h = await startBrowser(t.app);
     await browserLogin(h, 'admin@alpha.test', PASSWORD);
   });
   after(async () => {
-    tokenClock.now = realNow;
+    setUsageClock();
     await h?.close();
     await closeAll();
   });

@@ -8,24 +8,23 @@ import { closeAll } from '../helpers/db';
 import { allExports } from '../../src/exports/registry';
 import { TOKEN_EXPORTS } from '../../src/tokens/export-defs';
 import { HOURS_SAVED_MINUTES } from '../../src/usage/definitions';
-import { tokenClock } from '../../src/tokens/stats';
-import { buildFixture, NOW, signIn } from './fixture';
+import { setUsageClock } from '../../src/usage/definitions';
+import { buildFixture, NOW, signIn, TODAY } from './fixture';
 
 const decode = (s: string) => s.replace(/&#34;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
 
 describe('Data dictionary', () => {
   let t: TestApp;
   let admin: Agent;
-  const realNow = tokenClock.now;
 
   before(async () => {
-    tokenClock.now = () => NOW;
+    setUsageClock(() => NOW);
     t = await createTestApp();
     await buildFixture(t.db);
     admin = await signIn(t.app, 'admin@alpha.test');
   });
   after(async () => {
-    tokenClock.now = realNow;
+    setUsageClock();
     await closeAll();
   });
 
@@ -84,7 +83,7 @@ describe('Data dictionary', () => {
   it('downloads as a CSV with one row per column of every export, audited', async () => {
     const res = await admin.get('/admin/data-dictionary.csv').buffer(true).expect(200);
     expect(res.headers['content-type']).to.equal('text/csv; charset=utf-8');
-    expect(res.headers['content-disposition']).to.equal(`attachment; filename="alpha-data-dictionary-${new Date().toLocaleDateString('en-CA', { timeZone: 'America/Chicago' })}.csv"`);
+    expect(res.headers['content-disposition']).to.equal(`attachment; filename="alpha-data-dictionary-${TODAY}.csv"`); // the report clock, pinned
     const rows: string[][] = parse(res.text);
     expect(rows[0]).to.deep.equal(['area', 'export', 'file', 'column', 'type', 'description', 'example']);
     const expected = allExports().flatMap((d) => d.columns.map((c) => [d.area, d.title, d.path.replace(':id', '{id}'), c.key, c.type, c.description, /^[=+\-@\t\r]/.test(c.example) ? `'${c.example}` : c.example]));

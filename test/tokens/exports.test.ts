@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
 import request from 'supertest';
 import { createTestApp, type Agent, type TestApp } from '../helpers/app';
 import { closeAll } from '../helpers/db';
-import { tokenClock } from '../../src/tokens/stats';
+import { setUsageClock } from '../../src/usage/definitions';
 import { buildFixture, EVENTS, expectedMonth, FIRST_MONTH, LOGINS, monthsFrom, NOW, signIn, PREV_MONTH, THIS_MONTH, TODAY, tokensOf, USERS } from './fixture';
 
 function csvOf(res: request.Response): string[][] {
@@ -33,10 +33,9 @@ describe('Token Statistics exports', () => {
   let admin: Agent;
   let ids: Record<string, number>;
   let betaId: number;
-  const realNow = tokenClock.now;
 
   before(async () => {
-    tokenClock.now = () => NOW;
+    setUsageClock(() => NOW);
     t = await createTestApp();
     const f = await buildFixture(t.db);
     ids = f.ids;
@@ -44,7 +43,7 @@ describe('Token Statistics exports', () => {
     admin = await signIn(t.app, 'admin@alpha.test');
   });
   after(async () => {
-    tokenClock.now = realNow;
+    setUsageClock();
     await closeAll();
   });
 

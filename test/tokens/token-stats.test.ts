@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { createTestApp, type Agent, type TestApp } from '../helpers/app';
 import { closeAll } from '../helpers/db';
 import { createUser, createWorkspace } from '../helpers/fixtures';
-import { tokenClock } from '../../src/tokens/stats';
+import { setUsageClock } from '../../src/usage/definitions';
 import { recordInteractions } from '../../src/ingest/write-path';
 import { buildFixture, EVENTS, expectedMonth, FIRST_MONTH, monthsFrom, NOW, signIn, THIS_MONTH, tokensOf } from './fixture';
 
@@ -31,16 +31,15 @@ function chartConfig(html: string, id: string) {
 describe('Token Statistics page', () => {
   let t: TestApp;
   let admin: Agent;
-  const realNow = tokenClock.now;
 
   before(async () => {
-    tokenClock.now = () => NOW;
+    setUsageClock(() => NOW);
     t = await createTestApp();
     await buildFixture(t.db);
     admin = await signIn(t.app, 'admin@alpha.test');
   });
   after(async () => {
-    tokenClock.now = realNow;
+    setUsageClock();
     await closeAll();
   });
 
