@@ -274,4 +274,43 @@ describe('activity: per-user Activity Logs', () => {
       expect(String(row.Extra ?? '')).to.not.match(/filesort/i);
     }
   });
+  it('every interactions query the page, its totals and Older pages actually run is an index range on interactions_user_time (plans on both engines)', async () => {
+    const seen: { sql: string; bindings: unknown[] }[] = [];
+    const listener = (q: { sql: string; bindings: unknown[] }) => {
+      if (/from [`"]interactions[`"]/i.test(q.sql)) seen.push(q);
+    };
+    // Lou owns nearly every row of this small fixture, so an optimizer could rightly prefer a table scan;
+    // other users' rows (as in any real workspace) make the plan the one that matters at scale.
+    for (let b = 0; b < 4; b++) {
+      const r = await recordInteractions(t.db, w.a.id, Array.from({ length: 500 }, (_, i) => ({ ...ev('eve@alpha.test', new Date(T0 + (b * 500 + i) * 60_000)), surface: 'agent', promptTokens: 1 })));
+      expect(r.accepted).to.equal(500);
+    }
+    if (isMySqlRun()) await t.db.raw('ANALYZE TABLE interactions');
+    const first = (await admin.get(`/admin/users/${lou}/logs`).expect(200)).text;
+    t.db.on('query', listener);
+    try {
+      await admin.get(`/admin/users/${lou}/logs`).expect(200);
+      await admin.get(href(first, 'logs-older')!).expect(200);
+      await admin.get(`/admin/users/${lou}/logs?model=claude-3&training=no&from=2026-10-02`).expect(200);
+      await admin.get(`/admin/users/${lou}/logs/totals?surface=agent`).set('HX-Request', 'true').expect(200);
+    } finally {
+      t.db.removeListener('query', listener);
+    }
+    // the newest page, an Older page, a filtered page and a filtered totals request: 4 reads of interactions
+    expect(seen.length, seen.map((q) => q.sql).join('\n')).to.equal(4);
+    for (const q of seen) {
+      if (isMySqlRun()) {
+        const [plan] = await t.db.raw(`EXPLAIN ${q.sql}`, q.bindings as readonly string[]);
+        const row = (plan as Record<string, unknown>[]).find((r) => r.table === 'interactions')!;
+        expect(row.key, `${q.sql}\n${JSON.stringify(row)}`).to.equal('interactions_user_time');
+        expect(['range', 'ref']).to.include(row.type);
+      } else {
+        const plan = (await t.db.raw(`EXPLAIN QUERY PLAN ${q.sql}`, q.bindings as readonly string[])) as { detail: string }[];
+        const details = plan.map((r) => r.detail).join(' | ');
+        expect(details, q.sql).to.match(/SEARCH interactions USING (COVERING )?INDEX interactions_user_time \(workspace_id=\? AND user_id=\?/);
+        expect(details).to.not.match(/SCAN interactions/);
+      }
+      if (/order by/i.test(q.sql)) expect(q.sql).to.match(/limit \?/i); // pages read at most one page (+1) of rows
+    }
+  });
 });
