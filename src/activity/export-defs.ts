@@ -1,27 +1,10 @@
 // CSV export definitions of this feature (columns feed the exporter and the data dictionary).
 import { defineExport, type ExportDefinition } from '../exports/definitions';
 import { SURFACE_LABELS, type Surface } from '../ingest/model';
+import type { LogRow } from './queries';
 
-/** An interaction row as the activity queries select it, plus its local time (added while streaming). */
-export interface ActivityCsvRow {
-  id: number;
-  occurred_at: string;
-  occurred_at_local: string;
-  day: string;
-  surface: string;
-  output: string;
-  token_kind: string;
-  model: string;
-  prompt_excerpt: string | null;
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-  training: boolean | number;
-  ip: string | null;
-  iq_layers: string;
-  credits_charged: number;
-  user_email: string;
-}
+/** An interaction row as the activity queries select it, plus its local time and the user's email (added while streaming). */
+export type ActivityCsvRow = LogRow & { occurred_at_local: string; user_email: string };
 
 export const ACTIVITY_LOG_EXPORT = defineExport<ActivityCsvRow>({
   id: 'user-activity-interactions',

@@ -7,48 +7,36 @@ import { renderPageOrPartial } from '../http/render';
 import { idParam, fieldErrors } from '../http/validate';
 import { recordAudit, actorFrom } from '../audit/audit';
 import { streamRows } from '../db/dialect';
-import { fromDbTime, isValidDay, localDateTime, monthOfDay, today } from '../db/time';
+import { fromDbTime, localDateTime, monthOfDay, today } from '../db/time';
 import { csvFilename, streamCsv } from '../exports/csv';
 import { SURFACES, SURFACE_LABELS, TOKEN_KINDS, type Surface } from '../ingest/model';
 import { ACTIVITY_LOG_EXPORT, type ActivityCsvRow } from './export-defs';
-import { decodeCursor, isCursor } from './keyset';
+import { decodeCursor } from './keyset';
+import { cursorField, dayField, emptyToUndefined, FROM_BEFORE_TO, fromBeforeTo, lenientParse } from './filters';
 import { findUser, logPage, logQuery, logTotals, modelsInUse, monthUsage, totalsFromRollup, type LogFilters, type LogRow, type LogTotals } from './queries';
 
 export const PAGE_SIZE = 50;
 /** Characters of the prompt shown in the table before "show full". */
 export const PROMPT_PREVIEW = 120;
 
-const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-const day = (label: string) => z.preprocess(emptyToUndefined, z.string().refine(isValidDay, `${label} must be a date like 2026-03-31.`).optional());
-
 const filterSchema = z
   .object({
-    from: day('From'),
-    to: day('To'),
+    from: dayField('From'),
+    to: dayField('To'),
     model: z.preprocess(emptyToUndefined, z.string().trim().max(64, 'Model names are at most 64 characters.').optional()),
     surface: z.preprocess(emptyToUndefined, z.enum(SURFACES, { error: 'Choose a surface from the list.' }).optional()),
     training: z.preprocess(emptyToUndefined, z.enum(['yes', 'no'], { error: 'Training must be yes or no.' }).optional()),
     kind: z.preprocess(emptyToUndefined, z.enum(TOKEN_KINDS, { error: 'Kind must be inference or embedding.' }).optional()),
-    before: z.preprocess(emptyToUndefined, z.string().refine(isCursor, 'That page link is not valid; showing the newest entries.').optional()),
-    after: z.preprocess(emptyToUndefined, z.string().refine(isCursor, 'That page link is not valid; showing the newest entries.').optional()),
+    before: cursorField(),
+    after: cursorField(),
     // totals=1: compute expensive totals inline (the no-JavaScript way to see them); anything else is ignored.
     totals: z.literal('1').optional().catch(undefined),
   })
-  .refine((v) => !v.from || !v.to || v.from <= v.to, { message: 'From must be on or before To.', path: ['to'] });
+  .refine(fromBeforeTo, FROM_BEFORE_TO);
 
 type ParsedFilters = z.infer<typeof filterSchema>;
 
-/** Lenient parse: invalid fields are reported next to the field and ignored, the rest still applies. */
-function parseFilters(query: unknown): { f: ParsedFilters; errors: Record<string, string> } {
-  const r = filterSchema.safeParse(query);
-  if (r.success) return { f: r.data, errors: {} };
-  const errors = fieldErrors(r.error);
-  const clean: Record<string, unknown> = { ...(query as Record<string, unknown>) };
-  for (const k of Object.keys(errors)) delete clean[k];
-  if (errors.to && errors.to.startsWith('From must')) delete clean.from;
-  const again = filterSchema.safeParse(clean);
-  return { f: again.success ? again.data : {}, errors };
-}
+const parseFilters = (query: unknown) => lenientParse(filterSchema, query);
 
 function filtersOf(f: ParsedFilters): LogFilters {
   return { from: f.from, to: f.to, model: f.model, surface: f.surface, training: f.training, kind: f.kind };

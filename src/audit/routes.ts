@@ -5,39 +5,25 @@ import type { AppContext } from '../http/context';
 import { requireAdmin } from '../http/guards';
 import { renderPageOrPartial } from '../http/render';
 import { isHtmx } from '../http/errors';
-import { fieldErrors } from '../http/validate';
-import { addDays, fromDbTime, isValidDay, localDateTime, startOfDayUtc, toDbTime } from '../db/time';
-import { decodeCursor, isCursor, keysetPage } from '../activity/keyset';
+import { addDays, fromDbTime, localDateTime, startOfDayUtc, toDbTime } from '../db/time';
+import { decodeCursor, keysetPage } from '../activity/keyset';
+import { cursorField, dayField, emptyToUndefined, FROM_BEFORE_TO, fromBeforeTo, lenientParse } from '../activity/filters';
 import { auditFacets, auditQuery, type AuditFilters } from './audit';
 
 export const AUDIT_PAGE_SIZE = 50;
-
-const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-const day = (label: string) => z.preprocess(emptyToUndefined, z.string().refine(isValidDay, `${label} must be a date like 2026-03-31.`).optional());
 
 const filterSchema = z
   .object({
     actor: z.preprocess(emptyToUndefined, z.string().trim().max(255, 'Actor is too long.').optional()),
     action: z.preprocess(emptyToUndefined, z.string().trim().max(64, 'Action is too long.').regex(/^[a-z0-9_.:-]+$/i, 'Choose an action from the list.').optional()),
-    from: day('From'),
-    to: day('To'),
-    before: z.preprocess(emptyToUndefined, z.string().refine(isCursor, 'That page link is not valid; showing the newest entries.').optional()),
-    after: z.preprocess(emptyToUndefined, z.string().refine(isCursor, 'That page link is not valid; showing the newest entries.').optional()),
+    from: dayField('From'),
+    to: dayField('To'),
+    before: cursorField(),
+    after: cursorField(),
   })
-  .refine((v) => !v.from || !v.to || v.from <= v.to, { message: 'From must be on or before To.', path: ['to'] });
+  .refine(fromBeforeTo, FROM_BEFORE_TO);
 
-type Parsed = z.infer<typeof filterSchema>;
-
-function parseFilters(query: unknown): { f: Parsed; errors: Record<string, string> } {
-  const r = filterSchema.safeParse(query);
-  if (r.success) return { f: r.data, errors: {} };
-  const errors = fieldErrors(r.error);
-  const clean: Record<string, unknown> = { ...(query as Record<string, unknown>) };
-  for (const k of Object.keys(errors)) delete clean[k];
-  if (errors.to?.startsWith('From must')) delete clean.from;
-  const again = filterSchema.safeParse(clean);
-  return { f: again.success ? again.data : {}, errors };
-}
+const parseFilters = (query: unknown) => lenientParse(filterSchema, query);
 
 interface Change {
   key: string;

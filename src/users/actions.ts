@@ -52,49 +52,38 @@ export interface Allocation {
   maxEmbedding?: number;
 }
 
-export async function setAllocation(db: Knex, actor: Actor, workspaceId: number, userId: number, a: Allocation): Promise<void> {
-  await db.transaction(async (trx) => {
-    const u = await lockUser(trx, workspaceId, userId);
-    const next = {
-      max_inference_tokens: a.maxInference ?? u.max_inference_tokens,
-      max_embedding_tokens: a.maxEmbedding ?? u.max_embedding_tokens,
-    };
-    if (next.max_inference_tokens === u.max_inference_tokens && next.max_embedding_tokens === u.max_embedding_tokens) return;
-    await trx('users').where({ id: u.id }).update({ ...next, updated_at: toDbTime(new Date()) });
-    await recordAudit(trx, {
-      workspaceId,
-      actor,
-      action: 'user.allocation.update',
-      targetType: 'user',
-      targetId: u.id,
-      before: { email: u.email, max_inference_tokens: u.max_inference_tokens, max_embedding_tokens: u.max_embedding_tokens },
-      after: { email: u.email, ...next },
-    });
+/** Locks one user and applies the allocation (fields left undefined keep their value); false when nothing changed. */
+async function applyAllocation(trx: Knex.Transaction, actor: Actor, workspaceId: number, userId: number, a: Allocation, action: string): Promise<boolean> {
+  const u = await lockUser(trx, workspaceId, userId);
+  const next = {
+    max_inference_tokens: a.maxInference ?? u.max_inference_tokens,
+    max_embedding_tokens: a.maxEmbedding ?? u.max_embedding_tokens,
+  };
+  if (next.max_inference_tokens === u.max_inference_tokens && next.max_embedding_tokens === u.max_embedding_tokens) return false;
+  await trx('users').where({ id: u.id }).update({ ...next, updated_at: toDbTime(new Date()) });
+  await recordAudit(trx, {
+    workspaceId,
+    actor,
+    action,
+    targetType: 'user',
+    targetId: u.id,
+    before: { email: u.email, max_inference_tokens: u.max_inference_tokens, max_embedding_tokens: u.max_embedding_tokens },
+    after: { email: u.email, ...next },
   });
+  return true;
+}
+
+export async function setAllocation(db: Knex, actor: Actor, workspaceId: number, userId: number, a: Allocation): Promise<void> {
+  await db.transaction((trx) => applyAllocation(trx, actor, workspaceId, userId, a, 'user.allocation.update'));
 }
 
 /** Sets the allocations of several users at once; every id must be in the workspace (else nothing changes). */
 export async function setAllocationBulk(db: Knex, actor: Actor, workspaceId: number, userIds: number[], a: Allocation): Promise<number> {
   return db.transaction(async (trx) => {
     let changed = 0;
+    // ascending ids: concurrent bulk changes lock rows in the same order (no deadlock)
     for (const id of [...new Set(userIds)].sort((x, y) => x - y)) {
-      const u = await lockUser(trx, workspaceId, id);
-      const next = {
-        max_inference_tokens: a.maxInference ?? u.max_inference_tokens,
-        max_embedding_tokens: a.maxEmbedding ?? u.max_embedding_tokens,
-      };
-      if (next.max_inference_tokens === u.max_inference_tokens && next.max_embedding_tokens === u.max_embedding_tokens) continue;
-      await trx('users').where({ id: u.id }).update({ ...next, updated_at: toDbTime(new Date()) });
-      await recordAudit(trx, {
-        workspaceId,
-        actor,
-        action: 'user.allocation.bulk_update',
-        targetType: 'user',
-        targetId: u.id,
-        before: { email: u.email, max_inference_tokens: u.max_inference_tokens, max_embedding_tokens: u.max_embedding_tokens },
-        after: { email: u.email, ...next },
-      });
-      changed++;
+      if (await applyAllocation(trx, actor, workspaceId, id, a, 'user.allocation.bulk_update')) changed++;
     }
     return changed;
   });

@@ -85,6 +85,17 @@ export function userHandlers(ctx: AppContext) {
     res.status(422).render('partials/users/row', await rowLocals(req, res, userId, returnUrl, { rowError: err.message, focusMenu: true }));
   }
 
+  /** A row action that a workspace rule (the last admin) may refuse: refused -> the row with the reason. */
+  async function ruledRowAction(req: Request, res: Response, userId: number, notice: string, run: () => Promise<void>) {
+    try {
+      await run();
+    } catch (err) {
+      if (err instanceof RuleError) return ruleFailed(req, res, userId, err);
+      throw err;
+    }
+    await afterRowAction(req, res, userId, notice);
+  }
+
   async function manageLocals(req: Request, res: Response, userId: number, extra: Record<string, unknown> = {}) {
     const base = await rowLocals(req, res, userId, forms.safeReturn(req.query.return ?? req.body?.return));
     const row = base.row as UserRow;
@@ -151,24 +162,12 @@ export function userHandlers(ctx: AppContext) {
       const id = idParam(req.params.id);
       const parsed = parse(forms.roleSchema, req.body);
       if (!parsed.ok) throw new HttpError(422, parsed.message, 'validation_failed', parsed.errors);
-      try {
-        await actions.setRole(db, actorFrom(req), req.user!.workspace_id, id, parsed.data.role);
-      } catch (err) {
-        if (err instanceof RuleError) return ruleFailed(req, res, id, err);
-        throw err;
-      }
-      await afterRowAction(req, res, id, 'role');
+      await ruledRowAction(req, res, id, 'role', () => actions.setRole(db, actorFrom(req), req.user!.workspace_id, id, parsed.data.role));
     },
 
     async revokeAccess(req: Request, res: Response) {
       const id = idParam(req.params.id);
-      try {
-        await actions.revokeUser(db, actorFrom(req), req.user!.workspace_id, id);
-      } catch (err) {
-        if (err instanceof RuleError) return ruleFailed(req, res, id, err);
-        throw err;
-      }
-      await afterRowAction(req, res, id, 'revoked');
+      await ruledRowAction(req, res, id, 'revoked', () => actions.revokeUser(db, actorFrom(req), req.user!.workspace_id, id));
     },
 
     async restoreAccess(req: Request, res: Response) {
