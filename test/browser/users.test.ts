@@ -241,6 +241,13 @@ import { ev, usersWorld, type UsersWorld } from '../users/fixture';
     await Promise.all([page.waitForURL(/sort=email/), page.click('a[data-sort="email"]')]);
     expect(await page.getAttribute('th[aria-sort] a.sorted', 'data-sort')).to.equal('email');
     await page.waitForFunction(() => document.getElementById('live-status')?.textContent === '1 user matches these filters, sorted by Email (ascending).');
+    // Back undoes the sort (the pushed history entry), Forward redoes it
+    await page.goBack();
+    await page.waitForURL(`${h.baseUrl}/admin/users?q=carol`);
+    await page.waitForFunction(() => document.querySelector('th[aria-sort] a.sorted')?.getAttribute('data-sort') === 'name');
+    await page.goForward();
+    await page.waitForURL(/sort=email/);
+    await page.waitForFunction(() => document.querySelector('th[aria-sort] a.sorted')?.getAttribute('data-sort') === 'email');
     // the pushed URL renders the same result as a fresh page load
     await page.goto(url);
     expect(await page.$$eval('#users-results tr[id^="user-row-"]', (r) => r.map((x) => x.id))).to.deep.equal([`user-row-${w.carol}`]);
@@ -249,6 +256,8 @@ import { ev, usersWorld, type UsersWorld } from '../users/fixture';
 
   it('fits a 390px-wide screen (the table scrolls inside its frame, names stay in view)', async () => {
     const page = h.page;
+    // a row with compact numbers (their exact value is visually-hidden text in the cell) must not widen the page either
+    const wide = await createUser(t.db, w.a.id, { email: 'wide@alpha.test', name: 'Wide Numbers', maxInferenceTokens: 2_500_000, maxEmbeddingTokens: 40_000 });
     await page.setViewportSize({ width: 390, height: 800 });
     for (const path of ['/admin/users', `/admin/users/${lou}/logs`, '/admin/audit-log']) {
       await page.goto(`${h.baseUrl}${path}`);
@@ -261,6 +270,7 @@ import { ev, usersWorld, type UsersWorld } from '../users/fixture';
     const x1 = await page.$eval(`#user-row-${w.bob} td.user-name`, (e) => e.getBoundingClientRect().left);
     expect(Math.abs(x1 - x0)).to.be.at.most(1); // sticky name column
     await page.setViewportSize({ width: 1280, height: 900 });
+    await t.db('users').where({ id: wide }).delete();
   });
   it('keyboard users see full column names and exact token counts (no hover needed)', async () => {
     const page = h.page;

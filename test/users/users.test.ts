@@ -48,6 +48,9 @@ describe('users: User Management page', () => {
     expect(cell(res.text, w.bob, 'share')).to.contain('85%');
     expect(cell(res.text, w.dave, 'prev_month')).to.equal('70');
     expect(cell(res.text, w.eve, 'share')).to.equal('—');
+    // the dash is explained in words to screen readers, not only in a hover title
+    expect(new RegExp(`id="user-row-${w.eve}"[\\s\\S]*?data-testid="no-allocation">No monthly inference allocation set<`).test(res.text)).to.equal(true);
+    expect(new RegExp(`id="user-row-${w.bob}"[\\s\\S]*?</tr>`).exec(res.text)![0]).to.not.contain('no-allocation');
     expect(cell(res.text, w.carol, 'total_usage')).to.equal('0');
     // Mark logged in last month: last active is set; Carol never active
     expect(cell(res.text, w.mark, 'last_active')).to.not.equal('Never');
