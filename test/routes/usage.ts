@@ -13,4 +13,9 @@ export const USAGE_ROUTES: RouteCase[] = [
   { method: 'GET', path: '/admin/usage/charts/credits', expect: { anonymous: 303, member: 403, otherAdmin: 404, admin: 200 } },
   { method: 'GET', path: '/admin/usage/charts/unknown', expect: { anonymous: 303, member: 403, otherAdmin: 404, admin: 404 } },
   ...EXPORTS.map((e): RouteCase => ({ method: 'GET', path: `/admin/exports/${e}.csv`, expect: ADMIN_PAGE })),
+  // include today, a reversed range on a chart partial and a malformed export range
+  { method: 'GET', path: '/admin/usage?today=1', expect: ADMIN_PAGE },
+  { method: 'GET', path: '/admin/usage/charts/features?from=2026-11-10&to=2026-11-01', expect: { anonymous: 303, member: 403, otherAdmin: 400, admin: 400 } },
+  { method: 'GET', path: '/admin/exports/generation-log.csv?from=nope', expect: { anonymous: 303, member: 403, otherAdmin: 400, admin: 400 } },
+  { method: 'GET', path: '/admin/exports/user-activity-log.csv?from=2026-01-01&to=2026-01-31', expect: ADMIN_PAGE },
 ];
