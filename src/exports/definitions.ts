@@ -40,3 +40,16 @@ export function utcCell(value: unknown): string {
   const [hms, ms = '000'] = time.split('.');
   return `${date}T${hms}.${ms.padEnd(3, '0').slice(0, 3)}Z`;
 }
+
+/** A user of the roster as the user exports select it (timestamps are UTC DB strings). */
+export interface RosterRow {
+  id: number;
+  email: string;
+  name: string;
+  role: string;
+  department: string | null;
+  status: string;
+  invited_at: string | null;
+  joined_at: string | null;
+  revoked_at: string | null;
+}

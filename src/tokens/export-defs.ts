@@ -1,6 +1,6 @@
 // CSV export definitions of Token Statistics (the three account-metrics exports). The exporters and
 // the data dictionary both read these, so a column cannot be exported without a description.
-import { defineExport, utcCell, type ExportColumn, type ExportDefinition } from '../exports/definitions';
+import { defineExport, utcCell, type ExportColumn, type ExportDefinition, type RosterRow } from '../exports/definitions';
 
 /** One month of the workspace's token history (months without usage are rows of zeros). */
 export interface MonthRow {
@@ -9,17 +9,8 @@ export interface MonthRow {
   embedding: number;
 }
 
-/** A user row as the users queries select it (timestamps are UTC DB strings). */
-export interface UserExportRow {
-  id: number;
-  name: string;
-  email: string;
-  role: string;
-  department: string | null;
-  status: string;
-  invited_at: string | null;
-  joined_at: string | null;
-  revoked_at: string | null;
+/** A user row as the users queries select it: the roster plus last activity and token columns. */
+export interface UserExportRow extends RosterRow {
   last_active_at: string | null;
   max_inference_tokens?: number | string | null;
   max_embedding_tokens?: number | string | null;

@@ -1,7 +1,7 @@
 // CSV export definitions of the Usage page (columns feed the exporters and the data dictionary).
 // Exports that name users or agents look them up in small in-memory maps (built per download)
 // instead of SQL joins, so the big generation-log query stays on its index.
-import { defineExport, utcCell, type ExportDefinition } from '../exports/definitions';
+import { defineExport, utcCell, type ExportDefinition, type RosterRow } from '../exports/definitions';
 
 export interface Lookups {
   users: Map<number, { email: string; name: string }>;
@@ -81,17 +81,6 @@ export function userActivityLogExport(l: Lookups): ExportDefinition<LoginDayRow>
   });
 }
 
-export interface RosterRow {
-  id: number;
-  email: string;
-  name: string;
-  role: string;
-  department: string | null;
-  status: string;
-  invited_at: string | null;
-  joined_at: string | null;
-  revoked_at: string | null;
-}
 
 export type ActivityLookup = Map<number, { first_at: string | null; last_at: string | null }>;
 
