@@ -221,11 +221,19 @@ import { ev, usersWorld, type UsersWorld } from '../users/fixture';
     expect(cspErrors(page)).to.deep.equal([]);
   });
 
-  it('at 1280px the user table fits without sideways scrolling', async () => {
+  it('at 1280px the user table and the audit log fit without sideways scrolling', async () => {
     const page = h.page;
     await page.goto(`${h.baseUrl}/admin/users`);
     const [scroll, client] = await page.$eval('#users-results .table-wrap', (e) => [e.scrollWidth, e.clientWidth]);
     expect(scroll - client).to.be.at.most(1);
+    // an audit entry with a long value (a credit request's note) wraps inside the change column
+    const note = 'I run the weekly pipeline for the research assistant and need credits for the image jobs that follow it. '.repeat(2);
+    await t.db('audit_log').insert({ workspace_id: w.a.id, actor_user_id: w.alice, actor_label: 'a.rather.long.address@alpha.test', action: 'credits.access_request.create', target_type: 'credit_access_request', target_id: '12345', after_json: JSON.stringify({ user: 'a.rather.long.address@alpha.test', status: 'pending', note }), ip: '203.0.113.77', created_at: '2026-02-01 10:00:00.000' });
+    await page.goto(`${h.baseUrl}/admin/audit-log?action=credits.access_request.create`);
+    const [s2, c2] = await page.$eval('#audit-results .table-wrap', (e) => [e.scrollWidth, e.clientWidth]);
+    expect(s2 - c2).to.be.at.most(1);
+    expect(await page.isVisible('text=203.0.113.77')).to.equal(true);
+    await t.db('audit_log').where({ action: 'credits.access_request.create' }).delete();
   });
 
   it('search swaps the table and pushes a bookmarkable URL; sort header too', async () => {
