@@ -550,6 +550,10 @@ async function writeGroup(db: Knex, group: PendingWrite[]): Promise<{ accepted: 
       }));
     // Charging batches of a workspace queue on its credit_state row (lockPool's SELECT ... FOR UPDATE;
     // the row was created before the transaction, so no batch inserts it under contention).
+    // Taken before the rollup upserts on purpose: those upserts lock the same shared rows (today's
+    // rollup rows) until commit anyway, so taking the credit lock last would not shorten the serialised
+    // part, while the lock first keeps concurrent upserts of a workspace from deadlocking. Measured on
+    // MariaDB (16 x 1000-event batches at once, 8 rounds): lock last was within the run-to-run noise.
     const charges = await chargeBatch(trx, ws, chargeRequests);
     const charged: Charged[] = [];
     for (const p of fresh) {
