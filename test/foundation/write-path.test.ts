@@ -202,4 +202,40 @@ describe('foundation: write path', () => {
     // and the first workspace's rollups were left alone by the rebuild of the second
     expect(await dailyTotal('2026-02-10')).to.deep.equal({ n: 3, tokens: 145 });
   });
+
+  it('a 1000-event batch is written with multi-row statements, not row by row', async () => {
+    // 1000 events: 2 users x 10 days x 5 surfaces x 2 models (10 events each), i prompt tokens, 1 completion.
+    const surfaces = ['chat', 'agent', 'grid', 'api', 'ask'];
+    const events: InteractionInput[] = Array.from({ length: 1000 }, (_, i) =>
+      ev(`bulk-${i}`, i % 2 ? 'bob@wp.test' : 'ann@wp.test', `2026-04-${String(1 + (i % 10)).padStart(2, '0')}T15:${String(i % 60).padStart(2, '0')}:00Z`, {
+        surface: surfaces[Math.floor(i / 10) % 5],
+        model: i % 3 ? 'm-a' : 'm-b',
+        promptTokens: i,
+        completionTokens: 1,
+      }),
+    );
+    const statements: string[] = [];
+    const listen = (q: { sql: string }) => statements.push(q.sql);
+    db.on('query', listen);
+    let r;
+    try {
+      r = await recordInteractions(db, ws, events);
+    } finally {
+      db.removeListener('query', listen);
+    }
+    expect(r.accepted).to.equal(1000);
+    const inserts = (table: string) => statements.filter((q) => new RegExp(`^insert into [\`"]${table}[\`"]`, 'i').test(q)).length;
+    // Raw rows: one statement per chunk of the engine's bound-parameter limit (1000 rows on MySQL;
+    // SQLite's 999-parameter limit allows a few dozen rows of ~25 columns per statement).
+    expect(inserts('interactions')).to.be.within(1, 40);
+    // Every rollup table: one upsert statement for all its rows (at most 100 distinct rows here).
+    for (const t of ['rollup_daily', 'rollup_daily_model', 'rollup_daily_user', 'rollup_monthly_user', 'rollup_monthly_user_surface']) expect(inserts(t), t).to.equal(1);
+    // Row by row would take well over 1000 statements.
+    expect(statements.length).to.be.below(100);
+    // And the totals are right: 0 + 1 + ... + 999 prompt tokens plus 1000 completion tokens, over 10 days.
+    const rows = await db('rollup_daily').where({ workspace_id: ws }).whereBetween('day', ['2026-04-01', '2026-04-10']);
+    expect(rows.reduce((a: number, x: { total_tokens: number }) => a + Number(x.total_tokens), 0)).to.equal((999 * 1000) / 2 + 1000);
+    expect(rows.length).to.equal(10 * 5);
+  });
 });
+
