@@ -58,4 +58,14 @@ describe('foundation: README and docs links', () => {
     expect(named.length).to.be.greaterThan(4);
     expect(named.filter((n) => !scripts.includes(n))).to.deep.equal([]);
   });
+
+  it('the configuration table lists every variable src/config.ts reads', () => {
+    const config = fs.readFileSync(path.join(ROOT, 'src/config.ts'), 'utf8');
+    const md = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const vars = [...config.matchAll(/^\s+([A-Z][A-Z0-9_]+): z\b/gm)].map((m) => m[1]);
+    expect(vars).to.include.members(['PORT', 'DATABASE_URL', 'SESSION_SECRET', 'API_RATE_LIMIT_PER_MINUTE']);
+    const rows = new Set([...md.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]));
+    expect(vars.filter((v) => !rows.has(v))).to.deep.equal([]);
+  });
 });
+
