@@ -11,9 +11,6 @@ async function main() {
   const app = createApp(ctx);
   // Only mention the demo logins when this database really holds the demo organisation.
   const demo = await ctx.db('users').where({ email: DEMO_LOGINS[0].email }).whereNotNull('password_hash').first();
-  // Start-up logs go through pino's asynchronous stdout writer; flush them first so the URL is the
-  // last thing printed (not buried among seed progress lines still in the buffer).
-  await new Promise<void>((resolve) => ctx.logger.flush(() => resolve()));
   const server = app.listen(config.PORT, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.PORT;

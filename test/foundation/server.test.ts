@@ -119,3 +119,22 @@ describe('foundation: the server process (npm start and the compiled build)', fu
     }
   });
 });
+
+describe('foundation: the logger keeps start-up output in order', () => {
+  it('log lines written before the start-up banner are printed before it', () => {
+    // Two log lines, then a console.log, then a busy main thread (as during the demo load): with an
+    // asynchronous log writer the second line would come out after the banner.
+    const script = [
+      "const { createLogger } = require('./src/logger');",
+      "const log = createLogger('info');",
+      "log.info('first'); log.info('second');",
+      "console.log('BANNER');",
+      'const end = Date.now() + 300; while (Date.now() < end) {}',
+    ].join('\n');
+    const out = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    expect(out.status, out.stderr).to.equal(0);
+    const lines = out.stdout.trim().split('\n').map((l) => (l.startsWith('{') ? JSON.parse(l).msg : l));
+    expect(lines).to.deep.equal(['first', 'second', 'BANNER']);
+  });
+});
+
