@@ -66,16 +66,22 @@ async function recordsIn(db: Knex, workspaceId: number, label: string): Promise<
 
 /** Everything a cross-workspace write could touch in one workspace, for before/after comparison. */
 async function snapshot(db: Knex, workspaceId: number) {
-  const [users, requests, notifications, keys, audit, ledger, ws] = await Promise.all([
+  const [users, requests, notifications, reads, keys, audit, ledger, ws] = await Promise.all([
     db('users').select('id', 'role', 'status', 'max_inference_tokens', 'max_embedding_tokens', 'may_spend_credits').where({ workspace_id: workspaceId }).orderBy('id'),
     db('credit_access_requests').select('id', 'status').where({ workspace_id: workspaceId }).orderBy('id'),
     db('notifications').select('id', 'read_at').where({ workspace_id: workspaceId }).orderBy('id'),
+    // read state is per admin (notification_reads)
+    db('notification_reads')
+      .join('notifications', 'notifications.id', 'notification_reads.notification_id')
+      .select('notification_reads.notification_id', 'notification_reads.user_id')
+      .where('notifications.workspace_id', workspaceId)
+      .orderBy(['notification_reads.notification_id', 'notification_reads.user_id']),
     db('api_keys').select('id', 'revoked_at').where({ workspace_id: workspaceId }).orderBy('id'),
     db('audit_log').count({ n: '*' }).where({ workspace_id: workspaceId }),
     db('credit_ledger').count({ n: '*' }).where({ workspace_id: workspaceId }),
     db('workspaces').where({ id: workspaceId }).first(),
   ]);
-  return JSON.stringify({ users, requests, notifications, keys, audit: Number(audit[0].n), ledger: Number(ledger[0].n), ws });
+  return JSON.stringify({ users, requests, notifications, reads, keys, audit: Number(audit[0].n), ledger: Number(ledger[0].n), ws });
 }
 
 describe('foundation: generated security checks over every route', function () {
