@@ -19,7 +19,7 @@ import { DEEP_PAGES, MAX_PARTIALS_PER_PAGE, PAGES, SKIP_PARTIAL, shapeOf, type B
 import type { IngestJob, IngestResult, LatencyResult, PagesJob, PageTarget } from './load';
 import { prepareIngest, type IngestSetup } from './ingest';
 import { generationLogFloorSql, GENERATION_LOG_PATH } from './export-floor';
-import { renderMarkdown, checkTargets, spliceResults, type BenchResults } from './report';
+import { renderMarkdown, checkTargets, spliceResults, type BenchResults, type ExportRunInfo } from './report';
 import { decodeHtml, hxGets, isPlaceholder, olderLink } from './html';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -222,20 +222,8 @@ function runLoad<T>(job: PagesJob | IngestJob): Promise<T> {
 }
 
 // ---------------------------------------------------------------- export measurement
-export interface ExportRun {
-  url: string;
-  status: number;
-  rows: number;
-  bytes: number;
-  seconds: number;
-  rowsPerSec: number;
-  ttfbMs: number;
-  rssBeforeMb: number;
-  rssPeakMb: number;
-  rssGrowthMb: number;
-}
 
-function downloadCsv(base: string, p: string, cookie: string, pid: number): Promise<ExportRun> {
+function downloadCsv(base: string, p: string, cookie: string, pid: number): Promise<ExportRunInfo> {
   return new Promise((resolve, reject) => {
     const rssBefore = rssKb(pid);
     let peak = rssBefore;
