@@ -6,27 +6,20 @@ import { recordAudit, type Actor } from '../audit/audit';
 import { HttpError } from '../http/errors';
 import { upsertAgent, upsertGroup, upsertUser } from './roster';
 import type { agentBodySchema, groupBodySchema, userBodySchema } from './schemas';
+import { utcCell, type RosterRow } from '../exports/definitions';
 
 const USER_FIELDS = ['email', 'name', 'role', 'department', 'status', 'invited_at', 'joined_at', 'revoked_at', 'max_inference_tokens', 'max_embedding_tokens', 'may_spend_credits'] as const;
 
-export interface ApiUser {
-  email: string;
-  name: string;
-  role: string;
-  department: string | null;
-  status: string;
-  invited_at: string | null;
-  joined_at: string | null;
-  revoked_at: string | null;
+/** A user as the API answers it: the roster row of the exports, without the internal id, plus allocations. */
+export interface ApiUser extends Omit<RosterRow, 'id'> {
   max_inference_tokens: number;
   max_embedding_tokens: number;
   may_spend_credits: boolean;
 }
 
+/** ISO 8601 UTC, or null: the same formatting as the exports' datetime cells. */
 function isoOrNull(v: unknown): string | null {
-  if (v == null) return null;
-  const s = String(v);
-  return `${s.replace(' ', 'T')}${/[zZ]$/.test(s) ? '' : 'Z'}`;
+  return v == null || v === '' ? null : utcCell(v);
 }
 
 function publicUser(row: Record<string, unknown>): ApiUser {
