@@ -127,6 +127,7 @@ describe('foundation: operator scripts (migrate, seed, rebuild-rollups)', functi
         // One small DB-free test file keeps the SQLite pass short; port 1 refuses connections at once.
         const e: Record<string, string | undefined> = { ...process.env, TEST_MYSQL_URL: 'mysql://root@127.0.0.1:1/uc_unreachable', ...env };
         delete e.TEST_DATABASE_URL;
+        delete e.SKIP_MYSQL; // the outer run's switches must not decide what this run tests
         if (!env.REQUIRE_MYSQL) delete e.REQUIRE_MYSQL;
         execFile(process.execPath, ['--import', 'tsx', 'scripts/test.ts', 'test/foundation/time.test.ts'], { cwd: ROOT, env: e, timeout: 90_000 }, (err, stdout, stderr) =>
           resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
