@@ -5,6 +5,7 @@ import { createUser, createWorkspace } from '../helpers/fixtures';
 import { recordInteractions } from '../../src/ingest/write-path';
 import type { CreditCategory, InteractionInput } from '../../src/ingest/model';
 import type { Actor } from '../../src/audit/audit';
+import { DEFAULT_TIME_ZONE, firstDayOfMonth, monthOf, startOfDayUtc } from '../../src/db/time';
 
 export const DAY = 86_400_000;
 
@@ -18,12 +19,39 @@ export async function creditWorld(db: Knex, fields: Record<string, unknown> = {}
 }
 
 let seq = 0;
-/** A billable event `minutesAgo` minutes before now. */
+
+/** The zones the credit tests' workspaces use (createWorkspace's default and the explicit 'UTC' ones). */
+const TEST_ZONES = [DEFAULT_TIME_ZONE, 'UTC'];
+
+/** The latest local start of the current month over TEST_ZONES: an instant in [that, now] is in the current month in each of them. */
+export function monthStartMs(now: number = Date.now()): number {
+  return Math.max(...TEST_ZONES.map((zone) => startOfDayUtc(firstDayOfMonth(monthOf(new Date(now), zone)), zone).getTime()));
+}
+
+/**
+ * `minutesAgo` (< 1 day) before now, but never before the start of the current month: PAYG caps,
+ * included credits and free Grid rows are per calendar month, so a test's usage must all fall in
+ * the month in progress. While at least a day of the month has passed this is exactly `minutesAgo`
+ * before now. Early on the 1st, the offsets are squeezed monotonically into the part of the month
+ * that has passed (offsets up to half of it are kept; longer ones are scaled), so events keep their
+ * order and stay in the past and on today's local day. For older usage pass `extra.occurredAt`.
+ */
+export function recentlyThisMonth(minutesAgo: number, now: number = Date.now()): Date {
+  if (!(minutesAgo >= 0 && minutesAgo < 1440)) throw new RangeError(`minutesAgo must be in [0, 1440): ${minutesAgo} (pass extra.occurredAt for older usage)`);
+  const offset = minutesAgo * 60_000;
+  const elapsed = Math.max(0, now - monthStartMs(now));
+  if (elapsed >= DAY) return new Date(now - offset);
+  const half = elapsed / 2;
+  const squeezed = offset <= half ? offset : half + ((offset - half) * half) / (DAY - half);
+  return new Date(now - squeezed);
+}
+
+/** A billable event `minutesAgo` minutes before now, inside the current month (see recentlyThisMonth). */
 export function billable(user: string, category: CreditCategory, units: number, minutesAgo = 60, extra: Partial<InteractionInput> = {}): InteractionInput {
   return {
     id: `ev-${process.pid}-${++seq}`,
     user,
-    occurredAt: new Date(Date.now() - minutesAgo * 60_000),
+    occurredAt: extra.occurredAt ?? recentlyThisMonth(minutesAgo),
     kind: 'inference',
     surface: category === 'grid' ? 'grid' : category === 'api' ? 'api' : 'agent',
     model: 'gpt-test',

@@ -9,7 +9,7 @@ import { addCredits } from '../../src/credits/admin';
 import { quoteCredits } from '../../src/credits/quote';
 import { notify } from '../../src/notifications/notify';
 import { dayOf } from '../../src/db/time';
-import { billable, creditWorld, record } from './fixture';
+import { billable, creditWorld, DAY, record } from './fixture';
 
 describe('credits: pages and the access-request flow', () => {
   let t: TestApp;
@@ -166,13 +166,16 @@ describe('credits: pages and the access-request flow', () => {
 
   it('breaks usage down by category and by user from the rollups', async () => {
     // With the prices set above: api 3/call, agents (other) 10/run, grid 2/row after 5 free rows.
-    await record(t.db, w.wsId, [
+    const events = [
       billable(w.email('alice'), 'api', 10, 30), // 30
       billable(w.email('alice'), 'grid', 8, 29), // 5 free + 3 x 2 = 6
       billable(w.email('bob'), 'agents', 2, 28), // 20
-    ]);
+    ];
+    await record(t.db, w.wsId, events);
     const ws = await t.db('workspaces').where({ id: w.wsId }).first();
-    const day = dayOf(new Date(Date.now() - 30 * 60_000), ws.time_zone);
+    // The three events' local day (usually today; early on the 1st they are kept inside the month, still today).
+    const day = dayOf(events[0].occurredAt, ws.time_zone);
+    expect(events.map((e) => dayOf(e.occurredAt, ws.time_zone))).to.deep.equal([day, day, day]);
     const res = await admin.get(`/admin/credits/usage?from=${day}&to=${day}`).set('HX-Request', 'true').expect(200);
     expect(res.text).to.not.include('<html');
     expect(res.text).to.match(new RegExp(`<th scope="row" class="nowrap">${day}</th><td class="num">6</td><td class="num">30</td><td class="num">20</td><td class="num">56</td>`));
@@ -187,9 +190,11 @@ describe('credits: pages and the access-request flow', () => {
     const r = await creditWorld(t.db, { slug: 'range', time_zone: 'UTC' });
     const a = await loginAs(t.app, r.email('admin'), PASSWORD);
     // Default price: 2 credits per API call. Day A (3 days ago): Alice 10 calls = 20. Day B (1 day ago): Alice 5 = 10, Bob 1 = 2.
-    await record(t.db, r.wsId, [billable(r.email('alice'), 'api', 10, 3 * 1440), billable(r.email('alice'), 'api', 5, 1440), billable(r.email('bob'), 'api', 1, 1440)]);
-    const dayA = dayOf(new Date(Date.now() - 3 * 86_400_000), 'UTC');
-    const dayB = dayOf(new Date(Date.now() - 86_400_000), 'UTC');
+    const now = Date.now();
+    const at = (daysAgo: number) => ({ occurredAt: new Date(now - daysAgo * DAY) });
+    await record(t.db, r.wsId, [billable(r.email('alice'), 'api', 10, undefined, at(3)), billable(r.email('alice'), 'api', 5, undefined, at(1)), billable(r.email('bob'), 'api', 1, undefined, at(1))]);
+    const dayA = dayOf(new Date(now - 3 * DAY), 'UTC');
+    const dayB = dayOf(new Date(now - DAY), 'UTC');
     const only = (await a.get(`/admin/credits/usage?from=${dayB}&to=${dayB}`).set('HX-Request', 'true').expect(200)).text;
     expect(only).to.match(new RegExp(`<th scope="row" class="nowrap">${dayB}</th><td class="num">0</td><td class="num">12</td><td class="num">0</td><td class="num">12</td>`));
     expect(only).to.not.include(`>${dayA}<`);

@@ -7,7 +7,7 @@ import { addCredits, removeCredits, updateSettings } from '../../src/credits/adm
 import { readPool, refreshPool } from '../../src/credits/pool';
 import { rebuildCreditRollups } from '../../src/credits/rebuild';
 import { upsertAgent } from '../../src/ingest/roster';
-import { billable, countBy, creditWorld, DAY, notificationsOf, packCacheMatchesLedger, record } from './fixture';
+import { billable, countBy, creditWorld, DAY, notificationsOf, packCacheMatchesLedger, recentlyThisMonth, record } from './fixture';
 
 describe('credits: the pool', () => {
   let db: Knex;
@@ -77,13 +77,16 @@ describe('credits: the pool', () => {
   it('pays a late-reported event from a pack that was valid when it happened, then settles the pack', async () => {
     const w = await creditWorld(db);
     const now = Date.now();
-    const hour = 3_600_000;
+    // Reported now: one call 3 hours ago (old pack still valid), one 1 hour ago (it was not).
+    // "Two hours ago" is on billable()'s clock (recentlyThisMonth) and taken at the same instant,
+    // so the events stay on either side of the expiry even early on the 1st.
+    const events = [billable(w.email('alice'), 'api', 15, 180), billable(w.email('alice'), 'api', 10, 60)];
+    const twoHoursAgo = recentlyThisMonth(120);
     // A pack without expiry: 100. One valid until two hours ago (recorded ten days ago, and not
     // settled since: nothing touched the pool after it expired): 100.
     const open = await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 100, expiresAt: null, note: 'open', priceCents: null });
-    const old = await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 100, expiresAt: new Date(now - 2 * hour), note: 'old', priceCents: null }, new Date(now - 10 * DAY));
-    // Reported now: one call 3 hours ago (old pack still valid), one 1 hour ago (it was not).
-    await record(db, w.wsId, [billable(w.email('alice'), 'api', 15, 180), billable(w.email('alice'), 'api', 10, 60)]);
+    const old = await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 100, expiresAt: twoHoursAgo, note: 'old', priceCents: null }, new Date(now - 10 * DAY));
+    await record(db, w.wsId, events);
     const draws = await db('credit_ledger').where({ workspace_id: w.wsId, entry_type: 'consumption' }).orderBy('id');
     expect(draws.map((d) => [Number(d.source_entry_id), Number(d.amount)])).to.deep.equal([
       [old, -30],
@@ -108,7 +111,7 @@ describe('credits: the pool', () => {
     const early = await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 10, expiresAt: null, note: 'early', priceCents: null }, new Date(now - 5 * DAY));
     const today = await addCredits(db, w.actor, w.wsId, { kind: 'purchase', amount: 1000, expiresAt: null, note: 'today', priceCents: 100 });
     // Reported now: 10 API calls (20 credits) from 3 days ago, then 5 calls (10 credits) from 2 hours ago.
-    await record(db, w.wsId, [billable(w.email('alice'), 'api', 10, (3 * DAY) / 60_000), billable(w.email('alice'), 'api', 5, 120)]);
+    await record(db, w.wsId, [billable(w.email('alice'), 'api', 10, undefined, { occurredAt: new Date(now - 3 * DAY) }), billable(w.email('alice'), 'api', 5, 120)]);
     const rows = await db('credit_ledger').where({ workspace_id: w.wsId }).whereIn('entry_type', ['consumption', 'payg', 'overage']).orderBy('id');
     // The old usage: 10 from the early pack, the other 10 on PAYG (the big pack did not exist yet);
     // the recent usage: from today's pack (recorded within a day of it).
