@@ -22,6 +22,7 @@ import { creditsRouter } from './credits/routes';
 import { notificationsRouter } from './notifications/routes';
 import { apiKeysRouter } from './apikeys/routes';
 import { meRouter } from './me/routes';
+import { jsonForScript } from './http/format';
 
 // The project folder: src/.. under tsx, dist/src/../.. when compiled with `npm run build`.
 const ROOT = [path.resolve(__dirname, '..'), path.resolve(__dirname, '../..')].find((d) => fs.existsSync(path.join(d, 'views'))) ?? path.resolve(__dirname, '..');
@@ -38,6 +39,8 @@ export function createApp(ctx: AppContext) {
   app.set('x-powered-by', false);
   if (ctx.config.TRUST_PROXY) app.set('trust proxy', ctx.config.TRUST_PROXY);
   if (production) app.set('view cache', true);
+  // Every template can embed chart data safely in a <script type="application/json"> block.
+  app.locals.jsonForScript = jsonForScript;
 
   app.use(securityHeaders(production));
 

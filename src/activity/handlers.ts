@@ -14,6 +14,7 @@ import { ACTIVITY_LOG_EXPORT, type ActivityCsvRow } from './export-defs';
 import { decodeCursor } from './keyset';
 import { cursorField, dayField, emptyToUndefined, FROM_BEFORE_TO, fromBeforeTo, lenientParse } from './filters';
 import { findUser, logPage, logQuery, logTotals, modelsInUse, monthUsage, totalsFromRollup, type LogFilters, type LogRow, type LogTotals } from './queries';
+import { formatNumber } from '../http/format';
 
 export const PAGE_SIZE = 50;
 /** Characters of the prompt shown in the table before "show full". */
@@ -48,7 +49,7 @@ function filterParams(f: LogFilters): URLSearchParams {
   return p;
 }
 
-const fmt = (n: number) => Number(n).toLocaleString('en-US');
+const fmt = formatNumber;
 
 function truncate(s: string, n: number): { short: string; cut: boolean } {
   const chars = Array.from(s);

@@ -4,10 +4,11 @@ import type { Knex } from 'knex';
 import { toDbTime } from '../db/time';
 import { notify } from '../notifications/notify';
 import type { LockedPool, PoolState } from './pool';
+import { formatNumber } from '../http/format';
 
 export const THRESHOLDS = [10_000, 5_000, 1_000, 0] as const;
 
-const fmt = (n: number) => n.toLocaleString('en-US');
+const fmt = formatNumber;
 
 function parseArmed(s: string | null): Set<number> | null {
   if (s == null) return null;

@@ -5,6 +5,7 @@ import type { CreditCategory } from '../ingest/model';
 import { HttpError } from '../http/errors';
 import { costOf, priceItemFor, readPrices } from './prices';
 import { isCreditWorkspace, monthlyCounters, readPool, type CreditWorkspace } from './pool';
+import { formatNumber } from '../http/format';
 
 export interface QuoteRequest {
   /** the user's email */
@@ -19,7 +20,7 @@ export interface Quote {
   reason: string;
 }
 
-const fmt = (n: number) => n.toLocaleString('en-US');
+const fmt = formatNumber;
 const credits = (n: number) => `${fmt(n)} credit${n === 1 ? '' : 's'}`;
 
 export async function quoteCredits(db: Knex, workspaceId: number, req: QuoteRequest, now: Date = new Date()): Promise<Quote> {

@@ -19,8 +19,9 @@ import {
   type CategorySeries,
   type LedgerFilter,
 } from './reports';
+import { formatNumber, jsonForScript } from '../http/format';
 
-export const fmt = (n: number | null | undefined) => (n == null ? '—' : Number(n).toLocaleString('en-US'));
+export const fmt = formatNumber;
 export const money = (cents: number | null | undefined) =>
   cents == null ? '—' : `$${(Number(cents) / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
@@ -165,6 +166,6 @@ export async function loadCreditsPage(db: Knex, user: SessionUser, query: PageQu
     ledgerBefore: query.before ?? null,
     ledgerFilters: LEDGER_FILTERS,
     currentUserId: user.id,
-    vm: { fmt, money, when, dateOf, ENTRY_LABELS, CATEGORY_LABELS, json: (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c') },
+    vm: { fmt, money, when, dateOf, ENTRY_LABELS, CATEGORY_LABELS, json: jsonForScript },
   };
 }

@@ -11,6 +11,7 @@ import { requestSchema } from '../credits/forms';
 import { isCreditWorkspace, readPool, type CreditWorkspace } from '../credits/pool';
 import { memberNotifications } from '../notifications/notify';
 import { myCredits, myMonthlyUsage } from './queries';
+import { formatNumber } from '../http/format';
 
 const NOTICES: Record<string, string> = {
   requested: 'Request sent. Your workspace admins have been notified.',
@@ -52,7 +53,7 @@ export function meRouter(ctx: AppContext): Router {
         errors: extra.errors ?? {},
         values: extra.values ?? {},
         pageError: extra.error ?? null,
-        fmt: (n: number) => Number(n).toLocaleString('en-US'),
+        fmt: formatNumber,
         when: fmtWhen,
       },
       extra.status ?? 200,

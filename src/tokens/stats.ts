@@ -245,16 +245,5 @@ export function usageCharts(v: UsageView) {
   };
 }
 
-/** JSON for a <script type="application/json"> block: nothing in it can close the element. */
-export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/>/g, '\\u003e')
-    .replace(/&/g, '\\u0026')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
-}
-
-const fmt = new Intl.NumberFormat('en-US');
-export const formatNumber = (n: number) => fmt.format(n);
+export { formatNumber, jsonForScript } from '../http/format';
 export const formatPct = (p: number | null, digits = 1) => (p === null ? '—' : `${p.toFixed(digits)}%`);

@@ -105,9 +105,7 @@ export function shareClass(row: UserRow): string {
   return '';
 }
 
-export function fmt(n: number | null | undefined): string {
-  return n == null ? '—' : Number(n).toLocaleString('en-US');
-}
+export { formatNumber as fmt } from '../http/format';
 
 export function pct(share: number | null): string {
   return share == null ? '—' : `${Math.round(share * 1000) / 10}%`;
