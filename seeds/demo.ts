@@ -39,14 +39,8 @@ export interface DemoOptions {
   log?: (line: string) => void;
 }
 
-export interface DemoSummary {
+export interface DemoSummary extends Totals {
   workspaces: number;
-  users: number;
-  agents: number;
-  groups: number;
-  interactions: number;
-  logins: number;
-  creditEntries: number;
   from: string;
   to: string;
 }
