@@ -35,12 +35,14 @@ export function csrfFrom(html: string): string {
 export type Agent = ReturnType<typeof request.agent> & { csrf: string };
 
 /** An agent holding a session cookie for `email`, plus a CSRF token valid for that session. */
-export async function loginAs(app: Express, email: string, password: string): Promise<Agent> {
+/** With `{ csrf: false }` no page is fetched after login (read-only tests; agent.csrf stays empty). */
+export async function loginAs(app: Express, email: string, password: string, opts: { csrf?: boolean } = {}): Promise<Agent> {
   const agent = request.agent(app) as Agent;
   const page = await agent.get('/login').expect(200);
   const res = await agent.post('/login').type('form').send({ email, password, _csrf: csrfFrom(page.text) });
   if (res.status !== 303) throw new Error(`login as ${email} failed: ${res.status}`);
-  await refreshCsrf(agent);
+  if (opts.csrf === false) agent.csrf = '';
+  else await refreshCsrf(agent);
   return agent;
 }
 

@@ -4,8 +4,7 @@
 // month it belongs to, worked out by hand from the wall-clock time noted next to it.
 import type { Knex } from 'knex';
 import type { Express } from 'express';
-import request from 'supertest';
-import { csrfFrom, type Agent } from '../helpers/app';
+import { loginAs, type Agent } from '../helpers/app';
 import { recordInteractions, recordLogins } from '../../src/ingest/write-path';
 import { createUser, createWorkspace, PASSWORD } from '../helpers/fixtures';
 
@@ -167,15 +166,7 @@ export function expectedMonth(month: string, events: FixtureEvent[] = EVENTS) {
   return { inference, embedding, total: inference + embedding };
 }
 
-/**
- * Signs in through the real login form. (test/helpers' loginAs also fetches the home page for a
- * CSRF token; these tests only read, so they do not depend on the Usage page rendering.)
- */
-export async function signIn(app: Express, email: string): Promise<Agent> {
-  const agent = request.agent(app) as Agent;
-  const page = await agent.get('/login').expect(200);
-  const res = await agent.post('/login').type('form').send({ email, password: PASSWORD, _csrf: csrfFrom(page.text) });
-  if (res.status !== 303) throw new Error(`login as ${email} failed: ${res.status}`);
-  agent.csrf = '';
-  return agent;
+/** Signs in through the real login form; these tests only read, so no CSRF token is fetched. */
+export function signIn(app: Express, email: string): Promise<Agent> {
+  return loginAs(app, email, PASSWORD, { csrf: false });
 }
