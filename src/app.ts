@@ -22,6 +22,7 @@ import { creditsRouter } from './credits/routes';
 import { notificationsRouter } from './notifications/routes';
 import { apiKeysRouter } from './apikeys/routes';
 import { meRouter } from './me/routes';
+import { settingsRouter } from './settings/routes';
 import { jsonForScript } from './http/format';
 
 // The project folder: src/.. under tsx, dist/src/../.. when compiled with `npm run build`.
@@ -78,6 +79,7 @@ export function createApp(ctx: AppContext) {
   app.use(activityRouter(ctx));
   app.use(auditRouter(ctx));
   app.use(tokensRouter(ctx));
+  app.use(settingsRouter(ctx));
   app.use(usageRouter(ctx));
   app.use(exportsRouter(ctx));
   app.use(creditsRouter(ctx));

@@ -7,7 +7,7 @@ import { renderPage, renderPageOrPartial } from '../http/render';
 import { idParam, parse, parseOrThrow, type FieldErrors } from '../http/validate';
 import { isHtmx, notFound } from '../http/errors';
 import { actorFrom, recordAudit } from '../audit/audit';
-import { createApiKey, listApiKeys, revokeApiKey } from './keys';
+import { API_SCOPES, createApiKey, listApiKeys, parseScopes, revokeApiKey, type ApiScope } from './keys';
 import { apiDocsView } from './docs-view';
 
 const createSchema = z.object({
@@ -17,17 +17,32 @@ const createSchema = z.object({
     .min(1, 'Enter a name for the key.')
     .max(100, 'Use at most 100 characters.')
     .regex(/^[^\u0000-\u001f\u007f]*$/, 'Use printable characters only.'),
+  // Checkboxes: absent = the default ingest scope (the form before scopes existed sent none).
+  scopes: z
+    .union([z.enum(API_SCOPES), z.array(z.enum(API_SCOPES, { error: 'Choose scopes from the list.' }))], { error: 'Choose scopes from the list.' })
+    .optional(),
 });
+
+function scopesOf(v: ApiScope | ApiScope[] | undefined): ApiScope[] {
+  return v === undefined ? ['ingest'] : parseScopes(([] as string[]).concat(v).join(','));
+}
 
 const listQuery = z.object({
   before: z.string().regex(/^[1-9]\d{0,9}$/, 'before must be a key id').optional(),
   notice: z.enum(['revoked']).optional(),
 });
 
+/** The scope checkboxes of the create form, with what each allows in an admin's words. */
+const SCOPE_CHOICES: { value: ApiScope; label: string; help: string }[] = [
+  { value: 'ingest', label: 'Send usage', help: 'Record interactions and logins, keep users, agents and groups in sync, ask for quotes and authorization.' },
+  { value: 'read', label: 'Read usage', help: 'Read usage totals, users and activity logs (for BI tools and finance).' },
+  { value: 'scim', label: 'Provision users (SCIM)', help: 'Let your identity provider create, update and deactivate users and groups.' },
+];
+
 interface PanelLocals {
   created?: { key: string; name: string; prefix: string } | null;
   errors?: FieldErrors;
-  values?: { name: string };
+  values?: { name: string; scopes: ApiScope[] };
   notice?: string | null;
   before?: number;
 }
@@ -52,7 +67,8 @@ export function apiKeysRouter(ctx: AppContext): Router {
         paged: !!locals.before,
         created: locals.created ?? null,
         errors: locals.errors ?? {},
-        values: locals.values ?? { name: '' },
+        values: locals.values ?? { name: '', scopes: ['ingest'] },
+        scopeChoices: SCOPE_CHOICES,
         notice: locals.notice ?? null,
         origin,
         zone: res.locals.workspace?.time_zone ?? 'UTC',
@@ -69,16 +85,21 @@ export function apiKeysRouter(ctx: AppContext): Router {
   router.post('/admin/api-keys', requireAdmin, async (req, res) => {
     const parsed = parse(createSchema, req.body ?? {});
     const name = String(req.body?.name ?? '');
-    if (!parsed.ok) return panel(req, res, { errors: parsed.errors, values: { name } }, 422);
+    if (!parsed.ok) return panel(req, res, { errors: parsed.errors, values: { name, scopes: parseScopes([].concat(req.body?.scopes ?? []).join(',')) } }, 422);
     const wsId = req.user!.workspace_id;
-    const { key, row } = await createApiKey(db, wsId, parsed.data.name, req.user!.id);
+    const scopes = scopesOf(parsed.data.scopes);
+    // The form marks itself so that unticking every box is an error rather than the default scope.
+    if (req.body?.scopes_form && parsed.data.scopes === undefined) {
+      return panel(req, res, { errors: { scopes: 'Tick at least one thing the key may do.' }, values: { name, scopes: [] } }, 422);
+    }
+    const { key, row } = await createApiKey(db, wsId, parsed.data.name, req.user!.id, scopes);
     await recordAudit(db, {
       workspaceId: wsId,
       actor: actorFrom(req),
       action: 'api_key.create',
       targetType: 'api_key',
       targetId: row.id,
-      after: { name: row.name, prefix: row.prefix },
+      after: { name: row.name, prefix: row.prefix, scopes: row.scopes },
     });
     // The secret is in this response only: never cache it.
     res.set('Cache-Control', 'no-store');

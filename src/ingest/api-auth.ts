@@ -5,7 +5,7 @@ import { rateLimit } from 'express-rate-limit';
 import type { AppContext } from '../http/context';
 import { HttpError, sendJsonError } from '../http/errors';
 import { isConnectionError } from '../db/dialect';
-import { touchApiKey, verifyApiKey, type AuthenticatedKey } from '../apikeys/keys';
+import { touchApiKey, verifyApiKey, type ApiScope, type AuthenticatedKey } from '../apikeys/keys';
 
 /** Largest accepted request body (1000 events with full prompts fit comfortably). */
 export const API_BODY_LIMIT = '10mb';
@@ -56,6 +56,16 @@ export function authenticate(ctx: AppContext): RequestHandler {
     } catch (err) {
       next(err);
     }
+  };
+}
+
+/** 403 insufficient_scope unless the authenticated key carries `scope` (DESIGN section 8). */
+export function requireScope(scope: ApiScope): RequestHandler {
+  return (_req, res, next) => {
+    const key = apiLocals(res).apiKey;
+    if (key.scopes.includes(scope)) return next();
+    res.set('WWW-Authenticate', `Bearer realm="usage-console", error="insufficient_scope", scope="${scope}"`);
+    next(new HttpError(403, `This API key lacks the "${scope}" scope (it has: ${key.scopes.join(', ') || 'none'}). Create a key with that scope on the API keys page.`, 'insufficient_scope'));
   };
 }
 
