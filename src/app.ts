@@ -17,7 +17,7 @@ import { activityRouter } from './activity/routes';
 import { auditRouter } from './audit/routes';
 import { tokensRouter } from './tokens/routes';
 import { usageRouter } from './usage/routes';
-import { exportsRouter } from './exports/routes';
+import { exportsRouter } from './data-dictionary/routes';
 import { creditsRouter } from './credits/routes';
 import { notificationsRouter } from './notifications/routes';
 import { apiKeysRouter } from './apikeys/routes';

@@ -8,7 +8,7 @@ import { idParam, fieldErrors } from '../http/validate';
 import { recordAudit, actorFrom } from '../audit/audit';
 import { streamRows } from '../db/dialect';
 import { fromDbTime, localDateTime, monthOfDay, today } from '../db/time';
-import { csvFilename, streamCsv } from '../exports/csv';
+import { csvFilename, streamCsv } from '../csv/stream';
 import { SURFACES, SURFACE_LABELS, TOKEN_KINDS, type Surface } from '../ingest/model';
 import { ACTIVITY_LOG_EXPORT, type ActivityCsvRow } from './export-defs';
 import { decodeCursor } from './keyset';

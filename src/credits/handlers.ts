@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import type { AppContext } from '../http/context';
 import { actorFrom, recordAudit } from '../audit/audit';
 import { streamRows } from '../db/dialect';
-import { csvFilename, streamCsv } from '../exports/csv';
+import { csvFilename, streamCsv } from '../csv/stream';
 import { creditLedgerExport } from './export-defs';
 import { HttpError, isHtmx } from '../http/errors';
 import { renderPage, renderPageOrPartial } from '../http/render';

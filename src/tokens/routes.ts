@@ -10,9 +10,9 @@ import { renderPageOrPartial } from '../http/render';
 import { streamRows } from '../db/dialect';
 import { addMonths } from '../db/time';
 import { usageNow } from '../usage/definitions';
-import { csvFilename } from '../exports/csv';
-import { auditedCsvDownload } from '../exports/download';
-import type { ExportDefinition } from '../exports/definitions';
+import { csvFilename } from '../csv/stream';
+import { auditedCsvDownload } from '../csv/download';
+import type { ExportDefinition } from '../csv/definitions';
 import { TOKEN_EXPORTS, TOKEN_USAGE_EXPORT, USERS_EXPORT, USERS_WITH_TOKENS_EXPORT, type MonthRow, type UserExportRow } from './export-defs';
 import { usersQuery, usersWithTokensQuery, workspaceInfo } from './queries';
 import {

@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
 import type { Readable } from 'node:stream';
 import { actorFrom, recordAudit } from '../audit/audit';
-import { streamCsv } from './csv';
+import { streamCsv } from './stream';
 import type { ExportDefinition } from './definitions';
 
 export interface DownloadOptions {

@@ -7,8 +7,8 @@ import { notFound } from '../http/errors';
 import { renderPage } from '../http/render';
 import { today } from '../db/time';
 import { usageNow } from '../usage/definitions';
-import { csvFilename } from './csv';
-import { auditedCsvDownload } from './download';
+import { csvFilename } from '../csv/stream';
+import { auditedCsvDownload } from '../csv/download';
 import { DATA_DICTIONARY_EXPORT, DEFINITIONS, TYPE_NOTES, dictionaryRows, exportsByArea, hoursSavedTable, isPathTemplate, pathTemplate } from './registry';
 
 async function* rows() {
@@ -20,7 +20,7 @@ export function exportsRouter(ctx: AppContext): Router {
 
   router.get('/admin/data-dictionary', requireAdmin, (_req, res) => {
     const groups = exportsByArea();
-    renderPage(res, 'pages/exports/data-dictionary', {
+    renderPage(res, 'pages/data-dictionary/index', {
       title: 'Data dictionary',
       groups,
       columnCount: groups.reduce((n, g) => n + g.exports.reduce((m, d) => m + d.columns.length, 0), 0),

@@ -1,7 +1,7 @@
 // Every export of the product, for the data dictionary (each feature keeps its own definitions),
 // the product definitions of DESIGN.md section 7, and the dictionary's own CSV download.
-import type { ExportDefinition } from './definitions';
-import { defineExport } from './definitions';
+import type { ExportDefinition } from '../csv/definitions';
+import { defineExport } from '../csv/definitions';
 import { USAGE_EXPORTS } from '../usage/export-defs';
 import { TOKEN_EXPORTS } from '../tokens/export-defs';
 import { ACTIVITY_EXPORTS } from '../activity/export-defs';
