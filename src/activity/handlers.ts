@@ -11,8 +11,8 @@ import { fromDbTime, localDateTime, monthOfDay, today } from '../db/time';
 import { csvFilename, streamCsv } from '../csv/stream';
 import { SURFACES, SURFACE_LABELS, TOKEN_KINDS, type Surface } from '../ingest/model';
 import { ACTIVITY_LOG_EXPORT, type ActivityCsvRow } from './export-defs';
-import { decodeCursor } from './keyset';
-import { cursorField, dayField, emptyToUndefined, FROM_BEFORE_TO, fromBeforeTo, lenientParse } from './filters';
+import { decodeCursor } from '../http/keyset';
+import { cursorField, dayField, emptyToUndefined, FROM_BEFORE_TO, fromBeforeTo, lenientParse } from '../http/filters';
 import { findUser, logPage, logQuery, logTotals, modelsInUse, monthUsage, totalsFromRollup, type LogFilters, type LogRow, type LogTotals } from './queries';
 import { formatNumber } from '../http/format';
 

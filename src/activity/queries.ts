@@ -3,7 +3,7 @@
 // or reads rollup_daily_user; the whole interactions table is never scanned.
 import type { Knex } from 'knex';
 import { addDays, startOfDayUtc, toDbTime } from '../db/time';
-import { keysetPage, type Cursor, type KeysetPage } from './keyset';
+import { keysetPage, type Cursor, type KeysetPage } from '../http/keyset';
 
 export interface LogFilters {
   from?: string; // YYYY-MM-DD, workspace zone, inclusive

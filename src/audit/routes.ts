@@ -6,8 +6,8 @@ import { requireAdmin } from '../http/guards';
 import { renderPageOrPartial } from '../http/render';
 import { isHtmx } from '../http/errors';
 import { addDays, fromDbTime, localDateTime, startOfDayUtc, toDbTime } from '../db/time';
-import { decodeCursor, keysetPage } from '../activity/keyset';
-import { cursorField, dayField, emptyToUndefined, FROM_BEFORE_TO, fromBeforeTo, lenientParse } from '../activity/filters';
+import { decodeCursor, keysetPage } from '../http/keyset';
+import { cursorField, dayField, emptyToUndefined, FROM_BEFORE_TO, fromBeforeTo, lenientParse } from '../http/filters';
 import { auditFacets, auditQuery, type AuditFilters } from './audit';
 
 export const AUDIT_PAGE_SIZE = 50;

@@ -6,7 +6,7 @@ import { closeAll, isMySqlRun } from '../helpers/db';
 import { createUser, PASSWORD } from '../helpers/fixtures';
 import { recordInteractions } from '../../src/ingest/write-path';
 import { logQuery } from '../../src/activity/queries';
-import { decodeCursor, olderThan } from '../../src/activity/keyset';
+import { decodeCursor, olderThan } from '../../src/http/keyset';
 import { ev, usersWorld, type UsersWorld } from './fixture';
 
 const T0 = Date.parse('2026-10-01T12:00:00.000Z');
