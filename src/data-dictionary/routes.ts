@@ -6,7 +6,7 @@ import { requireAdmin } from '../http/guards';
 import { notFound } from '../http/errors';
 import { renderPage } from '../http/render';
 import { today } from '../db/time';
-import { usageNow } from '../usage/definitions';
+import { usageNow } from '../reports/clock';
 import { csvFilename } from '../csv/stream';
 import { auditedCsvDownload } from '../csv/download';
 import { DATA_DICTIONARY_EXPORT, DEFINITIONS, TYPE_NOTES, dictionaryRows, exportsByArea, hoursSavedTable, isPathTemplate, pathTemplate } from './registry';

@@ -9,7 +9,7 @@ import { parseOrThrow } from '../http/validate';
 import { renderPageOrPartial } from '../http/render';
 import { streamRows } from '../db/dialect';
 import { addMonths } from '../db/time';
-import { usageNow } from '../usage/definitions';
+import { usageNow } from '../reports/clock';
 import { csvFilename } from '../csv/stream';
 import { auditedCsvDownload } from '../csv/download';
 import type { ExportDefinition } from '../csv/definitions';

@@ -5,8 +5,8 @@ import type { Knex } from 'knex';
 import { addMonths, firstDayOfMonth, fromDbTime, monthOf, monthsBetween, today } from '../db/time';
 import type { MonthRow } from './export-defs';
 import { modelTotals, monthlyTotals, type MonthKindTotal } from './queries';
-import { memo, workspaceTableVersion } from '../usage/memo';
-import { usageNow } from '../usage/definitions';
+import { memo, workspaceTableVersion } from '../reports/memo';
+import { usageNow } from '../reports/clock';
 import { monthLabel } from '../usage/view-model';
 
 

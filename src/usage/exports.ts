@@ -8,7 +8,7 @@ import { dayOf } from '../db/time';
 import { csvFilename } from '../csv/stream';
 import { auditedCsvDownload } from '../csv/download';
 import type { ExportDefinition } from '../csv/definitions';
-import { usageNow } from './definitions';
+import { usageNow } from '../reports/clock';
 import { resolveRange, type UsageRange } from './range';
 import { agentMap, userMap } from './queries';
 import {

@@ -6,7 +6,7 @@ import { SURFACES, SURFACE_LABELS, CREDIT_CATEGORIES, type Surface } from '../in
 import { ACTIVE_USER_DAYS, HOURS_SAVED_MINUTES } from './definitions';
 import { monthsTouched, type UsageRange } from './range';
 import * as q from './queries';
-import { loginVersion, memo, monthVersions, rosterStamp, workspaceTableVersion } from './memo';
+import { loginVersion, memo, monthVersions, rosterStamp, workspaceTableVersion } from '../reports/memo';
 
 // Formatters are built once: toLocaleString with options builds a new Intl formatter per call,
 // which cost several ms of CPU per chart (hundreds of labels and cells).
