@@ -1,7 +1,8 @@
 // npm run create-api-key -- --workspace <slug> [--name N]: creates an ingestion API key for
 // operators (no admin session needed) and prints it once; only its hash is stored.
 import { flags, openDb, run } from './cli';
-import { createApiKey, workspaceBySlug } from '../src/apikeys/keys';
+import { createApiKey } from '../src/apikeys/keys';
+import { findWorkspaceBySlug } from '../src/workspaces/queries';
 import { recordAudit } from '../src/audit/audit';
 
 run(async () => {
@@ -12,7 +13,7 @@ run(async () => {
   if (name.length < 1 || name.length > 100) throw new Error('--name must be 1 to 100 characters');
   const { db } = await openDb();
   try {
-    const ws = await workspaceBySlug(db, slug);
+    const ws = await findWorkspaceBySlug(db, slug);
     if (!ws) throw new Error(`No workspace with slug "${slug}".`);
     const { key, row } = await createApiKey(db, ws.id, name, null);
     await recordAudit(db, {

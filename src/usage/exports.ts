@@ -1,7 +1,8 @@
 // The five Usage exports: each streams its rows (streamRows -> streamCsv) and is audited.
 import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
-import type { AppContext, WorkspaceInfo } from '../http/context';
+import type { AppContext } from '../http/context';
+import type { Workspace } from '../workspaces/workspace';
 import { HttpError } from '../http/errors';
 import { streamRows } from '../db/dialect';
 import { dayOf } from '../db/time';
@@ -22,14 +23,14 @@ import {
   type Lookups,
 } from './export-defs';
 
-function rangeOrThrow(req: Request, ws: WorkspaceInfo): UsageRange {
+function rangeOrThrow(req: Request, ws: Workspace): UsageRange {
   const r = resolveRange(req.query, ws.time_zone, usageNow(), { defaultFull: true });
   if (!r.ok) throw new HttpError(400, r.message, 'bad_request', r.errors);
   return r.range;
 }
 
 /** The file name: workspace slug, export and the range it covers (or today for a snapshot). */
-function filename(w: WorkspaceInfo, def: ExportDefinition, range?: UsageRange): string {
+function filename(w: Workspace, def: ExportDefinition, range?: UsageRange): string {
   return csvFilename(w.slug, def.id, range ? `${range.from}_${range.to}` : today(w));
 }
 
@@ -40,7 +41,7 @@ async function lookups(db: Knex, ws: number): Promise<Lookups> {
 
 export function usageExports(ctx: AppContext) {
   const db = ctx.db;
-  const ws = (res: Response) => res.locals.workspace as WorkspaceInfo;
+  const ws = (res: Response) => res.locals.workspace as Workspace;
 
   return {
     async generationLog(req: Request, res: Response) {
@@ -120,6 +121,6 @@ export function usageExports(ctx: AppContext) {
   };
 }
 
-function today(w: WorkspaceInfo): string {
+function today(w: Workspace): string {
   return dayOf(usageNow(), w.time_zone);
 }

@@ -1,7 +1,8 @@
 // Routes of the Usage page: the page, its lazy chart partials and its five exports.
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { AppContext, WorkspaceInfo } from '../http/context';
+import type { AppContext } from '../http/context';
+import type { Workspace } from '../workspaces/workspace';
 import { requireAdmin } from '../http/guards';
 import { HttpError, isHtmx } from '../http/errors';
 import { renderPage, renderPageOrPartial } from '../http/render';
@@ -50,12 +51,12 @@ export function heatmapPageUrl(r: UsageRange, p: vm.HeatmapParams): string {
 }
 
 /** The charts of the page in display order: the half-width charts pair up, the wide heatmap table comes last. */
-function chartsFor(ws: WorkspaceInfo): vm.ChartId[] {
+function chartsFor(ws: Workspace): vm.ChartId[] {
   const ids = vm.CHART_IDS.filter((id) => id !== 'credits' || ws.billing_mode === 'credits');
   return [...ids.filter((id) => id !== 'heatmap'), 'heatmap'];
 }
 
-function baseLocals(ws: WorkspaceInfo, r: UsageRange) {
+function baseLocals(ws: Workspace, r: UsageRange) {
   return {
     title: 'Usage',
     charts: true,
@@ -72,7 +73,7 @@ function baseLocals(ws: WorkspaceInfo, r: UsageRange) {
 export function usageRouter(ctx: AppContext): Router {
   const router = Router();
   const db = ctx.db;
-  const wsOf = (res: Response) => res.locals.workspace as WorkspaceInfo;
+  const wsOf = (res: Response) => res.locals.workspace as Workspace;
 
   async function showUsage(req: Request, res: Response) {
     const ws = wsOf(res);
