@@ -8,13 +8,10 @@ import { modelTotals, monthlyTotals, type MonthKindTotal } from './queries';
 import { memo, workspaceTableVersion } from '../reports/memo';
 import { usageNow } from '../reports/clock';
 import { monthLabel } from '../usage/view-model';
+import type { Workspace } from '../workspaces/workspace';
 
 
-export interface WorkspaceLike {
-  id: number;
-  time_zone: string;
-  created_at: string | null;
-}
+export type WorkspaceLike = Pick<Workspace, 'id' | 'time_zone' | 'created_at'>;
 
 export type UsageRange = '12m' | 'all';
 
