@@ -12,17 +12,20 @@ import { configurePassport } from './auth/passport';
 import { authRouter, loginFormExpired, logoutWhenSignedOut, SESSION_COOKIE } from './auth/routes';
 import { shellRouter } from './shell/routes';
 import { apiRouter } from './ingest/api-routes';
+import { openApiDocument } from './ingest/openapi';
 import { usersRouter } from './users/routes';
 import { activityRouter } from './activity/routes';
 import { auditRouter } from './audit/routes';
 import { tokensRouter } from './tokens/routes';
 import { usageRouter } from './usage/routes';
-import { exportsRouter } from './data-dictionary/routes';
+import { dataDictionaryRouter } from './data-dictionary/routes';
 import { creditsRouter } from './credits/routes';
 import { notificationsRouter } from './notifications/routes';
 import { apiKeysRouter } from './apikeys/routes';
 import { meRouter } from './me/routes';
 import { jsonForScript } from './http/format';
+import { unreadBadge } from './notifications/header-badge';
+import { creditMeterBadge } from './credits/header-badge';
 
 // The project folder: src/.. under tsx, dist/src/../.. when compiled with `npm run build`.
 const ROOT = [path.resolve(__dirname, '..'), path.resolve(__dirname, '../..')].find((d) => fs.existsSync(path.join(d, 'views'))) ?? path.resolve(__dirname, '..');
@@ -70,7 +73,8 @@ export function createApp(ctx: AppContext) {
   app.use(logoutWhenSignedOut);
   app.use(csrf.csrfSynchronisedProtection);
   app.use(loginFormExpired);
-  app.use(viewLocals(ctx));
+  // The admin header's badges, in the order they are read: features provide them, the shell draws them.
+  app.use(viewLocals(ctx, [unreadBadge, creditMeterBadge]));
 
   app.use(authRouter(ctx));
   app.use(shellRouter(ctx));
@@ -79,10 +83,10 @@ export function createApp(ctx: AppContext) {
   app.use(auditRouter(ctx));
   app.use(tokensRouter(ctx));
   app.use(usageRouter(ctx));
-  app.use(exportsRouter(ctx));
+  app.use(dataDictionaryRouter(ctx));
   app.use(creditsRouter(ctx));
   app.use(notificationsRouter(ctx));
-  app.use(apiKeysRouter(ctx));
+  app.use(apiKeysRouter(ctx, { apiReference: openApiDocument }));
   app.use(meRouter(ctx));
 
   app.use(notFoundHandler);
