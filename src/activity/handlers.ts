@@ -5,15 +5,15 @@ import type { AppContext } from '../http/context';
 import { HttpError, isHtmx } from '../http/errors';
 import { renderPageOrPartial } from '../http/render';
 import { idParam, fieldErrors } from '../http/validate';
-import { recordAudit, actorFrom } from '../audit/audit';
 import { streamRows } from '../db/dialect';
 import { fromDbTime, localDateTime, monthOfDay, today } from '../db/time';
-import { csvFilename, streamCsv } from '../csv/stream';
+import { csvFilename } from '../csv/stream';
+import { auditedCsvDownload } from '../csv/download';
 import { SURFACES, SURFACE_LABELS, TOKEN_KINDS, type Surface } from '../ingest/model';
 import { ACTIVITY_LOG_EXPORT, type ActivityCsvRow } from './export-defs';
 import { decodeCursor } from '../http/keyset';
 import { cursorField, dayField, emptyToUndefined, FROM_BEFORE_TO, fromBeforeTo, lenientParse } from '../http/filters';
-import { findUser, logPage, logQuery, logTotals, modelsInUse, monthUsage, totalsFromRollup, type LogFilters, type LogRow, type LogTotals } from './queries';
+import { findUser, logExportQuery, logPage, logTotals, modelsInUse, monthUsage, totalsFromRollup, type LogFilters, type LogRow, type LogTotals } from './queries';
 import { formatNumber } from '../http/format';
 
 export const PAGE_SIZE = 50;
@@ -163,27 +163,20 @@ export function activityHandlers(ctx: AppContext) {
     const r = filterSchema.safeParse(req.query);
     if (!r.success) throw new HttpError(400, r.error.issues.map((i) => i.message).join(' '), 'bad_request', fieldErrors(r.error));
     const filters = filtersOf(r.data);
-    await recordAudit(db, {
-      workspaceId: ws,
-      actor: actorFrom(req),
-      action: 'export.download',
-      targetType: 'user',
-      targetId: user.id,
-      after: { export: ACTIVITY_LOG_EXPORT.id, user: user.email, filters },
-    });
-    const query = logQuery(db, ws, user.id, filters, zone).orderBy('occurred_at', 'desc').orderBy('id', 'desc');
-    const source = streamRows(db, query);
-    async function* withLocalTime(): AsyncGenerator<ActivityCsvRow> {
-      for await (const row of source as AsyncIterable<LogRow>) {
-        yield { ...row, user_email: user!.email, occurred_at_local: localDateTime(fromDbTime(row.occurred_at)!, zone) } as ActivityCsvRow;
-      }
-    }
     const slug = String(res.locals.workspace?.slug ?? 'workspace');
-    const name = csvFilename(slug, `activity-log-${user.email.split('@')[0]}`, today(zone));
-    const rows = withLocalTime();
-    // Closing the download must also release the database cursor.
-    (rows as unknown as { destroy?: () => void }).destroy = () => source.destroy();
-    await streamCsv(req, res, ACTIVITY_LOG_EXPORT, name, rows);
+    const filename = csvFilename(slug, `activity-log-${user.email.split('@')[0]}`, today(zone));
+    await auditedCsvDownload(db, req, res, ACTIVITY_LOG_EXPORT, { workspaceId: ws, filename, scope: { user: user.email, filters } }, () => {
+      const source = streamRows(db, logExportQuery(db, ws, user.id, filters, zone));
+      async function* withLocalTime(): AsyncGenerator<ActivityCsvRow> {
+        for await (const row of source as AsyncIterable<LogRow>) {
+          yield { ...row, user_email: user!.email, occurred_at_local: localDateTime(fromDbTime(row.occurred_at)!, zone) } as ActivityCsvRow;
+        }
+      }
+      const rows = withLocalTime();
+      // Closing the download must also release the database cursor.
+      (rows as unknown as { destroy?: () => void }).destroy = () => source.destroy();
+      return rows;
+    });
   }
 
   return { showLogs, showTotals, downloadLogsCsv };

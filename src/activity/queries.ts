@@ -92,6 +92,11 @@ export function logQuery(db: Knex, workspaceId: number, userId: number, f: LogFi
   return q;
 }
 
+/** Every matching row, newest first (the CSV export). */
+export function logExportQuery(db: Knex, workspaceId: number, userId: number, f: LogFilters, zone: string): Knex.QueryBuilder {
+  return logQuery(db, workspaceId, userId, f, zone).orderBy('occurred_at', 'desc').orderBy('id', 'desc');
+}
+
 export async function logPage(
   db: Knex,
   workspaceId: number,
