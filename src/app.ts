@@ -15,7 +15,7 @@ import { apiRouter } from './ingest/api-routes';
 import { openApiDocument } from './ingest/openapi';
 import { usersRouter } from './users/routes';
 import { activityRouter } from './activity/routes';
-import { auditRouter } from './audit/routes';
+import { auditLogRouter } from './audit-log/routes';
 import { tokensRouter } from './tokens/routes';
 import { usageRouter } from './usage/routes';
 import { dataDictionaryRouter } from './data-dictionary/routes';
@@ -80,7 +80,7 @@ export function createApp(ctx: AppContext) {
   app.use(shellRouter(ctx));
   app.use(usersRouter(ctx));
   app.use(activityRouter(ctx));
-  app.use(auditRouter(ctx));
+  app.use(auditLogRouter(ctx));
   app.use(tokensRouter(ctx));
   app.use(usageRouter(ctx));
   app.use(dataDictionaryRouter(ctx));
