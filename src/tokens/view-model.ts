@@ -7,7 +7,7 @@ import type { MonthRow } from './export-defs';
 import { modelTotals, monthlyTotals, type MonthKindTotal } from './queries';
 import { memo, workspaceTableVersion } from '../reports/memo';
 import { usageNow } from '../reports/clock';
-import { monthLabel } from '../usage/view-model';
+import { monthLabel } from '../usage/format';
 import type { Workspace } from '../workspaces/workspace';
 
 

@@ -1,4 +1,4 @@
-// The CSV export path made fast for the benchmark (src/exports/csv.ts + streamRows in
+// The CSV export path made fast for the benchmark (src/csv/stream.ts + streamRows in
 // src/db/dialect.ts): output must stay byte-identical, memory flat, aborted downloads clean.
 import { expect } from 'chai';
 import http from 'node:http';
