@@ -2,8 +2,7 @@
 import type { Request, Response } from 'express';
 import type { AppContext } from '../http/context';
 import { renderPageOrPartial } from '../http/render';
-import { isHtmx } from '../http/errors';
-import { decodeCursor } from '../http/keyset';
+import { keysetLinks, keysetNav, pushListUrl } from '../http/keyset';
 import { addDays, startOfDayUtc, toDbTime } from '../db/time';
 import { parseFilters } from './forms';
 import { auditFacets, auditPage, type AuditFilters } from './queries';
@@ -22,25 +21,16 @@ export function auditLogHandlers(ctx: AppContext) {
         fromAt: f.from ? toDbTime(startOfDayUtc(f.from, zone)) : undefined,
         toAt: f.to ? toDbTime(startOfDayUtc(addDays(f.to, 1), zone)) : undefined,
       };
-      const nav = { before: decodeCursor(f.before), after: f.before ? null : decodeCursor(f.after) };
+      const nav = keysetNav(f);
       const [page, facets] = await Promise.all([
         auditPage(db, ws, filters, nav),
         auditFacets(db, ws),
       ]);
       const fp = new URLSearchParams();
       for (const k of ['actor', 'action', 'from', 'to'] as const) if (f[k]) fp.set(k, f[k]!);
-      const url = (k: 'before' | 'after', c: string) => {
-        const p = new URLSearchParams(fp);
-        p.set(k, c);
-        return `/admin/audit-log?${p.toString()}`;
-      };
       const rows = page.rows.map((r) => auditRowView(r, zone));
-      if (isHtmx(req) && !req.get('HX-History-Restore-Request')) {
-        const p = new URLSearchParams(fp);
-        if (nav.before) p.set('before', f.before!);
-        else if (nav.after) p.set('after', f.after!);
-        res.set('HX-Push-Url', p.toString() ? `/admin/audit-log?${p.toString()}` : '/admin/audit-log');
-      }
+      const links = keysetLinks('/admin/audit-log', fp, page, nav, f);
+      pushListUrl(req, res, links.currentUrl);
       renderPageOrPartial(
         req,
         res,
@@ -53,9 +43,9 @@ export function auditLogHandlers(ctx: AppContext) {
           errors,
           facets,
           rows,
-          newerUrl: page.newer ? url('after', page.newer) : null,
-          olderUrl: page.older ? url('before', page.older) : null,
-          newestUrl: nav.before || nav.after ? (fp.toString() ? `/admin/audit-log?${fp.toString()}` : '/admin/audit-log') : null,
+          newerUrl: links.newerUrl,
+          olderUrl: links.olderUrl,
+          newestUrl: links.newestUrl,
         },
         Object.keys(errors).length ? 400 : 200,
       );
