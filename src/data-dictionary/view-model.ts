@@ -5,7 +5,7 @@ import { SURFACES, SURFACE_LABELS } from '../ingest/model';
 import { exportsByArea } from './registry';
 import { DATA_DICTIONARY_EXPORT, isPathTemplate, pathTemplate } from './export-defs';
 
-/** The metric definitions every page and export uses (DESIGN.md section 7). */
+/** The metric definitions every page and export uses (the product's wording; shown on the data dictionary page). */
 export const DEFINITIONS: { term: string; definition: string }[] = [
   { term: 'Total generations', definition: 'Interactions of kind inference in the range, text and image outputs alike.' },
   { term: 'IQ adoption', definition: 'Share of those generations with at least one IQ layer applied (brand voice, knowledge, audience, style guide, visual guidelines).' },
