@@ -15,7 +15,7 @@ import { addCredits, removeCredits, updatePrices, updateSettings } from './admin
 import { decideRequest } from './access-requests';
 import { accessSchema, addCreditsSchema, ledgerQuerySchema, peopleQuerySchema, pricesSchema, rangeSchema, removeCreditsSchema, settingsSchema } from './forms';
 import { PRICE_ITEMS, type Prices } from './prices';
-import { ledgerExportQuery, userEmails } from './reports';
+import { findPerson, ledgerExportQuery, userEmails } from './reports';
 import { formHelpers, loadCreditsPage, resolveRange, type FormState, type PageQuery } from './view-model';
 
 const NOTICES: Record<string, string> = {
@@ -115,9 +115,9 @@ export function creditsHandlers(ctx: AppContext) {
       if (!p.ok) return invalid(req, res, 'access', p.errors);
       await setCreditAccess(db, actorFrom(req), req.user!.workspace_id, id, p.data.allowed);
       if (isHtmx(req)) {
-        const person = await db('users').select('id', 'name', 'email', 'role', 'status', 'may_spend_credits').where({ id, workspace_id: req.user!.workspace_id }).first();
+        const person = (await findPerson(db, req.user!.workspace_id, id))!;
         return res.render('partials/credits/person-row', {
-          person: { ...person, id: Number(person.id), may_spend_credits: !!person.may_spend_credits },
+          person,
           csrfToken: res.locals.csrfToken,
           rowNotice: p.data.allowed ? `${person.name} can now spend credits.` : `${person.name} can no longer spend credits.`,
         });

@@ -216,3 +216,9 @@ export function ledgerExportQuery(db: Knex, workspaceId: number, from: string, t
 export async function userEmails(db: Knex, workspaceId: number): Promise<Map<number, string>> {
   return new Map<number, string>((await db('users').select('id', 'email').where({ workspace_id: workspaceId })).map((u: { id: number; email: string }) => [Number(u.id), u.email]));
 }
+
+/** One user of the people list (the row re-rendered after a credit access change). */
+export async function findPerson(db: Knex, workspaceId: number, id: number): Promise<PersonRow | undefined> {
+  const r = await db('users').select('id', 'name', 'email', 'role', 'status', 'may_spend_credits').where({ id, workspace_id: workspaceId }).first();
+  return r ? { ...r, id: Number(r.id), may_spend_credits: !!r.may_spend_credits } : undefined;
+}
