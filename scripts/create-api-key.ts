@@ -1,7 +1,8 @@
 // npm run create-api-key -- --workspace <slug> [--name N] [--scope ingest,read,scim]: creates an API
 // key for operators (no admin session needed) and prints it once; only its hash is stored.
 import { flags, openDb, run } from './cli';
-import { API_SCOPES, createApiKey, parseScopes, workspaceBySlug } from '../src/apikeys/keys';
+import { API_SCOPES, createApiKey, parseScopes } from '../src/apikeys/keys';
+import { findWorkspaceBySlug } from '../src/workspaces/queries';
 import { recordAudit } from '../src/audit/audit';
 
 run(async () => {
@@ -16,7 +17,7 @@ run(async () => {
   if (unknown.length || !scopes.length) throw new Error(`--scope takes a comma-separated list of ${API_SCOPES.join(', ')} (got "${scopeArg}")`);
   const { db } = await openDb();
   try {
-    const ws = await workspaceBySlug(db, slug);
+    const ws = await findWorkspaceBySlug(db, slug);
     if (!ws) throw new Error(`No workspace with slug "${slug}".`);
     const { key, row } = await createApiKey(db, ws.id, name, null, scopes);
     await recordAudit(db, {

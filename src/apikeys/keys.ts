@@ -172,6 +172,3 @@ export async function revokeApiKey(db: Knex, workspaceId: number, id: number): P
   return { before, changed: true };
 }
 
-export async function workspaceBySlug(db: Knex, slug: string): Promise<{ id: number; slug: string; name: string } | undefined> {
-  return db('workspaces').select('id', 'slug', 'name').where({ slug }).first();
-}

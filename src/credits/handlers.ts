@@ -1,9 +1,10 @@
 // Handlers of the Credits page: parse (zod), call the pool/admin services, render or redirect.
 import type { Request, Response } from 'express';
 import type { AppContext } from '../http/context';
-import { actorFrom, recordAudit } from '../audit/audit';
+import { actorFrom } from '../audit/audit';
 import { streamRows } from '../db/dialect';
-import { csvFilename, streamCsv } from '../exports/csv';
+import { csvFilename } from '../csv/stream';
+import { auditedCsvDownload } from '../csv/download';
 import { creditLedgerExport } from './export-defs';
 import { HttpError, isHtmx } from '../http/errors';
 import { renderPage, renderPageOrPartial } from '../http/render';
@@ -14,6 +15,7 @@ import { addCredits, removeCredits, updatePrices, updateSettings } from './admin
 import { decideRequest } from './access-requests';
 import { accessSchema, addCreditsSchema, ledgerQuerySchema, peopleQuerySchema, pricesSchema, rangeSchema, removeCreditsSchema, settingsSchema } from './forms';
 import { PRICE_ITEMS, type Prices } from './prices';
+import { findPerson, ledgerExportQuery, userEmails } from './reports';
 import { formHelpers, loadCreditsPage, resolveRange, type FormState, type PageQuery } from './view-model';
 
 const NOTICES: Record<string, string> = {
@@ -113,9 +115,9 @@ export function creditsHandlers(ctx: AppContext) {
       if (!p.ok) return invalid(req, res, 'access', p.errors);
       await setCreditAccess(db, actorFrom(req), req.user!.workspace_id, id, p.data.allowed);
       if (isHtmx(req)) {
-        const person = await db('users').select('id', 'name', 'email', 'role', 'status', 'may_spend_credits').where({ id, workspace_id: req.user!.workspace_id }).first();
+        const person = (await findPerson(db, req.user!.workspace_id, id))!;
         return res.render('partials/credits/person-row', {
-          person: { ...person, id: Number(person.id), may_spend_credits: !!person.may_spend_credits },
+          person,
           csrfToken: res.locals.csrfToken,
           rowNotice: p.data.allowed ? `${person.name} can now spend credits.` : `${person.name} can no longer spend credits.`,
         });
@@ -129,14 +131,9 @@ export function creditsHandlers(ctx: AppContext) {
       const q = req.query as Record<string, unknown>;
       const range = parseOrThrow(rangeSchema, { from: typeof q.from === 'string' && q.from ? q.from : undefined, to: typeof q.to === 'string' && q.to ? q.to : undefined });
       const { range: r } = resolveRange(range, ws.time_zone);
-      const users = new Map<number, string>((await db('users').select('id', 'email').where({ workspace_id: ws.id })).map((u: { id: number; email: string }) => [Number(u.id), u.email]));
-      await recordAudit(db, { workspaceId: ws.id, actor: actorFrom(req), action: 'export.download', targetType: 'export', targetId: 'credit-ledger', after: { export: 'credit-ledger', from: r.from, to: r.to } });
-      const qb = db('credit_ledger')
-        .select('id', 'occurred_at', 'day', 'entry_type', 'amount', 'category', 'user_id', 'source_entry_id', 'expires_at', 'price_cents', 'is_overage', 'note', 'interaction_client_id')
-        .where('workspace_id', ws.id)
-        .whereBetween('day', [r.from, r.to])
-        .orderBy([{ column: 'day' }, { column: 'occurred_at' }, { column: 'id' }]);
-      await streamCsv(req, res, creditLedgerExport(users), csvFilename(ws.slug, 'credit-ledger', `${r.from}_${r.to}`), streamRows(db, qb));
+      const users = await userEmails(db, ws.id);
+      const filename = csvFilename(ws.slug, 'credit-ledger', `${r.from}_${r.to}`);
+      await auditedCsvDownload(db, req, res, creditLedgerExport(users), { workspaceId: ws.id, filename, range: r }, () => streamRows(db, ledgerExportQuery(db, ws.id, r.from, r.to)));
     },
 
     decide(approve: boolean) {

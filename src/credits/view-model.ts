@@ -4,7 +4,7 @@ import { addDays, fromDbTime, localDateTime, today, daysBetween } from '../db/ti
 import type { SessionUser } from '../http/context';
 import type { FieldErrors } from '../http/validate';
 import { pendingRequests } from './access-requests';
-import { allPacks, monthlyCounters, readPool, refreshPool, type CreditWorkspace } from './pool';
+import { allPacks, monthlyCounters, readPool, refreshPool } from './pool';
 import { PRICE_ITEMS, PRICE_LABELS, readPrices } from './prices';
 import {
   accessCounts,
@@ -20,6 +20,7 @@ import {
   type LedgerFilter,
 } from './reports';
 import { formatNumber, jsonForScript } from '../http/format';
+import { loadWorkspace } from '../workspaces/queries';
 
 export const fmt = formatNumber;
 export const money = (cents: number | null | undefined) =>
@@ -119,7 +120,7 @@ export async function loadCreditsPage(db: Knex, user: SessionUser, query: PageQu
   const now = new Date();
   // Page views settle the ledger lazily: this month's included credits and expiries are written here.
   await refreshPool(db, workspaceId, now);
-  const ws = (await db('workspaces').where({ id: workspaceId }).first()) as CreditWorkspace & { name: string };
+  const ws = await loadWorkspace(db, workspaceId);
   const pool = await readPool(db, ws, now);
   const counters = await monthlyCounters(db, workspaceId, pool.month);
   const resolved = resolveRange(query, ws.time_zone);

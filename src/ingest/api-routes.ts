@@ -1,4 +1,4 @@
-// Ingestion API v1 (DESIGN.md section 6): bearer keys, JSON in and out, one workspace per key.
+// Ingestion API v1 (docs/ingest.md): bearer keys, JSON in and out, one workspace per key.
 import { Router } from 'express';
 import type { AppContext } from '../http/context';
 import { HttpError } from '../http/errors';

@@ -1,6 +1,6 @@
 // Workspace settings: the sections listed at /admin/settings and in every settings page's sub-navigation.
 // A feature with settings adds one entry here; its own router serves the href.
-import type { WorkspaceInfo } from '../http/context';
+import type { Workspace } from '../workspaces/workspace';
 
 export interface SettingsSection {
   id: string;
@@ -9,7 +9,7 @@ export interface SettingsSection {
   /** One sentence in an admin's words: what is decided there. */
   summary: string;
   /** Shown only for workspaces where it applies (e.g. credits for credit-billed workspaces). */
-  appliesTo?: (ws: WorkspaceInfo) => boolean;
+  appliesTo?: (ws: Workspace) => boolean;
 }
 
 export const SETTINGS_SECTIONS: SettingsSection[] = [
@@ -28,11 +28,11 @@ export const SETTINGS_SECTIONS: SettingsSection[] = [
   },
 ];
 
-export function sectionsFor(ws: WorkspaceInfo): SettingsSection[] {
+export function sectionsFor(ws: Workspace): SettingsSection[] {
   return SETTINGS_SECTIONS.filter((s) => !s.appliesTo || s.appliesTo(ws));
 }
 
 /** Locals a settings page passes to its view so `partials/settings/subnav` marks where it is. */
-export function settingsLocals(ws: WorkspaceInfo, sectionId: string): { settingsSection: string; settingsSections: SettingsSection[] } {
+export function settingsLocals(ws: Workspace, sectionId: string): { settingsSection: string; settingsSections: SettingsSection[] } {
   return { settingsSection: sectionId, settingsSections: sectionsFor(ws) };
 }
