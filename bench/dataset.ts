@@ -11,7 +11,7 @@ import { upsertAgent, upsertGroup, upsertUser } from '../src/ingest/roster';
 import { ROLLUP_TABLES, rebuildRollups } from '../src/ingest/rollups';
 import { hashPassword } from '../src/auth/password';
 import { dayOf, toDbTime, zoneOffsetMinutes } from '../src/db/time';
-import { DEPARTMENTS, IQ_LAYERS } from '../src/ingest/model';
+import { DEPARTMENTS, IQ_LAYERS } from '../src/domain/model';
 import { mulberry32 } from '../seeds/demo';
 
 export interface DatasetParams {

@@ -5,8 +5,8 @@ import type { Knex } from 'knex';
 import { hashPassword } from '../src/auth/password';
 import { upsertAgent, upsertGroup, upsertUser } from '../src/ingest/roster';
 import { recordInteractions, recordLogins } from '../src/ingest/write-path';
-import type { CreditCategory, InteractionInput, LoginInput } from '../src/ingest/model';
-import { DEPARTMENTS } from '../src/ingest/model';
+import type { CreditCategory, InteractionInput, LoginInput } from '../src/domain/model';
+import { DEPARTMENTS } from '../src/domain/model';
 import { listTables } from '../src/db/dialect';
 import { requestAccess } from '../src/credits/access-requests';
 import {

@@ -9,7 +9,7 @@ import { recordAudit, actorFrom } from '../audit/audit';
 import { streamRows } from '../db/dialect';
 import { fromDbTime, localDateTime, monthOfDay, today } from '../db/time';
 import { csvFilename, streamCsv } from '../exports/csv';
-import { SURFACES, SURFACE_LABELS, TOKEN_KINDS, type Surface } from '../ingest/model';
+import { SURFACES, SURFACE_LABELS, TOKEN_KINDS, type Surface } from '../domain/model';
 import { ACTIVITY_LOG_EXPORT, type ActivityCsvRow } from './export-defs';
 import { decodeCursor } from './keyset';
 import { cursorField, dayField, emptyToUndefined, FROM_BEFORE_TO, fromBeforeTo, lenientParse } from './filters';

@@ -5,7 +5,7 @@
 // pay-as-you-go up to the monthly cap, and flags what could not be paid or was spent by a user
 // without credit permission as overage. Usage is never dropped. Alerts are written in the same transaction; their e-mails go out after commit.
 import type { Knex } from 'knex';
-import type { CreditCategory } from '../ingest/model';
+import type { CreditCategory } from '../domain/model';
 import { insertChunked, upsertAdd } from '../db/dialect';
 import { monthOfDay, toDbTime } from '../db/time';
 import { agentTypes, costOf, priceItemFor } from './prices';

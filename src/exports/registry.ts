@@ -7,7 +7,7 @@ import { TOKEN_EXPORTS } from '../tokens/export-defs';
 import { ACTIVITY_EXPORTS } from '../activity/export-defs';
 import { CREDIT_EXPORTS } from '../credits/export-defs';
 import { HOURS_SAVED_MINUTES } from '../usage/definitions';
-import { SURFACES, SURFACE_LABELS } from '../ingest/model';
+import { SURFACES, SURFACE_LABELS } from '../domain/model';
 
 export function allExports(): ExportDefinition[] {
   return [...USAGE_EXPORTS, ...TOKEN_EXPORTS, ...ACTIVITY_EXPORTS, ...CREDIT_EXPORTS];

@@ -5,7 +5,7 @@ import type { AppContext } from '../http/context';
 import { HttpError } from '../http/errors';
 import { addDays, dayOf, startOfDayUtc } from '../db/time';
 import { recordInteractions, recordLogins, type WriteOptions } from './write-path';
-import type { BatchResult, Rejection } from './model';
+import type { BatchResult, Rejection } from '../domain/model';
 import {
   MAX_BATCH_ITEMS,
   agentBodySchema,

@@ -12,7 +12,7 @@ import {
   normalizeIqLayers,
   normalizeSurface,
   truncatePrompt,
-} from './model';
+} from '../domain/model';
 import { chargeBatch, type ChargeRequest } from '../credits/charge';
 import { ensureCreditState } from '../credits/pool';
 import { costOf, priceItemFor, readPrices } from '../credits/prices';

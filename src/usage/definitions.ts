@@ -1,6 +1,6 @@
 // Usage-page definitions: the hours-saved table (also shown in the data dictionary), reporting
 // window rules and the clock the page reads "now" from (stubbable in tests, never from the URL).
-import type { Surface } from '../ingest/model';
+import type { Surface } from '../domain/model';
 
 /**
  * Minutes of work a single generation saves, per surface. A directional estimate based on

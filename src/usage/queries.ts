@@ -2,7 +2,7 @@
 // tables), never the raw interactions table: that is only streamed by the generation-log export.
 import type { Knex } from 'knex';
 import { startOfDayUtc, toDbTime, weekStartOfDay, addDays } from '../db/time';
-import { SURFACES, type Surface } from '../ingest/model';
+import { SURFACES, type Surface } from '../domain/model';
 
 const n = (v: unknown) => Number(v ?? 0);
 

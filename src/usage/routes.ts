@@ -11,7 +11,7 @@ import { presetsFor, rangeQuery, resolveRange, type UsageRange } from './range';
 import * as vm from './view-model';
 import { usageExports } from './exports';
 import { USAGE_EXPORTS } from './export-defs';
-import { SURFACES, SURFACE_LABELS } from '../ingest/model';
+import { SURFACES, SURFACE_LABELS } from '../domain/model';
 
 const heatmapSchema = z.object({
   q: z.string().trim().max(100, 'Search is at most 100 characters.').optional().default(''),

@@ -2,7 +2,7 @@
 // Chart.js config plus the rows of its "view as table" twin (same numbers, so they cannot drift).
 import type { Knex } from 'knex';
 import { addDays, daysBetween, weekStartOfDay, monthOfDay } from '../db/time';
-import { SURFACES, SURFACE_LABELS, CREDIT_CATEGORIES, type Surface } from '../ingest/model';
+import { SURFACES, SURFACE_LABELS, CREDIT_CATEGORIES, type Surface } from '../domain/model';
 import { ACTIVE_USER_DAYS, HOURS_SAVED_MINUTES } from './definitions';
 import { monthsTouched, type UsageRange } from './range';
 import * as q from './queries';

@@ -8,7 +8,7 @@ import { createDb } from '../../src/db/knex';
 import { recordInteractions, configureWriteQueue } from '../../src/ingest/write-path';
 import { lockPool, ensureCreditState } from '../../src/credits/pool';
 import { addCredits } from '../../src/credits/admin';
-import type { InteractionInput } from '../../src/ingest/model';
+import type { InteractionInput } from '../../src/domain/model';
 import { creditWorld, DAY } from '../credits/fixture';
 
 const HOUR = 3_600_000;
