@@ -11,7 +11,7 @@ import { errorHandler, notFoundHandler } from './http/errors';
 import { configurePassport } from './auth/passport';
 import { authRouter, loginFormExpired, logoutWhenSignedOut, SESSION_COOKIE } from './auth/routes';
 import { shellRouter } from './shell/routes';
-import { apiRouter } from './ingest/api-routes';
+import { apiRouter } from './api/routes';
 import { usersRouter } from './users/routes';
 import { activityRouter } from './activity/routes';
 import { auditRouter } from './audit/routes';

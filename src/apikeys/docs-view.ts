@@ -1,5 +1,5 @@
 // View model of the API reference page: the OpenAPI document flattened into endpoints and fields.
-import { openApiDocument } from '../ingest/openapi';
+import { openApiDocument } from '../api/openapi';
 
 type Schema = Record<string, any>;
 
