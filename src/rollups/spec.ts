@@ -81,6 +81,8 @@ export interface RollupSpec {
 const b = (v: boolean) => (v ? 1 : 0);
 const IQ_SQL = "SUM(CASE WHEN iq_layers <> '' THEN 1 ELSE 0 END)";
 const OF_WS = 'workspace_id = :ws';
+/** The credit counters recomputed from the charges stored on interactions. */
+const CHARGE_SUMS = { events: 'COUNT(*)', credits: 'SUM(credits_charged)', overage_credits: 'SUM(CASE WHEN overage THEN credits_charged ELSE 0 END)' };
 
 export const ROLLUPS = [
   {
@@ -223,14 +225,7 @@ export const ROLLUPS = [
     rebuild: {
       from: 'interactions',
       where: `${OF_WS} AND credit_category IS NOT NULL`,
-      select: {
-        workspace_id: 'workspace_id',
-        day: 'day',
-        category: 'credit_category',
-        events: 'COUNT(*)',
-        credits: 'SUM(credits_charged)',
-        overage_credits: 'SUM(CASE WHEN overage THEN credits_charged ELSE 0 END)',
-      },
+      select: { workspace_id: 'workspace_id', day: 'day', category: 'credit_category', ...CHARGE_SUMS },
     },
   },
   {
@@ -242,15 +237,7 @@ export const ROLLUPS = [
     rebuild: {
       from: 'interactions',
       where: `${OF_WS} AND credit_category IS NOT NULL`,
-      select: {
-        workspace_id: 'workspace_id',
-        day: 'day',
-        user_id: 'user_id',
-        category: 'credit_category',
-        events: 'COUNT(*)',
-        credits: 'SUM(credits_charged)',
-        overage_credits: 'SUM(CASE WHEN overage THEN credits_charged ELSE 0 END)',
-      },
+      select: { workspace_id: 'workspace_id', day: 'day', user_id: 'user_id', category: 'credit_category', ...CHARGE_SUMS },
     },
   },
   {
