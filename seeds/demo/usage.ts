@@ -48,7 +48,6 @@ export async function seedUsage(
   log: (l: string) => void,
 ): Promise<Map<number, MonthTokens>> {
   const zone = DEFAULT_TIME_ZONE;
-  const { knowledgeUsers, brandUsers } = reach;
   // Expected interactions per user-day = weight(level) x weekday x adoption ramp, scaled so
   // the workspace total matches the target.
   const days = daysInRange(startDay, endDay);
@@ -115,65 +114,7 @@ export async function seedUsage(
         const hour = rng.weighted(HOURS);
         const occurredAt = new Date(midnight + hour * 3600_000 + rng.int(0, 3599_999));
         const id = `${plan.slug}-demo-${(seq++).toString(36).padStart(7, '0')}`;
-        const prompts = PROMPTS[p.department] ?? PROMPTS.Marketing;
-        let e: InteractionInput;
-        if (p.embeds && rng.chance(0.06)) {
-          // An embedding run (knowledge upload or fine-tuning data), some flagged as training.
-          e = {
-            id,
-            user: p.email,
-            occurredAt,
-            kind: 'embedding',
-            surface: rng.chance(0.7) ? 'api' : 'chat',
-            output: 'text',
-            model: EMBEDDING_MODEL,
-            promptTokens: Math.round(rng.logNormal(12_000, 0.9)),
-            completionTokens: 0,
-            training: rng.chance(0.4),
-            ip: p.ip,
-            prompt: null,
-          };
-        } else {
-          const surface = rng.chance(0.35) ? p.favouriteSurface : rng.weighted(SURFACE_WEIGHTS);
-          const image = (surface === 'chat' || surface === 'agent' || surface === 'toolbar') && rng.chance(p.department === 'Marketing' ? 0.14 : 0.04);
-          let agent: string | null = null;
-          if (surface === 'agent' || (surface === 'chat' && rng.chance(0.05))) {
-            const own = agentPool.filter((a) => !a.department || a.department === p.department);
-            if (own.length) agent = rng.weighted(own.map((a) => [a.id, a.weight] as const));
-          }
-          const iq: string[] = [];
-          if (rng.chance(iqShare)) {
-            if (brandUsers.has(p.email) ? rng.chance(0.7) : rng.chance(0.3)) iq.push('brand_voice');
-            if (knowledgeUsers.has(p.email) ? rng.chance(0.7) : rng.chance(0.3)) iq.push('knowledge');
-            if (rng.chance(0.25)) iq.push('audience');
-            if (rng.chance(0.15)) iq.push('style_guide');
-            if (image && rng.chance(0.5)) iq.push('visual_guidelines');
-            if (!iq.length) iq.push(rng.pick(['brand_voice', 'knowledge', 'audience']));
-          }
-          let billable: { category: CreditCategory; units: number } | null = null;
-          if (plan.billing === 'credits' && p.maySpend) {
-            if (surface === 'grid') billable = { category: 'grid', units: rng.int(1, 25) };
-            else if (surface === 'api') billable = { category: 'api', units: rng.int(1, 3) };
-            else if (agent && PREMIUM_AGENTS.has(agent)) billable = { category: 'agents', units: 1 };
-          }
-          e = {
-            id,
-            user: p.email,
-            occurredAt,
-            kind: 'inference',
-            surface: surface === '' && rng.chance(0.5) ? null : surface,
-            output: image ? 'image' : 'text',
-            agent,
-            iqLayers: iq,
-            model: image ? rng.pick(IMAGE_MODELS) : rng.weighted(models),
-            promptTokens: Math.max(5, Math.round(rng.logNormal(image ? 120 : 480, 0.8))),
-            completionTokens: image ? 1290 : Math.max(1, Math.round(rng.logNormal(360, 0.75))),
-            training: false,
-            ip: rng.chance(0.93) ? p.ip : `172.16.${rng.int(0, 255)}.${rng.int(2, 254)}`,
-            prompt: rng.pick(prompts),
-            billable,
-          };
-        }
+        const e = interaction(rng, { billing: plan.billing, reach, agentPool }, p, id, occurredAt, iqShare, models);
         if (month === thisMonth || month === prevMonth) {
           const key = p.id! * 2 + (month === thisMonth ? 1 : 0);
           const m = monthTokens.get(key) ?? { inf: 0, emb: 0 };
@@ -191,4 +132,72 @@ export async function seedUsage(
   await flushEvents();
   await flushLogins();
   return monthTokens;
+}
+
+/** What a person's generation draws from: the workspace's billing, group reach and agents in use. */
+interface GenerationContext {
+  billing: UsagePlan['billing'];
+  reach: GroupReach;
+  agentPool: AgentChoice[];
+}
+
+/** One interaction of person `p` (an embedding run now and then, else a generation). */
+function interaction(rng: Rng, ctx: GenerationContext, p: Person, id: string, occurredAt: Date, iqShare: number, models: readonly (readonly [string, number])[]): InteractionInput {
+  const prompts = PROMPTS[p.department] ?? PROMPTS.Marketing;
+  if (p.embeds && rng.chance(0.06)) {
+    // An embedding run (knowledge upload or fine-tuning data), some flagged as training.
+    return {
+      id,
+      user: p.email,
+      occurredAt,
+      kind: 'embedding',
+      surface: rng.chance(0.7) ? 'api' : 'chat',
+      output: 'text',
+      model: EMBEDDING_MODEL,
+      promptTokens: Math.round(rng.logNormal(12_000, 0.9)),
+      completionTokens: 0,
+      training: rng.chance(0.4),
+      ip: p.ip,
+      prompt: null,
+    };
+  }
+  const surface = rng.chance(0.35) ? p.favouriteSurface : rng.weighted(SURFACE_WEIGHTS);
+  const image = (surface === 'chat' || surface === 'agent' || surface === 'toolbar') && rng.chance(p.department === 'Marketing' ? 0.14 : 0.04);
+  let agent: string | null = null;
+  if (surface === 'agent' || (surface === 'chat' && rng.chance(0.05))) {
+    const own = ctx.agentPool.filter((a) => !a.department || a.department === p.department);
+    if (own.length) agent = rng.weighted(own.map((a) => [a.id, a.weight] as const));
+  }
+  const iq: string[] = [];
+  if (rng.chance(iqShare)) {
+    if (ctx.reach.brandUsers.has(p.email) ? rng.chance(0.7) : rng.chance(0.3)) iq.push('brand_voice');
+    if (ctx.reach.knowledgeUsers.has(p.email) ? rng.chance(0.7) : rng.chance(0.3)) iq.push('knowledge');
+    if (rng.chance(0.25)) iq.push('audience');
+    if (rng.chance(0.15)) iq.push('style_guide');
+    if (image && rng.chance(0.5)) iq.push('visual_guidelines');
+    if (!iq.length) iq.push(rng.pick(['brand_voice', 'knowledge', 'audience']));
+  }
+  let billable: { category: CreditCategory; units: number } | null = null;
+  if (ctx.billing === 'credits' && p.maySpend) {
+    if (surface === 'grid') billable = { category: 'grid', units: rng.int(1, 25) };
+    else if (surface === 'api') billable = { category: 'api', units: rng.int(1, 3) };
+    else if (agent && PREMIUM_AGENTS.has(agent)) billable = { category: 'agents', units: 1 };
+  }
+  return {
+    id,
+    user: p.email,
+    occurredAt,
+    kind: 'inference',
+    surface: surface === '' && rng.chance(0.5) ? null : surface,
+    output: image ? 'image' : 'text',
+    agent,
+    iqLayers: iq,
+    model: image ? rng.pick(IMAGE_MODELS) : rng.weighted(models),
+    promptTokens: Math.max(5, Math.round(rng.logNormal(image ? 120 : 480, 0.8))),
+    completionTokens: image ? 1290 : Math.max(1, Math.round(rng.logNormal(360, 0.75))),
+    training: false,
+    ip: rng.chance(0.93) ? p.ip : `172.16.${rng.int(0, 255)}.${rng.int(2, 254)}`,
+    prompt: rng.pick(prompts),
+    billable,
+  };
 }
