@@ -8,10 +8,11 @@ import type { Knex } from 'knex';
 import { createDb, ensureDatabase } from '../src/db/knex';
 import { migrateLatest } from '../src/db/migrate';
 import { upsertAgent, upsertGroup, upsertUser } from '../src/ingest/roster';
-import { ROLLUP_TABLES, rebuildRollups } from '../src/ingest/rollups';
+import { rebuildRollups } from '../src/ingest/rollups';
+import { ROLLUP_TABLES } from '../src/rollups/spec';
 import { hashPassword } from '../src/auth/password';
 import { dayOf, toDbTime, zoneOffsetMinutes } from '../src/db/time';
-import { DEPARTMENTS, IQ_LAYERS } from '../src/ingest/model';
+import { DEPARTMENTS, IQ_LAYERS } from '../src/domain/model';
 import { mulberry32 } from '../seeds/demo';
 
 export interface DatasetParams {
@@ -208,7 +209,6 @@ export async function ensureDataset(url: string, params: DatasetParams, opts: { 
               break;
             }
           }
-          await fillWritePathOnlyRollups(db, meta.workspaceId, opts.log, false);
           return { ...meta, reused: true };
         }
         opts.log('dataset marker found but row counts differ: rebuilding');
@@ -218,27 +218,6 @@ export async function ensureDataset(url: string, params: DatasetParams, opts: { 
     await db.destroy();
   }
   return buildDataset(url, params, opts.log);
-}
-
-/**
- * Rollups the write path upkeeps but `rebuildRollups` does not (yet) rebuild, filled from the raw
- * rows with the same grain so the pages reading them see the bulk-loaded data.
- */
-const WRITE_PATH_ONLY_ROLLUPS: Record<string, string> = {
-  rollup_daily_user_credits: `INSERT INTO rollup_daily_user_credits (workspace_id, day, user_id, category, events, credits, overage_credits)
-    SELECT workspace_id, day, user_id, credit_category, COUNT(*), SUM(credits_charged), SUM(CASE WHEN overage THEN credits_charged ELSE 0 END)
-    FROM interactions WHERE workspace_id = :ws AND credit_category IS NOT NULL GROUP BY workspace_id, day, user_id, credit_category`,
-};
-
-async function fillWritePathOnlyRollups(db: Knex, wsId: number, log: Log, always: boolean) {
-  for (const [table, sql] of Object.entries(WRITE_PATH_ONLY_ROLLUPS)) {
-    if ((ROLLUP_TABLES as readonly string[]).includes(table) || !(await db.schema.hasTable(table))) continue;
-    if (!always && (await db(table).where('workspace_id', wsId).first())) continue;
-    const t0 = Date.now();
-    await db(table).where('workspace_id', wsId).delete();
-    await db.raw(sql, { ws: wsId });
-    log(`  ${table} filled from raw rows (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  }
 }
 
 async function dropAllTables(url: string) {
@@ -606,9 +585,6 @@ export async function buildDataset(url: string, params: DatasetParams, log: Log)
     tStep = Date.now();
     await rebuildRollups(db, wsId);
     lap('rebuild_rollups', tStep);
-    tStep = Date.now();
-    await fillWritePathOnlyRollups(db, wsId, log, false);
-    lap('write_path_only_rollups', tStep);
 
     tStep = Date.now();
     await db.raw('ANALYZE TABLE interactions, logins, credit_ledger, users, rollup_daily, rollup_daily_user, rollup_monthly_user');

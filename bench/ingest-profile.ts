@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import { createDb } from '../src/db/knex';
 import { recordInteractions } from '../src/ingest/write-path';
-import type { InteractionInput } from '../src/ingest/model';
+import type { InteractionInput } from '../src/domain/model';
 import { INGEST_WS_SLUG } from './ingest';
 
 function kindOf(sql: string): string {

@@ -2,7 +2,7 @@
 import { bootstrap } from './bootstrap';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
-import { parseDatabaseUrl } from './db/knex';
+import { describeDatabase } from './db/knex';
 import { DEMO_LOGINS } from '../seeds/demo';
 import { startScheduler } from './jobs/scheduler';
 
@@ -15,9 +15,8 @@ async function main() {
   const server = app.listen(config.PORT, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
-    const target = parseDatabaseUrl(config.DATABASE_URL);
     console.log(`\nUsage Console is running at http://localhost:${port}/`);
-    console.log(`  database: ${target.client === 'mysql2' ? `MySQL/MariaDB (${target.database})` : `SQLite (${target.database})`}`);
+    console.log(`  database: ${describeDatabase(config.DATABASE_URL)}`);
     if (demo) {
       console.log(`  demo admin:  ${DEMO_LOGINS[0].email} / ${DEMO_LOGINS[0].password}   (demo data only)`);
       console.log(`  demo member: ${DEMO_LOGINS[1].email} / ${DEMO_LOGINS[1].password}`);

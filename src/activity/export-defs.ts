@@ -1,6 +1,6 @@
 // CSV export definitions of this feature (columns feed the exporter and the data dictionary).
 import { defineExport, type ExportDefinition } from '../csv/definitions';
-import { SURFACE_LABELS, type Surface } from '../ingest/model';
+import { SURFACE_LABELS, type Surface } from '../domain/model';
 import type { LogRow } from './queries';
 
 /** An interaction row as the activity queries select it, plus its local time and the user's email (added while streaming). */

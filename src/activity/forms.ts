@@ -1,7 +1,7 @@
 // Inputs of Activity Logs: the filters (date range, model, surface, training, kind), the page
 // cursors and the totals switch; lenient on the page (a bad field is reported and dropped).
 import { z } from 'zod';
-import { SURFACES, TOKEN_KINDS } from '../ingest/model';
+import { SURFACES, TOKEN_KINDS } from '../domain/model';
 import { cursorField, dayField, emptyToUndefined, FROM_BEFORE_TO, fromBeforeTo, lenientParse } from '../http/filters';
 import type { LogFilters } from './queries';
 

@@ -8,7 +8,7 @@ import { streamRows } from '../db/dialect';
 import { fromDbTime, localDateTime, monthOfDay, today } from '../db/time';
 import { csvFilename } from '../csv/stream';
 import { auditedCsvDownload } from '../csv/download';
-import { SURFACES, SURFACE_LABELS } from '../ingest/model';
+import { SURFACES, SURFACE_LABELS } from '../domain/model';
 import { ACTIVITY_LOG_EXPORT, type ActivityCsvRow } from './export-defs';
 import { keysetLinks, keysetNav, pushListUrl } from '../http/keyset';
 import { filterParams, filterSchema, filtersOf, parseFilters } from './forms';

@@ -1,7 +1,7 @@
 // View model of Activity Logs: one interaction as a table row (local and UTC time, a type label,
 // the prompt cut for the preview).
 import { fromDbTime, localDateTime } from '../db/time';
-import { SURFACE_LABELS, type Surface } from '../ingest/model';
+import { SURFACE_LABELS, type Surface } from '../domain/model';
 import type { LogRow } from './queries';
 
 /** Characters of the prompt shown in the table before "show full". */

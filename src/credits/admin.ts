@@ -19,21 +19,26 @@ export interface AddCredits {
   priceCents: number | null;
 }
 
+/** The ledger row of credits added at `at` (a purchased pack or a grant) by `userId`. */
+export function packEntry(ws: { id: number; time_zone: string }, input: AddCredits, at: Date, userId: number | null): Record<string, unknown> {
+  return {
+    workspace_id: ws.id,
+    occurred_at: toDbTime(at),
+    day: dayOf(at, ws.time_zone),
+    entry_type: input.kind,
+    amount: input.amount,
+    expires_at: input.expiresAt ? toDbTime(input.expiresAt) : null,
+    price_cents: input.priceCents,
+    note: input.note,
+    created_by_user_id: userId,
+  };
+}
+
 export async function addCredits(db: Knex, actor: Actor, workspaceId: number, input: AddCredits, now: Date = new Date()): Promise<number> {
   return db.transaction(async (trx) => {
     const locked = await lockPool(trx, workspaceId, now);
     const before = await readPool(trx, locked.ws, now, true);
-    const [id] = await trx('credit_ledger').insert({
-      workspace_id: workspaceId,
-      occurred_at: toDbTime(now),
-      day: dayOf(now, locked.ws.time_zone),
-      entry_type: input.kind,
-      amount: input.amount,
-      expires_at: input.expiresAt ? toDbTime(input.expiresAt) : null,
-      price_cents: input.priceCents,
-      note: input.note,
-      created_by_user_id: actor.userId,
-    });
+    const [id] = await trx('credit_ledger').insert(packEntry(locked.ws, input, now, actor.userId));
     const after = await readPool(trx, locked.ws, now, true);
     // A top-up re-arms the alert levels it lifts the balance above.
     await reconcileAlerts(trx, locked, after);

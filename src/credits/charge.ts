@@ -3,9 +3,11 @@
 // first), draws on the soonest-expiring packs that were valid when the action ran (recorded by then,
 // give or take LATE_PACK_GRACE_MS of reporting delay, and not expired), then
 // pay-as-you-go up to the monthly cap, and flags what could not be paid or was spent by a user
-// without credit permission as overage. Usage is never dropped. Alerts are written in the same transaction; their e-mails go out after commit.
+// without credit permission as overage, and upkeeps the credit rollups (src/rollups/spec.ts). Usage is never dropped. Alerts are written in the same transaction; their e-mails go out after commit.
 import type { Knex } from 'knex';
-import type { CreditCategory } from '../ingest/model';
+import type { CreditCategory } from '../domain/model';
+import { CHARGE_ROLLUPS } from '../rollups/spec';
+import { RollupBatch } from '../rollups/upkeep';
 import { insertChunked, upsertAdd } from '../db/dialect';
 import { monthOfDay, toDbTime } from '../db/time';
 import { agentTypes, costOf, priceItemFor } from './prices';
@@ -79,7 +81,7 @@ export async function chargeBatch(trx: Knex, wsIn: ChargeWorkspace, requests: Ch
   const paygMonths = new Set<string>();
   const drawn = new Set<Pack>();
   const ledger: Record<string, unknown>[] = [];
-  const perUser = new Map<string, Record<string, unknown>>();
+  const rollups = new RollupBatch(CHARGE_ROLLUPS);
 
   // Oldest first, so the pool is drawn in the order the usage happened.
   const ordered = [...requests].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || a.index - b.index);
@@ -138,12 +140,7 @@ export async function chargeBatch(trx: Knex, wsIn: ChargeWorkspace, requests: Ch
     d.overage_credits += overageCredits;
     out.set(r.index, { credits, overage: overageCredits > 0, overageCredits, freeUnits });
 
-    const key = `${r.day}|${r.userId}|${r.category}`;
-    const u = perUser.get(key) ?? { workspace_id: ws.id, day: r.day, user_id: r.userId, category: r.category, events: 0, credits: 0, overage_credits: 0 };
-    u.events = (u.events as number) + 1;
-    u.credits = (u.credits as number) + credits;
-    u.overage_credits = (u.overage_credits as number) + overageCredits;
-    perUser.set(key, u);
+    rollups.addCharge({ workspace_id: ws.id, day: r.day, user_id: r.userId, category: r.category, credits, overage_credits: overageCredits });
   }
 
   await insertChunked(trx, 'credit_ledger', ledger);
@@ -155,7 +152,7 @@ export async function chargeBatch(trx: Knex, wsIn: ChargeWorkspace, requests: Ch
     [...deltas.entries()].map(([month, d]) => ({ workspace_id: ws.id, month, ...d })),
     ['payg_credits', 'overage_credits', 'grid_rows', 'grid_free_rows'],
   );
-  await upsertAdd(trx, 'rollup_daily_user_credits', ['workspace_id', 'day', 'user_id', 'category'], [...perUser.values()], ['events', 'credits', 'overage_credits']);
+  await rollups.flush(trx);
 
   const nowText = toDbTime(now);
   const available = packs.filter((p) => p.expires_at == null || p.expires_at > nowText).reduce((s, p) => s + Math.max(0, p.remaining), 0);

@@ -270,6 +270,24 @@ export async function settleExpiries(trx: Knex, workspaceId: number, now: Date, 
   await saveRemaining(trx, workspaceId, packs);
 }
 
+/**
+ * The ledger row of a month's included credits: valid from the start of `fromDay` (the 1st, unless
+ * the workspace's history starts later in that month) until the month ends; one per month (dedupe key).
+ */
+export function includedGrantEntry(ws: Pick<CreditWorkspace, 'id' | 'time_zone'>, amount: number, month: string, fromDay: string = firstDayOfMonth(month)): Record<string, unknown> {
+  return {
+    workspace_id: ws.id,
+    occurred_at: toDbTime(startOfDayUtc(fromDay, ws.time_zone)),
+    day: fromDay,
+    entry_type: 'included',
+    amount,
+    expires_at: toDbTime(startOfDayUtc(firstDayOfMonth(addMonths(month, 1)), ws.time_zone)),
+    price_cents: null,
+    note: `Included credits for ${month}`,
+    dedupe_key: `included:${month}`,
+  };
+}
+
 /** Grants this month's included credits once (they expire when the month ends). */
 export async function grantIncluded(trx: Knex, ws: CreditWorkspace, now: Date): Promise<void> {
   const amount = Number(ws.included_credits_per_period ?? 0);
@@ -278,21 +296,7 @@ export async function grantIncluded(trx: Knex, ws: CreditWorkspace, now: Date): 
   const key = `included:${month}`;
   const exists = await forUpdate(trx, trx('credit_ledger').select('id').where({ workspace_id: ws.id, dedupe_key: key })).first();
   if (exists) return;
-  const start = startOfDayUtc(firstDayOfMonth(month), ws.time_zone);
-  const end = startOfDayUtc(firstDayOfMonth(addMonths(month, 1)), ws.time_zone);
-  await trx('credit_ledger')
-    .insert({
-      workspace_id: ws.id,
-      occurred_at: toDbTime(start),
-      day: firstDayOfMonth(month),
-      entry_type: 'included',
-      amount,
-      expires_at: toDbTime(end),
-      note: `Included credits for ${month}`,
-      dedupe_key: key,
-    })
-    .onConflict(['workspace_id', 'dedupe_key'])
-    .ignore();
+  await trx('credit_ledger').insert(includedGrantEntry(ws, amount, month)).onConflict(['workspace_id', 'dedupe_key']).ignore();
 }
 
 export interface LockedPool {

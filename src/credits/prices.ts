@@ -1,6 +1,6 @@
 // The price table: credits per unit of each billable action, per workspace, with defaults.
 import type { Knex } from 'knex';
-import type { CreditCategory } from '../ingest/model';
+import type { CreditCategory } from '../domain/model';
 import { toDbTime } from '../db/time';
 import { forUpdate } from '../db/dialect';
 

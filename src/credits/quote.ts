@@ -1,7 +1,7 @@
 // The cost of an action before it runs, and whether it may run (POST /api/v1/credits/quote):
 // the same prices, free Grid rows, permission, balance and PAYG cap the charge applies.
 import type { Knex } from 'knex';
-import type { CreditCategory } from '../ingest/model';
+import type { CreditCategory } from '../domain/model';
 import { HttpError } from '../http/errors';
 import { costOf, priceItemFor, readPrices } from './prices';
 import { isCreditWorkspace, monthlyCounters, readPool } from './pool';

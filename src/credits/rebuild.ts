@@ -1,5 +1,5 @@
-// Rebuilds the credits feature's derived tables from the raw rows (idempotent): credits per user
-// per day (from interactions), PAYG and overage per month (ledger and interactions), Grid rows and
+// Rebuilds the credits feature's derived tables from the raw rows (idempotent): the credit rollups
+// of the specification (src/rollups/spec.ts), PAYG and overage per month (ledger and interactions), Grid rows and
 // free test rows used per month (from the billable units stored on interactions), and the cached
 // pack balances (dropped; the next charge or page view re-sums them from the ledger).
 // A month with Grid events stored before units were kept (billable_units NULL) keeps its Grid counters.
@@ -7,42 +7,23 @@
 import type { Knex } from 'knex';
 import { monthOfDay } from '../db/time';
 import { upsertAdd } from '../db/dialect';
+import { CHARGE_ROLLUPS } from '../rollups/spec';
+import { rebuildTables } from '../rollups/rebuild';
 
-/** The credit tables the rebuild recomputes (besides the dropped pack balance cache). */
-export const CREDIT_ROLLUP_TABLES = ['rollup_daily_user_credits', 'credit_monthly'] as const;
+/** The credit tables the rebuild recomputes besides the rollups of src/rollups/spec.ts (and the dropped pack balance cache). */
+export const CREDIT_ROLLUP_TABLES = ['credit_monthly'] as const;
 
 export async function rebuildCreditRollups(db: Knex, workspaceId: number): Promise<void> {
   await db.transaction(async (trx) => rebuildCreditRollupsIn(trx, workspaceId));
 }
 
-/** The rebuild inside the caller's transaction. */
-export async function rebuildCreditRollupsIn(trx: Knex, workspaceId: number): Promise<void> {
+/**
+ * The rebuild inside the caller's transaction. The credit rollups of the specification (credits per
+ * day, per user per day) are rebuilt first unless the caller just rebuilt every rollup.
+ */
+export async function rebuildCreditRollupsIn(trx: Knex, workspaceId: number, opts: { rollupsRebuilt?: boolean } = {}): Promise<void> {
   {
-    await trx('rollup_daily_user_credits').where({ workspace_id: workspaceId }).delete();
-    const perUser = await trx('interactions')
-      .select('day', 'user_id', 'credit_category as category')
-      .count({ events: '*' })
-      .sum({ credits: 'credits_charged' })
-      .sum({ overage_credits: trx.raw('CASE WHEN overage THEN credits_charged ELSE 0 END') })
-      .where({ workspace_id: workspaceId })
-      .whereNotNull('credit_category')
-      .groupBy('day', 'user_id', 'credit_category');
-    await upsertAdd(
-      trx,
-      'rollup_daily_user_credits',
-      ['workspace_id', 'day', 'user_id', 'category'],
-      perUser.map((r: Record<string, unknown>) => ({
-        workspace_id: workspaceId,
-        day: String(r.day).slice(0, 10),
-        user_id: Number(r.user_id),
-        category: r.category,
-        events: Number(r.events),
-        credits: Number(r.credits),
-        overage_credits: Number(r.overage_credits),
-      })),
-      ['events', 'credits', 'overage_credits'],
-    );
-
+    if (!opts.rollupsRebuilt) await rebuildTables(trx, workspaceId, CHARGE_ROLLUPS);
     const months = new Map<string, { payg: number; overage: number; rows: number; free: number }>();
     const bucket = (m: string) => months.get(m) ?? (months.set(m, { payg: 0, overage: 0, rows: 0, free: 0 }), months.get(m)!);
     const payg = await trx('credit_ledger').select('day').sum({ s: 'amount' }).where({ workspace_id: workspaceId, entry_type: 'payg' }).groupBy('day');

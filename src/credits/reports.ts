@@ -1,7 +1,7 @@
 // Read-side queries of the Credits page: usage by category over time (rollup_daily_credits), by
 // user (rollup_daily_user_credits), the ledger and the people list (keyset pagination).
 import type { Knex } from 'knex';
-import { CREDIT_CATEGORIES, type CreditCategory } from '../ingest/model';
+import { CREDIT_CATEGORIES, type CreditCategory } from '../domain/model';
 import { daysInRange, monthOfDay, weekStartOfDay } from '../db/time';
 
 export type Bucket = 'day' | 'week' | 'month';

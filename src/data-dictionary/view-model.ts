@@ -1,7 +1,7 @@
 // View model of the data dictionary page: exports by area, the product's metric definitions (the
 // wording every page and export follows), the hours-saved table and the CSV type notes.
 import { HOURS_SAVED_MINUTES } from '../usage/definitions';
-import { SURFACES, SURFACE_LABELS } from '../ingest/model';
+import { SURFACES, SURFACE_LABELS } from '../domain/model';
 import { exportsByArea } from './registry';
 import { DATA_DICTIONARY_EXPORT, isPathTemplate, pathTemplate } from './export-defs';
 

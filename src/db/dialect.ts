@@ -40,16 +40,21 @@ export async function upsertAdd(
       ? db.raw('MIN(COALESCE(??, excluded.??), excluded.??)', [`${table}.${c}`, c, c])
       : db.raw('LEAST(COALESCE(??, VALUES(??)), VALUES(??))', [c, c, c]);
   }
-  const chunk = opts.chunk ?? (sqlite ? Math.max(1, Math.floor(900 / Object.keys(rows[0]).length)) : 1000);
+  const chunk = opts.chunk ?? rowsPerStatement(db, Object.keys(rows[0]).length);
   for (let i = 0; i < rows.length; i += chunk) {
     await db(table).insert(rows.slice(i, i + chunk)).onConflict(keys).merge(merge);
   }
 }
 
+/** Rows per multi-row statement with `paramsPerRow` bound parameters each (SQLite's parameter limit; 1000 rows on MySQL). */
+export function rowsPerStatement(db: Knex, paramsPerRow: number): number {
+  return isSQLite(db) ? Math.max(1, Math.floor(900 / paramsPerRow)) : 1000;
+}
+
 /** Inserts rows in chunks sized to each engine's bound-parameter limits. */
 export async function insertChunked(db: Knex, table: string, rows: Record<string, unknown>[]): Promise<void> {
   if (rows.length === 0) return;
-  const chunk = isSQLite(db) ? Math.max(1, Math.floor(900 / Object.keys(rows[0]).length)) : 1000;
+  const chunk = rowsPerStatement(db, Object.keys(rows[0]).length);
   for (let i = 0; i < rows.length; i += chunk) await db(table).insert(rows.slice(i, i + chunk));
 }
 
@@ -72,6 +77,50 @@ export function forShare<T extends Knex.QueryBuilder>(db: Knex, qb: T): T {
 export function isDuplicateKeyError(err: unknown): boolean {
   const e = err as { code?: string; errno?: number; message?: string };
   return e?.code === 'ER_DUP_ENTRY' || e?.errno === 1062 || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/**
+ * How the engine's unique keys compare text (client event ids): MySQL's utf8mb4_unicode_ci compares
+ * case-insensitively, SQLite exactly. Code that de-duplicates ids before an insert compares the same
+ * way, or two ids differing only in case would fail the insert on every retry.
+ */
+export function uniqueTextKey(db: Knex): (text: string) => string {
+  return isSQLite(db) ? (text: string) => text : (text: string) => text.toLowerCase();
+}
+
+/** True when InnoDB chose this transaction as a deadlock victim (a retry may succeed). */
+export function isDeadlockError(err: unknown): boolean {
+  return (err as { code?: string })?.code === 'ER_LOCK_DEADLOCK';
+}
+
+/** Error codes after which nothing was committed and a retry of the request may succeed. */
+const TRANSIENT_CODES = new Set([
+  'ER_CONNECTION_KILLED',
+  'ER_QUERY_INTERRUPTED',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_LOCK_DEADLOCK',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CLIENT_INTERACTION_TIMEOUT',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_IOERR',
+  'SQLITE_FULL',
+]);
+
+/** The database failed or went away mid-request (connection lost, deadlock, lock timeout): a retry may succeed. */
+export function isTransientDbError(err: unknown): boolean {
+  if (isConnectionError(err)) return true;
+  const e = err as { code?: string; message?: string; name?: string };
+  if (e?.code && TRANSIENT_CODES.has(e.code)) return true;
+  // better-sqlite3 after its connection was closed; knex after its pool was destroyed.
+  return /database connection is not open|Unable to acquire a connection|aborted|Knex: Timeout acquiring a connection|Connection (is in closed state|was killed)|Cannot enqueue/i.test(e?.message ?? '');
+}
+
+/** The rows of a `db.raw` SELECT (mysql2 answers [rows, fields]; better-sqlite3 the rows). */
+export function rawRows<T = Record<string, unknown>>(result: unknown): T[] {
+  return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as T[];
 }
 
 /** True when the error means the database is unreachable or the connection died. */

@@ -22,6 +22,12 @@ export function parseDatabaseUrl(url: string): DbTarget {
   return { client: 'mysql2', database, url };
 }
 
+/** The database a URL names, for people: 'MySQL/MariaDB (name)' or 'SQLite (file)'. */
+export function describeDatabase(url: string): string {
+  const target = parseDatabaseUrl(url);
+  return target.client === 'mysql2' ? `MySQL/MariaDB (${target.database})` : `SQLite (${target.database})`;
+}
+
 function mysqlConnection(url: string, database: string | undefined): Knex.MySql2ConnectionConfig {
   const u = new URL(url.replace(/^mariadb:/, 'mysql:'));
   return {

@@ -171,3 +171,26 @@ export function fromDbTime(value: string | Date | null | undefined): Date | null
 export function today(zone: string, now: Date = new Date()): string {
   return dayOf(now, zone);
 }
+
+/**
+ * The reporting day of an instant in one zone, memoised per quarter hour: zone offsets are whole
+ * quarter hours and change only on quarter hours, so a local midnight never falls inside a UTC
+ * quarter-hour bucket and every instant of a bucket has the same day. Saves an Intl call per event.
+ */
+const dayMemos = new Map<string, Map<number, string>>();
+const QUARTER_HOUR_MS = 15 * 60_000;
+export function dayMemo(zone: string): (at: Date) => string {
+  let memo = dayMemos.get(zone);
+  if (!memo) dayMemos.set(zone, (memo = new Map()));
+  const m = memo;
+  return (at: Date) => {
+    const bucket = Math.floor(at.getTime() / QUARTER_HOUR_MS);
+    let day = m.get(bucket);
+    if (day === undefined) {
+      if (m.size > 50_000) m.clear();
+      day = dayOf(new Date(bucket * QUARTER_HOUR_MS), zone);
+      m.set(bucket, day);
+    }
+    return day;
+  };
+}

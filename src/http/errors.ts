@@ -1,7 +1,7 @@
-// HTTP errors, the 404 handler and the error handler (HTML pages for browsers, JSON for the API).
+// HTTP errors, the 404 handler and the one error handler (HTML pages for browsers, JSON for the API).
 import type { NextFunction, Request, Response } from 'express';
 import type { AppContext } from './context';
-import { isConnectionError } from '../db/dialect';
+import { isTransientDbError } from '../db/dialect';
 
 export class HttpError extends Error {
   constructor(
@@ -65,46 +65,68 @@ export function notFoundHandler(req: Request, _res: Response, next: NextFunction
   next(new HttpError(404, `No page at ${req.path}`));
 }
 
+/** How an error answers: status, code, message (the same for pages and the API; wording per surface). */
+interface ErrorAnswer {
+  status: number;
+  code: string;
+  message: string;
+  details?: unknown;
+  /** a database failure a retry may get past (503 with Retry-After) */
+  transient?: boolean;
+}
+
+/** Largest accepted JSON body (the API's 1000 events with full prompts fit comfortably). */
+export const JSON_BODY_LIMIT = '10mb';
+
+function answerFor(err: unknown, api: boolean): ErrorAnswer {
+  const e = err as { status?: number; statusCode?: number; type?: string; code?: string; message?: string; expose?: boolean };
+  if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message, details: err.details };
+  switch (e?.type) {
+    // body-parser's failures (the API's JSON bodies, the forms' urlencoded ones)
+    case 'entity.too.large':
+      return { status: 413, code: 'payload_too_large', message: api ? `The request body is larger than the ${JSON_BODY_LIMIT} limit. Send fewer items per call.` : 'The request body is larger than the limit.' };
+    case 'entity.parse.failed':
+      return { status: 400, code: 'malformed_json', message: api ? 'The request body is not valid JSON (a JSON object is expected).' : 'The request body is not valid JSON.' };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return { status: 415, code: 'unsupported_media_type', message: e.message ?? 'Unsupported content encoding or charset.' };
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return { status: 400, code: 'bad_request', message: e.message ?? 'The request body could not be read.' };
+  }
+  if (e?.code === 'EBADCSRFTOKEN' || (e?.status === 403 && /csrf/i.test(e?.message ?? ''))) {
+    return { status: 403, code: 'csrf_invalid', message: 'Your form expired or was not sent from this site. Reload the page and try again.' };
+  }
+  // The database went away or gave up on this request (connection lost, deadlock victim, lock wait
+  // timeout): nothing was committed, and the same request may succeed in a moment.
+  if (isTransientDbError(err)) {
+    return {
+      status: 503,
+      code: 'unavailable',
+      message: api ? 'The database is unavailable right now; nothing from this request was stored. Retry shortly.' : 'The database is unavailable right now. Please retry shortly.',
+      transient: true,
+    };
+  }
+  const status = e?.status ?? e?.statusCode;
+  if (status && status >= 400 && status < 500 && e.expose !== false) return { status, code: codeFor(status), message: e.message ?? 'Bad request.' };
+  return { status: 500, code: 'internal_error', message: 'Something went wrong on our side. The error has been logged.' };
+}
+
+/** The one error handler: HTML pages and fragments for browsers, the JSON error shape for the API. */
 export function errorHandler(ctx: AppContext) {
   // Express recognises error middleware by its four parameters.
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    let status = 500;
-    let code = 'internal_error';
-    let message = 'Something went wrong on our side. The error has been logged.';
-    let details: unknown;
-    const e = err as { status?: number; statusCode?: number; type?: string; code?: string; message?: string; expose?: boolean };
-    if (err instanceof HttpError) {
-      status = err.status;
-      code = err.code;
-      message = err.message;
-      details = err.details;
-    } else if (e?.type === 'entity.too.large') {
-      status = 413;
-      code = 'payload_too_large';
-      message = 'The request body is larger than the limit.';
-    } else if (e?.type === 'entity.parse.failed') {
-      status = 400;
-      code = 'malformed_json';
-      message = 'The request body is not valid JSON.';
-    } else if (e?.code === 'EBADCSRFTOKEN' || (e?.status === 403 && /csrf/i.test(e?.message ?? ''))) {
-      status = 403;
-      code = 'csrf_invalid';
-      message = 'Your form expired or was not sent from this site. Reload the page and try again.';
-    } else if (isConnectionError(err)) {
-      status = 503;
-      code = 'unavailable';
-      message = 'The database is unavailable right now. Please retry shortly.';
-    } else if ((e?.status ?? e?.statusCode) && (e.status ?? e.statusCode)! < 500 && e.expose !== false) {
-      status = (e.status ?? e.statusCode)!;
-      code = codeFor(status);
-      message = e.message ?? message;
-    }
-    if (status >= 500) ctx.logger.error({ err, path: req.path }, 'request failed');
+    const api = isApiRequest(req);
+    const { status, code, message, details, transient } = answerFor(err, api);
+    if (transient) ctx.logger.warn({ err, path: req.path }, 'database unavailable');
+    else if (status >= 500) ctx.logger.error({ err, path: req.path }, 'request failed');
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    if (isApiRequest(req)) return sendJsonError(res, status, code, message, details);
+    if (transient) res.set('Retry-After', '1');
+    if (api) return sendJsonError(res, status, code, message, details);
     const view = status === 404 ? 'pages/errors/404' : status === 403 ? 'pages/errors/403' : 'pages/errors/error';
     const stack = ctx.config.NODE_ENV === 'development' && status >= 500 ? (err as Error)?.stack : undefined;
     res.status(status);

@@ -1,7 +1,7 @@
 // Upserts of the roster, agents and groups (with members): used by the API, the seeds and the admin UI.
 import type { Knex } from 'knex';
 import { toDbTime } from '../db/time';
-import type { Role, UserStatus } from './model';
+import type { Role, UserStatus } from '../domain/model';
 
 export interface UserUpsert {
   email: string;

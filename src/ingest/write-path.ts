@@ -2,8 +2,9 @@
 // rollups and charges credits in one transaction, and ignores repeated client event ids.
 // The demo seed and the ingestion API both write through here.
 import type { Knex } from 'knex';
-import { dayOf, monthOfDay, toDbTime } from '../db/time';
-import { insertChunked, isDuplicateKeyError, isSQLite, maxInList, upsertAdd } from '../db/dialect';
+import { dayMemo, monthOfDay, toDbTime } from '../db/time';
+import { insertChunked, maxInList, rowsPerStatement, uniqueTextKey } from '../db/dialect';
+import { transactionWithRetry } from '../db/retry';
 import {
   type BatchResult,
   type InteractionInput,
@@ -12,7 +13,10 @@ import {
   normalizeIqLayers,
   normalizeSurface,
   truncatePrompt,
-} from './model';
+} from '../domain/model';
+import { INTERACTION_ROLLUPS, LOGIN_ROLLUPS } from '../rollups/spec';
+import { RollupBatch } from '../rollups/upkeep';
+import { writeQueue } from './write-queue';
 import { chargeBatch, type ChargeRequest } from '../credits/charge';
 import { ensureCreditState } from '../credits/pool';
 import { costOf, priceItemFor, readPrices } from '../credits/prices';
@@ -73,54 +77,6 @@ function timeWindowError(at: Date, opts: WriteOptions): string | null {
   return null;
 }
 
-/** Adds a row's counters into an in-memory rollup keyed by its key columns. */
-class RollupAccumulator {
-  private rows = new Map<string, Record<string, unknown>>();
-  constructor(
-    readonly table: string,
-    readonly keys: string[],
-    readonly counters: string[],
-  ) {}
-  add(key: Record<string, unknown>, values: Record<string, number>) {
-    const k = this.keys.map((c) => String(key[c])).join('\u0001');
-    let row = this.rows.get(k);
-    if (!row) {
-      row = { ...key };
-      for (const c of this.counters) row[c] = 0;
-      this.rows.set(k, row);
-    }
-    for (const c of this.counters) row[c] = (row[c] as number) + (values[c] ?? 0);
-  }
-  async flush(db: Knex) {
-    // Key order, so concurrent batches lock shared rollup rows in the same order (no deadlocks).
-    const keys = [...this.rows.keys()].sort();
-    await upsertAdd(db, this.table, this.keys, keys.map((k) => this.rows.get(k)!), this.counters);
-  }
-}
-
-/**
- * The reporting day of an instant in one zone, memoised per quarter hour: zone offsets are whole
- * quarter hours and change only on quarter hours, so a local midnight never falls inside a UTC
- * quarter-hour bucket and every instant of a bucket has the same day. Saves an Intl call per event.
- */
-const dayMemos = new Map<string, Map<number, string>>();
-const QUARTER_HOUR_MS = 15 * 60_000;
-export function dayMemo(zone: string): (at: Date) => string {
-  let memo = dayMemos.get(zone);
-  if (!memo) dayMemos.set(zone, (memo = new Map()));
-  const m = memo;
-  return (at: Date) => {
-    const bucket = Math.floor(at.getTime() / QUARTER_HOUR_MS);
-    let day = m.get(bucket);
-    if (day === undefined) {
-      if (m.size > 50_000) m.clear();
-      day = dayOf(new Date(bucket * QUARTER_HOUR_MS), zone);
-      m.set(bucket, day);
-    }
-    return day;
-  };
-}
-
 /**
  * Writes the charged credits and overage flag onto a batch's just-inserted interaction rows: one
  * UPDATE ... WHERE client_event_id IN (...) per distinct (credits, overage) pair, which is a handful
@@ -156,7 +112,8 @@ async function setCharges(trx: Knex, workspaceId: number, charged: Charged[]): P
     }
     return;
   }
-  const chunk = isSQLite(trx) ? 150 : 1000;
+  // Each row binds its id and value in two CASEs of two parameters, and its id in the IN list.
+  const chunk = rowsPerStatement(trx, 6);
   for (let i = 0; i < charged.length; i += chunk) {
     const part = charged.slice(i, i + chunk);
     const credits = part.map(() => 'WHEN ? THEN ?').join(' ');
@@ -169,47 +126,6 @@ async function setCharges(trx: Knex, workspaceId: number, charged: Charged[]): P
         overage: trx.raw(`CASE client_event_id ${overage} ELSE overage END`, part.flatMap((c) => [c.id, c.overage])),
         billable_free_units: trx.raw(`CASE client_event_id ${overage} ELSE billable_free_units END`, part.flatMap((c) => [c.id, c.freeUnits])),
       });
-  }
-}
-
-/** Per-user MIN/MAX activity timestamps for the batch. */
-function activityRows(workspaceId: number, stamps: Map<number, { first: string; last: string }>) {
-  return [...stamps.entries()].map(([userId, s]) => ({ workspace_id: workspaceId, user_id: userId, first_at: s.first, last_at: s.last }));
-}
-
-function noteActivity(stamps: Map<number, { first: string; last: string }>, userId: number, at: string) {
-  const s = stamps.get(userId);
-  if (!s) stamps.set(userId, { first: at, last: at });
-  else {
-    if (at < s.first) s.first = at;
-    if (at > s.last) s.last = at;
-  }
-}
-
-async function upsertActivity(db: Knex, workspaceId: number, stamps: Map<number, { first: string; last: string }>) {
-  await upsertAdd(db, 'user_activity', ['workspace_id', 'user_id'], activityRows(workspaceId, stamps), [], {
-    minCols: ['first_at'],
-    maxCols: ['last_at'],
-  });
-}
-
-/**
- * Runs `fn` in a transaction, retrying when a concurrent writer inserted the same unique key first
- * or InnoDB chose this transaction as a deadlock victim (concurrent batches lock rollup and credit
- * rows in different orders). Retries back off with jitter so concurrent senders stop colliding.
- */
-async function withDuplicateRetry<T>(db: Knex, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await db.transaction(fn);
-    } catch (err) {
-      const deadlock = (err as { code?: string }).code === 'ER_LOCK_DEADLOCK';
-      if (attempt < 8 && (isDuplicateKeyError(err) || deadlock)) {
-        if (deadlock || attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
-        continue;
-      }
-      throw err;
-    }
   }
 }
 
@@ -267,9 +183,8 @@ export async function recordInteractions(
   const none = { credits: 0, overage: false };
   const prepared: Prepared[] = [];
   const seenInBatch = new Set<string>();
-  // MySQL's unique key on client_event_id compares case-insensitively (utf8mb4_unicode_ci): compare
-  // the same way here, or two ids differing only in case would fail the insert on every retry.
-  const idKey = idKeyOf(db);
+  // Ids compare the way the engine's unique key on client_event_id compares them (src/db/dialect.ts).
+  const idKey = uniqueTextKey(db);
   let duplicates = 0;
   events.forEach((e, index) => {
     const user = users.get(emails[index]);
@@ -297,7 +212,7 @@ export async function recordInteractions(
     });
   });
 
-  const stored = await enqueueWrite(db, ws, prepared);
+  const stored = prepared.length ? await enqueueWrite(db, ws.id, { ws, prepared }) : { accepted: 0, duplicates: 0 };
   return { accepted: stored.accepted, duplicates: duplicates + stored.duplicates, rejected };
 }
 
@@ -314,93 +229,27 @@ interface Prepared {
   expected: { credits: number; overage: boolean };
 }
 
-/** MySQL's unique key on client_event_id compares case-insensitively (utf8mb4_unicode_ci); SQLite exactly. */
-function idKeyOf(db: Knex): (id: string) => string {
-  return isSQLite(db) ? (id: string) => id : (id: string) => id.toLowerCase();
-}
-
 interface PendingWrite {
   ws: WorkspaceRow;
   prepared: Prepared[];
-  resolve: (r: { accepted: number; duplicates: number }) => void;
-  reject: (err: unknown) => void;
 }
 
 /**
- * Most events one write transaction takes from the queue: small batches that wait are written
- * together; full API batches (1000 events) are written one per transaction.
+ * Batches of a workspace go through the write queue (src/ingest/write-queue.ts): waiting batches are
+ * written together in one transaction, with the outcome of writing them one after another in arrival
+ * order (an id repeated in a later batch of the group is that batch's duplicate).
  */
-let maxGroupEvents = 1000;
-/**
- * Write transactions per workspace at a time. Four: raw rows of one batch are inserted (touching no
- * shared rows) while another holds the rollup rows and the credit lock. Measured on a 2-core machine,
- * 4 writers with 1000-event transactions beat 1-2 writers with larger merged transactions; callers
- * beyond that wait in this queue without holding a database connection.
- */
-let writersPerWorkspace = 4;
-
-/** Tunes the write queue (measurements and tests): writers per workspace, events per transaction. */
-export function configureWriteQueue(o: { writers?: number; maxGroupEvents?: number }): void {
-  if (o.writers != null) writersPerWorkspace = Math.max(1, Math.floor(o.writers));
-  if (o.maxGroupEvents != null) maxGroupEvents = Math.max(1, Math.floor(o.maxGroupEvents));
-}
-interface WriteQueue {
-  running: number;
-  items: PendingWrite[];
-}
-const writeQueues = new WeakMap<Knex, Map<number, WriteQueue>>();
-
-/**
- * Batches of one workspace are written by at most `writersPerWorkspace` transactions at a time, and
- * batches that arrive meanwhile are written together in the next transaction (group commit). Every batch of a
- * workspace queues on the same rollup rows and credit lock anyway; writing the waiting batches
- * together takes those locks, upserts the (merged) rollup rows and commits once instead of once per
- * batch. The outcome is the same as writing them one after another in arrival order: an id repeated
- * in a later batch of the group is that batch's duplicate. If the transaction fails, every batch of
- * the group fails with the same error and nothing of any of them is written.
- */
-function enqueueWrite(db: Knex, ws: WorkspaceRow, prepared: Prepared[]): Promise<{ accepted: number; duplicates: number }> {
-  if (prepared.length === 0) return Promise.resolve({ accepted: 0, duplicates: 0 });
-  return new Promise((resolve, reject) => {
-    let byWs = writeQueues.get(db);
-    if (!byWs) writeQueues.set(db, (byWs = new Map()));
-    let q = byWs.get(ws.id);
-    if (!q) byWs.set(ws.id, (q = { running: 0, items: [] }));
-    q.items.push({ ws, prepared, resolve, reject });
-    if (q.running < writersPerWorkspace) void drainWrites(db, ws.id, q);
-  });
-}
-
-async function drainWrites(db: Knex, workspaceId: number, q: WriteQueue): Promise<void> {
-  q.running++;
-  try {
-    while (q.items.length) {
-      const group: PendingWrite[] = [];
-      let n = 0;
-      while (q.items.length && (group.length === 0 || n + q.items[0].prepared.length <= maxGroupEvents)) {
-        const item = q.items.shift()!;
-        group.push(item);
-        n += item.prepared.length;
-      }
-      try {
-        const results = await writeGroup(db, group);
-        group.forEach((g, i) => g.resolve(results[i]));
-      } catch (err) {
-        for (const g of group) g.reject(err);
-      }
-    }
-  } finally {
-    q.running--;
-    if (q.running === 0 && q.items.length === 0 && writeQueues.get(db)?.get(workspaceId) === q) writeQueues.get(db)!.delete(workspaceId);
-  }
-}
+const enqueueWrite = writeQueue<PendingWrite, { accepted: number; duplicates: number }>(
+  (db, group) => writeGroup(db, group),
+  (batch) => batch.prepared.length,
+);
 
 /** Writes a group of batches in one transaction: raw rows, rollups, credit charges. */
 async function writeGroup(db: Knex, group: PendingWrite[]): Promise<{ accepted: number; duplicates: number }[]> {
   // The newest workspace row (settings that matter to charging are re-read under the credit lock).
   const ws = group[group.length - 1].ws;
   const workspaceId = ws.id;
-  const idKey = idKeyOf(db);
+  const idKey = uniqueTextKey(db);
   // Concatenate in arrival order; an id already taken by an earlier batch of the group is a duplicate.
   const prepared: Prepared[] = [];
   const owner = new Map<Prepared, number>();
@@ -419,7 +268,7 @@ async function writeGroup(db: Knex, group: PendingWrite[]): Promise<{ accepted: 
       prepared.push(q);
     }
   });
-  const stored = await withDuplicateRetry(db, async (trx) => {
+  const stored = await transactionWithRetry(db, async (trx) => {
     const existing = new Set<string>();
     const ids = prepared.map((p) => p.input.id);
     for (let i = 0; i < ids.length; i += maxInList(trx)) {
@@ -433,29 +282,7 @@ async function writeGroup(db: Knex, group: PendingWrite[]): Promise<{ accepted: 
       else results[owner.get(p)!].accepted++;
     }
 
-    const daily = new RollupAccumulator('rollup_daily', ['workspace_id', 'day', 'token_kind', 'surface', 'output'], [
-      'interactions',
-      'iq_interactions',
-      'training_interactions',
-      'prompt_tokens',
-      'completion_tokens',
-      'total_tokens',
-      'training_tokens',
-    ]);
-    const dailyModel = new RollupAccumulator('rollup_daily_model', ['workspace_id', 'day', 'token_kind', 'model', 'training'], ['interactions', 'total_tokens']);
-    const dailyAgent = new RollupAccumulator('rollup_daily_agent', ['workspace_id', 'day', 'agent_id'], ['interactions', 'total_tokens']);
-    const dailyUser = new RollupAccumulator('rollup_daily_user', ['workspace_id', 'day', 'user_id', 'token_kind'], ['interactions', 'iq_interactions', 'total_tokens']);
-    const monthlyUser = new RollupAccumulator('rollup_monthly_user', ['workspace_id', 'month', 'user_id', 'token_kind'], [
-      'interactions',
-      'iq_interactions',
-      'prompt_tokens',
-      'completion_tokens',
-      'total_tokens',
-    ]);
-    const monthlyUserSurface = new RollupAccumulator('rollup_monthly_user_surface', ['workspace_id', 'month', 'user_id', 'surface'], ['interactions']);
-    const monthlyUserAgent = new RollupAccumulator('rollup_monthly_user_agent', ['workspace_id', 'month', 'user_id', 'agent_id'], ['interactions']);
-    const dailyCredits = new RollupAccumulator('rollup_daily_credits', ['workspace_id', 'day', 'category'], ['events', 'credits', 'overage_credits']);
-    const stamps = new Map<number, { first: string; last: string }>();
+    const rollups = new RollupBatch(INTERACTION_ROLLUPS);
 
     const rows = fresh.map((p) => {
       const e = p.input;
@@ -464,32 +291,23 @@ async function writeGroup(db: Knex, group: PendingWrite[]): Promise<{ accepted: 
       const output = e.output ?? 'text';
       const total = e.promptTokens + e.completionTokens;
       const training = !!e.training;
-      const month = monthOfDay(p.day);
-      const hasIq = iq.length > 0 ? 1 : 0;
-      daily.add({ workspace_id: workspaceId, day: p.day, token_kind: e.kind, surface, output }, {
-        interactions: 1,
-        iq_interactions: hasIq,
-        training_interactions: training ? 1 : 0,
+      rollups.addInteraction({
+        workspace_id: workspaceId,
+        day: p.day,
+        month: monthOfDay(p.day),
+        user_id: p.user.id,
+        agent_id: p.agentId,
+        token_kind: e.kind,
+        surface,
+        output,
+        model: e.model,
+        training,
+        iq: iq.length > 0,
         prompt_tokens: e.promptTokens,
         completion_tokens: e.completionTokens,
         total_tokens: total,
-        training_tokens: training ? total : 0,
+        at: p.at,
       });
-      dailyModel.add({ workspace_id: workspaceId, day: p.day, token_kind: e.kind, model: e.model, training }, { interactions: 1, total_tokens: total });
-      if (p.agentId != null) dailyAgent.add({ workspace_id: workspaceId, day: p.day, agent_id: p.agentId }, { interactions: 1, total_tokens: total });
-      dailyUser.add({ workspace_id: workspaceId, day: p.day, user_id: p.user.id, token_kind: e.kind }, { interactions: 1, iq_interactions: hasIq, total_tokens: total });
-      monthlyUser.add({ workspace_id: workspaceId, month, user_id: p.user.id, token_kind: e.kind }, {
-        interactions: 1,
-        iq_interactions: hasIq,
-        prompt_tokens: e.promptTokens,
-        completion_tokens: e.completionTokens,
-        total_tokens: total,
-      });
-      if (e.kind === 'inference') {
-        monthlyUserSurface.add({ workspace_id: workspaceId, month, user_id: p.user.id, surface }, { interactions: 1 });
-        if (p.agentId != null) monthlyUserAgent.add({ workspace_id: workspaceId, month, user_id: p.user.id, agent_id: p.agentId }, { interactions: 1 });
-      }
-      noteActivity(stamps, p.user.id, p.at);
       return {
         workspace_id: workspaceId,
         user_id: p.user.id,
@@ -546,20 +364,14 @@ async function writeGroup(db: Knex, group: PendingWrite[]): Promise<{ accepted: 
     const charged: Charged[] = [];
     for (const p of fresh) {
       const charge = charges.get(p.index);
-      const billable = p.input.billable;
-      if (!billable || !charge) continue;
-      dailyCredits.add({ workspace_id: workspaceId, day: p.day, category: billable.category }, {
-        events: 1,
-        credits: charge.credits,
-        overage_credits: charge.overageCredits,
-      });
+      if (!p.input.billable || !charge) continue;
       const exp = p.expected;
       if (charge.credits !== exp.credits || charge.overage !== exp.overage || charge.freeUnits !== 0) charged.push({ id: p.input.id, credits: charge.credits, overage: charge.overage, freeUnits: charge.freeUnits });
     }
     await setCharges(trx, workspaceId, charged);
 
-    for (const acc of [daily, dailyModel, dailyAgent, dailyUser, monthlyUser, monthlyUserSurface, monthlyUserAgent, dailyCredits]) await acc.flush(trx);
-    await upsertActivity(trx, workspaceId, stamps);
+    // The credit rollups were upkept by the charge; the usage rollups and first/last activity now.
+    await rollups.flush(trx);
     return results;
   });
   return stored.map((r, i) => ({ accepted: r.accepted, duplicates: r.duplicates + inGroupDuplicates[i] }));
@@ -590,7 +402,7 @@ export async function recordLogins(db: Knex, workspaceId: number, logins: LoginI
     prepared.push({ userId: user.id, at, day: dayIn(l.occurredAt), ip: l.ip ?? null, key });
   });
 
-  const stored = await withDuplicateRetry(db, async (trx) => {
+  const stored = await transactionWithRetry(db, async (trx) => {
     const existing = new Set<string>();
     const ats = [...new Set(prepared.map((p) => p.at))];
     for (let i = 0; i < ats.length; i += maxInList(trx)) {
@@ -601,39 +413,14 @@ export async function recordLogins(db: Knex, workspaceId: number, logins: LoginI
       for (const r of rows) existing.add(`${r.user_id}|${String(r.occurred_at).slice(0, 23)}`);
     }
     const fresh = prepared.filter((p) => !existing.has(p.key));
-    const days = new RollupAccumulator('login_days', ['workspace_id', 'day', 'user_id'], ['logins']);
-    const firstLast = new Map<string, { first: string; last: string }>();
-    const stamps = new Map<number, { first: string; last: string }>();
-    for (const p of fresh) {
-      days.add({ workspace_id: workspaceId, day: p.day, user_id: p.userId }, { logins: 1 });
-      const k = `${p.day}|${p.userId}`;
-      const fl = firstLast.get(k);
-      if (!fl) firstLast.set(k, { first: p.at, last: p.at });
-      else {
-        if (p.at < fl.first) fl.first = p.at;
-        if (p.at > fl.last) fl.last = p.at;
-      }
-      noteActivity(stamps, p.userId, p.at);
-    }
+    const rollups = new RollupBatch(LOGIN_ROLLUPS);
+    for (const p of fresh) rollups.addLogin({ workspace_id: workspaceId, day: p.day, user_id: p.userId, at: p.at });
     await insertChunked(
       trx,
       'logins',
       fresh.map((p) => ({ workspace_id: workspaceId, user_id: p.userId, occurred_at: p.at, day: p.day, ip: p.ip })),
     );
-    await days.flush(trx);
-    // first/last login of the day (MIN/MAX upsert)
-    await upsertAdd(
-      trx,
-      'login_days',
-      ['workspace_id', 'day', 'user_id'],
-      [...firstLast.entries()].map(([k, fl]) => {
-        const [day, userId] = k.split('|');
-        return { workspace_id: workspaceId, day, user_id: Number(userId), first_at: fl.first, last_at: fl.last };
-      }),
-      [],
-      { minCols: ['first_at'], maxCols: ['last_at'] },
-    );
-    await upsertActivity(trx, workspaceId, stamps);
+    await rollups.flush(trx);
     return { accepted: fresh.length, duplicates: prepared.length - fresh.length };
   });
   return { accepted: stored.accepted, duplicates: duplicates + stored.duplicates, rejected };

@@ -2,7 +2,7 @@
 // their rate, each with its delta against the previous period.
 import type { Knex } from 'knex';
 import { addDays } from '../db/time';
-import { SURFACES, type Surface } from '../ingest/model';
+import { SURFACES, type Surface } from '../domain/model';
 import { ACTIVE_USER_DAYS, HOURS_SAVED_MINUTES } from './definitions';
 import type { UsageRange } from './range';
 import * as q from './queries';

@@ -3,7 +3,7 @@
 // registry (chart-registry.ts), which is the only list of charts.
 import type { Knex } from 'knex';
 import { addDays, daysBetween, weekStartOfDay } from '../db/time';
-import { SURFACES, SURFACE_LABELS, CREDIT_CATEGORIES, type Surface } from '../ingest/model';
+import { SURFACES, SURFACE_LABELS, CREDIT_CATEGORIES, type Surface } from '../domain/model';
 import { monthsTouched, type UsageRange } from './range';
 import * as q from './queries';
 import { loginVersion, memo } from '../reports/memo';

@@ -1,6 +1,6 @@
 // Usage-page definitions: the hours-saved table (also shown in the data dictionary) and the
 // reporting window rules. The clock the reports read "now" from is src/reports/clock.ts.
-import type { Surface } from '../ingest/model';
+import type { Surface } from '../domain/model';
 
 /**
  * Minutes of work a single generation saves, per surface. A directional estimate based on

@@ -1,8 +1,9 @@
 // Every query of the Usage page. Reads rollup tables (and the small roster, agents and groups
 // tables), never the raw interactions table: that is only streamed by the generation-log export.
 import type { Knex } from 'knex';
+import { rawRows } from '../db/dialect';
 import { startOfDayUtc, toDbTime, weekStartOfDay, addDays } from '../db/time';
-import { SURFACES, type Surface } from '../ingest/model';
+import { SURFACES, type Surface } from '../domain/model';
 import type { ActivityLookup, AgentUseLookup } from './export-defs';
 
 const n = (v: unknown) => Number(v ?? 0);
@@ -111,7 +112,7 @@ async function weeklyLoginChunk(db: Knex, ws: number, weeks: string[], from: str
     bindings.push(w, ws, start, end);
   }
   const result = await db.raw(parts.join(' UNION ALL '), bindings);
-  return Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result; // mysql2: [rows, fields]; sqlite: rows
+  return rawRows(result);
 }
 
 /** Credits consumed per day and category in [from, to]. */

@@ -2,7 +2,7 @@
 // hours-saved table, the exports) and the page URL of a heatmap view. The parts have their own
 // modules: cards.ts, charts.ts (with chart-registry.ts), heatmap.ts, format.ts.
 import type { Workspace } from '../workspaces/workspace';
-import { SURFACES, SURFACE_LABELS } from '../ingest/model';
+import { SURFACES, SURFACE_LABELS } from '../domain/model';
 import { HOURS_SAVED_MINUTES } from './definitions';
 import { presetsFor, rangeQuery, type UsageRange } from './range';
 import { USAGE_EXPORTS } from './export-defs';

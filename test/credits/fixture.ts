@@ -3,7 +3,7 @@
 import type { Knex } from 'knex';
 import { createUser, createWorkspace } from '../helpers/fixtures';
 import { recordInteractions } from '../../src/ingest/write-path';
-import type { CreditCategory, InteractionInput } from '../../src/ingest/model';
+import type { CreditCategory, InteractionInput } from '../../src/domain/model';
 import type { Actor } from '../../src/audit/audit';
 import { DEFAULT_TIME_ZONE, firstDayOfMonth, monthOf, startOfDayUtc } from '../../src/db/time';
 

@@ -37,12 +37,8 @@ export function importsOf(source: string): string[] {
   return out;
 }
 
-/**
- * Files that belong to a shared layer but still sit inside a feature folder: the product's
- * vocabulary is moving from src/ingest/model.ts to src/domain/. Once it has moved this entry
- * matches nothing and can go.
- */
-const RELOCATED: Record<string, string> = { 'ingest/model': 'domain' };
+/** Files that belong to a shared layer but sit inside a feature folder (none today). */
+const RELOCATED: Record<string, string> = {};
 
 /** The node a file belongs to: its first folder under src/, or the file name for files at src/. */
 export function nodeOf(file: string): string | null {

@@ -14,7 +14,7 @@ import { requestAccess } from '../../src/credits/access-requests';
 import { notify } from '../../src/notifications/notify';
 import { createApiKey } from '../../src/apikeys/keys';
 import { SYSTEM_ACTOR } from '../../src/audit/audit';
-import type { InteractionInput } from '../../src/ingest/model';
+import type { InteractionInput } from '../../src/domain/model';
 
 const XSS = '</script><script>alert(1)</script><img src=x onerror=alert(2)>"\'&';
 const RAW_MARKERS = ['<script>alert(1)', '<img src=x', '</script><script>'];

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { seedDemo } from '../../seeds/demo';
 import { lastDayOfMonth, parseDay } from '../../src/db/time';
-import { SURFACES } from '../../src/ingest/model';
+import { SURFACES } from '../../src/domain/model';
 import { createTestApp, loginAs } from '../helpers/app';
 import { closeAll, freshDb } from '../helpers/db';
 

@@ -8,7 +8,7 @@ import { CREDIT_ROLLUP_TABLES } from '../../src/credits/rebuild';
 import { addCredits } from '../../src/credits/admin';
 import { dayOf } from '../../src/db/time';
 import { upsertAgent } from '../../src/ingest/roster';
-import type { InteractionInput } from '../../src/ingest/model';
+import type { InteractionInput } from '../../src/domain/model';
 import { mulberry32 } from '../../seeds/demo';
 import { freshDb, closeAll } from '../helpers/db';
 import { createUser, createWorkspace } from '../helpers/fixtures';

@@ -1,7 +1,7 @@
 // The write path's per-quarter-hour memo of the reporting day agrees with the direct computation,
 // around DST changes and in zones with 30- and 45-minute offsets.
 import { expect } from 'chai';
-import { dayMemo } from '../../src/ingest/write-path';
+import { dayMemo } from '../../src/db/time';
 import { dayOf } from '../../src/db/time';
 
 describe('write path: reporting day memo', () => {

@@ -12,7 +12,7 @@ import { createApp } from '../../src/app';
 import { createApiKey } from '../../src/apikeys/keys';
 import { toDbTime } from '../../src/db/time';
 import { upsertAgent } from '../../src/ingest/roster';
-import { configureWriteQueue } from '../../src/ingest/write-path';
+import { configureWriteQueue } from '../../src/ingest/write-queue';
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -5,10 +5,11 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { closeAll, freshDb, isMySqlRun, testDatabaseUrl } from '../helpers/db';
 import { createDb } from '../../src/db/knex';
-import { recordInteractions, configureWriteQueue } from '../../src/ingest/write-path';
+import { recordInteractions } from '../../src/ingest/write-path';
+import { configureWriteQueue } from '../../src/ingest/write-queue';
 import { lockPool, ensureCreditState } from '../../src/credits/pool';
 import { addCredits } from '../../src/credits/admin';
-import type { InteractionInput } from '../../src/ingest/model';
+import type { InteractionInput } from '../../src/domain/model';
 import { creditWorld, DAY } from '../credits/fixture';
 
 const HOUR = 3_600_000;

@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import { createUser, createWorkspace } from '../helpers/fixtures';
 import { recordInteractions, recordLogins } from '../../src/ingest/write-path';
 import { upsertAgent, upsertGroup } from '../../src/ingest/roster';
-import type { InteractionInput } from '../../src/ingest/model';
+import type { InteractionInput } from '../../src/domain/model';
 
 export const NOW = new Date('2026-11-25T18:00:00Z');
 export const FILLERS = 26;

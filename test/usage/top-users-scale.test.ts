@@ -8,7 +8,7 @@ import { setUsageClock } from '../../src/reports/clock';
 import { monthVersions, workspaceTableVersion } from '../../src/reports/memo';
 import { recordInteractions, recordLogins } from '../../src/ingest/write-path';
 import { upsertAgent } from '../../src/ingest/roster';
-import type { InteractionInput } from '../../src/ingest/model';
+import type { InteractionInput } from '../../src/domain/model';
 
 const NOW = new Date('2026-11-25T18:00:00Z'); // Chicago: today 2026-11-25
 const R = 'from=2026-09-01&to=2026-11-24'; // calendar months Sep, Oct, Nov

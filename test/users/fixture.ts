@@ -3,7 +3,7 @@
 import type { Knex } from 'knex';
 import { recordInteractions, recordLogins } from '../../src/ingest/write-path';
 import { addMonths, firstDayOfMonth, monthOfDay, startOfDayUtc, today } from '../../src/db/time';
-import type { InteractionInput } from '../../src/ingest/model';
+import type { InteractionInput } from '../../src/domain/model';
 import { createUser, twoWorkspaces } from '../helpers/fixtures';
 
 export const ZONE = 'America/Chicago';

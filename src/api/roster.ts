@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import type { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/audit';
 import { HttpError } from '../http/errors';
-import { upsertAgent, upsertGroup, upsertUser } from './roster';
+import { upsertAgent, upsertGroup, upsertUser } from '../ingest/roster';
 import type { agentBodySchema, groupBodySchema, userBodySchema } from './schemas';
 import { utcCell, type RosterRow } from '../csv/definitions';
 

@@ -1,9 +1,10 @@
-// Ingestion API v1 (docs/ingest.md): bearer keys, JSON in and out, one workspace per key.
+// API v1 routes: bearer keys, JSON in and out, one workspace per key. Errors (including a database
+// that went away: 503 with Retry-After) are answered by the app's one error handler (src/http/errors.ts).
 import { Router } from 'express';
 import type { AppContext } from '../http/context';
 import { HttpError } from '../http/errors';
-import { apiErrorHandler, apiRateLimit, authenticate, jsonBody, requireJson, requireScope } from './api-auth';
-import { apiHandlers } from './api-handlers';
+import { apiRateLimit, authenticate, jsonBody, requireJson, requireScope } from './auth';
+import { apiHandlers } from './handlers';
 import { openApiDocument } from './openapi';
 
 export function apiRouter(ctx: AppContext): Router {
@@ -26,6 +27,5 @@ export function apiRouter(ctx: AppContext): Router {
   router.post('/credits/quote', ingest, h.postQuote);
 
   router.use((req, _res, next) => next(new HttpError(404, `No API endpoint ${req.method} ${req.baseUrl}${req.path}.`, 'not_found')));
-  router.use(apiErrorHandler(ctx));
   return router;
 }

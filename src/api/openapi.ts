@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 description of the ingestion API v1, served at GET /api/v1/openapi.json and
 // rendered on /admin/api-keys/docs. Keep it in step with schemas.ts (a test checks the basics).
-import { CREDIT_CATEGORIES, IQ_LAYERS, OUTPUTS, ROLES, SURFACES, TOKEN_KINDS, USER_STATUSES } from './model';
+import { CREDIT_CATEGORIES, IQ_LAYERS, OUTPUTS, ROLES, SURFACES, TOKEN_KINDS, USER_STATUSES } from '../domain/model';
 import { MAX_BATCH_ITEMS, AGENT_KINDS, AGENT_VISIBILITIES, RECORD_STATUSES, MAX_GROUP_MEMBERS } from './schemas';
 
 const BASE = 'https://console.example.com';

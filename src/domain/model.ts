@@ -1,4 +1,5 @@
-// Vocabulary shared by the write path, the API, the seeds and the reports.
+// The product's vocabulary (surfaces, outputs, token kinds, IQ layers, credit categories, roles,
+// statuses) and the shapes of usage as the write path takes it. Shared by every layer; imports nothing.
 
 export const SURFACES = ['chat', 'agent', 'ask', 'command', 'extension', 'api', 'toolbar', 'grid', 'other'] as const;
 export type Surface = (typeof SURFACES)[number];

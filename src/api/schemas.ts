@@ -1,7 +1,7 @@
 // zod schemas of the ingestion API v1 (docs/ingest.md). Messages name the field and say what
 // is expected, e.g. "occurred_at: not an ISO 8601 timestamp with offset".
 import { z } from 'zod';
-import { CREDIT_CATEGORIES, IQ_LAYERS, OUTPUTS, ROLES, TOKEN_KINDS, USER_STATUSES, type InteractionInput, type LoginInput } from './model';
+import { CREDIT_CATEGORIES, IQ_LAYERS, OUTPUTS, ROLES, TOKEN_KINDS, USER_STATUSES, type InteractionInput, type LoginInput } from '../domain/model';
 
 /** Items per call of POST /events and POST /logins. */
 export const MAX_BATCH_ITEMS = 1000;

@@ -4,8 +4,8 @@ import type { z } from 'zod';
 import type { AppContext } from '../http/context';
 import { HttpError } from '../http/errors';
 import { addDays, dayOf, startOfDayUtc } from '../db/time';
-import { recordInteractions, recordLogins, type WriteOptions } from './write-path';
-import type { BatchResult, Rejection } from './model';
+import { recordInteractions, recordLogins, type WriteOptions } from '../ingest/write-path';
+import type { BatchResult, Rejection } from '../domain/model';
 import {
   MAX_BATCH_ITEMS,
   agentBodySchema,
@@ -20,8 +20,8 @@ import {
   toLogin,
   userBodySchema,
 } from './schemas';
-import { apiLocals, type ApiWorkspace } from './api-auth';
-import { putAgent, putGroup, putUser } from './api-roster';
+import { apiLocals, type ApiWorkspace } from './auth';
+import { putAgent, putGroup, putUser } from './roster';
 import { quoteCredits } from '../credits/quote';
 import type { Actor } from '../audit/audit';
 

@@ -1,0 +1,62 @@
+// Incremental rollup upkeep: adds what each stored event contributes (per the specification in
+// spec.ts) into in-memory rows, then writes each table with one multi-row upsert per batch.
+import type { Knex } from 'knex';
+import { upsertAdd } from '../db/dialect';
+import type { ChargeFacts, InteractionFacts, LoginFacts, RollupSpec, Row } from './spec';
+
+/** The rows of one rollup table a batch adds to, merged by key. */
+class Accumulator {
+  private rows = new Map<string, Row>();
+  constructor(readonly spec: RollupSpec) {}
+
+  add(row: Row) {
+    const s = this.spec;
+    const k = s.keys.map((c) => String(row[c])).join('\u0001');
+    const old = this.rows.get(k);
+    if (!old) {
+      this.rows.set(k, { ...row });
+      return;
+    }
+    for (const c of s.counters) old[c] = (old[c] as number) + ((row[c] as number) ?? 0);
+    for (const c of s.minCols ?? []) if ((row[c] as string) < (old[c] as string)) old[c] = row[c];
+    for (const c of s.maxCols ?? []) if ((row[c] as string) > (old[c] as string)) old[c] = row[c];
+  }
+
+  async flush(db: Knex) {
+    // Key order, so concurrent batches lock shared rollup rows in the same order (no deadlocks).
+    const keys = [...this.rows.keys()].sort();
+    const s = this.spec;
+    await upsertAdd(db, s.table, [...s.keys], keys.map((k) => this.rows.get(k)!), [...s.counters], { minCols: [...(s.minCols ?? [])], maxCols: [...(s.maxCols ?? [])] });
+  }
+}
+
+/** What a batch adds to a set of rollup tables; `flush` writes them in the order of the set. */
+export class RollupBatch {
+  private accs: Accumulator[];
+  constructor(specs: readonly RollupSpec[]) {
+    this.accs = specs.map((s) => new Accumulator(s));
+  }
+
+  private each<F>(pick: (s: RollupSpec) => ((f: F) => Row | null) | undefined, f: F) {
+    for (const a of this.accs) {
+      const row = pick(a.spec)?.(f);
+      if (row) a.add(row);
+    }
+  }
+
+  addInteraction(f: InteractionFacts) {
+    this.each((s) => s.interaction, f);
+  }
+
+  addLogin(f: LoginFacts) {
+    this.each((s) => s.login, f);
+  }
+
+  addCharge(f: ChargeFacts) {
+    this.each((s) => s.charge, f);
+  }
+
+  async flush(db: Knex) {
+    for (const a of this.accs) await a.flush(db);
+  }
+}
