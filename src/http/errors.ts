@@ -1,6 +1,7 @@
 // HTTP errors, the 404 handler and the error handler (HTML pages for browsers, JSON for the API).
 import type { NextFunction, Request, Response } from 'express';
 import type { AppContext } from './context';
+import { ZodError } from 'zod';
 import { isConnectionError } from '../db/dialect';
 
 export class HttpError extends Error {
@@ -78,6 +79,11 @@ export function errorHandler(ctx: AppContext) {
       code = err.code;
       message = err.message;
       details = err.details;
+    } else if (err instanceof ZodError) {
+      // A query or body that a handler parsed without catching: bad input, never a server error.
+      status = 400;
+      code = 'bad_request';
+      message = err.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
     } else if (e?.type === 'entity.too.large') {
       status = 413;
       code = 'payload_too_large';

@@ -36,7 +36,8 @@ export function parseListQuery(input: Record<string, unknown>): UserListQuery & 
   if (r.success) return r.data;
   const clean: Record<string, unknown> = { ...input };
   for (const issue of r.error.issues) delete clean[String(issue.path[0])];
-  return listQuerySchema.parse(clean);
+  const again = listQuerySchema.safeParse(clean);
+  return again.success ? again.data : listQuerySchema.parse({});
 }
 
 /** Whole tokens >= 0 up to MAX_ALLOCATION; thousands separators (1,000 / 1 000 / 1_000) are accepted. */
