@@ -7,9 +7,18 @@ import { renderPage } from '../http/render';
 import { safeNext } from '../http/guards';
 import { parse } from '../http/validate';
 import { configurePassport } from './passport';
+import { issueDeviceCookie, trustedDeviceFor } from './device-cookie';
+import { sharedRateLimitStore } from '../http/rate-limit-store';
+import { hasNoControlCharacters, normalizeEmail } from '../http/identifiers';
 
 const loginSchema = z.object({
-  email: z.string().trim().min(1, 'Enter your email address.').max(255).email('Enter a valid email address.'),
+  // The same shape the roster accepts (internationalised addresses included), no control characters.
+  email: z
+    .string()
+    .trim()
+    .min(1, 'Enter your email address.')
+    .max(255)
+    .refine((s) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s) && hasNoControlCharacters(s), 'Enter a valid email address.'),
   password: z.string().min(1, 'Enter your password.').max(1000),
   next: z.string().max(2000).optional(),
 });
@@ -27,16 +36,43 @@ export function authRouter(ctx: AppContext): Router {
   const passport = configurePassport(ctx.db);
   const limitMessage = (req: Request, res: Response) =>
     showLogin(res, { email: String(req.body?.email ?? ''), error: 'Too many failed sign-in attempts. Wait 15 minutes and try again.' }, 429);
-  // Failed attempts only: per client IP, and per account (whatever IP they come from).
-  const perIp = rateLimit({ windowMs: 15 * 60_000, limit: 20, skipSuccessfulRequests: true, standardHeaders: 'draft-8', legacyHeaders: false, handler: limitMessage });
+  // Failed attempts only, counted in the shared store (every process and host): per client IP; per
+  // account for clients that never signed in as it; per device cookie for those that did.
+  const secret = ctx.config.sessionSecret;
+  const emailOf = (req: Request) => String(req.body?.email ?? '');
+  const perIp = rateLimit({
+    windowMs: 15 * 60_000,
+    limit: 20,
+    skipSuccessfulRequests: true,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: limitMessage,
+    store: sharedRateLimitStore(ctx, 'login-ip:'),
+    passOnStoreError: true,
+  });
   const perAccount = rateLimit({
     windowMs: 15 * 60_000,
     limit: 5,
     skipSuccessfulRequests: true,
     standardHeaders: false,
     legacyHeaders: false,
-    keyGenerator: (req) => `acct:${String(req.body?.email ?? '').trim().toLowerCase()}`,
+    skip: (req) => trustedDeviceFor(req, secret, emailOf(req)) !== null,
+    keyGenerator: (req) => `acct:${normalizeEmail(emailOf(req)).slice(0, 300)}`,
     handler: limitMessage,
+    store: sharedRateLimitStore(ctx, 'login-account:'),
+    passOnStoreError: true,
+  });
+  const perDevice = rateLimit({
+    windowMs: 15 * 60_000,
+    limit: 10,
+    skipSuccessfulRequests: true,
+    standardHeaders: false,
+    legacyHeaders: false,
+    skip: (req) => trustedDeviceFor(req, secret, emailOf(req)) === null,
+    keyGenerator: (req) => `device:${trustedDeviceFor(req, secret, emailOf(req))}`,
+    handler: limitMessage,
+    store: sharedRateLimitStore(ctx, 'login-device:'),
+    passOnStoreError: true,
   });
 
   router.get('/login', (req, res) => {
@@ -45,7 +81,7 @@ export function authRouter(ctx: AppContext): Router {
     showLogin(res, { next });
   });
 
-  router.post('/login', perIp, perAccount, (req: Request, res: Response, next: NextFunction) => {
+  router.post('/login', perIp, perAccount, perDevice, (req: Request, res: Response, next: NextFunction) => {
     const parsed = parse(loginSchema, req.body);
     const email = String(req.body?.email ?? '');
     const nextUrl = typeof req.body?.next === 'string' ? safeNext(req.body.next) : '';
@@ -56,6 +92,7 @@ export function authRouter(ctx: AppContext): Router {
       // passport >= 0.6 regenerates the session id here (no fixation).
       req.logIn(user, (loginErr) => {
         if (loginErr) return next(loginErr);
+        issueDeviceCookie(res, secret, user.email, req.secure);
         res.redirect(303, nextUrl && nextUrl !== '/login' ? nextUrl : '/');
       });
     })(req, res, next);

@@ -2,6 +2,7 @@
 // content type, and the error handler that keeps every failure in the JSON error shape.
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
+import { sharedRateLimitStore } from '../http/rate-limit-store';
 import type { AppContext } from '../http/context';
 import { HttpError, sendJsonError } from '../http/errors';
 import { isConnectionError } from '../db/dialect';
@@ -67,6 +68,9 @@ export function apiRateLimit(ctx: AppContext): RequestHandler {
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     keyGenerator: (_req, res) => `key:${apiLocals(res).apiKey.prefix}`,
+    // Counted across every process and host (database table, or Redis with REDIS_URL).
+    store: sharedRateLimitStore(ctx, 'api:'),
+    passOnStoreError: true,
     handler: (_req, res) =>
       sendJsonError(res, 429, 'rate_limited', `Too many requests for this API key: the limit is ${ctx.config.API_RATE_LIMIT_PER_MINUTE} per minute. Retry after the number of seconds in Retry-After.`),
   });
