@@ -8,9 +8,15 @@ import { createLogger } from './logger';
 import type { AppContext } from './http/context';
 import { seedDemo, type DemoOptions } from '../seeds/demo';
 
-export async function bootstrap(opts: { seedIfEmpty?: boolean; config?: Config; demo?: DemoOptions } = {}): Promise<AppContext> {
+/** `migrate: false` (cluster workers): the primary migrated and seeded before forking them. */
+export async function bootstrap(opts: { seedIfEmpty?: boolean; config?: Config; demo?: DemoOptions; migrate?: boolean } = {}): Promise<AppContext> {
   const config = opts.config ?? loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
+  if (opts.migrate === false) {
+    const db = createDb(config.DATABASE_URL, { acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS });
+    installQueryTimeout(db, config.DB_QUERY_TIMEOUT_MS);
+    return { db, config, logger };
+  }
   await ensureDatabase(config.DATABASE_URL);
   const db: Knex = createDb(config.DATABASE_URL, { acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS });
   try {
