@@ -40,11 +40,26 @@ export function installQueryTimeout(db: Knex, queryMs: number): void {
   const original = proto.query;
   proto.query = function (this: { config?: { queryTimeoutMs?: number } }, conn: unknown, obj: unknown) {
     const bound = this.config?.queryTimeoutMs;
+    let ms = 0;
     if (bound && obj && typeof obj === 'object') {
       const q = obj as { timeout?: number };
       if (!q.timeout || q.timeout > bound) q.timeout = bound;
+      ms = q.timeout;
     }
-    return original.call(this, conn, obj);
+    const result = original.call(this, conn, obj);
+    // MySQL: Knex discards a timed-out connection, but a polite close would leave the statement (a
+    // COMMIT, say) in the frozen server's socket buffer, to run when it wakes up, after the client
+    // was told 503. Reset the TCP connection instead, so nothing sent on it runs later.
+    const stream = (conn as { stream?: { resetAndDestroy?: () => void; destroyed?: boolean } } | null)?.stream;
+    if (ms && stream?.resetAndDestroy) {
+      const timer = setTimeout(() => {
+        if (!stream.destroyed) stream.resetAndDestroy!();
+      }, ms + 5);
+      timer.unref();
+      const clear = () => clearTimeout(timer);
+      result.then(clear, clear);
+    }
+    return result;
   };
   proto[PATCHED] = true;
 }
