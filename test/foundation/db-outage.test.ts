@@ -14,7 +14,7 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { createDb } from '../../src/db/knex';
 import { isMySqlRun } from '../helpers/db';
-import { createUser, createWorkspace } from '../helpers/fixtures';
+import { createUser, createWorkspace, PASSWORD } from '../helpers/fixtures';
 import { keyFor } from '../ingest/helpers';
 import { httpRequest, startServer, type ServerProcess } from '../helpers/server-process';
 
@@ -130,7 +130,17 @@ describe('database outage under API traffic (throwaway MariaDB, real app process
   it('never exits, reports health honestly, stores exactly what it acknowledged', async () => {
     const ws = await createWorkspace(db!, { slug: 'outage', billing_mode: 'seat' });
     await createUser(db!, ws.id, { email: 'member@alpha.test' });
+    await createUser(db!, ws.id, { email: 'admin@outage.test', role: 'admin' });
     const key = await keyFor(db!, ws.id);
+    // A signed-in browser: its pages show the error page (503) while the database is away.
+    const loginPage = await httpRequest(app!.port, 'GET', '/login');
+    const cookie = (loginPage.headers['set-cookie'] ?? [])[0].split(';')[0];
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(loginPage.text)![1];
+    const signIn = await httpRequest(app!.port, 'POST', '/login', { headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ email: 'admin@outage.test', password: PASSWORD, _csrf: csrf }).toString() });
+    expect(signIn.status).to.equal(303);
+    const session = (signIn.headers['set-cookie'] ?? []).find((c) => c.startsWith('uc.sid='))!.split(';')[0];
+    const page = () => httpRequest(app!.port, 'GET', '/admin/users', { headers: { cookie: session }, timeoutMs: 15_000 });
+    expect((await page()).status).to.equal(200);
     // The test's own connection must not hold on through the outage.
     await db!.destroy();
     db = null;
@@ -173,7 +183,10 @@ describe('database outage under API traffic (throwaway MariaDB, real app process
     const deadHealth = await health();
     expect(deadHealth.status, 'health while the database is down').to.equal(503);
     expect(deadHealth.ms).to.be.below(2000);
-    await sleep(1500);
+    const deadPage = await page();
+    expect(deadPage.status, 'a page while the database is down').to.equal(503);
+    expect(deadPage.text).to.include('The database is unavailable right now');
+    await sleep(1000);
     await maria.start();
     await waitHealthy('restart');
     await sleep(1500);
@@ -184,11 +197,16 @@ describe('database outage under API traffic (throwaway MariaDB, real app process
     const frozenHealth = await health();
     expect(frozenHealth.status, 'health while the database is frozen').to.equal(503);
     expect(frozenHealth.ms, 'health answers within 2 s').to.be.below(2000);
-    await sleep(QUERY_MS + 1500);
+    const frozenPage = await page();
+    expect(frozenPage.status, 'a page while the database is frozen').to.equal(503);
+    expect(frozenPage.text).to.include('The database is unavailable right now');
+    expect(frozenPage.ms).to.be.below(API_BOUND_MS);
+    await sleep(1000);
     maria.signal('SIGCONT');
     await waitHealthy('SIGCONT');
     await sleep(1000);
 
+    expect((await page()).status, 'pages work again').to.equal(200);
     running = false;
     await Promise.all(loops);
     expect(app!.exited(), `the app exited:\n${app!.err()}`).to.equal(false);
