@@ -118,6 +118,7 @@ function redisClient(url: string, logger: Logger): RedisClient {
       logger.warn({ err: err.message }, 'Redis (REDIS_URL) unreachable: rate limits use the database counters until it is back');
     }
   });
+  client.setMaxListeners(0); // one 'ready' listener per limiter
   client.connect().catch(() => undefined);
   redisClients.set(url, client);
   return client;
@@ -146,6 +147,11 @@ export class RedisWithFallbackStore implements Store {
     private readonly logger: Logger,
   ) {
     this.redis = new RedisStore({ prefix: `uc:rl:${prefix}`, sendCommand: (...args: string[]) => client.sendCommand(args) as Promise<never> });
+    // (Re)load the scripts as soon as the connection is (back) up, not only on the 5 s retry.
+    client.on('ready', () => {
+      this.lastInit = 0;
+      this.tryInitRedis();
+    });
   }
 
   init(options: Options): void {
