@@ -1,8 +1,8 @@
 // Rate-limit counters shared by every app process and every host: express-rate-limit's own memory
 // store counts per process, so with WEB_CONCURRENCY=2 (or two hosts) each limit would double.
 //
-// - Default: the database (table rate_limit_hits, both engines): one row per key and fixed window,
-//   incremented with one upsert and read back.
+// - Default: the database (table rate_limit_hits, both engines): one row per key, its window
+//   starting at the key's first hit; one upsert per hit, read back.
 // - REDIS_URL set: Redis through rate-limit-redis (the express-rate-limit team's store). When Redis
 //   is unreachable or slow (over REDIS_TIMEOUT_MS), the limiter FALLS BACK to the database counters
 //   and logs one line (at most one a minute); requests are neither refused nor held up. When the
@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { ClientRateLimitInfo, IncrementResponse, Options, Store } from 'express-rate-limit';
 import { RedisStore } from 'rate-limit-redis';
 import { createClient } from 'redis';
-import { upsertAdd } from '../db/dialect';
+import { hitWindowedCounter } from '../db/counters';
 import type { AppContext } from './context';
 
 const TABLE = 'rate_limit_hits';
@@ -26,7 +26,7 @@ function storedKey(prefix: string, key: string): string {
   return full.length <= 160 ? full : `${prefix}sha256:${crypto.createHash('sha256').update(key).digest('hex')}`;
 }
 
-/** Fixed-window counters in the database. */
+/** Counters in the database: each key's window starts at its first hit (like the memory store). */
 export class DbRateLimitStore implements Store {
   localKeys = false;
   windowMs = 60_000;
@@ -41,42 +41,33 @@ export class DbRateLimitStore implements Store {
     this.windowMs = options.windowMs;
   }
 
-  private window(now = Date.now()) {
-    const start = Math.floor(now / this.windowMs) * this.windowMs;
-    return { start, end: start + this.windowMs };
-  }
-
   async get(key: string): Promise<ClientRateLimitInfo | undefined> {
-    const w = this.window();
-    const row = await this.db(TABLE).where({ rl_key: storedKey(this.prefix, key), window_start: w.start }).first('hits');
-    return row ? { totalHits: Number(row.hits), resetTime: new Date(w.end) } : undefined;
+    const row = await this.db(TABLE).where({ rl_key: storedKey(this.prefix, key) }).first('hits', 'expires_at');
+    if (!row || Number(row.expires_at) <= Date.now()) return undefined;
+    return { totalHits: Number(row.hits), resetTime: new Date(Number(row.expires_at)) };
   }
 
   async increment(key: string): Promise<IncrementResponse> {
     const now = Date.now();
-    const w = this.window(now);
-    const k = storedKey(this.prefix, key);
-    await upsertAdd(this.db, TABLE, ['rl_key', 'window_start'], [{ rl_key: k, window_start: w.start, expires_at: w.end, hits: 1 }], ['hits']);
-    const row = await this.db(TABLE).where({ rl_key: k, window_start: w.start }).first('hits');
+    const r = await hitWindowedCounter(this.db, TABLE, storedKey(this.prefix, key), now, now + this.windowMs);
     this.sweep(now);
-    return { totalHits: Math.max(1, Number(row?.hits ?? 1)), resetTime: new Date(w.end) };
+    return { totalHits: Math.max(1, r.hits), resetTime: new Date(r.expiresAt) };
   }
 
   async decrement(key: string): Promise<void> {
-    const w = this.window();
-    await this.db(TABLE).where({ rl_key: storedKey(this.prefix, key), window_start: w.start }).andWhere('hits', '>', 0).decrement('hits', 1);
+    await this.db(TABLE).where({ rl_key: storedKey(this.prefix, key) }).andWhere('hits', '>', 0).andWhere('expires_at', '>', Date.now()).decrement('hits', 1);
   }
 
   async resetKey(key: string): Promise<void> {
     await this.db(TABLE).where({ rl_key: storedKey(this.prefix, key) }).del();
   }
 
-  /** Expired windows are deleted now and then (at most once a window per process). */
+  /** Ended windows are deleted now and then (at most once a window per process and limiter). */
   private sweep(now: number) {
     if (now - this.lastSweep < this.windowMs) return;
     this.lastSweep = now;
     this.db(TABLE)
-      .where('expires_at', '<', now)
+      .where('expires_at', '<', now - 1000)
       .del()
       .catch(() => undefined);
   }

@@ -22,11 +22,6 @@ function reachable(url: string): Promise<boolean> {
   });
 }
 
-/** Whole-minute windows: wait when the current minute is about to end (the API limit is per minute). */
-async function awayFromMinuteEnd(ms: number) {
-  const left = 60_000 - (Date.now() % 60_000);
-  if (left < ms) await new Promise((r) => setTimeout(r, left + 50));
-}
 
 async function alternate(apps: TestApp[], key: string, n: number): Promise<number[]> {
   const statuses: number[] = [];
@@ -50,13 +45,22 @@ describe('shared rate-limit counters', function () {
     await closeAll();
   });
 
-  it('the database store counts, decrements, resets and expires per fixed window', async () => {
+  it('the database store counts, decrements, resets, and restarts a window that ended', async () => {
     const store = new DbRateLimitStore(db, 'unit:');
     store.init({ windowMs: 60_000 } as never);
+    const t0 = Date.now();
     const a = await store.increment('k');
     const b = await store.increment('k');
     expect([a.totalHits, b.totalHits]).to.deep.equal([1, 2]);
-    expect(b.resetTime!.getTime() % 60_000).to.equal(0);
+    // The window starts at the key's first hit and keeps its end.
+    expect(a.resetTime!.getTime()).to.be.within(t0 + 60_000, Date.now() + 60_000);
+    expect(b.resetTime!.getTime()).to.equal(a.resetTime!.getTime());
+    // A window that has ended starts again at 1.
+    await db('rate_limit_hits').where({ rl_key: 'unit:k' }).update({ expires_at: Date.now() - 1 });
+    const c = await store.increment('k');
+    expect(c.totalHits).to.equal(1);
+    expect(c.resetTime!.getTime()).to.be.above(Date.now() + 59_000);
+    await store.increment('k');
     await store.decrement('k');
     expect((await store.get('k'))?.totalHits).to.equal(1);
     await store.resetKey('k');
@@ -69,7 +73,6 @@ describe('shared rate-limit counters', function () {
 
   it('two app instances on one database share the API limit (database counters)', async () => {
     const apps = [await createTestApp({ db, env: { API_RATE_LIMIT_PER_MINUTE: '5' } }), await createTestApp({ db, env: { API_RATE_LIMIT_PER_MINUTE: '5' } })];
-    await awayFromMinuteEnd(5000);
     expect(await alternate(apps, key, 6)).to.deep.equal([200, 200, 200, 200, 200, 429]);
   });
 
@@ -83,7 +86,6 @@ describe('shared rate-limit counters', function () {
     const apps = [await createTestApp({ db, env }), await createTestApp({ db, env })];
     // The store loads its scripts into Redis when the limiter is made: wait for the connection.
     await new Promise((r) => setTimeout(r, 300));
-    await awayFromMinuteEnd(5000);
     // A fresh key name for this run (Redis outlives the test database).
     const ws = await createWorkspace(db, { slug: `rl${Date.now() % 1e6}`, billing_mode: 'seat' });
     const redisKey = await keyFor(db, ws.id);
@@ -95,7 +97,6 @@ describe('shared rate-limit counters', function () {
   it('an unreachable Redis: the database counters take over, requests are neither refused nor held up', async () => {
     const env = { API_RATE_LIMIT_PER_MINUTE: '5', REDIS_URL: 'redis://127.0.0.1:9' };
     const apps = [await createTestApp({ db, env }), await createTestApp({ db, env })];
-    await awayFromMinuteEnd(5000);
     const started = Date.now();
     expect(await alternate(apps, key, 6)).to.deep.equal([200, 200, 200, 200, 200, 429]);
     expect(Date.now() - started, 'no waiting for Redis').to.be.below(3000);
