@@ -44,7 +44,7 @@ function encode(params: [string, string, number][]): string {
 }
 
 describe('hostile query strings: no 5xx on any GET route', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let t: TestApp;
   let admin: Agent;
   let routes: ReturnType<typeof routePaths>;
@@ -58,7 +58,7 @@ describe('hostile query strings: no 5xx on any GET route', function () {
   after(closeAll);
 
   it('the values that used to answer 500 answer 400 with the message (or the page)', async () => {
-    const bad = ['from=9999-12-31', 'to=9999-12-31', 'from=9999-12-31&to=9999-12-31', `q=${'x'.repeat(201)}`, `after=${'a'.repeat(301)}`, `before=${'b'.repeat(301)}`, `after=${'a'.repeat(401)}`, `before=${'b'.repeat(401)}`];
+    const bad = ['from=9999-12-31', 'to=9999-12-31', `q=${'x'.repeat(201)}`, `after=${'a'.repeat(401)}`, `before=${'b'.repeat(401)}`];
     const failures: string[] = [];
     for (const r of routes) {
       for (const qs of bad) {
