@@ -33,6 +33,8 @@ export interface BenchResults {
     range: { from: string; to: string };
   } | null;
   ingest: IngestResult | null;
+  /** `--workers 1,2`: the pages at 10 clients with each WEB_CONCURRENCY (1 = the main run) */
+  workerPages?: { workers: number; pages: LatencyResult[] }[] | null;
   notes: string[];
   missed: string[];
   /** whole run, seconds */
@@ -128,6 +130,21 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.deep) L.push(`Deep Activity Logs: page ${n(r.deep.page)} of the top user (wanted ${n(r.deep.wanted)}), reached by following "Older" links; target: within ${TARGETS.deepFactor}x of the first page.`);
   if (r.placeholders.length) L.push(`Placeholder pages (not built yet when measured): ${r.placeholders.join('; ')}.`);
   L.push('');
+  if (r.workerPages && r.workerPages.length > 1) {
+    const runs = r.workerPages;
+    L.push(`Pages at 10 clients by number of app processes (\`WEB_CONCURRENCY\`, \`--workers ${runs.map((x) => x.workers).join(',')}\`):`);
+    L.push('');
+    L.push(`| Page / partial | ${runs.map((x) => `p50 / p95 / req/s, ${x.workers} worker${x.workers > 1 ? 's' : ''}`).join(' | ')} |`);
+    L.push(`| --- | ${runs.map(() => '---:').join(' | ')} |`);
+    for (const id of [...new Set(runs[0].pages.map((p) => p.id))]) {
+      const cells = runs.map((x) => {
+        const p = x.pages.find((q) => q.id === id);
+        return p ? `${p.p50} / ${p.p95} / ${p.rps}${p.errors + p.non2xx ? ` (${p.errors + p.non2xx} errors)` : ''}` : '-';
+      });
+      L.push(`| \`${id.replace(/\|/g, '\\|')}\` | ${cells.join(' | ')} |`);
+    }
+    L.push('');
+  }
   if (r.exports) {
     const e = r.exports;
     L.push('| Export (generation-log.csv) | rows | rows/s | first byte | app RSS before -> peak (growth) |');

@@ -44,6 +44,8 @@ interface Options {
   only: string[];
   /** copy the results table into docs/bench.md (full runs only) */
   updateDocs: boolean;
+  /** also measure the pages at 10 clients with the app on these WEB_CONCURRENCY values (besides 1) */
+  workers: number[];
 }
 
 function parseArgs(argv: string[]): Options {
@@ -75,6 +77,13 @@ function parseArgs(argv: string[]): Options {
     updateDocs: argv.includes('--update-docs'),
     only: str('--only', '').split(',').filter(Boolean),
     profileDir: argv.includes('--profile-app') ? path.resolve(str('--profile-app', 'bench/results/profile')) : null,
+    workers: str('--workers', '1')
+      .split(',')
+      .filter(Boolean)
+      .map((w) => {
+        if (!/^[1-9]\d?$/.test(w)) throw new Error('--workers: a comma-separated list of worker counts, e.g. 1,2');
+        return Number(w);
+      }),
   };
   if (opts.rebuild && opts.reuse) throw new Error('--rebuild and --reuse are exclusive');
   if (!/^[A-Za-z0-9_]+$/.test(opts.database)) throw new Error('--database: letters, digits and _ only');
@@ -129,6 +138,17 @@ class Session {
   }
 }
 
+/** Signs the bench admin in through the real login form. */
+async function signIn(base: string): Promise<Session> {
+  const session = new Session(base);
+  const loginPage = await session.get('/login');
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(loginPage.text)?.[1];
+  if (!csrf) throw new Error('no _csrf field on /login');
+  const login = await session.postForm('/login', { email: BENCH_ADMIN.email, password: BENCH_ADMIN.password, _csrf: decodeHtml(csrf) });
+  if (login.status !== 303 || login.location?.startsWith('/login')) throw new Error(`login failed: HTTP ${login.status}`);
+  return session;
+}
+
 // ---------------------------------------------------------------- the app under test
 interface AppProcess {
   child: ChildProcess;
@@ -137,7 +157,7 @@ interface AppProcess {
   stderrTail: string[];
 }
 
-async function startApp(url: string, profileDir: string | null): Promise<AppProcess> {
+async function startApp(url: string, profileDir: string | null, workers = 1): Promise<AppProcess> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
@@ -152,6 +172,7 @@ async function startApp(url: string, profileDir: string | null): Promise<AppProc
       PORT: String(port),
       SEED_DEMO: '0',
       LOG_LEVEL: 'warn',
+      WEB_CONCURRENCY: String(workers),
       // The per-key API rate limit stays at its default (6000 requests/min = 100k events/s in
       // batches of 1000), as in production.
     },
@@ -318,6 +339,7 @@ async function main() {
     deep: null,
     exports: null,
     ingest: null,
+    workerPages: null,
     notes: [],
     missed: [],
     elapsedSec: 0,
@@ -365,12 +387,7 @@ async function main() {
     app = await startApp(url, opts.profileDir);
     results.coldStartMs = app.coldStartMs;
     log(`app up: cold start ${app.coldStartMs} ms (process start -> first 200 on /healthz), pid ${app.child.pid}`);
-    const session = new Session(app.base);
-    const loginPage = await session.get('/login');
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(loginPage.text)?.[1];
-    if (!csrf) throw new Error('no _csrf field on /login');
-    const login = await session.postForm('/login', { email: BENCH_ADMIN.email, password: BENCH_ADMIN.password, _csrf: decodeHtml(csrf) });
-    if (login.status !== 303 || login.location?.startsWith('/login')) throw new Error(`login failed: HTTP ${login.status}`);
+    const session = await signIn(app.base);
     const cookie = session.header();
     log('signed in through the login form');
 
@@ -488,6 +505,25 @@ async function main() {
         results.ingest = r;
         log(`  ${r.accepted.toLocaleString('en-US')} accepted in ${r.seconds} s = ${r.eventsPerSec.toLocaleString('en-US')} events/s (batch p50 ${r.batchP50} ms, p95 ${r.batchP95} ms)${r.firstError ? ` first error: ${r.firstError}` : ''}`);
         await setup.cleanup();
+      }
+    }
+
+    // ------------------------------------------------------------ the same pages with several workers
+    // The 1-worker figures are the run above; each other count gets a fresh app (WEB_CONCURRENCY=N)
+    // and the same URLs at 10 clients, reported side by side.
+    const others = [...new Set(opts.workers)].filter((w) => w !== 1);
+    if (others.length && !opts.skip.has('pages') && results.pages.length) {
+      const oldBase = app.base;
+      results.workerPages = [{ workers: 1, pages: results.pages.filter((p) => p.connections === 10) }];
+      for (const w of others) {
+        await stopApp(app);
+        app = await startApp(url, null, w);
+        log(`app restarted with WEB_CONCURRENCY=${w}: cold start ${app.coldStartMs} ms`);
+        const wCookie = (await signIn(app.base)).header();
+        const wTargets = targets.map((t) => ({ ...t, url: app!.base + t.url.slice(oldBase.length), headers: { ...t.headers, cookie: wCookie } }));
+        log(`measuring ${wTargets.length} URLs x 10 connections x ${opts.durationSec} s with ${w} workers`);
+        const pages = await runLoad<LatencyResult[]>({ mode: 'pages', targets: wTargets, connections: [10], durationSec: opts.durationSec, warmupRequests: 3 });
+        results.workerPages.push({ workers: w, pages });
       }
     }
   } finally {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 import session from 'express-session';
-import { ConnectSessionKnexStore } from 'connect-session-knex';
+import { SafeSessionStore } from './http/session-store';
 import type { AppContext } from './http/context';
 import { securityHeaders, csrf } from './http/security';
 import { viewLocals } from './http/locals';
@@ -63,7 +63,7 @@ export function createApp(ctx: AppContext) {
     session({
       name: SESSION_COOKIE,
       secret: ctx.config.sessionSecret,
-      store: new ConnectSessionKnexStore({ knex: ctx.db, tableName: 'sessions', createTable: false, cleanupInterval: ctx.config.NODE_ENV === 'test' ? 0 : 15 * 60_000 }),
+      store: new SafeSessionStore({ knex: ctx.db, tableName: 'sessions', cleanupInterval: ctx.config.NODE_ENV === 'test' ? 0 : 15 * 60_000, logger: ctx.logger }),
       resave: false,
       saveUninitialized: false,
       rolling: true,

@@ -3,16 +3,23 @@ import type { Knex } from 'knex';
 import { loadConfig, type Config } from './config';
 import { createDb, ensureDatabase } from './db/knex';
 import { migrateLatest } from './db/migrate';
+import { installQueryTimeout } from './db/timeouts';
 import { createLogger } from './logger';
 import type { AppContext } from './http/context';
 import { seedDemo, type DemoOptions } from '../seeds/demo';
 import { countWorkspaces } from './workspaces/queries';
 
-export async function bootstrap(opts: { seedIfEmpty?: boolean; config?: Config; demo?: DemoOptions } = {}): Promise<AppContext> {
+/** `migrate: false` (cluster workers): the primary migrated and seeded before forking them. */
+export async function bootstrap(opts: { seedIfEmpty?: boolean; config?: Config; demo?: DemoOptions; migrate?: boolean } = {}): Promise<AppContext> {
   const config = opts.config ?? loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
+  if (opts.migrate === false) {
+    const db = createDb(config.DATABASE_URL, { acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS });
+    installQueryTimeout(db, config.DB_QUERY_TIMEOUT_MS);
+    return { db, config, logger };
+  }
   await ensureDatabase(config.DATABASE_URL);
-  const db: Knex = createDb(config.DATABASE_URL);
+  const db: Knex = createDb(config.DATABASE_URL, { acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS });
   try {
     const applied = await migrateLatest(db);
     if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
@@ -28,5 +35,7 @@ export async function bootstrap(opts: { seedIfEmpty?: boolean; config?: Config; 
     await db.destroy().catch(() => undefined);
     throw err;
   }
+  // Migrations and the demo load may take long; requests may not (src/db/timeouts.ts).
+  installQueryTimeout(db, config.DB_QUERY_TIMEOUT_MS);
   return { db, config, logger };
 }

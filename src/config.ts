@@ -1,5 +1,6 @@
 // Reads and validates the environment once; a bad value stops start-up with a message naming it.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { z } from 'zod';
@@ -35,11 +36,22 @@ const envSchema = z.object({
     .regex(/^(true|false|\d{1,2}|[A-Za-z0-9.:/_,\s-]+)$/, 'must be a hop count, true/false, or a comma-separated list of addresses/subnets')
     .transform((v): number | boolean | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v))
     .optional(),
-  /** Ingestion API requests per minute per API key (express-rate-limit, per app process). */
+  /** Ingestion API requests per minute per API key (counted across all processes and hosts). */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1, 'must be at least 1').max(1_000_000).default(6000),
+  /** Worker processes `npm start` runs on the one port: a whole number, or `auto` (one per CPU core). */
+  WEB_CONCURRENCY: z
+    .string()
+    .trim()
+    .regex(/^(auto|[1-9]\d{0,2})$/, 'must be a whole number from 1 to 999, or auto (one per CPU core)')
+    .default('1'),
+  /** Redis for the shared rate-limit counters (rate limits use a database table when unset). */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  /** Longest wait for a database connection from the pool, and longest statement a request may run (ms). */
+  DB_ACQUIRE_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100, 'must be at least 100').max(600_000).default(1500),
+  DB_QUERY_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100, 'must be at least 100').max(3_600_000).default(15_000),
 });
 
-export type Config = z.infer<typeof envSchema> & { sessionSecret: string; dataDir: string };
+export type Config = z.infer<typeof envSchema> & { sessionSecret: string; dataDir: string; workers: number };
 
 export class ConfigError extends Error {}
 
@@ -60,7 +72,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     sessionSecret = developmentSecret(dataDir);
   }
-  return { ...cfg, sessionSecret, dataDir };
+  const workers = cfg.WEB_CONCURRENCY === 'auto' ? Math.max(1, os.availableParallelism()) : Number(cfg.WEB_CONCURRENCY);
+  return { ...cfg, sessionSecret, dataDir, workers };
 }
 
 /** In development a secret is generated once and kept in the data folder, so sessions survive restarts. */

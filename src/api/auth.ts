@@ -2,6 +2,7 @@
 // Failures go to the one error handler (src/http/errors.ts), which answers the JSON error shape here.
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
+import { sharedRateLimitStore } from '../http/rate-limit-store';
 import type { AppContext } from '../http/context';
 import { HttpError, JSON_BODY_LIMIT, sendJsonError } from '../http/errors';
 import { touchApiKey, verifyApiKey, type ApiScope, type AuthenticatedKey } from '../apikeys/keys';
@@ -70,6 +71,9 @@ export function apiRateLimit(ctx: AppContext): RequestHandler {
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     keyGenerator: (_req, res) => `key:${apiLocals(res).apiKey.prefix}`,
+    // Counted across every process and host (database table, or Redis with REDIS_URL).
+    store: sharedRateLimitStore(ctx, 'api:'),
+    passOnStoreError: true,
     handler: (_req, res) =>
       sendJsonError(res, 429, 'rate_limited', `Too many requests for this API key: the limit is ${ctx.config.API_RATE_LIMIT_PER_MINUTE} per minute. Retry after the number of seconds in Retry-After.`),
   });

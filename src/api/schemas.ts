@@ -1,5 +1,6 @@
 // zod schemas of the ingestion API v1 (docs/ingest.md). Messages name the field and say what
 // is expected, e.g. "occurred_at: not an ISO 8601 timestamp with offset".
+import { CONTROL_CHARACTERS_MESSAGE, hasNoControlCharacters } from '../http/identifiers';
 import { z } from 'zod';
 import { CREDIT_CATEGORIES, IQ_LAYERS, OUTPUTS, ROLES, TOKEN_KINDS, USER_STATUSES, type InteractionInput, type LoginInput } from '../domain/model';
 
@@ -54,6 +55,7 @@ export const emailSchema = z
   .trim()
   .toLowerCase()
   .max(255, 'must be at most 255 characters')
+  .refine(hasNoControlCharacters, CONTROL_CHARACTERS_MESSAGE)
   .refine((s) => EMAIL_RE.test(s), 'not an email address');
 
 const tokens = z
@@ -79,7 +81,8 @@ const externalId = (max: number) =>
   z
     .string(expected('a string'))
     .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`);
+    .max(max, `must be at most ${max} characters`)
+    .refine(hasNoControlCharacters, CONTROL_CHARACTERS_MESSAGE);
 
 export const eventSchema = z.object(
   {
@@ -139,7 +142,7 @@ export function toLogin(l: ApiLogin): LoginInput {
 
 export const userBodySchema = z.object(
   {
-    name: z.string(expected('a string')).trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
+    name: z.string(expected('a string')).trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').refine(hasNoControlCharacters, CONTROL_CHARACTERS_MESSAGE).optional(),
     role: z.enum(ROLES, oneOf(ROLES)).optional(),
     department: z.string(expected('a string or null')).trim().max(100, 'must be at most 100 characters').nullable().optional(),
     status: z.enum(USER_STATUSES, oneOf(USER_STATUSES)).optional(),
@@ -156,7 +159,7 @@ export const RECORD_STATUSES = ['active', 'archived'] as const;
 
 export const agentBodySchema = z.object(
   {
-    name: z.string(expected('a string')).trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+    name: z.string(expected('a string')).trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').refine(hasNoControlCharacters, CONTROL_CHARACTERS_MESSAGE),
     kind: z.enum(AGENT_KINDS, oneOf(AGENT_KINDS)),
     type: z.string(expected('a string')).trim().min(1, 'must not be empty').max(32, 'must be at most 32 characters').optional(),
     visibility: z.enum(AGENT_VISIBILITIES, oneOf(AGENT_VISIBILITIES)).optional(),
@@ -169,7 +172,7 @@ export const agentBodySchema = z.object(
 
 export const groupBodySchema = z.object(
   {
-    name: z.string(expected('a string')).trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+    name: z.string(expected('a string')).trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').refine(hasNoControlCharacters, CONTROL_CHARACTERS_MESSAGE),
     status: z.enum(RECORD_STATUSES, oneOf(RECORD_STATUSES)).optional(),
     knowledge_applied: z.boolean(expected('true or false')).optional(),
     brand_voice_applied: z.boolean(expected('true or false')).optional(),

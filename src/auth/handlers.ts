@@ -5,6 +5,9 @@ import type { AppContext, SessionUser } from '../http/context';
 import { safeNext } from '../http/guards';
 import { parse } from '../http/validate';
 import { configurePassport } from './passport';
+import { issueDeviceCookie, trustedDeviceFor } from './device-cookie';
+import { sharedRateLimitStore } from '../http/rate-limit-store';
+import { normalizeEmail } from '../http/identifiers';
 import { loginSchema } from './forms';
 import { SESSION_COOKIE } from './session';
 import { GENERIC_FAILURE, showLogin } from './view-model';
@@ -13,21 +16,50 @@ export function authHandlers(ctx: AppContext) {
   const passport = configurePassport(ctx.db);
   const limitMessage = (req: Request, res: Response) =>
     showLogin(res, { email: String(req.body?.email ?? ''), error: 'Too many failed sign-in attempts. Wait 15 minutes and try again.' }, 429);
-  // Failed attempts only: per client IP, and per account (whatever IP they come from).
-  const perIp = rateLimit({ windowMs: 15 * 60_000, limit: 20, skipSuccessfulRequests: true, standardHeaders: 'draft-8', legacyHeaders: false, handler: limitMessage });
+  // Failed attempts only, counted in the shared store (every process and host): per client IP; per
+  // account for clients that never signed in as it; per device cookie for those that did (so
+  // guessing cannot lock the owner out: OWASP's device-cookie scheme).
+  const secret = ctx.config.sessionSecret;
+  const emailOf = (req: Request) => String(req.body?.email ?? '');
+  const perIp = rateLimit({
+    windowMs: 15 * 60_000,
+    limit: 20,
+    skipSuccessfulRequests: true,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: limitMessage,
+    store: sharedRateLimitStore(ctx, 'login-ip:'),
+    passOnStoreError: true,
+  });
   const perAccount = rateLimit({
     windowMs: 15 * 60_000,
     limit: 5,
     skipSuccessfulRequests: true,
     standardHeaders: false,
     legacyHeaders: false,
-    keyGenerator: (req) => `acct:${String(req.body?.email ?? '').trim().toLowerCase()}`,
+    skip: (req) => trustedDeviceFor(req, secret, emailOf(req)) !== null,
+    keyGenerator: (req) => `acct:${normalizeEmail(emailOf(req)).slice(0, 300)}`,
     handler: limitMessage,
+    store: sharedRateLimitStore(ctx, 'login-account:'),
+    passOnStoreError: true,
+  });
+  const perDevice = rateLimit({
+    windowMs: 15 * 60_000,
+    limit: 10,
+    skipSuccessfulRequests: true,
+    standardHeaders: false,
+    legacyHeaders: false,
+    skip: (req) => trustedDeviceFor(req, secret, emailOf(req)) === null,
+    keyGenerator: (req) => `device:${trustedDeviceFor(req, secret, emailOf(req))}`,
+    handler: limitMessage,
+    store: sharedRateLimitStore(ctx, 'login-device:'),
+    passOnStoreError: true,
   });
 
   return {
     perIp,
     perAccount,
+    perDevice,
 
     showLoginPage(req: Request, res: Response) {
       const next = typeof req.query.next === 'string' ? safeNext(req.query.next) : '';
@@ -46,6 +78,7 @@ export function authHandlers(ctx: AppContext) {
         // passport >= 0.6 regenerates the session id here (no fixation).
         req.logIn(user, (loginErr) => {
           if (loginErr) return next(loginErr);
+          issueDeviceCookie(res, secret, user.email, req.secure);
           res.redirect(303, nextUrl && nextUrl !== '/login' ? nextUrl : '/');
         });
       })(req, res, next);

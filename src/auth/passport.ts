@@ -5,15 +5,19 @@
 import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { Knex } from 'knex';
-import { dummyHash, verifyPassword } from './password';
+import { verifyPassword } from './password';
+import { normalizeEmail } from '../http/identifiers';
 import type { SessionUser } from '../http/context';
 
 const USER_COLUMNS = ['id', 'workspace_id', 'email', 'name', 'role', 'status'];
 
 export async function findLoginCandidate(db: Knex, email: string, password: string): Promise<SessionUser | null> {
-  const rows = await db('users').select([...USER_COLUMNS, 'password_hash']).where({ email: email.trim().toLowerCase() });
+  const rows = await db('users').select([...USER_COLUMNS, 'password_hash']).where({ email: normalizeEmail(email) });
+  // Every failed sign-in costs the same work: one hash verification per candidate account, against
+  // its hash or (unknown, invited, password-less) a dummy one; revoked and invited accounts are
+  // verified too, and only then refused. The status check comes after the hash, never before it.
   if (rows.length === 0) {
-    await verifyPassword(await dummyHash(), password); // equal timing for unknown accounts
+    await verifyPassword(null, password);
     return null;
   }
   for (const r of rows) {

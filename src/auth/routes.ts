@@ -7,7 +7,7 @@ export function authRouter(ctx: AppContext): Router {
   const router = Router();
   const h = authHandlers(ctx);
   router.get('/login', h.showLoginPage);
-  router.post('/login', h.perIp, h.perAccount, h.login);
+  router.post('/login', h.perIp, h.perAccount, h.perDevice, h.login);
   router.post('/logout', h.logout);
   return router;
 }

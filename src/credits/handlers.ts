@@ -35,8 +35,8 @@ function pageQuery(req: Request): { query: PageQuery; rangeError: string | null 
   const q = req.query as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const range = rangeSchema.safeParse({ from: str(q.from) || undefined, to: str(q.to) || undefined });
-  const people = peopleQuerySchema.parse({ access: str(q.access), q: str(q.q), after: str(q.after) });
-  const ledger = ledgerQuerySchema.parse({ type: str(q.type), before: str(q.before) });
+  const people = parseOrThrow(peopleQuerySchema, { access: str(q.access), q: str(q.q), after: str(q.after) });
+  const ledger = parseOrThrow(ledgerQuerySchema, { type: str(q.type), before: str(q.before) });
   return {
     query: { ...(range.success ? range.data : {}), access: people.access, q: people.q, after: people.after, type: ledger.type, before: ledger.before },
     rangeError: range.success ? null : range.error.issues[0].message,

@@ -185,7 +185,8 @@ export async function peoplePage(db: Knex, workspaceId: number, opts: { access: 
   if (opts.access !== 'all') q.where('may_spend_credits', opts.access === 'allowed');
   if (opts.q) {
     const like = `%${opts.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    q.where((w) => w.where('name', 'like', like).orWhere('email', 'like', like));
+    // E-mails are stored lowercased and compare exactly (both engines): search them lowercased.
+    q.where((w) => w.where('name', 'like', like).orWhere('email', 'like', like.toLowerCase()));
   }
   const after = opts.after;
   if (after) q.where((w) => w.where('name', '>', after.name).orWhere((x) => x.where('name', '=', after.name).andWhere('id', '>', after.id)));

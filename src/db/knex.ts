@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
+import { acquireTimeoutFor } from './timeouts';
 
 export type Db = Knex;
 
@@ -28,7 +29,7 @@ export function describeDatabase(url: string): string {
   return target.client === 'mysql2' ? `MySQL/MariaDB (${target.database})` : `SQLite (${target.database})`;
 }
 
-function mysqlConnection(url: string, database: string | undefined): Knex.MySql2ConnectionConfig {
+function mysqlConnection(url: string, database: string | undefined, connectTimeoutMs = 10_000): Knex.MySql2ConnectionConfig {
   const u = new URL(url.replace(/^mariadb:/, 'mysql:'));
   return {
     host: u.hostname || '127.0.0.1',
@@ -43,6 +44,7 @@ function mysqlConnection(url: string, database: string | undefined): Knex.MySql2
     // Dates come back as the same strings SQLite returns ('YYYY-MM-DD', 'YYYY-MM-DD HH:MM:SS.mmm').
     dateStrings: true,
     multipleStatements: false,
+    connectTimeout: connectTimeoutMs,
   };
 }
 
@@ -62,13 +64,16 @@ export async function ensureDatabase(url: string): Promise<void> {
   }
 }
 
-export function createDb(url: string, opts: { poolMax?: number } = {}): Db {
+/** `acquireTimeoutMs` bounds a connection's handshake and the wait for a pooled one (see timeouts.ts). */
+export function createDb(url: string, opts: { poolMax?: number; acquireTimeoutMs?: number } = {}): Db {
   const target = parseDatabaseUrl(url);
+  const acquireMs = opts.acquireTimeoutMs ?? 60_000;
   if (target.client === 'better-sqlite3') {
     return knexFactory({
       client: 'better-sqlite3',
       connection: { filename: target.database },
       useNullAsDefault: true,
+      acquireConnectionTimeout: acquireTimeoutFor('better-sqlite3', acquireMs),
       pool: {
         min: 1,
         max: 1,
@@ -84,7 +89,8 @@ export function createDb(url: string, opts: { poolMax?: number } = {}): Db {
   }
   return knexFactory({
     client: 'mysql2',
-    connection: mysqlConnection(url, target.database),
+    connection: mysqlConnection(url, target.database, Math.min(acquireMs, 10_000)),
+    acquireConnectionTimeout: acquireTimeoutFor('mysql2', acquireMs),
     pool: { min: 0, max: opts.poolMax ?? 10 },
   });
 }

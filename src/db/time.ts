@@ -48,10 +48,14 @@ export function parseDay(day: string): Date {
   return d;
 }
 
+/**
+ * Days a request may name: calendar days of years 1000-8999, so that every range computed from one
+ * (a day before, a year after) is still a four-digit year that parseDay accepts.
+ */
 export function isValidDay(day: string): boolean {
   try {
-    parseDay(day);
-    return true;
+    const year = parseDay(day).getUTCFullYear();
+    return year >= 1000 && year <= 8999;
   } catch {
     return false;
   }

@@ -1,6 +1,7 @@
 // HTTP errors, the 404 handler and the one error handler (HTML pages for browsers, JSON for the API).
 import type { NextFunction, Request, Response } from 'express';
 import type { AppContext } from './context';
+import { ZodError } from 'zod';
 import { isTransientDbError } from '../db/dialect';
 
 export class HttpError extends Error {
@@ -81,6 +82,10 @@ export const JSON_BODY_LIMIT = '10mb';
 function answerFor(err: unknown, api: boolean): ErrorAnswer {
   const e = err as { status?: number; statusCode?: number; type?: string; code?: string; message?: string; expose?: boolean };
   if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message, details: err.details };
+  // A query or body that a handler parsed without catching: bad input, never a server error.
+  if (err instanceof ZodError) {
+    return { status: 400, code: 'bad_request', message: err.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ') };
+  }
   switch (e?.type) {
     // body-parser's failures (the API's JSON bodies, the forms' urlencoded ones)
     case 'entity.too.large':

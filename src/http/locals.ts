@@ -18,7 +18,15 @@ export function viewLocals(ctx: AppContext, badges: readonly HeaderBadge[] = [])
       res.vary('HX-Request');
       res.locals.currentPath = req.path;
       res.locals.user = req.user ?? null;
-      res.locals.csrfToken = req.csrfToken ? req.csrfToken() : '';
+      // The token is made when a page first shows it, and only for a signed-in user (or a session
+      // that already holds one): storing it is what creates a session row, so anonymous pages without
+      // a form (404s, error pages, redirects) write nothing. The login form asks for its own token.
+      Object.defineProperty(res.locals, 'csrfToken', {
+        configurable: true,
+        enumerable: true,
+        get: () => (req.user || typeof (req.session as { csrfToken?: unknown } | undefined)?.csrfToken === 'string' ? (req.csrfToken?.() ?? '') : ''),
+        set: (v: unknown) => Object.defineProperty(res.locals, 'csrfToken', { value: v, writable: true, configurable: true, enumerable: true }),
+      });
       res.locals.workspace = null;
       Object.assign(res.locals, defaults);
       res.locals.title = 'Usage Console';

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import type { AppContext } from '../http/context';
 import { notFound, isHtmx } from '../http/errors';
 import { renderPageOrPartial } from '../http/render';
-import { idParam } from '../http/validate';
+import { idParam, parseOrThrow } from '../http/validate';
 import { localDateTime, fromDbTime } from '../db/time';
 import { configureMail } from './mailer';
 import { listNotifications, markAllRead, markRead } from './notify';
@@ -16,7 +16,7 @@ export function notificationsHandlers(ctx: AppContext) {
 
   return {
     async listNotifications(req: Request, res: Response) {
-      const q = querySchema.parse({ show: req.query.show, before: typeof req.query.before === 'string' ? req.query.before : undefined });
+      const q = parseOrThrow(querySchema, { show: req.query.show, before: typeof req.query.before === 'string' ? req.query.before : undefined });
       const page = await listNotifications(db, req.user!.workspace_id, req.user!.id, { unreadOnly: q.show === 'unread', before: decodeCursor(q.before) });
       const zone = (res.locals.workspace?.time_zone as string) ?? 'UTC';
       renderPageOrPartial(req, res, 'pages/notifications/index', 'partials/notifications/list', {

@@ -1,4 +1,5 @@
 // zod schemas for the User Management query string and forms, with the messages shown next to fields.
+import { hasNoControlCharacters } from '../http/identifiers';
 import { z } from 'zod';
 import { SORT_KEYS, type UserListQuery } from './queries';
 
@@ -36,7 +37,8 @@ export function parseListQuery(input: Record<string, unknown>): UserListQuery & 
   if (r.success) return r.data;
   const clean: Record<string, unknown> = { ...input };
   for (const issue of r.error.issues) delete clean[String(issue.path[0])];
-  return listQuerySchema.parse(clean);
+  const again = listQuerySchema.safeParse(clean);
+  return again.success ? again.data : listQuerySchema.parse({});
 }
 
 /** Whole tokens >= 0 up to MAX_ALLOCATION; thousands separators (1,000 / 1 000 / 1_000) are accepted. */
@@ -79,8 +81,8 @@ export const roleSchema = z.object({ role: z.enum(['admin', 'member'], { error: 
 export const creditSchema = z.object({ allowed: z.enum(['0', '1'], { error: 'Choose allow or disallow.' }).transform((v) => v === '1') });
 
 export const inviteSchema = z.object({
-  email: z.string({ error: 'Enter an email address.' }).trim().toLowerCase().min(1, 'Enter an email address.').max(255, 'Email is too long (255 characters at most).').email('Enter a valid email address, like name@example.com.'),
-  name: z.string({ error: 'Enter a name.' }).trim().min(1, 'Enter a name.').max(200, 'Name is too long (200 characters at most).'),
+  email: z.string({ error: 'Enter an email address.' }).trim().toLowerCase().min(1, 'Enter an email address.').max(255, 'Email is too long (255 characters at most).').refine(hasNoControlCharacters, 'Email must not contain control characters.').email('Enter a valid email address, like name@example.com.'),
+  name: z.string({ error: 'Enter a name.' }).trim().min(1, 'Enter a name.').max(200, 'Name is too long (200 characters at most).').refine(hasNoControlCharacters, 'Name must not contain control characters.'),
   role: z.enum(['admin', 'member'], { error: 'Choose a role: admin or member.' }),
   department: z
     .string()

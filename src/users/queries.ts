@@ -107,7 +107,8 @@ const SORT_JOINS: Partial<Record<SortKey, Join[]>> = {
 function applyUserFilters(q: Knex.QueryBuilder, f: Partial<UserListQuery>): Knex.QueryBuilder {
   if (f.q) {
     const like = likeContains(f.q);
-    q.where((w) => w.whereRaw("u.name LIKE ? ESCAPE '!'", [like]).orWhereRaw("u.email LIKE ? ESCAPE '!'", [like]));
+    // E-mails are stored lowercased and compare exactly (both engines): search them lowercased.
+    q.where((w) => w.whereRaw("u.name LIKE ? ESCAPE '!'", [like]).orWhereRaw("u.email LIKE ? ESCAPE '!'", [like.toLowerCase()]));
   }
   if (f.role) q.where('u.role', f.role);
   if (f.status) q.where('u.status', f.status);

@@ -236,6 +236,8 @@ describe('foundation: authentication', function () {
   });
 
   describe('rate limits (failed attempts only)', () => {
+    // The counters live in the database (shared by every process): each case starts a fresh window.
+    beforeEach(() => db('rate_limit_hits').del());
     it('per account: the 6th failure in 15 minutes is refused with 429, even with the right password', async () => {
       const fresh = await createTestApp({ db });
       for (let i = 0; i < 5; i++) expect((await attempt(fresh.app, 'p1@auth.test', 'nope')).status, `attempt ${i + 1}`).to.equal(401);
