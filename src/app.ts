@@ -12,6 +12,7 @@ import { configurePassport } from './auth/passport';
 import { authRouter, loginFormExpired, logoutWhenSignedOut, SESSION_COOKIE } from './auth/routes';
 import { shellRouter } from './shell/routes';
 import { apiRouter } from './ingest/api-routes';
+import { scimRouter } from './scim/routes';
 import { usersRouter } from './users/routes';
 import { activityRouter } from './activity/routes';
 import { auditRouter } from './audit/routes';
@@ -53,6 +54,8 @@ export function createApp(ctx: AppContext) {
 
   // The ingestion API: bearer keys, JSON, no cookies or CSRF.
   app.use('/api/v1', apiRouter(ctx));
+  // SCIM 2.0 provisioning (bearer key with the scim scope), also before sessions and CSRF.
+  app.use(scimRouter(ctx));
 
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 2000 }));
   app.use(
