@@ -10,6 +10,7 @@ import { viewLocals } from './http/locals';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { configurePassport } from './auth/passport';
 import { authRouter, loginFormExpired, logoutWhenSignedOut, SESSION_COOKIE } from './auth/routes';
+import { identityRouters } from './identity/routes';
 import { shellRouter } from './shell/routes';
 import { apiRouter } from './ingest/api-routes';
 import { scimRouter } from './scim/routes';
@@ -77,6 +78,7 @@ export function createApp(ctx: AppContext) {
   app.use(viewLocals(ctx));
 
   app.use(authRouter(ctx));
+  app.use(identityRouters(ctx));
   app.use(shellRouter(ctx));
   app.use(usersRouter(ctx));
   app.use(activityRouter(ctx));

@@ -35,6 +35,10 @@ const envSchema = z.object({
     .optional(),
   /** Ingestion API requests per minute per API key (express-rate-limit, per app process). */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1, 'must be at least 1').max(1_000_000).default(6000),
+  /** Encrypts SSO client secrets and TOTP secrets at rest (AES-256-GCM); required in production to store them. */
+  SSO_ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** 1 = single sign-on may reach identity providers on loopback/private addresses (tests, labs). */
+  SSO_ALLOW_PRIVATE_ISSUERS: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
 });
 
 export type Config = z.infer<typeof envSchema> & { sessionSecret: string; dataDir: string };

@@ -7,6 +7,7 @@ import { renderPage } from '../http/render';
 import { safeNext } from '../http/guards';
 import { parse } from '../http/validate';
 import { configurePassport } from './passport';
+import { passwordSignInGate } from '../identity/login-gate';
 
 const loginSchema = z.object({
   email: z.string().trim().min(1, 'Enter your email address.').max(255).email('Enter a valid email address.'),
@@ -51,11 +52,15 @@ export function authRouter(ctx: AppContext): Router {
     passport.authenticate('local', (err: unknown, user: SessionUser | false) => {
       if (err) return next(err);
       if (!user) return showLogin(res, { email, next: nextUrl, error: GENERIC_FAILURE }, 401);
-      // passport >= 0.6 regenerates the session id here (no fixation).
-      req.logIn(user, (loginErr) => {
-        if (loginErr) return next(loginErr);
-        res.redirect(303, nextUrl && nextUrl !== '/login' ? nextUrl : '/');
-      });
+      // The workspace's sign-in policy (single sign-on required, second factor): src/identity.
+      passwordSignInGate(ctx, req, res, user, nextUrl).then((handled) => {
+        if (handled) return;
+        // passport >= 0.6 regenerates the session id here (no fixation).
+        req.logIn(user, (loginErr) => {
+          if (loginErr) return next(loginErr);
+          res.redirect(303, nextUrl && nextUrl !== '/login' ? nextUrl : '/');
+        });
+      }, next);
     })(req, res, next);
   });
 
