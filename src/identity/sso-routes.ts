@@ -76,7 +76,9 @@ export function ssoLoginRouter(ctx: AppContext): Router {
 
 /** A short, exact reason for the person signing in (the log keeps the whole error). */
 function describe(err: unknown): string {
-  const e = err as Error & { code?: string; error?: string; error_description?: string };
+  const e = err as Error & { code?: string; error?: string; error_description?: string; cause?: unknown };
   if (e?.error) return `${e.error}${e.error_description ? `: ${e.error_description}` : ''}`;
-  return e?.message ?? 'unknown error';
+  // openid-client wraps the check that failed (e.g. 'unexpected ID Token "nonce" claim value') as the cause.
+  const cause = e?.cause instanceof Error && e.cause.message !== e.message ? ` (${e.cause.message})` : '';
+  return `${e?.message ?? 'unknown error'}${cause}`;
 }
