@@ -40,7 +40,9 @@ export function ssoLoginRouter(ctx: AppContext): Router {
       return showSso(res, { email, next: nextUrl, error: `No workspace signs in with single sign-on for ${address.split('@')[1]}. Sign in with your password, or ask your admin.` }, 404);
     }
     req.session.sso = { workspaceId: settings.workspaceId, email: address, next: nextUrl };
-    res.redirect(303, '/login/sso/start');
+    // Not a redirect: the CSP's form-action 'self' also covers where a form's redirects lead, and the
+    // identity provider is another origin. A page that moves on by itself (meta refresh, no script) does not.
+    renderPage(res, 'pages/auth/sso-redirect', { title: 'Single sign-on', bare: true, provider: new URL(settings.issuer!).host, startUrl: '/login/sso/start' });
   });
 
   /** Runs openid-client's strategy for the workspace chosen above (redirect or callback). */
