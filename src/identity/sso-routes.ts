@@ -48,6 +48,7 @@ export function ssoLoginRouter(ctx: AppContext): Router {
   /** Runs openid-client's strategy for the workspace chosen above (redirect or callback). */
   const runStrategy = (isCallback: boolean) => async (req: Request, res: Response, next: NextFunction) => {
     const pending = req.session.sso;
+    if (!pending && req.user) return res.redirect(303, '/');
     if (!pending) return showSso(res, { error: isCallback ? 'This single sign-on attempt has expired or was started in another browser. Start again.' : null }, isCallback ? 400 : 200);
     try {
       const settings = await getSsoSettings(ctx.db, pending.workspaceId);

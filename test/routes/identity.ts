@@ -22,9 +22,9 @@ export const IDENTITY_ROUTES: RouteCase[] = [
   { method: 'GET', path: '/login/sso', expect: { anonymous: 200, member: 303, otherAdmin: 303, admin: 303 } },
   // An unknown domain: the form answers 404 with the message (anonymous has no CSRF token: 403).
   { method: 'POST', path: '/login/sso', body: { email: 'someone@unknown.test' }, expect: { anonymous: 403, member: 404, otherAdmin: 404, admin: 404 } },
-  // Without an attempt in progress: the e-mail form again / "start again".
-  { method: 'GET', path: '/login/sso/start', expect: { anonymous: 200, member: 200, otherAdmin: 200, admin: 200 } },
-  { method: 'GET', path: '/login/sso/callback', expect: { anonymous: 400, member: 400, otherAdmin: 400, admin: 400 } },
+  // Without an attempt in progress: the e-mail form again / "start again" (signed in: home).
+  { method: 'GET', path: '/login/sso/start', expect: { anonymous: 200, member: 303, otherAdmin: 303, admin: 303 } },
+  { method: 'GET', path: '/login/sso/callback', expect: { anonymous: 400, member: 303, otherAdmin: 303, admin: 303 } },
   { method: 'GET', path: '/login/two-factor', expect: { anonymous: 303, member: 303, otherAdmin: 303, admin: 303 } },
   { method: 'POST', path: '/login/two-factor', body: { code: '123456' }, expect: { anonymous: 403, member: 303, otherAdmin: 303, admin: 303 } },
 
