@@ -147,8 +147,10 @@ export async function signInFromTokens(
   const actorLabel = `sso:${new URL(issuer).host}`;
   return db.transaction(async (trx) => {
     const now = toDbTime(new Date());
-    let u = await forUpdate(trx, trx('users').select('id', 'workspace_id', 'email', 'name', 'role', 'status').where({ workspace_id: s.workspaceId, email }).whereNull('deprovisioned_at')).first();
-    if (u && u.status === 'revoked') throw new SsoRefused('This account has been revoked in this workspace. Ask an admin to restore it.');
+    let u = await forUpdate(trx, trx('users').select('id', 'workspace_id', 'email', 'name', 'role', 'status', 'deprovisioned_at').where({ workspace_id: s.workspaceId, email })).first();
+    // Revoked, or deleted by the provider over SCIM: no sign-in (and no new account under the same e-mail).
+    if (u && (u.status === 'revoked' || u.deprovisioned_at)) throw new SsoRefused('This account has been revoked in this workspace. Ask an admin to restore it.');
+    if (u) delete u.deprovisioned_at;
     if (!u) {
       if (!s.jitCreate) throw new SsoRefused(`${email} has no account in this workspace, and accounts are not created at sign-in. Ask an admin to invite you.`);
       const name = (typeof claims.name === 'string' && claims.name.trim()) || [claims.given_name, claims.family_name].filter((x) => typeof x === 'string').join(' ') || email.split('@')[0];

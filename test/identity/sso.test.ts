@@ -217,6 +217,12 @@ describe('single sign-on (OpenID Connect)', function () {
       expect(final.text).to.include('revoked');
       expect((await c.request(`${app}/me`)).status).to.equal(303);
       expect((await db('users').where({ id }).first()).status).to.equal('revoked');
+      // Deleted by the provider over SCIM (revoked and hidden): refused too, not re-created.
+      await db('users').where({ id }).update({ deprovisioned_at: '2026-12-01 00:00:00.000' });
+      const again = await ssoSignIn('gone@alpha.test');
+      expect(again.final.status).to.equal(401);
+      expect(again.final.text).to.include('revoked');
+      expect(await db('users').where({ workspace_id: ws.a.id, email: 'gone@alpha.test' })).to.have.length(1);
     });
 
     it('a callback without an attempt in progress says so', async () => {
