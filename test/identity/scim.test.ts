@@ -8,6 +8,7 @@ import { createApiKey } from '../../src/apikeys/keys';
 import { closeAll, freshDb } from '../helpers/db';
 import { createTestApp, loginAs, type TestApp } from '../helpers/app';
 import { createUser, twoWorkspaces, PASSWORD } from '../helpers/fixtures';
+import { groupSizes } from '../../src/usage/queries';
 
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -314,6 +315,12 @@ describe('SCIM 2.0 provisioning', function () {
       expect(g.body.members.map((m: { value: string }) => m.value)).to.deep.equal([String(ws.memberA)]);
       // The console's groups: the Usage page's group query sees the same membership.
       expect(await db('group_members').where({ group_id: Number(groupId) }).pluck('user_id')).to.deep.equal([ws.memberA]);
+      const sizes = await groupSizes(db, ws.a.id);
+      expect(sizes.find((x) => x.id === Number(groupId))).to.include({ name: '1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName', members: 1 });
+      // And the Usage page's group chart shows it.
+      const admin = await loginAs(t.app, 'admin@alpha.test', PASSWORD, { csrf: false });
+      const chart = await admin.get('/admin/usage/charts/groups').expect(200);
+      expect(chart.text).to.include('1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName');
     });
 
     it('refuses a member from another workspace or an unknown id (400 invalidValue), changing nothing', async () => {
