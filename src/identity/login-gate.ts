@@ -4,6 +4,7 @@
 import type { Request, Response } from 'express';
 import type { AppContext, SessionUser } from '../http/context';
 import { renderPage } from '../http/render';
+import { signInPolicyFor } from './sso-settings';
 
 export const TOTP_PENDING_MS = 5 * 60_000;
 
@@ -24,17 +25,12 @@ export const SSO_REQUIRED_MESSAGE = 'Your workspace signs in with single sign-on
 
 /** true when the response was sent (refused, or sent on to the second factor); false = sign in now. */
 export async function passwordSignInGate(ctx: AppContext, req: Request, res: Response, user: SessionUser, nextUrl: string): Promise<boolean> {
-  const row = await ctx.db('users as u')
-    .leftJoin('sso_settings as s', 's.workspace_id', 'u.workspace_id')
-    .select('u.sso_break_glass', 'u.totp_enabled_at', 's.require_sso', 's.issuer', 's.client_id', 's.client_secret_enc')
-    .where('u.id', user.id)
-    .first();
-  const ssoReady = Boolean(row?.issuer && row?.client_id && row?.client_secret_enc);
-  if (row?.require_sso && ssoReady && !row.sso_break_glass) {
+  const policy = await signInPolicyFor(ctx.db, user.id);
+  if (policy.ssoRequired && !policy.breakGlass) {
     renderPage(res, 'pages/auth/login', { title: 'Sign in', bare: true, email: user.email, next: nextUrl, error: SSO_REQUIRED_MESSAGE, errors: {} }, 403);
     return true;
   }
-  if (row?.totp_enabled_at) {
+  if (policy.totpEnabled) {
     req.session.totpPending = { userId: user.id, next: nextUrl, at: Date.now() };
     res.redirect(303, '/login/two-factor');
     return true;

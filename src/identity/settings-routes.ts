@@ -15,6 +15,9 @@ import { encryptSecret, MissingKeyError } from './secrets';
 import {
   addGroupRole,
   breakGlassAdmins,
+  breakGlassEmails,
+  findWorkspaceUser,
+  workspaceUserIds,
   DomainTakenError,
   getSsoSettings,
   policyUsers,
@@ -202,12 +205,12 @@ export function signInSettingsRouter(ctx: AppContext): Router {
     if (requireSso && glass.length === 0) {
       return showPage(ctx, req, res, { errors: { _policy: 'Mark at least one active admin who has a password as a break-glass account: otherwise nobody could sign in if the identity provider fails.' }, form: 'policy' }, 422);
     }
-    const valid = (await db('users').select('id').where({ workspace_id: ws.id }).whereIn('id', breakGlassIds.length ? breakGlassIds : [-1])).map((r: { id: number }) => r.id);
+    const valid = await workspaceUserIds(db, ws.id, breakGlassIds);
     if (valid.length !== new Set(breakGlassIds).size) throw notFound('No such user in this workspace.');
-    const beforeGlass = (await db('users').select('email').where({ workspace_id: ws.id, sso_break_glass: true }).orderBy('email')).map((r: { email: string }) => r.email);
+    const beforeGlass = await breakGlassEmails(db, ws.id);
     await db.transaction(async (trx) => {
       await savePolicy(trx, ws.id, { requireSso, requireTotpAdmins: p.require_totp_admins === '1', breakGlassIds: valid });
-      const afterGlass = (await trx('users').select('email').where({ workspace_id: ws.id, sso_break_glass: true }).orderBy('email')).map((r: { email: string }) => r.email);
+      const afterGlass = await breakGlassEmails(trx, ws.id);
       await recordAudit(trx, {
         workspaceId: ws.id,
         actor: actorFrom(req),
@@ -225,7 +228,7 @@ export function signInSettingsRouter(ctx: AppContext): Router {
     const ws = res.locals.workspace;
     const userId = idParam(req.params.id);
     await db.transaction(async (trx) => {
-      const u = await trx('users').select('id', 'email').where({ id: userId, workspace_id: ws.id }).first();
+      const u = await findWorkspaceUser(trx, ws.id, userId);
       if (!u) throw notFound('No such user in this workspace.');
       const had = await clearTotp(trx, u.id);
       await recordAudit(trx, { workspaceId: ws.id, actor: actorFrom(req), action: 'user.two_factor.reset', targetType: 'user', targetId: u.id, before: { email: u.email, twoFactor: had }, after: { email: u.email, twoFactor: false } });

@@ -157,3 +157,50 @@ export function roleFromGroups(mapping: SsoSettings['groupRoles'], groups: strin
   const have = new Set(groups);
   return mapping.some((m) => m.role === 'admin' && have.has(m.groupName)) ? 'admin' : 'member';
 }
+
+/** The ids among `ids` that are users of this workspace. */
+export async function workspaceUserIds(db: Knex, workspaceId: number, ids: number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  return (await db('users').select('id').where({ workspace_id: workspaceId }).whereIn('id', ids)).map((r: { id: number }) => r.id);
+}
+
+/** E-mails of the break-glass accounts (for the audit's before/after). */
+export async function breakGlassEmails(db: Knex, workspaceId: number): Promise<string[]> {
+  return (await db('users').select('email').where({ workspace_id: workspaceId, sso_break_glass: true }).orderBy('email')).map((r: { email: string }) => r.email);
+}
+
+export async function findWorkspaceUser(db: Knex, workspaceId: number, userId: number): Promise<{ id: number; email: string } | undefined> {
+  return db('users').select('id', 'email').where({ id: userId, workspace_id: workspaceId }).first();
+}
+
+/** What the password sign-in needs to know about a user's workspace policy. */
+export async function signInPolicyFor(db: Knex, userId: number): Promise<{ ssoRequired: boolean; breakGlass: boolean; totpEnabled: boolean }> {
+  const row = await db('users as u')
+    .leftJoin('sso_settings as s', 's.workspace_id', 'u.workspace_id')
+    .select('u.sso_break_glass', 'u.totp_enabled_at', 's.require_sso', 's.issuer', 's.client_id', 's.client_secret_enc')
+    .where('u.id', userId)
+    .first();
+  const ssoReady = Boolean(row?.issuer && row?.client_id && row?.client_secret_enc);
+  return { ssoRequired: Boolean(row?.require_sso) && ssoReady, breakGlass: Boolean(row?.sso_break_glass), totpEnabled: Boolean(row?.totp_enabled_at) };
+}
+
+/** The workspace requires a second factor for admins. */
+export async function totpRequiredForAdmins(db: Knex, workspaceId: number): Promise<boolean> {
+  const row = await db('sso_settings').select('require_totp_admins').where({ workspace_id: workspaceId }).first();
+  return Boolean(row?.require_totp_admins);
+}
+
+/** An admin who signs in with a password, in a workspace that requires a second factor, without one. */
+export async function adminMissingTotp(db: Knex, userId: number): Promise<boolean> {
+  const row = await db('users as u')
+    .join('sso_settings as s', 's.workspace_id', 'u.workspace_id')
+    .select('s.require_totp_admins', 'u.totp_enabled_at', 'u.password_hash')
+    .where('u.id', userId)
+    .where('u.role', 'admin')
+    .first();
+  return Boolean(row?.require_totp_admins && !row.totp_enabled_at && row.password_hash);
+}
+
+export async function sessionUserById(db: Knex, userId: number): Promise<{ id: number; workspace_id: number; email: string; name: string; role: Role; status: string } | undefined> {
+  return db('users').select('id', 'workspace_id', 'email', 'name', 'role', 'status').where({ id: userId }).first();
+}

@@ -9,6 +9,7 @@ import { renderPage } from '../http/render';
 import { parse } from '../http/validate';
 import { recordAudit } from '../audit/audit';
 import { TOTP_PENDING_MS } from './login-gate';
+import { adminMissingTotp, sessionUserById, totpRequiredForAdmins } from './sso-settings';
 import { beginEnrolment, clearTotp, confirmEnrolment, enrolmentView, totpStatus, verifySecondFactor, replaceRecoveryCodes } from './totp';
 
 export const ACCOUNT_2FA_PATH = '/account/two-factor';
@@ -29,13 +30,7 @@ async function showAccount(ctx: AppContext, req: Request, res: Response, locals:
 
 /** An admin of a workspace that requires a second factor, with a password and none set up. */
 async function adminMustEnrol(ctx: AppContext, user: SessionUser): Promise<boolean> {
-  if (user.role !== 'admin') return false;
-  const row = await ctx.db('users as u')
-    .join('sso_settings as s', 's.workspace_id', 'u.workspace_id')
-    .select('s.require_totp_admins', 'u.totp_enabled_at', 'u.password_hash')
-    .where('u.id', user.id)
-    .first();
-  return Boolean(row?.require_totp_admins && !row.totp_enabled_at && row.password_hash);
+  return user.role === 'admin' && adminMissingTotp(ctx.db, user.id);
 }
 
 export function twoFactorRouter(ctx: AppContext): Router {
@@ -72,7 +67,7 @@ export function twoFactorRouter(ctx: AppContext): Router {
     if (!parsed.ok) return showStep(res, parsed.errors.code ?? parsed.message, 400);
     const how = await verifySecondFactor(db, ctx.config, p.userId, parsed.data.code);
     if (!how) return showStep(res, 'That code is not valid. Enter the current code from your app, or one of your recovery codes.', 401);
-    const user = await db('users').select('id', 'workspace_id', 'email', 'name', 'role', 'status').where({ id: p.userId }).first();
+    const user = await sessionUserById(db, p.userId);
     if (!user || user.status !== 'active') return res.redirect(303, '/login');
     if (how === 'recovery') {
       await recordAudit(db, { workspaceId: user.workspace_id, actor: { userId: user.id, label: user.email, ip: req.ip ?? null }, action: 'user.two_factor.recovery_code_used', targetType: 'user', targetId: user.id });
@@ -125,9 +120,7 @@ export function twoFactorRouter(ctx: AppContext): Router {
 }
 
 async function isRequiredFor(ctx: AppContext, user: SessionUser): Promise<boolean> {
-  if (user.role !== 'admin') return false;
-  const row = await ctx.db('sso_settings').select('require_totp_admins').where({ workspace_id: user.workspace_id }).first();
-  return Boolean(row?.require_totp_admins);
+  return user.role === 'admin' && totpRequiredForAdmins(ctx.db, user.workspace_id);
 }
 
 /**
