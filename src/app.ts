@@ -14,6 +14,9 @@ import { loginFormExpired, logoutWhenSignedOut, SESSION_COOKIE } from './auth/se
 import { shellRouter } from './shell/routes';
 import { apiRouter } from './api/routes';
 import { openApiDocument } from './api/openapi';
+import { identityRouters } from './identity/routes';
+import { passwordSignInGate } from './identity/login-gate';
+import { scimRouter } from './scim/routes';
 import { usersRouter } from './users/routes';
 import { activityRouter } from './activity/routes';
 import { auditLogRouter } from './audit-log/routes';
@@ -57,6 +60,8 @@ export function createApp(ctx: AppContext) {
 
   // The ingestion API: bearer keys, JSON, no cookies or CSRF.
   app.use('/api/v1', apiRouter(ctx));
+  // SCIM 2.0 provisioning (bearer key with the scim scope), also before sessions and CSRF.
+  app.use(scimRouter(ctx));
 
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 2000 }));
   app.use(
@@ -78,7 +83,8 @@ export function createApp(ctx: AppContext) {
   // The admin header's badges, in the order they are read: features provide them, the shell draws them.
   app.use(viewLocals(ctx, [unreadBadge, creditMeterBadge]));
 
-  app.use(authRouter(ctx));
+  app.use(authRouter(ctx, { signInGate: passwordSignInGate }));
+  app.use(identityRouters(ctx));
   app.use(shellRouter(ctx));
   app.use(usersRouter(ctx));
   app.use(activityRouter(ctx));

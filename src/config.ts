@@ -49,6 +49,10 @@ const envSchema = z.object({
   /** Longest wait for a database connection from the pool, and longest statement a request may run (ms). */
   DB_ACQUIRE_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100, 'must be at least 100').max(600_000).default(1500),
   DB_QUERY_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100, 'must be at least 100').max(3_600_000).default(15_000),
+  /** Encrypts SSO client secrets and TOTP secrets at rest (AES-256-GCM); required in production to store them. */
+  SSO_ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** 1 = single sign-on may reach identity providers on loopback/private addresses (tests, labs). */
+  SSO_ALLOW_PRIVATE_ISSUERS: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
 });
 
 export type Config = z.infer<typeof envSchema> & { sessionSecret: string; dataDir: string; workers: number };

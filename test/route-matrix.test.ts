@@ -30,7 +30,7 @@ describe('route x role matrix', () => {
       it(`${route.method} ${label} as ${who} -> ${route.expect[who]}`, async () => {
         const path = typeof route.path === 'string' ? route.path : route.path(world);
         const agent = who === 'anonymous' ? request.agent(t.app) : agents[who]!;
-        const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
+        const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
         let req = agent[method](path);
         if (route.method !== 'GET') {
           req = req.type('form').send({ ...(route.body ?? {}), _csrf: who === 'anonymous' ? '' : (agent as Agent).csrf });

@@ -60,8 +60,10 @@ export function openApiDocument() {
       description:
         'How the AI platform feeds the Usage Console: usage events, logins, the user roster, agents and groups, and credit quotes. ' +
         'Every call carries `Authorization: Bearer <key>`; a key belongs to one workspace and only reads or writes that workspace. ' +
-        'Bodies are JSON (`Content-Type: application/json`, at most 10 MB). Errors are `{"error": {"code", "message", "details"}}`.',
+        'Bodies are JSON (`Content-Type: application/json`, at most 10 MB). Errors are `{"error": {"code", "message", "details"}}`. ' +
+        'Identity providers provision users and groups through SCIM 2.0 at `/scim/v2` (a key with the `scim` scope; see externalDocs).',
     },
+    externalDocs: { description: 'SCIM 2.0 provisioning (/scim/v2: Users, Groups, ServiceProviderConfig, Schemas, ResourceTypes) and single sign-on: docs/identity.md', url: '/admin/settings/sign-in#scim' },
     servers: [{ url: '/api/v1', description: 'This console' }],
     security: [{ bearerAuth: [] }],
     paths: {

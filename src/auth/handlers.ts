@@ -12,7 +12,16 @@ import { loginSchema } from './forms';
 import { SESSION_COOKIE } from './session';
 import { GENERIC_FAILURE, showLogin } from './view-model';
 
-export function authHandlers(ctx: AppContext) {
+/**
+ * A check run after the password matched and before the session starts (the workspace's sign-in
+ * policy: single sign-on required, a second factor). Resolves true when it answered the request
+ * itself. Features provide it when the app is built, so sign-in imports none of them.
+ */
+export type SignInGate = (ctx: AppContext, req: Request, res: Response, user: SessionUser, nextUrl: string) => Promise<boolean>;
+
+const NO_GATE: SignInGate = async () => false;
+
+export function authHandlers(ctx: AppContext, signInGate: SignInGate = NO_GATE) {
   const passport = configurePassport(ctx.db);
   const limitMessage = (req: Request, res: Response) =>
     showLogin(res, { email: String(req.body?.email ?? ''), error: 'Too many failed sign-in attempts. Wait 15 minutes and try again.' }, 429);
@@ -75,12 +84,16 @@ export function authHandlers(ctx: AppContext) {
       passport.authenticate('local', (err: unknown, user: SessionUser | false) => {
         if (err) return next(err);
         if (!user) return showLogin(res, { email, next: nextUrl, error: GENERIC_FAILURE }, 401);
-        // passport >= 0.6 regenerates the session id here (no fixation).
-        req.logIn(user, (loginErr) => {
-          if (loginErr) return next(loginErr);
-          issueDeviceCookie(res, secret, user.email, req.secure);
-          res.redirect(303, nextUrl && nextUrl !== '/login' ? nextUrl : '/');
-        });
+        // The workspace's sign-in policy (single sign-on required, second factor).
+        signInGate(ctx, req, res, user, nextUrl).then((handled) => {
+          if (handled) return;
+          // passport >= 0.6 regenerates the session id here (no fixation).
+          req.logIn(user, (loginErr) => {
+            if (loginErr) return next(loginErr);
+            issueDeviceCookie(res, secret, user.email, req.secure);
+            res.redirect(303, nextUrl && nextUrl !== '/login' ? nextUrl : '/');
+          });
+        }, next);
       })(req, res, next);
     },
 

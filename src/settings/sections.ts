@@ -14,6 +14,12 @@ export interface SettingsSection {
 
 export const SETTINGS_SECTIONS: SettingsSection[] = [
   {
+    id: 'sign-in',
+    title: 'Sign-in',
+    href: '/admin/settings/sign-in',
+    summary: 'Single sign-on with your identity provider, roles from its groups, two-factor sign-in, and SCIM provisioning.',
+  },
+  {
     id: 'credits',
     title: 'Credits',
     href: '/admin/credits',

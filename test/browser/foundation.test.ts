@@ -228,7 +228,7 @@ function pageFacts() {
     await h.page.addInitScript({ content: 'window.__name = function (f) { return f; };' });
     const charts = ['weekly-generations', 'heatmap'];
     pages = appRoutes(t.app)
-      .filter((r) => r.method === 'GET' && !r.path.startsWith('/api/') && !r.path.endsWith('.csv') && !['/healthz', '/login', '/', '/admin/users/summary', '/admin/users/:id/row'].includes(r.path))
+      .filter((r) => r.method === 'GET' && !/^\/(api|scim)\//.test(r.path) && !r.path.endsWith('.csv') && !['/healthz', '/login', '/', '/admin/users/summary', '/admin/users/:id/row'].includes(r.path))
       .flatMap((r) => (r.path.includes(':chart') ? charts.map((c) => r.path.replace(':chart', c)) : [r.path]));
   });
   after(async () => {

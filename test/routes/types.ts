@@ -11,7 +11,7 @@ export interface World {
 export type Who = 'anonymous' | 'member' | 'otherAdmin' | 'admin';
 
 export interface RouteCase {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** a path, or a function of the world's ids */
   path: string | ((w: World) => string);
   /** the expected status per role; anonymous browsers on admin pages are redirected (303). */
