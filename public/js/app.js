@@ -63,10 +63,19 @@
     else if (e.key === 'Tab') { if (owner) closeMenu(owner, false); }
   });
 
-  // <form data-confirm="Are you sure?"> asks before submitting.
+  // <form data-confirm="Are you sure?"> asks before submitting; data-confirm-amount="Remove {amount} credits?"
+  // names the number typed in the form's `amount` field (when it is a whole number).
+  function confirmText(form) {
+    var msg = form.getAttribute('data-confirm');
+    var tpl = form.getAttribute('data-confirm-amount');
+    var field = form.elements && form.elements.amount;
+    var raw = field && String(field.value).replace(/[\s,]/g, '');
+    if (tpl && raw && /^\d{1,13}$/.test(raw)) return tpl.replace('{amount}', Number(raw).toLocaleString('en-US'));
+    return msg;
+  }
   document.addEventListener('submit', function (e) {
     var form = e.target;
-    var msg = form.getAttribute && form.getAttribute('data-confirm');
+    var msg = form.getAttribute && form.getAttribute('data-confirm') && confirmText(form);
     if (msg && !window.confirm(msg)) e.preventDefault();
   }, true);
 

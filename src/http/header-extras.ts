@@ -2,6 +2,7 @@
 import type { AppContext, SessionUser, WorkspaceInfo } from './context';
 import { isCreditWorkspace, readPool, type CreditWorkspace } from '../credits/pool';
 import { unreadCount } from '../notifications/notify';
+import { creditState } from '../credits/state';
 
 export async function headerExtras(ctx: AppContext, user: SessionUser, ws: WorkspaceInfo): Promise<Record<string, unknown>> {
   // Unread for this admin: read state is kept per reader (notification_reads).
@@ -9,7 +10,7 @@ export async function headerExtras(ctx: AppContext, user: SessionUser, ws: Works
   // The credit meter: available credits and PAYG headroom (null = PAYG off, Infinity = no cap).
   if (ws && isCreditWorkspace(ws)) {
     const pool = await readPool(ctx.db, ws as unknown as CreditWorkspace);
-    out.creditMeter = { available: pool.available, paygHeadroom: pool.paygHeadroom };
+    out.creditMeter = { available: pool.available, paygHeadroom: pool.paygHeadroom, state: creditState(pool) };
   }
   return out;
 }

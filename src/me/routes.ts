@@ -9,6 +9,7 @@ import { addMonths, fromDbTime, localDateTime, monthOf } from '../db/time';
 import { latestRequest, requestAccess } from '../credits/access-requests';
 import { requestSchema } from '../credits/forms';
 import { isCreditWorkspace, readPool, type CreditWorkspace } from '../credits/pool';
+import { creditBanner } from '../credits/state';
 import { memberNotifications } from '../notifications/notify';
 import { myCredits, myMonthlyUsage } from './queries';
 import { formatNumber } from '../http/format';
@@ -47,6 +48,7 @@ export function meRouter(ctx: AppContext): Router {
         usage: await myMonthlyUsage(db, user.workspace_id, user.id, month),
         myCredits: credits ? await myCredits(db, user.workspace_id, user.id, month) : null,
         pool,
+        banner: pool ? creditBanner(pool) : null,
         request: await latestRequest(db, user.workspace_id, user.id),
         outcomes: await memberNotifications(db, user.workspace_id, user.id),
         notice: typeof req.query.saved === 'string' ? NOTICES[req.query.saved] ?? null : null,

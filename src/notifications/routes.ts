@@ -9,6 +9,7 @@ import { idParam } from '../http/validate';
 import { localDateTime, fromDbTime } from '../db/time';
 import { configureMail } from './mailer';
 import { listNotifications, markAllRead, markRead, type NotificationCursor } from './notify';
+import { REQUEST_SUBJECT, requestWithNames } from '../credits/access-requests';
 
 const querySchema = z.object({
   show: z.enum(['all', 'unread']).catch('all').default('all'),
@@ -36,6 +37,25 @@ export function notificationsRouter(ctx: AppContext): Router {
     const q = querySchema.parse({ show: req.query.show, before: typeof req.query.before === 'string' ? req.query.before : undefined });
     const page = await listNotifications(db, req.user!.workspace_id, req.user!.id, { unreadOnly: q.show === 'unread', before: decodeCursor(q.before) });
     const zone = (res.locals.workspace?.time_zone as string) ?? 'UTC';
+    const wsId = req.user!.workspace_id;
+    // Requests on this page that are still pending can be decided right here.
+    const requestIds = page.rows.filter((n) => n.subject_type === REQUEST_SUBJECT && n.subject_id != null).map((n) => Number(n.subject_id));
+    const pendingIds = new Set<number>(
+      requestIds.length ? (await db('credit_access_requests').select('id').where({ workspace_id: wsId, status: 'pending' }).whereIn('id', requestIds)).map((r: { id: number }) => Number(r.id)) : [],
+    );
+    // After Approve/Deny here: the message sits next to the notification that was decided.
+    let decided: { notificationId: number; text: string } | null = null;
+    const saved = typeof req.query.saved === 'string' ? req.query.saved : '';
+    const rid = typeof req.query.request === 'string' && /^\d{1,10}$/.test(req.query.request) ? Number(req.query.request) : null;
+    if (['approved', 'denied', 'decided'].includes(saved) && rid) {
+      const r = await requestWithNames(db, wsId, rid);
+      const n = await db('notifications').select('id').where({ workspace_id: wsId, subject_type: REQUEST_SUBJECT, subject_id: rid }).orderBy('id', 'desc').first();
+      if (r && r.status !== 'pending') {
+        const by = r.decided_by_name ? ` by ${r.decided_by_name}` : '';
+        const text = saved === 'decided' ? `${r.name}'s request had already been ${r.status}${by}; nothing changed.` : r.status === 'approved' ? `Approved: ${r.name} can now spend credits.` : `Denied: ${r.name} has been told.`;
+        decided = { notificationId: n ? Number(n.id) : -1, text };
+      }
+    }
     renderPageOrPartial(req, res, 'pages/notifications/index', 'partials/notifications/list', {
       title: 'Notifications',
       show: q.show,
@@ -46,7 +66,10 @@ export function notificationsRouter(ctx: AppContext): Router {
         const d = fromDbTime(v);
         return d ? localDateTime(d, zone).slice(0, 16) : '';
       },
-      notice: req.query.saved === 'read' ? 'All notifications marked as read.' : null,
+      pendingIds,
+      decided,
+      // A decision whose notification is not on this page is said at the top instead.
+      notice: req.query.saved === 'read' ? 'All notifications marked as read.' : decided && !page.rows.some((n) => Number(n.id) === decided!.notificationId) ? decided.text : null,
     });
   }
 
