@@ -116,13 +116,18 @@
   });
 
   // On a narrow screen the navigation is a sideways strip: keep the current page's item in view.
-  function revealCurrentNav() {
-    var nav = document.querySelector('.sidenav');
+  // The same for a sideways-scrolling tab bar (Credits) on first paint and after a tab switch.
+  function revealCurrentIn(nav) {
     var cur = nav && nav.querySelector('[aria-current="page"]');
     if (!cur || nav.scrollWidth <= nav.clientWidth) return;
     var left = cur.getBoundingClientRect().left - nav.getBoundingClientRect().left + nav.scrollLeft;
     if (left < nav.scrollLeft || left + cur.offsetWidth > nav.scrollLeft + nav.clientWidth) nav.scrollLeft = left - (nav.clientWidth - cur.offsetWidth) / 2;
   }
+  function revealCurrentNav() {
+    revealCurrentIn(document.querySelector('.sidenav'));
+    document.querySelectorAll('.credits-tabs').forEach(revealCurrentIn);
+  }
+  document.addEventListener('htmx:after:swap', function () { document.querySelectorAll('.credits-tabs').forEach(revealCurrentIn); });
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', revealCurrentNav);
   else revealCurrentNav();
 

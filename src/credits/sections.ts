@@ -39,6 +39,8 @@ export async function loadBase(db: Knex, user: SessionUser, tab: CreditTab, now:
   const tabLabel = CREDIT_TABS.find((t) => t.id === tab)!.label;
   return {
     title: tab === 'overview' ? 'Credits' : `Credits · ${tabLabel}`,
+    // Chart.js on every sub-page: a tab switch (htmx) can bring in the Usage chart.
+    charts: true,
     tab,
     tabs: CREDIT_TABS,
     ws,
