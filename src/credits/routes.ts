@@ -17,11 +17,6 @@ export function creditsRouter(ctx: AppContext): Router {
   router.get('/admin/credits/ledger', requireAdmin, credits, h.tab('ledger'));
   router.get('/admin/credits/estimate', requireAdmin, credits, h.estimate);
   router.get('/admin/credits/ledger.csv', requireAdmin, credits, h.ledgerCsv);
-  // Where the forms post (field names unchanged); a GET of one of these addresses opens its sub-page.
-  router.get('/admin/credits/settings', requireAdmin, credits, (_req, res) => res.redirect(301, '/admin/credits/payg'));
-  router.get('/admin/credits/prices', requireAdmin, credits, (_req, res) => res.redirect(301, '/admin/credits/payg#prices'));
-  router.get('/admin/credits/adjustments', requireAdmin, credits, (_req, res) => res.redirect(301, '/admin/credits/packs#remove-credits'));
-  router.get('/admin/credits/requests', requireAdmin, credits, (_req, res) => res.redirect(301, '/admin/credits/people#requests'));
   router.post('/admin/credits/packs', requireAdmin, credits, h.addPack);
   router.post('/admin/credits/adjustments', requireAdmin, credits, h.removePack);
   router.post('/admin/credits/settings', requireAdmin, credits, h.saveSettings);

@@ -61,7 +61,6 @@ describe('credits: the section', () => {
       expect((await admin.get('/admin/credits?access=blocked&q=bo').expect(301)).headers.location).to.equal('/admin/credits/people?access=blocked&q=bo');
       expect((await admin.get('/admin/credits?type=usage').expect(301)).headers.location).to.equal('/admin/credits/ledger?type=usage');
       expect((await admin.get('/admin/credits?saved=prices').expect(301)).headers.location).to.equal('/admin/credits/payg?saved=prices');
-      expect((await admin.get('/admin/credits/settings').expect(301)).headers.location).to.equal('/admin/credits/payg');
       const payg = (await admin.get('/admin/credits/payg').expect(200)).text;
       for (const name of ['payg_enabled', 'payg_cap', 'included_credits_per_period', 'grid_row', 'api_call', 'grid_free_test_rows']) expect(payg).to.include(`name="${name}"`);
       const packs = (await admin.get('/admin/credits/packs').expect(200)).text;
