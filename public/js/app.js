@@ -115,6 +115,11 @@
     if (el) { el.focus(); el.removeAttribute('data-autofocus'); }
   });
 
+  // Bookmarks of the single Credits page (/admin/credits#people) open the sub-page that section became.
+  var CREDIT_ANCHORS = { '#usage': '/admin/credits/usage', '#packs': '/admin/credits/packs', '#add-credits': '/admin/credits/packs', '#remove-credits': '/admin/credits/packs',
+    '#payg': '/admin/credits/payg', '#prices': '/admin/credits/payg', '#people': '/admin/credits/people', '#requests': '/admin/credits/people#requests', '#ledger': '/admin/credits/ledger' };
+  if (location.pathname === '/admin/credits' && CREDIT_ANCHORS[location.hash]) location.replace(CREDIT_ANCHORS[location.hash]);
+
   // On a narrow screen the navigation is a sideways strip: keep the current page's item in view.
   // The same for a sideways-scrolling tab bar (Credits) on first paint and after a tab switch.
   function revealCurrentIn(nav) {

@@ -13,7 +13,8 @@ import { REQUEST_SUBJECT, requestWithNames } from '../credits/access-requests';
 
 const querySchema = z.object({
   show: z.enum(['all', 'unread']).catch('all').default('all'),
-  before: z.string().max(300).optional(),
+  // An over-long or unreadable cursor shows the first page (cursors are opaque; nobody types one).
+  before: z.string().max(300).optional().catch(undefined),
 });
 
 function decodeCursor(s: string | undefined): NotificationCursor | null {

@@ -29,6 +29,9 @@ describe('browser: credits section', function () {
     w = await creditWorld(t.db, { slug: 'browser', time_zone: 'UTC' });
     await addCredits(t.db, w.actor, w.wsId, { kind: 'purchase', amount: 5000, expiresAt: null, note: 'pack', priceCents: null });
     await record(t.db, w.wsId, [billable(w.email('alice'), 'api', 100, 30), billable(w.email('alice'), 'grid', 40, 20)]); // 200 + 40
+    // Usage two days ago, so the Usage chart (data through yesterday) has a bar whatever the hour. It predates
+    // the pack by more than the 24 h reporting delay, so it is overage and leaves the balance at 4,760.
+    await record(t.db, w.wsId, [billable(w.email('bob'), 'api', 10, undefined, { occurredAt: new Date(Date.now() - 2 * DAY) })]);
     h = await startBrowser(t.app);
     await browserLogin(h, w.email('admin'), PASSWORD);
   });
@@ -94,6 +97,14 @@ describe('browser: credits section', function () {
     await Promise.all([page.waitForURL(/\/admin\/credits\/people$/), page.click('.credits-tabs a[data-tab="people"]')]);
     expect(await page.locator('[data-testid="credits-panel-people"]').count()).to.equal(1);
     await context.close();
+  });
+
+  it('a bookmark of a section of the single page (/admin/credits#people) opens its sub-page', async () => {
+    const { page, baseUrl } = h;
+    await page.goto(`${baseUrl}/admin/credits#people`);
+    await page.waitForURL(/\/admin\/credits\/people$/);
+    await page.goto(`${baseUrl}/admin/credits#requests`);
+    await page.waitForURL(/\/admin\/credits\/people#requests$/);
   });
 
   it('an empty "Add credits" form stays on Packs & grants with the error next to the field, focused and in view', async () => {
@@ -205,6 +216,8 @@ describe('browser: credits section', function () {
     expect(await bg()).to.not.equal(ok);
     expect((await page.textContent('[data-testid="meter-state"]'))!.trim()).to.equal('paused');
     expect(await page.locator('[data-testid="credit-banner"]').isVisible()).to.equal(true);
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SHOTS, `overview-paused-${page.viewportSize()!.width}.png`), fullPage: true });
     expect(ws.payg_enabled ? 1 : 0).to.equal(0);
   });
 

@@ -43,6 +43,7 @@ export const CREDITS_ROUTES: RouteCase[] = [
   { method: 'POST', path: '/admin/credits/requests/999999/deny', body: {}, expect: { anonymous: 403, member: 403, otherAdmin: 404, admin: 404 } },
   { method: 'GET', path: '/admin/notifications', expect: ADMIN_PAGE },
   { method: 'GET', path: '/admin/notifications?show=unread&before=bogus', expect: ADMIN_PAGE },
+  { method: 'GET', path: `/admin/notifications?before=${'b'.repeat(301)}`, expect: ADMIN_PAGE },
   { method: 'POST', path: '/admin/notifications/read-all', body: {}, expect: { anonymous: 403, member: 403, otherAdmin: 303, admin: 303 } },
   { method: 'POST', path: '/admin/notifications/999999/read', body: {}, expect: { anonymous: 403, member: 403, otherAdmin: 404, admin: 404 } },
   // /me: every signed-in user; the member may spend credits already (409: nothing to request).
