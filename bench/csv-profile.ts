@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import type { Request, Response } from 'express';
 import { createDb } from '../src/db/knex';
 import { streamRows } from '../src/db/dialect';
-import { streamCsv } from '../src/exports/csv';
+import { streamCsv } from '../src/csv/stream';
 import { generationLogExport } from '../src/usage/export-defs';
 import { agentMap, userMap } from '../src/usage/queries';
 

@@ -9,20 +9,25 @@ import { securityHeaders, csrf } from './http/security';
 import { viewLocals } from './http/locals';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { configurePassport } from './auth/passport';
-import { authRouter, loginFormExpired, logoutWhenSignedOut, SESSION_COOKIE } from './auth/routes';
+import { authRouter } from './auth/routes';
+import { loginFormExpired, logoutWhenSignedOut, SESSION_COOKIE } from './auth/session';
 import { shellRouter } from './shell/routes';
 import { apiRouter } from './ingest/api-routes';
+import { openApiDocument } from './ingest/openapi';
 import { usersRouter } from './users/routes';
 import { activityRouter } from './activity/routes';
-import { auditRouter } from './audit/routes';
+import { auditLogRouter } from './audit-log/routes';
 import { tokensRouter } from './tokens/routes';
 import { usageRouter } from './usage/routes';
-import { exportsRouter } from './exports/routes';
+import { dataDictionaryRouter } from './data-dictionary/routes';
 import { creditsRouter } from './credits/routes';
 import { notificationsRouter } from './notifications/routes';
 import { apiKeysRouter } from './apikeys/routes';
 import { meRouter } from './me/routes';
+import { settingsRouter } from './settings/routes';
 import { jsonForScript } from './http/format';
+import { unreadBadge } from './notifications/header-badge';
+import { creditMeterBadge } from './credits/header-badge';
 
 // The project folder: src/.. under tsx, dist/src/../.. when compiled with `npm run build`.
 const ROOT = [path.resolve(__dirname, '..'), path.resolve(__dirname, '../..')].find((d) => fs.existsSync(path.join(d, 'views'))) ?? path.resolve(__dirname, '..');
@@ -70,19 +75,21 @@ export function createApp(ctx: AppContext) {
   app.use(logoutWhenSignedOut);
   app.use(csrf.csrfSynchronisedProtection);
   app.use(loginFormExpired);
-  app.use(viewLocals(ctx));
+  // The admin header's badges, in the order they are read: features provide them, the shell draws them.
+  app.use(viewLocals(ctx, [unreadBadge, creditMeterBadge]));
 
   app.use(authRouter(ctx));
   app.use(shellRouter(ctx));
   app.use(usersRouter(ctx));
   app.use(activityRouter(ctx));
-  app.use(auditRouter(ctx));
+  app.use(auditLogRouter(ctx));
   app.use(tokensRouter(ctx));
+  app.use(settingsRouter(ctx));
   app.use(usageRouter(ctx));
-  app.use(exportsRouter(ctx));
+  app.use(dataDictionaryRouter(ctx));
   app.use(creditsRouter(ctx));
   app.use(notificationsRouter(ctx));
-  app.use(apiKeysRouter(ctx));
+  app.use(apiKeysRouter(ctx, { apiReference: openApiDocument }));
   app.use(meRouter(ctx));
 
   app.use(notFoundHandler);

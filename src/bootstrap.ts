@@ -6,6 +6,7 @@ import { migrateLatest } from './db/migrate';
 import { createLogger } from './logger';
 import type { AppContext } from './http/context';
 import { seedDemo, type DemoOptions } from '../seeds/demo';
+import { countWorkspaces } from './workspaces/queries';
 
 export async function bootstrap(opts: { seedIfEmpty?: boolean; config?: Config; demo?: DemoOptions } = {}): Promise<AppContext> {
   const config = opts.config ?? loadConfig();
@@ -16,8 +17,7 @@ export async function bootstrap(opts: { seedIfEmpty?: boolean; config?: Config; 
     const applied = await migrateLatest(db);
     if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
     if (opts.seedIfEmpty) {
-      const count = await db('workspaces').count({ n: '*' }).first();
-      if (Number(count?.n ?? 0) === 0) {
+      if ((await countWorkspaces(db)) === 0) {
         const started = Date.now();
         logger.info('empty database: loading the demo organisation (first run only, about 10-30 s)');
         const summary = await seedDemo(db, { log: (line) => logger.info(line.trim()), ...opts.demo });

@@ -27,6 +27,8 @@ const envSchema = z.object({
   // Express 'trust proxy': a hop count ('1'), true/false, or addresses/subnets ('loopback, 10.0.0.0/8').
   // 0 = do not load the demo organisation into an empty database at start-up.
   SEED_DEMO: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('1'),
+  // 0 = this process runs no background jobs (they take database leases, so any process may run them).
+  JOBS: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('1'),
   TRUST_PROXY: z
     .string()
     .trim()

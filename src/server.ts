@@ -4,6 +4,7 @@ import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { parseDatabaseUrl } from './db/knex';
 import { DEMO_LOGINS } from '../seeds/demo';
+import { startScheduler } from './jobs/scheduler';
 
 async function main() {
   const config = loadConfig();
@@ -22,12 +23,16 @@ async function main() {
       console.log(`  demo member: ${DEMO_LOGINS[1].email} / ${DEMO_LOGINS[1].password}`);
     }
     console.log('');
+    // Background jobs (deliveries, reports, retention): every process tries, leases pick one.
+    if (config.JOBS !== '0') stopJobs = startScheduler(ctx);
   });
+  let stopJobs = () => {};
   server.on('error', (err: NodeJS.ErrnoException) => {
     console.error(err.code === 'EADDRINUSE' ? `PORT: ${config.PORT} is already in use; set PORT to a free port.` : `Start-up failed: ${err.message}`);
     ctx.db.destroy().finally(() => process.exit(1));
   });
   const shutdown = () => {
+    stopJobs();
     server.close(() => ctx.db.destroy().finally(() => process.exit(0)));
     setTimeout(() => process.exit(0), 5000).unref();
   };

@@ -1,5 +1,5 @@
 // CSV export definitions of this feature (columns feed the exporter and the data dictionary).
-import { defineExport, type ExportDefinition } from '../exports/definitions';
+import { defineExport, type ExportDefinition } from '../csv/definitions';
 import { SURFACE_LABELS, type Surface } from '../ingest/model';
 import type { LogRow } from './queries';
 

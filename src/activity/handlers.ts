@@ -1,60 +1,24 @@
 // Activity Logs handlers: one user's interactions (page with keyset pagination) and its CSV export.
 import type { Request, Response } from 'express';
-import { z } from 'zod';
 import type { AppContext } from '../http/context';
 import { HttpError, isHtmx } from '../http/errors';
 import { renderPageOrPartial } from '../http/render';
 import { idParam, fieldErrors } from '../http/validate';
-import { recordAudit, actorFrom } from '../audit/audit';
 import { streamRows } from '../db/dialect';
 import { fromDbTime, localDateTime, monthOfDay, today } from '../db/time';
-import { csvFilename, streamCsv } from '../exports/csv';
-import { SURFACES, SURFACE_LABELS, TOKEN_KINDS, type Surface } from '../ingest/model';
+import { csvFilename } from '../csv/stream';
+import { auditedCsvDownload } from '../csv/download';
+import { SURFACES, SURFACE_LABELS } from '../ingest/model';
 import { ACTIVITY_LOG_EXPORT, type ActivityCsvRow } from './export-defs';
-import { decodeCursor } from './keyset';
-import { cursorField, dayField, emptyToUndefined, FROM_BEFORE_TO, fromBeforeTo, lenientParse } from './filters';
-import { findUser, logPage, logQuery, logTotals, modelsInUse, monthUsage, totalsFromRollup, type LogFilters, type LogRow, type LogTotals } from './queries';
+import { keysetLinks, keysetNav, pushListUrl } from '../http/keyset';
+import { filterParams, filterSchema, filtersOf, parseFilters } from './forms';
+import { logRowView } from './view-model';
+import { findUser, logExportQuery, logPage, logTotals, modelsInUse, monthUsage, totalsFromRollup, type LogRow, type LogTotals } from './queries';
 import { formatNumber } from '../http/format';
 
 export const PAGE_SIZE = 50;
-/** Characters of the prompt shown in the table before "show full". */
-export const PROMPT_PREVIEW = 120;
-
-const filterSchema = z
-  .object({
-    from: dayField('From'),
-    to: dayField('To'),
-    model: z.preprocess(emptyToUndefined, z.string().trim().max(64, 'Model names are at most 64 characters.').optional()),
-    surface: z.preprocess(emptyToUndefined, z.enum(SURFACES, { error: 'Choose a surface from the list.' }).optional()),
-    training: z.preprocess(emptyToUndefined, z.enum(['yes', 'no'], { error: 'Training must be yes or no.' }).optional()),
-    kind: z.preprocess(emptyToUndefined, z.enum(TOKEN_KINDS, { error: 'Kind must be inference or embedding.' }).optional()),
-    before: cursorField(),
-    after: cursorField(),
-    // totals=1: compute expensive totals inline (the no-JavaScript way to see them); anything else is ignored.
-    totals: z.literal('1').optional().catch(undefined),
-  })
-  .refine(fromBeforeTo, FROM_BEFORE_TO);
-
-type ParsedFilters = z.infer<typeof filterSchema>;
-
-const parseFilters = (query: unknown) => lenientParse(filterSchema, query);
-
-function filtersOf(f: ParsedFilters): LogFilters {
-  return { from: f.from, to: f.to, model: f.model, surface: f.surface, training: f.training, kind: f.kind };
-}
-
-function filterParams(f: LogFilters): URLSearchParams {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(f)) if (v) p.set(k, String(v));
-  return p;
-}
 
 const fmt = formatNumber;
-
-function truncate(s: string, n: number): { short: string; cut: boolean } {
-  const chars = Array.from(s);
-  return chars.length <= n ? { short: s, cut: false } : { short: chars.slice(0, n).join('').trimEnd() + '…', cut: true };
-}
 
 export function activityHandlers(ctx: AppContext) {
   const db = ctx.db;
@@ -72,7 +36,7 @@ export function activityHandlers(ctx: AppContext) {
     const zone: string = res.locals.workspace?.time_zone || 'America/Chicago';
     const { f, errors } = parseFilters(req.query);
     const filters = filtersOf(f);
-    const nav = { before: decodeCursor(f.before), after: f.before ? null : decodeCursor(f.after) };
+    const nav = keysetNav(f);
     const month = monthOfDay(today(zone));
     // Totals that no rollup answers (model, surface, training filters) aggregate every matching row of
     // the user; for heavy users that takes longer than the page, so they load in a second request.
@@ -87,31 +51,10 @@ export function activityHandlers(ctx: AppContext) {
     const fp = filterParams(filters);
     const withTotals = new URLSearchParams(fp);
     withTotals.set('totals', '1');
-    const withCursor = (k: 'before' | 'after', c: string) => {
-      const p = new URLSearchParams(fp);
-      p.set(k, c);
-      return `${base}?${p.toString()}`;
-    };
-    const rows = (page.rows as LogRow[]).map((r) => {
-      const at = fromDbTime(r.occurred_at)!;
-      const prompt = r.prompt_excerpt ?? '';
-      return {
-        ...r,
-        local: localDateTime(at, zone),
-        utc: `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`,
-        iso: at.toISOString(),
-        type: `${SURFACE_LABELS[r.surface as Surface] ?? r.surface} · ${r.token_kind}${r.output === 'image' ? ' · image' : ''}`,
-        prompt: { full: prompt, ...truncate(prompt, PROMPT_PREVIEW) },
-        training: !!Number(r.training),
-      };
-    });
+    const rows = (page.rows as LogRow[]).map((r) => logRowView(r, zone));
     const fpString = fp.toString();
-    if (isHtmx(req) && !req.get('HX-History-Restore-Request')) {
-      const p = new URLSearchParams(fp);
-      if (nav.before) p.set('before', f.before!);
-      else if (nav.after) p.set('after', f.after!);
-      res.set('HX-Push-Url', p.toString() ? `${base}?${p.toString()}` : base);
-    }
+    const links = keysetLinks(base, fp, page, nav, f);
+    pushListUrl(req, res, links.currentUrl);
     renderPageOrPartial(
       req,
       res,
@@ -129,9 +72,9 @@ export function activityHandlers(ctx: AppContext) {
         errors,
         rows,
         totals,
-        newerUrl: page.newer ? withCursor('after', page.newer) : null,
-        olderUrl: page.older ? withCursor('before', page.older) : null,
-        newestUrl: nav.before || nav.after ? (fpString ? `${base}?${fpString}` : base) : null,
+        newerUrl: links.newerUrl,
+        olderUrl: links.olderUrl,
+        newestUrl: links.newestUrl,
         csvUrl: `${base}.csv${fpString ? `?${fpString}` : ''}`,
         totalsUrl: `${base}/totals${fpString ? `?${fpString}` : ''}`,
         totalsPageUrl: `${base}?${withTotals.toString()}`,
@@ -163,27 +106,20 @@ export function activityHandlers(ctx: AppContext) {
     const r = filterSchema.safeParse(req.query);
     if (!r.success) throw new HttpError(400, r.error.issues.map((i) => i.message).join(' '), 'bad_request', fieldErrors(r.error));
     const filters = filtersOf(r.data);
-    await recordAudit(db, {
-      workspaceId: ws,
-      actor: actorFrom(req),
-      action: 'export.download',
-      targetType: 'user',
-      targetId: user.id,
-      after: { export: ACTIVITY_LOG_EXPORT.id, user: user.email, filters },
-    });
-    const query = logQuery(db, ws, user.id, filters, zone).orderBy('occurred_at', 'desc').orderBy('id', 'desc');
-    const source = streamRows(db, query);
-    async function* withLocalTime(): AsyncGenerator<ActivityCsvRow> {
-      for await (const row of source as AsyncIterable<LogRow>) {
-        yield { ...row, user_email: user!.email, occurred_at_local: localDateTime(fromDbTime(row.occurred_at)!, zone) } as ActivityCsvRow;
-      }
-    }
     const slug = String(res.locals.workspace?.slug ?? 'workspace');
-    const name = csvFilename(slug, `activity-log-${user.email.split('@')[0]}`, today(zone));
-    const rows = withLocalTime();
-    // Closing the download must also release the database cursor.
-    (rows as unknown as { destroy?: () => void }).destroy = () => source.destroy();
-    await streamCsv(req, res, ACTIVITY_LOG_EXPORT, name, rows);
+    const filename = csvFilename(slug, `activity-log-${user.email.split('@')[0]}`, today(zone));
+    await auditedCsvDownload(db, req, res, ACTIVITY_LOG_EXPORT, { workspaceId: ws, filename, scope: { user: user.email, filters } }, () => {
+      const source = streamRows(db, logExportQuery(db, ws, user.id, filters, zone));
+      async function* withLocalTime(): AsyncGenerator<ActivityCsvRow> {
+        for await (const row of source as AsyncIterable<LogRow>) {
+          yield { ...row, user_email: user!.email, occurred_at_local: localDateTime(fromDbTime(row.occurred_at)!, zone) } as ActivityCsvRow;
+        }
+      }
+      const rows = withLocalTime();
+      // Closing the download must also release the database cursor.
+      (rows as unknown as { destroy?: () => void }).destroy = () => source.destroy();
+      return rows;
+    });
   }
 
   return { showLogs, showTotals, downloadLogsCsv };

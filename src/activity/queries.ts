@@ -3,7 +3,7 @@
 // or reads rollup_daily_user; the whole interactions table is never scanned.
 import type { Knex } from 'knex';
 import { addDays, startOfDayUtc, toDbTime } from '../db/time';
-import { keysetPage, type Cursor, type KeysetPage } from './keyset';
+import { keysetPage, type Cursor, type KeysetPage } from '../http/keyset';
 
 export interface LogFilters {
   from?: string; // YYYY-MM-DD, workspace zone, inclusive
@@ -90,6 +90,11 @@ export function logQuery(db: Knex, workspaceId: number, userId: number, f: LogFi
   if (f.training) q.where('training', f.training === 'yes');
   if (f.kind) q.where('token_kind', f.kind);
   return q;
+}
+
+/** Every matching row, newest first (the CSV export). */
+export function logExportQuery(db: Knex, workspaceId: number, userId: number, f: LogFilters, zone: string): Knex.QueryBuilder {
+  return logQuery(db, workspaceId, userId, f, zone).orderBy('occurred_at', 'desc').orderBy('id', 'desc');
 }
 
 export async function logPage(

@@ -1,5 +1,5 @@
 // View model of the API reference page: the OpenAPI document flattened into endpoints and fields.
-import { openApiDocument } from '../ingest/openapi';
+// The document itself belongs to the API; the app hands it to this page when it is built.
 
 type Schema = Record<string, any>;
 
@@ -75,8 +75,8 @@ function fieldsOf(doc: Schema, schema: Schema | undefined): { fields: FieldRow[]
   return { fields, itemsLabel };
 }
 
-export function apiDocsView(origin: string) {
-  const doc = openApiDocument() as Schema;
+export function apiDocsView(origin: string, document: object) {
+  const doc = document as Schema;
   const endpoints: EndpointView[] = [];
   for (const [path, ops] of Object.entries(doc.paths as Schema)) {
     for (const [method, op] of Object.entries(ops as Schema)) {

@@ -5,6 +5,20 @@ import type { Knex } from 'knex';
 import { toDbTime } from '../db/time';
 import { isDuplicateKeyError } from '../db/dialect';
 
+/** What a key may do: `ingest` (usage, roster, authorize), `read` (read API), `scim` (provisioning). */
+export const API_SCOPES = ['ingest', 'read', 'scim'] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+/** Scopes from their stored form ('ingest,read'); unknown names are dropped, order is canonical. */
+export function parseScopes(stored: string | null | undefined): ApiScope[] {
+  const set = new Set(String(stored ?? '').split(',').map((x) => x.trim()));
+  return API_SCOPES.filter((s) => set.has(s));
+}
+
+export function formatScopes(scopes: readonly ApiScope[]): string {
+  return API_SCOPES.filter((s) => scopes.includes(s)).join(',');
+}
+
 const KEY_RE = /^uc_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 const PREFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -17,6 +31,7 @@ export interface ApiKeyRow {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  scopes: string;
 }
 
 export interface AuthenticatedKey {
@@ -24,6 +39,7 @@ export interface AuthenticatedKey {
   workspaceId: number;
   prefix: string;
   name: string;
+  scopes: ApiScope[];
 }
 
 export function hashKey(key: string): string {
@@ -54,7 +70,10 @@ export async function createApiKey(
   workspaceId: number,
   name: string,
   createdByUserId: number | null,
+  scopes: readonly ApiScope[] = ['ingest'],
 ): Promise<{ key: string; row: ApiKeyRow }> {
+  const stored = formatScopes(scopes);
+  if (!stored) throw new Error('An API key needs at least one scope.');
   for (let attempt = 0; ; attempt++) {
     const { key, prefix } = generateKey();
     const row = {
@@ -66,6 +85,7 @@ export async function createApiKey(
       created_at: toDbTime(new Date()),
       last_used_at: null,
       revoked_at: null,
+      scopes: stored,
     };
     try {
       const [id] = await db('api_keys').insert(row);
@@ -88,12 +108,12 @@ const DUMMY_HASH = Buffer.from(hashKey('uc_000000000000_' + 'x'.repeat(43)), 'he
 export async function verifyApiKey(db: Knex, presented: string): Promise<AuthenticatedKey | null> {
   const prefix = prefixOf(presented);
   if (!prefix) return null;
-  const row = await db('api_keys').select('id', 'workspace_id', 'prefix', 'name', 'secret_hash', 'revoked_at').where({ prefix }).first();
+  const row = await db('api_keys').select('id', 'workspace_id', 'prefix', 'name', 'secret_hash', 'revoked_at', 'scopes').where({ prefix }).first();
   const given = Buffer.from(hashKey(presented), 'hex');
   const stored = row && /^[0-9a-f]{64}$/.test(row.secret_hash) ? Buffer.from(row.secret_hash, 'hex') : DUMMY_HASH;
   const match = crypto.timingSafeEqual(given, stored);
   if (!row || !match || row.revoked_at) return null;
-  return { id: row.id, workspaceId: row.workspace_id, prefix: row.prefix, name: row.name };
+  return { id: row.id, workspaceId: row.workspace_id, prefix: row.prefix, name: row.name, scopes: parseScopes(row.scopes) };
 }
 
 const USE_STAMP_INTERVAL_MS = 60_000;
@@ -125,7 +145,7 @@ export const KEY_PAGE_SIZE = 50;
 export async function listApiKeys(db: Knex, workspaceId: number, beforeId?: number): Promise<{ rows: KeyListRow[]; nextBefore: number | null }> {
   const q = db('api_keys as k')
     .leftJoin('users as u', 'u.id', 'k.created_by_user_id')
-    .select('k.id', 'k.workspace_id', 'k.name', 'k.prefix', 'k.created_by_user_id', 'k.created_at', 'k.last_used_at', 'k.revoked_at', 'u.email as created_by_email', 'u.name as created_by_name')
+    .select('k.id', 'k.workspace_id', 'k.name', 'k.prefix', 'k.created_by_user_id', 'k.created_at', 'k.last_used_at', 'k.revoked_at', 'k.scopes', 'u.email as created_by_email', 'u.name as created_by_name')
     .where('k.workspace_id', workspaceId)
     .orderBy('k.id', 'desc')
     .limit(KEY_PAGE_SIZE + 1);
@@ -138,7 +158,7 @@ export async function listApiKeys(db: Knex, workspaceId: number, beforeId?: numb
 
 export async function findApiKey(db: Knex, workspaceId: number, id: number): Promise<ApiKeyRow | undefined> {
   return db('api_keys')
-    .select('id', 'workspace_id', 'name', 'prefix', 'created_by_user_id', 'created_at', 'last_used_at', 'revoked_at')
+    .select('id', 'workspace_id', 'name', 'prefix', 'created_by_user_id', 'created_at', 'last_used_at', 'revoked_at', 'scopes')
     .where({ id, workspace_id: workspaceId })
     .first();
 }
@@ -152,6 +172,3 @@ export async function revokeApiKey(db: Knex, workspaceId: number, id: number): P
   return { before, changed: true };
 }
 
-export async function workspaceBySlug(db: Knex, slug: string): Promise<{ id: number; slug: string; name: string } | undefined> {
-  return db('workspaces').select('id', 'slug', 'name').where({ slug }).first();
-}

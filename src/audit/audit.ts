@@ -1,4 +1,5 @@
-// The audit log: who did what, to what, when, from where, with before and after.
+// The audit trail every admin action writes: who did what, to what, when, from where, with before
+// and after. Shared by every feature; the Audit log page (src/audit-log/) reads it.
 import type { Knex } from 'knex';
 import { toDbTime } from '../db/time';
 
@@ -39,47 +40,4 @@ export async function recordAudit(db: Knex, e: AuditEntry): Promise<void> {
 /** The actor of an admin request (session user + client IP). */
 export function actorFrom(req: { user?: { id: number; email: string }; ip?: string }): Actor {
   return { userId: req.user?.id ?? null, label: req.user?.email ?? 'anonymous', ip: req.ip ?? null };
-}
-
-// ---- Reading the audit log (the Audit log page). Keyset over (created_at, id), newest first. ----
-
-export interface AuditFilters {
-  /** a user id (actor_user_id) or a non-user actor label such as 'system' or 'api-key:abcd' */
-  actor?: string;
-  action?: string;
-  /** inclusive UTC bounds as DB timestamps */
-  fromAt?: string;
-  toAt?: string;
-}
-
-/** The audit rows of a workspace matching the filters (no order, no limit); each filter uses an index prefix. */
-export function auditQuery(db: Knex, workspaceId: number, f: AuditFilters): Knex.QueryBuilder {
-  const q = db('audit_log')
-    .select('id', 'actor_user_id', 'actor_label', 'action', 'target_type', 'target_id', 'before_json', 'after_json', 'ip', 'created_at')
-    .where({ workspace_id: workspaceId });
-  if (f.actor) {
-    if (/^\d+$/.test(f.actor)) q.where('actor_user_id', Number(f.actor));
-    else q.where('actor_label', f.actor);
-  }
-  if (f.action) q.where('action', f.action);
-  if (f.fromAt) q.where('created_at', '>=', f.fromAt);
-  if (f.toAt) q.where('created_at', '<', f.toAt);
-  return q;
-}
-
-/**
- * Actors and actions seen in a workspace's audit log (filter choices). Each DISTINCT reads an index
- * prefix ((workspace_id, actor_user_id, ...) and (workspace_id, action, ...)); names come from users.
- */
-export async function auditFacets(db: Knex, workspaceId: number): Promise<{ actors: { value: string; label: string }[]; actions: string[] }> {
-  const idRows = await db('audit_log').distinct('actor_user_id').where({ workspace_id: workspaceId }).whereNotNull('actor_user_id');
-  const ids = idRows.map((r: { actor_user_id: number }) => Number(r.actor_user_id));
-  const people = ids.length ? await db('users').select('id', 'email').where({ workspace_id: workspaceId }).whereIn('id', ids.slice(0, 1000)) : [];
-  const others = await db('audit_log').distinct('actor_label').where({ workspace_id: workspaceId }).whereNull('actor_user_id').limit(200);
-  const actionRows = await db('audit_log').distinct('action').where({ workspace_id: workspaceId }).orderBy('action');
-  const actors = [
-    ...people.map((p: { id: number; email: string }) => ({ value: String(p.id), label: p.email })),
-    ...others.map((r: { actor_label: string }) => ({ value: r.actor_label, label: r.actor_label })),
-  ].sort((a, b) => a.label.localeCompare(b.label));
-  return { actors, actions: actionRows.map((r: { action: string }) => r.action) };
 }

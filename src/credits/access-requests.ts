@@ -61,6 +61,11 @@ export async function requestWithNames(db: Knex, workspaceId: number, requestId:
     .first();
 }
 
+export async function pendingCount(db: Knex, workspaceId: number): Promise<number> {
+  const row = await db('credit_access_requests').where({ workspace_id: workspaceId, status: 'pending' }).count({ n: '*' }).first();
+  return Number(row?.n ?? 0);
+}
+
 export async function pendingRequests(db: Knex, workspaceId: number, limit = 100) {
   return db('credit_access_requests as r')
     .join('users as u', 'u.id', 'r.user_id')

@@ -8,6 +8,7 @@ import { HttpError } from '../http/errors';
 import { reconcileAlerts, reconcileCapAlert } from './alerts';
 import { livePacks, lockPool, monthlyCounters, readPool, saveRemaining, type Pack } from './pool';
 import { PRICE_ITEMS, readPrices, type Prices } from './prices';
+import { updateWorkspace } from '../workspaces/queries';
 
 export interface AddCredits {
   kind: 'purchase' | 'grant';
@@ -103,7 +104,7 @@ export async function updateSettings(db: Knex, actor: Actor, workspaceId: number
     const before = { payg_enabled: !!ws.payg_enabled, payg_monthly_cap: ws.payg_monthly_cap == null ? null : Number(ws.payg_monthly_cap), included_credits_per_period: Number(ws.included_credits_per_period) };
     const after = { payg_enabled: s.paygEnabled, payg_monthly_cap: s.paygCap, included_credits_per_period: s.includedPerPeriod };
     if (JSON.stringify(before) === JSON.stringify(after)) return false;
-    await trx('workspaces').where({ id: workspaceId }).update(after);
+    await updateWorkspace(trx, workspaceId, after);
     await recordAudit(trx, { workspaceId, actor, action: 'credits.settings.update', targetType: 'workspace', targetId: workspaceId, before, after });
     // A cap lowered to (or below) what PAYG already used this month is reached now: alert at once,
     // not only on the next charge (once per month and cap value, as for charges).
@@ -126,7 +127,7 @@ export async function updatePrices(db: Knex, actor: Actor, workspaceId: number, 
     for (const item of PRICE_ITEMS) {
       if (current[item] !== prices[item]) await trx('credit_prices').where({ workspace_id: workspaceId, item }).update({ credits: prices[item], updated_at: now });
     }
-    if (before.grid_free_test_rows !== freeTestRows) await trx('workspaces').where({ id: workspaceId }).update({ grid_free_test_rows: freeTestRows });
+    if (before.grid_free_test_rows !== freeTestRows) await updateWorkspace(trx, workspaceId, { grid_free_test_rows: freeTestRows });
     await recordAudit(trx, { workspaceId, actor, action: 'credits.prices.update', targetType: 'workspace', targetId: workspaceId, before, after });
     return true;
   });

@@ -11,6 +11,7 @@ import { monthOfDay, toDbTime } from '../db/time';
 import { agentTypes, costOf, priceItemFor } from './prices';
 import { lockPool, monthlyCountersOf, paygCapOf, saveRemaining, type MonthlyCounters, type Pack } from './pool';
 import { reconcileAlerts, reconcileCapAlert } from './alerts';
+import type { Workspace } from '../workspaces/workspace';
 
 export interface ChargeRequest {
   index: number;
@@ -52,10 +53,7 @@ export interface ChargeResult {
   freeUnits: number;
 }
 
-export interface ChargeWorkspace {
-  id: number;
-  billing_mode: string;
-}
+export type ChargeWorkspace = Pick<Workspace, 'id' | 'billing_mode'>;
 
 export async function chargeBatch(trx: Knex, wsIn: ChargeWorkspace, requests: ChargeRequest[]): Promise<Map<number, ChargeResult>> {
   const out = new Map<number, ChargeResult>();

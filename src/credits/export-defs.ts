@@ -1,6 +1,6 @@
 // CSV export definitions of the Credits page (columns feed the exporter and the data dictionary).
-import type { ExportDefinition } from '../exports/definitions';
-import { defineExport } from '../exports/definitions';
+import type { ExportDefinition } from '../csv/definitions';
+import { defineExport } from '../csv/definitions';
 
 export interface LedgerExportRow {
   id: number;

@@ -2,22 +2,26 @@
 // (or its fragment for htmx) or redirect. Seat-billed workspaces have no credit settings (404).
 import type { NextFunction, Request, Response } from 'express';
 import type { AppContext } from '../http/context';
-import { actorFrom, recordAudit } from '../audit/audit';
+import { actorFrom } from '../audit/audit';
 import { streamRows } from '../db/dialect';
-import { csvFilename, streamCsv } from '../exports/csv';
+import { csvFilename } from '../csv/stream';
+import { auditedCsvDownload } from '../csv/download';
 import { creditLedgerExport } from './export-defs';
 import { HttpError, isHtmx, notFound } from '../http/errors';
 import { renderPage } from '../http/render';
 import { idParam, parse } from '../http/validate';
 import { startOfDayUtc, today } from '../db/time';
 import { setCreditAccess } from '../users/credit-access';
-import { resolveRange as resolveUsageRange, type UsageRange } from '../usage/range';
+import { resolveRange as resolveUsageRange, type UsageRange } from '../reports/range';
 import { addCredits, removeCredits, updatePrices, updateSettings } from './admin';
 import { decideRequest, REQUEST_SUBJECT, requestWithNames } from './access-requests';
 import { accessSchema, addCreditsSchema, ESTIMATE_ACTIONS, estimateSchema, ledgerQuerySchema, pageNumber, peopleQuerySchema, pricesSchema, removeCreditsSchema, settingsSchema } from './forms';
 import { PRICE_ITEMS, type Prices } from './prices';
 import { isCreditWorkspace, type CreditWorkspace } from './pool';
-import { quoteAction, type Quote } from './quote';
+import { quoteAction, quoteUser, type Quote } from './quote';
+import { findWorkspace, loadWorkspace } from '../workspaces/queries';
+import { findPerson, ledgerExportQuery, userEmails } from './reports';
+import { notificationAbout } from '../notifications/notify';
 import { formHelpers, type FormState } from './view-model';
 import { CREDIT_TABS, loadBase, loadLedger, loadOverview, loadPacks, loadPayg, loadPeople, loadUsage, type CreditTab } from './sections';
 
@@ -55,7 +59,7 @@ const str = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typ
 export function requireCreditWorkspace(ctx: AppContext) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const ws = (res.locals.workspace as { billing_mode: string } | null) ?? (await ctx.db('workspaces').select('billing_mode').where({ id: req.user!.workspace_id }).first());
+      const ws = (res.locals.workspace as { billing_mode: string } | null) ?? (await findWorkspace(ctx.db, req.user!.workspace_id));
       if (!ws || !isCreditWorkspace(ws)) return next(notFound('This workspace is billed per seat: it has no credit settings.'));
       next();
     } catch (err) {
@@ -157,9 +161,9 @@ export function creditsHandlers(ctx: AppContext) {
       const values = { action: str(q.action) ?? '', quantity: str(q.quantity) ?? '', user: str(q.user) ?? '' };
       const p = parse(estimateSchema, values);
       if (!p.ok) return show(req, res, 'estimate', { form: { form: 'estimate', errors: p.errors, values }, status: 400, extra: { actions: ESTIMATE_ACTIONS, quote: null, estimate: null } });
-      const ws = (await db('workspaces').where({ id: req.user!.workspace_id }).first()) as CreditWorkspace;
+      const ws = await loadWorkspace(db, req.user!.workspace_id);
       const email = p.data.user ?? req.user!.email.toLowerCase();
-      const user = await db('users').select('id', 'email', 'status', 'may_spend_credits').where({ workspace_id: ws.id, email }).first();
+      const user = await quoteUser(db, ws.id, email);
       if (!user) {
         return show(req, res, 'estimate', { form: { form: 'estimate', errors: { user: `No user with the e-mail ${email} in this workspace.` }, values }, status: 400, extra: { actions: ESTIMATE_ACTIONS, quote: null, estimate: null } });
       }
@@ -221,9 +225,9 @@ export function creditsHandlers(ctx: AppContext) {
       if (!p.ok) return invalid(req, res, 'people', 'access', p.errors);
       await setCreditAccess(db, actorFrom(req), req.user!.workspace_id, id, p.data.allowed);
       if (isHtmx(req)) {
-        const person = await db('users').select('id', 'name', 'email', 'role', 'status', 'may_spend_credits').where({ id, workspace_id: req.user!.workspace_id }).first();
+        const person = (await findPerson(db, req.user!.workspace_id, id))!;
         return res.render('partials/credits/person-row', {
-          person: { ...person, id: Number(person.id), may_spend_credits: !!person.may_spend_credits },
+          person,
           csrfToken: res.locals.csrfToken,
           rowNotice: p.data.allowed ? `${person.name} can now spend credits.` : `${person.name} can no longer spend credits.`,
         });
@@ -236,15 +240,10 @@ export function creditsHandlers(ctx: AppContext) {
       const ws = res.locals.workspace as { id: number; slug: string; time_zone: string };
       const r0 = resolveUsageRange(req.query, ws.time_zone, new Date());
       if (!r0.ok) throw new HttpError(400, r0.message, 'bad_request', r0.errors);
-      const r = r0.range;
-      const users = new Map<number, string>((await db('users').select('id', 'email').where({ workspace_id: ws.id })).map((u: { id: number; email: string }) => [Number(u.id), u.email]));
-      await recordAudit(db, { workspaceId: ws.id, actor: actorFrom(req), action: 'export.download', targetType: 'export', targetId: 'credit-ledger', after: { export: 'credit-ledger', from: r.from, to: r.to } });
-      const qb = db('credit_ledger')
-        .select('id', 'occurred_at', 'day', 'entry_type', 'amount', 'category', 'user_id', 'source_entry_id', 'expires_at', 'price_cents', 'is_overage', 'note', 'interaction_client_id')
-        .where('workspace_id', ws.id)
-        .whereBetween('day', [r.from, r.to])
-        .orderBy([{ column: 'day' }, { column: 'occurred_at' }, { column: 'id' }]);
-      await streamCsv(req, res, creditLedgerExport(users), csvFilename(ws.slug, 'credit-ledger', `${r.from}_${r.to}`), streamRows(db, qb));
+      const r = { from: r0.range.from, to: r0.range.to };
+      const users = await userEmails(db, ws.id);
+      const filename = csvFilename(ws.slug, 'credit-ledger', `${r.from}_${r.to}`);
+      await auditedCsvDownload(db, req, res, creditLedgerExport(users), { workspaceId: ws.id, filename, range: r }, () => streamRows(db, ledgerExportQuery(db, ws.id, r.from, r.to)));
     },
 
     decide(approve: boolean) {
@@ -261,8 +260,9 @@ export function creditsHandlers(ctx: AppContext) {
           else throw err;
         }
         if (fromNotifications) {
-          const n = await db('notifications').select('id').where({ workspace_id: req.user!.workspace_id, subject_type: REQUEST_SUBJECT, subject_id: id }).orderBy('id', 'desc').first();
-          return res.redirect(303, `/admin/notifications?saved=${outcome}&request=${id}${n ? `#notification-${n.id}` : ''}`);
+          const n = await notificationAbout(db, req.user!.workspace_id, { type: REQUEST_SUBJECT, id });
+          if (!n) return res.redirect(303, '/admin/notifications');
+          return res.redirect(303, `/admin/notifications?decided=${n}${outcome === 'decided' ? '&already=1' : ''}#notification-${n}`);
         }
         res.redirect(303, `/admin/credits/people?saved=${outcome}&request=${id}#requests`);
       };

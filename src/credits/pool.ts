@@ -2,24 +2,18 @@
 // is left of each, PAYG headroom, lazy included grants and expiries, and the per-workspace lock.
 import type { Knex } from 'knex';
 import { dayOf, firstDayOfMonth, addMonths, monthOf, startOfDayUtc, toDbTime } from '../db/time';
-import { forShare, forUpdate } from '../db/dialect';
+import { forUpdate } from '../db/dialect';
 import { PRICE_ITEMS, pricesFrom, readPriceRows, seedDefaultPrices, type Prices } from './prices';
 import { reconcileAlerts } from './alerts';
+import { loadWorkspaceShared } from '../workspaces/queries';
+import type { Workspace } from '../workspaces/workspace';
 
 /** Ledger entry types that add credits to the pool (each is a "pack" consumption draws on). */
 export const PACK_TYPES = ['included', 'purchase', 'grant'] as const;
 /** Ledger entry types that record usage. */
 export const USAGE_TYPES = ['consumption', 'payg', 'overage'] as const;
 
-export interface CreditWorkspace {
-  id: number;
-  time_zone: string;
-  billing_mode: string;
-  payg_enabled: number | boolean;
-  payg_monthly_cap: number | string | null;
-  included_credits_per_period: number | string;
-  grid_free_test_rows: number | string;
-}
+export type CreditWorkspace = Pick<Workspace, 'id' | 'time_zone' | 'billing_mode' | 'payg_enabled' | 'payg_monthly_cap' | 'included_credits_per_period' | 'grid_free_test_rows'>;
 
 export interface Pack {
   id: number;
@@ -341,7 +335,7 @@ export async function lockPool(trx: Knex, workspaceId: number, now: Date = new D
   }
   // Settings are re-read under the lock (a PAYG or cap change committed meanwhile is honoured) with a
   // shared lock, so inserts elsewhere that check their foreign key to the workspace are not blocked.
-  const ws = (await forShare(trx, trx('workspaces').where({ id: workspaceId })).first()) as CreditWorkspace;
+  const ws = await loadWorkspaceShared(trx, workspaceId);
   let prices = await readPriceRows(trx, workspaceId);
   if (prices.size < PRICE_ITEMS.length) {
     await seedDefaultPrices(trx, workspaceId);

@@ -6,6 +6,7 @@ import { HttpError } from '../http/errors';
 import { costOf, priceItemFor, readPrices } from './prices';
 import { isCreditWorkspace, monthlyCounters, readPool, type CreditWorkspace } from './pool';
 import { formatNumber } from '../http/format';
+import { findWorkspace } from '../workspaces/queries';
 
 export interface QuoteRequest {
   /** the user's email */
@@ -36,7 +37,7 @@ const fmt = formatNumber;
 const credits = (n: number) => `${fmt(n)} credit${n === 1 ? '' : 's'}`;
 
 export async function quoteCredits(db: Knex, workspaceId: number, req: QuoteRequest, now: Date = new Date()): Promise<Quote> {
-  const ws = (await db('workspaces').where({ id: workspaceId }).first()) as (CreditWorkspace & { name: string }) | undefined;
+  const ws = await findWorkspace(db, workspaceId);
   if (!ws) throw new HttpError(404, 'No such workspace.');
   const email = req.user.trim().toLowerCase();
   const user = await db('users').select('id', 'status', 'may_spend_credits').where({ workspace_id: workspaceId, email }).first();
@@ -49,6 +50,11 @@ export async function quoteCredits(db: Knex, workspaceId: number, req: QuoteRequ
     agentType = agent.type;
   }
   return quoteAction(db, ws, { ...user, email }, { category, units, agentType }, now);
+}
+
+/** The user a quote is for (by e-mail, lower-case), or undefined. */
+export async function quoteUser(db: Knex, workspaceId: number, email: string): Promise<QuoteUser | undefined> {
+  return db('users').select('id', 'email', 'status', 'may_spend_credits').where({ workspace_id: workspaceId, email }).first();
 }
 
 /**

@@ -212,3 +212,23 @@ export async function accessCounts(db: Knex, workspaceId: number): Promise<{ all
   for (const r of rows as { may_spend_credits: number | boolean; n: number }[]) out[r.may_spend_credits ? 'allowed' : 'blocked'] += Number(r.n);
   return out;
 }
+
+/** The ledger of a day range in export order (the ledger CSV). */
+export function ledgerExportQuery(db: Knex, workspaceId: number, from: string, to: string): Knex.QueryBuilder {
+  return db('credit_ledger')
+    .select('id', 'occurred_at', 'day', 'entry_type', 'amount', 'category', 'user_id', 'source_entry_id', 'expires_at', 'price_cents', 'is_overage', 'note', 'interaction_client_id')
+    .where('workspace_id', workspaceId)
+    .whereBetween('day', [from, to])
+    .orderBy([{ column: 'day' }, { column: 'occurred_at' }, { column: 'id' }]);
+}
+
+/** user id -> email for the workspace (the ledger CSV names users by email). */
+export async function userEmails(db: Knex, workspaceId: number): Promise<Map<number, string>> {
+  return new Map<number, string>((await db('users').select('id', 'email').where({ workspace_id: workspaceId })).map((u: { id: number; email: string }) => [Number(u.id), u.email]));
+}
+
+/** One user of the people list (the row re-rendered after a credit access change). */
+export async function findPerson(db: Knex, workspaceId: number, id: number): Promise<PersonRow | undefined> {
+  const r = await db('users').select('id', 'name', 'email', 'role', 'status', 'may_spend_credits').where({ id, workspace_id: workspaceId }).first();
+  return r ? { ...r, id: Number(r.id), may_spend_credits: !!r.may_spend_credits } : undefined;
+}

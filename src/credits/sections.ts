@@ -3,14 +3,15 @@
 import type { Knex } from 'knex';
 import type { SessionUser } from '../http/context';
 import { jsonForScript } from '../http/format';
-import { pendingRequests } from './access-requests';
+import { pendingCount, pendingRequests } from './access-requests';
+import { loadWorkspace } from '../workspaces/queries';
 import { forecast } from './forecast';
 import { allPacks, monthlyCounters, readPool, refreshPool, type CreditWorkspace } from './pool';
 import { PRICE_ITEMS, PRICE_LABELS, readPrices } from './prices';
 import { accessCounts, creditsByCategory, creditsByUserPage, decodeCursor, isLedgerCursor, isPeopleCursor, LEDGER_FILTERS, ledgerPage, peoplePage, type LedgerFilter } from './reports';
 import { creditBanner, creditState } from './state';
 import { CATEGORY_LABELS, chartConfig, dateOf, ENTRY_LABELS, fmt, money, when } from './view-model';
-import { presetsFor, rangeQuery, type UsageRange } from '../usage/range';
+import { presetsFor, rangeQuery, type UsageRange } from '../reports/range';
 
 export type CreditTab = 'overview' | 'usage' | 'packs' | 'payg' | 'people' | 'ledger' | 'estimate';
 
@@ -33,9 +34,9 @@ const VM = { fmt, money, when, dateOf, ENTRY_LABELS, CATEGORY_LABELS, json: json
 /** What every sub-page shows: the workspace, the pool and its state, the pending-request count. */
 export async function loadBase(db: Knex, user: SessionUser, tab: CreditTab, now: Date = new Date()) {
   await refreshPool(db, user.workspace_id, now);
-  const ws = (await db('workspaces').where({ id: user.workspace_id }).first()) as CreditWorkspace & { name: string };
+  const ws = await loadWorkspace(db, user.workspace_id);
   const pool = await readPool(db, ws, now);
-  const pending = await db('credit_access_requests').where({ workspace_id: ws.id, status: 'pending' }).count({ n: '*' }).first();
+  const pending = await pendingCount(db, ws.id);
   const tabLabel = CREDIT_TABS.find((t) => t.id === tab)!.label;
   return {
     title: tab === 'overview' ? 'Credits' : `Credits · ${tabLabel}`,
@@ -47,7 +48,7 @@ export async function loadBase(db: Knex, user: SessionUser, tab: CreditTab, now:
     zone: ws.time_zone,
     pool,
     state: creditState(pool),
-    pendingCount: Number(pending?.n ?? 0),
+    pendingCount: pending,
     currentUserId: user.id,
     vm: VM,
   };

@@ -19,15 +19,6 @@ export interface SessionUser {
   status: string;
 }
 
-export interface WorkspaceInfo {
-  id: number;
-  slug: string;
-  name: string;
-  time_zone: string;
-  billing_mode: 'seat' | 'credits';
-  [k: string]: unknown;
-}
-
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {

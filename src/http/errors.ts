@@ -41,7 +41,7 @@ export function isHtmx(req: Request): boolean {
   return req.get('HX-Request') === 'true';
 }
 
-/** The JSON error shape of DESIGN.md section 6. */
+/** The JSON error shape of the API and of every JSON answer: {"error": {"code", "message", "details"}} (docs/ingest.md). */
 export function sendJsonError(res: Response, status: number, code: string, message: string, details?: unknown) {
   res.status(status).json({ error: { code, message, details: details ?? null } });
 }

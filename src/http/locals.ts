@@ -1,10 +1,14 @@
 // Per-request view locals: the signed-in user, their workspace, the CSRF token, header badges.
 import type { NextFunction, Request, Response } from 'express';
 import type { AppContext } from './context';
-import { headerExtras } from './header-extras';
-import { isHtmx } from './errors';
+import { badgeDefaults, loadBadges, type HeaderBadge } from './header-badges';
+import { isHtmx, notFound } from './errors';
+import type { Workspace } from '../workspaces/workspace';
+import { findWorkspace } from '../workspaces/queries';
 
-export function viewLocals(ctx: AppContext) {
+/** `badges`: the header badges features registered when the app was built (src/app.ts). */
+export function viewLocals(ctx: AppContext, badges: readonly HeaderBadge[] = []) {
+  const defaults = badgeDefaults(badges);
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       // Pages hold workspace data and a CSRF token: never stored by the browser or a proxy, so Back
@@ -16,19 +20,25 @@ export function viewLocals(ctx: AppContext) {
       res.locals.user = req.user ?? null;
       res.locals.csrfToken = req.csrfToken ? req.csrfToken() : '';
       res.locals.workspace = null;
-      res.locals.unreadCount = 0;
-      res.locals.creditMeter = null;
+      Object.assign(res.locals, defaults);
       res.locals.title = 'Usage Console';
       if (req.user) {
-        res.locals.workspace = await ctx.db('workspaces').where({ id: req.user.workspace_id }).first();
+        res.locals.workspace = await findWorkspace(ctx.db, req.user.workspace_id);
         // The header badges are only drawn with the layout: an htmx fragment (a chart, a filtered
         // list) skips their queries. Boosted and full-page htmx requests render the layout.
         const fragment = isHtmx(req) && req.get('HX-Request-Type') !== 'full' && !req.get('HX-Boosted');
-        if (req.user.role === 'admin' && req.method === 'GET' && !fragment) Object.assign(res.locals, await headerExtras(ctx, req.user, res.locals.workspace));
+        if (req.user.role === 'admin' && req.method === 'GET' && !fragment) Object.assign(res.locals, await loadBadges(badges, ctx.db, req.user, res.locals.workspace));
       }
       next();
     } catch (err) {
       next(err);
     }
   };
+}
+
+/** The signed-in user's workspace, loaded once per request by viewLocals (routes behind requireUser). */
+export function workspaceOf(res: Response): Workspace {
+  const ws = res.locals.workspace as Workspace | null;
+  if (!ws) throw notFound('Workspace not found');
+  return ws;
 }

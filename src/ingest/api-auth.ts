@@ -5,17 +5,14 @@ import { rateLimit } from 'express-rate-limit';
 import type { AppContext } from '../http/context';
 import { HttpError, sendJsonError } from '../http/errors';
 import { isConnectionError } from '../db/dialect';
-import { touchApiKey, verifyApiKey, type AuthenticatedKey } from '../apikeys/keys';
+import { touchApiKey, verifyApiKey, type ApiScope, type AuthenticatedKey } from '../apikeys/keys';
+import { findWorkspace } from '../workspaces/queries';
+import type { Workspace } from '../workspaces/workspace';
 
 /** Largest accepted request body (1000 events with full prompts fit comfortably). */
 export const API_BODY_LIMIT = '10mb';
 
-export interface ApiWorkspace {
-  id: number;
-  slug: string;
-  time_zone: string;
-  auto_invite_unknown_users: number | boolean;
-}
+export type ApiWorkspace = Workspace;
 
 /** What authentication leaves on res.locals for the handlers. */
 export interface ApiLocals {
@@ -48,7 +45,7 @@ export function authenticate(ctx: AppContext): RequestHandler {
         res.set('WWW-Authenticate', 'Bearer realm="usage-console", error="invalid_token"');
         throw new HttpError(401, 'Invalid or revoked API key.', 'unauthorized');
       }
-      const ws = await ctx.db('workspaces').select('id', 'slug', 'time_zone', 'auto_invite_unknown_users').where({ id: key.workspaceId }).first();
+      const ws = await findWorkspace(ctx.db, key.workspaceId);
       if (!ws) throw new HttpError(401, 'Invalid or revoked API key.', 'unauthorized');
       Object.assign(res.locals, { apiKey: key, workspace: ws } satisfies ApiLocals);
       await touchApiKey(ctx.db, key.id);
@@ -56,6 +53,16 @@ export function authenticate(ctx: AppContext): RequestHandler {
     } catch (err) {
       next(err);
     }
+  };
+}
+
+/** 403 insufficient_scope unless the authenticated key carries `scope` (DESIGN section 8). */
+export function requireScope(scope: ApiScope): RequestHandler {
+  return (_req, res, next) => {
+    const key = apiLocals(res).apiKey;
+    if (key.scopes.includes(scope)) return next();
+    res.set('WWW-Authenticate', `Bearer realm="usage-console", error="insufficient_scope", scope="${scope}"`);
+    next(new HttpError(403, `This API key lacks the "${scope}" scope (it has: ${key.scopes.join(', ') || 'none'}). Create a key with that scope on the API keys page.`, 'insufficient_scope'));
   };
 }
 

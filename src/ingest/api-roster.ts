@@ -6,7 +6,7 @@ import { recordAudit, type Actor } from '../audit/audit';
 import { HttpError } from '../http/errors';
 import { upsertAgent, upsertGroup, upsertUser } from './roster';
 import type { agentBodySchema, groupBodySchema, userBodySchema } from './schemas';
-import { utcCell, type RosterRow } from '../exports/definitions';
+import { utcCell, type RosterRow } from '../csv/definitions';
 
 const USER_FIELDS = ['email', 'name', 'role', 'department', 'status', 'invited_at', 'joined_at', 'revoked_at', 'max_inference_tokens', 'max_embedding_tokens', 'may_spend_credits'] as const;
 

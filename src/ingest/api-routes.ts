@@ -1,8 +1,8 @@
-// Ingestion API v1 (DESIGN.md section 6): bearer keys, JSON in and out, one workspace per key.
+// Ingestion API v1 (docs/ingest.md): bearer keys, JSON in and out, one workspace per key.
 import { Router } from 'express';
 import type { AppContext } from '../http/context';
 import { HttpError } from '../http/errors';
-import { apiErrorHandler, apiRateLimit, authenticate, jsonBody, requireJson } from './api-auth';
+import { apiErrorHandler, apiRateLimit, authenticate, jsonBody, requireJson, requireScope } from './api-auth';
 import { apiHandlers } from './api-handlers';
 import { openApiDocument } from './openapi';
 
@@ -16,12 +16,14 @@ export function apiRouter(ctx: AppContext): Router {
   });
 
   router.use(authenticate(ctx), apiRateLimit(ctx), requireJson, jsonBody);
-  router.post('/events', h.postEvents);
-  router.post('/logins', h.postLogins);
-  router.put('/users/:email', h.putUser);
-  router.put('/agents/:id', h.putAgent);
-  router.put('/groups/:id', h.putGroup);
-  router.post('/credits/quote', h.postQuote);
+  // Every route names the scope it needs: a key outside it gets 403 insufficient_scope.
+  const ingest = requireScope('ingest');
+  router.post('/events', ingest, h.postEvents);
+  router.post('/logins', ingest, h.postLogins);
+  router.put('/users/:email', ingest, h.putUser);
+  router.put('/agents/:id', ingest, h.putAgent);
+  router.put('/groups/:id', ingest, h.putGroup);
+  router.post('/credits/quote', ingest, h.postQuote);
 
   router.use((req, _res, next) => next(new HttpError(404, `No API endpoint ${req.method} ${req.baseUrl}${req.path}.`, 'not_found')));
   router.use(apiErrorHandler(ctx));

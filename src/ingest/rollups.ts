@@ -4,6 +4,7 @@
 import type { Knex } from 'knex';
 import { monthOfDaySql } from '../db/dialect';
 import { rebuildCreditRollupsIn } from '../credits/rebuild';
+import { workspaceIds } from '../workspaces/queries';
 
 export const ROLLUP_TABLES = [
   'rollup_daily',
@@ -68,7 +69,7 @@ export async function rebuildRollups(db: Knex, workspaceId: number): Promise<voi
 }
 
 export async function rebuildAllRollups(db: Knex): Promise<number> {
-  const wss = await db('workspaces').select('id');
-  for (const w of wss) await rebuildRollups(db, w.id);
-  return wss.length;
+  const ids = await workspaceIds(db);
+  for (const id of ids) await rebuildRollups(db, id);
+  return ids.length;
 }

@@ -1,4 +1,4 @@
-// zod schemas of the ingestion API v1 (DESIGN.md section 6). Messages name the field and say what
+// zod schemas of the ingestion API v1 (docs/ingest.md). Messages name the field and say what
 // is expected, e.g. "occurred_at: not an ISO 8601 timestamp with offset".
 import { z } from 'zod';
 import { CREDIT_CATEGORIES, IQ_LAYERS, OUTPUTS, ROLES, TOKEN_KINDS, USER_STATUSES, type InteractionInput, type LoginInput } from './model';

@@ -16,28 +16,16 @@ import {
 import { chargeBatch, type ChargeRequest } from '../credits/charge';
 import { ensureCreditState } from '../credits/pool';
 import { costOf, priceItemFor, readPrices } from '../credits/prices';
+import { loadWorkspace } from '../workspaces/queries';
+import type { Workspace } from '../workspaces/workspace';
 
-export interface WorkspaceRow {
-  id: number;
-  slug: string;
-  name: string;
-  time_zone: string;
-  billing_mode: string;
-  auto_invite_unknown_users: number | boolean;
-  [k: string]: unknown;
-}
+export type WorkspaceRow = Workspace;
 
 export interface WriteOptions {
   /** Reject events older than this instant (the 12-month window); undefined = no lower bound. */
   notBefore?: Date;
   /** Reject events later than this instant (now + skew); undefined = no upper bound. */
   notAfter?: Date;
-}
-
-async function loadWorkspace(db: Knex, workspaceId: number): Promise<WorkspaceRow> {
-  const ws = await db('workspaces').where({ id: workspaceId }).first();
-  if (!ws) throw new Error(`workspace ${workspaceId} not found`);
-  return ws as WorkspaceRow;
 }
 
 interface UserRef {

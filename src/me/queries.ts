@@ -1,4 +1,5 @@
-// A user's own figures for /me: usage per month (rollup_monthly_user) and credits (rollup_daily_user_credits).
+// A user's own figures for /me: their row, usage per month (rollup_monthly_user) and credits
+// (rollup_daily_user_credits).
 import type { Knex } from 'knex';
 import { addMonths, firstDayOfMonth, lastDayOfMonth } from '../db/time';
 
@@ -55,4 +56,22 @@ export async function myCredits(db: Knex, workspaceId: number, userId: number, m
     out.byCategory[r.category] = (out.byCategory[r.category] ?? 0) + Number(r.credits);
   }
   return out;
+}
+
+export interface Me {
+  id: number;
+  name: string;
+  email: string;
+  role: string;
+  may_spend_credits: number | boolean;
+}
+
+export async function findMe(db: Knex, userId: number): Promise<Me> {
+  return db('users').select('id', 'name', 'email', 'role', 'may_spend_credits').where({ id: userId }).first();
+}
+
+/** Whether the user may already spend credits (no access request needed). */
+export async function mayISpendCredits(db: Knex, userId: number): Promise<boolean> {
+  const me = await db('users').select('may_spend_credits').where({ id: userId }).first();
+  return !!me?.may_spend_credits;
 }

@@ -135,3 +135,14 @@ export async function markHandled(db: Knex, workspaceId: number, subject: { type
     .whereNull('handled_at')
     .update({ handled_at: toDbTime(new Date()), handled_by_user_id: byUserId, handled_outcome: outcome });
 }
+
+/** One notification this user can see, with their read state and who handled it (or undefined). */
+export async function findVisible(db: Knex, workspaceId: number, userId: number, id: number): Promise<NotificationRow | undefined> {
+  return visibleWithReadState(db, workspaceId, userId).select(COLUMNS).where('n.id', id).first();
+}
+
+/** The newest notification about a subject (e.g. one access request), for linking back to it. */
+export async function notificationAbout(db: Knex, workspaceId: number, subject: { type: string; id: number }): Promise<number | null> {
+  const row = await db('notifications').select('id').where({ workspace_id: workspaceId, subject_type: subject.type, subject_id: subject.id }).orderBy('id', 'desc').first();
+  return row ? Number(row.id) : null;
+}

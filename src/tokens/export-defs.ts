@@ -1,6 +1,6 @@
 // CSV export definitions of Token Statistics (the three account-metrics exports). The exporters and
 // the data dictionary both read these, so a column cannot be exported without a description.
-import { defineExport, utcCell, type ExportColumn, type ExportDefinition, type RosterRow } from '../exports/definitions';
+import { defineExport, utcCell, type ExportColumn, type ExportDefinition, type RosterRow } from '../csv/definitions';
 
 /** One month of the workspace's token history (months without usage are rows of zeros). */
 export interface MonthRow {

@@ -65,11 +65,6 @@ export async function modelTotals(db: Knex, workspaceId: number, fromDay?: strin
   }));
 }
 
-/** The workspace row fields this feature needs (scoped lookup; unknown id -> undefined). */
-export async function workspaceInfo(db: Knex, workspaceId: number): Promise<{ id: number; slug: string; name: string; time_zone: string; created_at: string } | undefined> {
-  return db('workspaces').select('id', 'slug', 'name', 'time_zone', 'created_at').where('id', workspaceId).first();
-}
-
 const USER_COLUMNS = [
   'u.id',
   'u.name',

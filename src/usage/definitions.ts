@@ -1,5 +1,5 @@
-// Usage-page definitions: the hours-saved table (also shown in the data dictionary), reporting
-// window rules and the clock the page reads "now" from (stubbable in tests, never from the URL).
+// Usage-page definitions: the hours-saved table (also shown in the data dictionary) and the
+// reporting window rules. The clock the reports read "now" from is src/reports/clock.ts.
 import type { Surface } from '../ingest/model';
 
 /**
@@ -24,15 +24,3 @@ export const WINDOW_MONTHS = 12;
 
 /** Active users look back this many days, ending yesterday, whatever range is selected. */
 export const ACTIVE_USER_DAYS = 30;
-
-let clock: () => Date = () => new Date();
-
-/** "Now" as the reports see it: the Usage page, its exports and Token Statistics (this month, today). */
-export function usageNow(): Date {
-  return clock();
-}
-
-/** Tests pin the clock; pass nothing to restore the real one. Not reachable from HTTP. */
-export function setUsageClock(fn?: () => Date): void {
-  clock = fn ?? (() => new Date());
-}

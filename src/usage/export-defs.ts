@@ -1,7 +1,7 @@
 // CSV export definitions of the Usage page (columns feed the exporters and the data dictionary).
 // Exports that name users or agents look them up in small in-memory maps (built per download)
 // instead of SQL joins, so the big generation-log query stays on its index.
-import { defineExport, utcCell, type ExportDefinition, type RosterRow } from '../exports/definitions';
+import { defineExport, utcCell, type ExportDefinition, type RosterRow } from '../csv/definitions';
 
 export interface Lookups {
   users: Map<number, { email: string; name: string }>;

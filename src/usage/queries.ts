@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import { startOfDayUtc, toDbTime, weekStartOfDay, addDays } from '../db/time';
 import { SURFACES, type Surface } from '../ingest/model';
+import type { ActivityLookup, AgentUseLookup } from './export-defs';
 
 const n = (v: unknown) => Number(v ?? 0);
 
@@ -262,4 +263,69 @@ export async function groupSizes(db: Knex, ws: number): Promise<GroupSize[]> {
     knowledge: !!g.knowledge_applied,
     brandVoice: !!g.brand_voice_applied,
   }));
+}
+
+// ---- The five Usage exports: row sources in file order (streamed), and the lookups they join.
+
+/** Generations of the range, on the (workspace_id, day, occurred_at, id) index in its order: no sort, no joins. */
+export function generationLogQuery(db: Knex, ws: number, from: string, to: string): Knex.QueryBuilder {
+  return db('interactions')
+    .select('occurred_at', 'day', 'user_id', 'output', 'surface', 'agent_id', 'iq_layers', 'model', 'prompt_tokens', 'completion_tokens', 'total_tokens')
+    .where('workspace_id', ws)
+    .whereBetween('day', [from, to])
+    .where('token_kind', 'inference')
+    .orderBy([{ column: 'day' }, { column: 'occurred_at' }, { column: 'id' }]);
+}
+
+export function loginDaysQuery(db: Knex, ws: number, from: string, to: string): Knex.QueryBuilder {
+  return db('login_days')
+    .select('day', 'user_id', 'logins', 'first_at', 'last_at')
+    .where('workspace_id', ws)
+    .whereBetween('day', [from, to])
+    .orderBy([{ column: 'day' }, { column: 'user_id' }]);
+}
+
+/** First and last activity per user (user_activity). */
+export async function userActivityLookup(db: Knex, ws: number): Promise<ActivityLookup> {
+  const rows = await db('user_activity').select('user_id', 'first_at', 'last_at').where('workspace_id', ws);
+  return new Map(rows.map((a: any) => [Number(a.user_id), { first_at: a.first_at, last_at: a.last_at }]));
+}
+
+export function rosterQuery(db: Knex, ws: number): Knex.QueryBuilder {
+  return db('users')
+    .select('id', 'email', 'name', 'role', 'department', 'status', 'invited_at', 'joined_at', 'revoked_at')
+    .where('workspace_id', ws)
+    .orderBy([{ column: 'name' }, { column: 'id' }]);
+}
+
+/** Runs and last day of use per agent in the range (rollup_daily_agent). */
+export async function agentUseLookup(db: Knex, ws: number, from: string, to: string): Promise<AgentUseLookup> {
+  const useRows = await db('rollup_daily_agent')
+    .select('agent_id')
+    .sum({ runs: 'interactions' })
+    .max({ last_day: 'day' })
+    .where('workspace_id', ws)
+    .whereBetween('day', [from, to])
+    .groupBy('agent_id');
+  return new Map(useRows.map((u: any) => [Number(u.agent_id), { runs: Number(u.runs ?? 0), last_day: u.last_day ? String(u.last_day).slice(0, 10) : null }]));
+}
+
+export function customAgentsQuery(db: Knex, ws: number): Knex.QueryBuilder {
+  return db('agents')
+    .select('id', 'external_id', 'name', 'type', 'visibility', 'status', 'creator_user_id', 'created_at')
+    .where({ workspace_id: ws, kind: 'custom' })
+    .orderBy([{ column: 'name' }, { column: 'id' }]);
+}
+
+/** Active members of active groups. */
+export function groupMembersQuery(db: Knex, ws: number): Knex.QueryBuilder {
+  return db('groups as g')
+    .join('group_members as gm', 'gm.group_id', 'g.id')
+    .join('users as u', 'u.id', 'gm.user_id')
+    .select('g.external_id', 'g.name as group_name', 'g.knowledge_applied', 'g.brand_voice_applied', 'u.email', 'u.name', 'u.department', 'gm.added_at')
+    .where('g.workspace_id', ws)
+    .where('g.status', 'active')
+    .where('u.workspace_id', ws)
+    .where('u.status', 'active')
+    .orderBy([{ column: 'g.name' }, { column: 'g.id' }, { column: 'u.name' }, { column: 'u.id' }]);
 }

@@ -2,6 +2,7 @@
 // Usage columns come from rollup_monthly_user and user_activity; `interactions` is never read here.
 import type { Knex } from 'knex';
 import { addMonths, monthOfDay, today } from '../db/time';
+import { findWorkspace } from '../workspaces/queries';
 
 export const SORT_KEYS = [
   'name',
@@ -253,7 +254,7 @@ export interface Summary {
 
 /** The summary bar: head counts by status, purchased tokens, and allocations of non-revoked users. */
 export async function userSummary(db: Knex, workspaceId: number): Promise<Summary> {
-  const ws = await db('workspaces').select('purchased_inference_tokens', 'purchased_embedding_tokens').where({ id: workspaceId }).first();
+  const ws = await findWorkspace(db, workspaceId);
   const byStatus = await db('users')
     .select('status')
     .count({ n: '*' })

@@ -1,4 +1,4 @@
-// The CSV export path made fast for the benchmark (src/exports/csv.ts + streamRows in
+// The CSV export path made fast for the benchmark (src/csv/stream.ts + streamRows in
 // src/db/dialect.ts): output must stay byte-identical, memory flat, aborted downloads clean.
 import { expect } from 'chai';
 import http from 'node:http';
@@ -10,8 +10,8 @@ import { closeAll, freshDb, isMySqlRun } from '../helpers/db';
 import { createUser, createWorkspace } from '../helpers/fixtures';
 import { recordInteractions } from '../../src/ingest/write-path';
 import { streamRows } from '../../src/db/dialect';
-import { formatCell, formatRow, headerRow, streamCsv } from '../../src/exports/csv';
-import { defineExport, type ColumnType, type ExportDefinition } from '../../src/exports/definitions';
+import { formatCell, formatRow, headerRow, streamCsv } from '../../src/csv/stream';
+import { defineExport, type ColumnType, type ExportDefinition } from '../../src/csv/definitions';
 import { createDb } from '../../src/db/knex';
 
 type Row = Record<string, unknown>;

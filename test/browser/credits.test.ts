@@ -190,10 +190,10 @@ describe('browser: credits section', function () {
     }
     await page.setViewportSize({ width: 1440, height: 900 });
     const item = page.locator('.notification-request').first();
-    await Promise.all([page.waitForURL(/saved=approved/), item.getByRole('button', { name: /^Approve/ }).click()]);
+    await Promise.all([page.waitForURL(/decided=/), item.getByRole('button', { name: /^Approve/ }).click()]);
     const notice = page.locator('[data-testid="decided-notice"]');
     await notice.waitFor();
-    expect(await notice.textContent()).to.equal('Approved: Bob Blocked can now spend credits.');
+    expect(await notice.textContent()).to.equal('Approved by Ada Admin: they can now spend credits.');
     const inView = await notice.evaluate((el) => {
       const r = el.getBoundingClientRect();
       return r.top >= 0 && r.bottom <= window.innerHeight;

@@ -7,7 +7,7 @@ import { createTestApp, type TestApp } from '../helpers/app';
 import { PASSWORD } from '../helpers/fixtures';
 import { closeAll } from '../helpers/db';
 import { browserLogin, browserTestsEnabled, cspErrors, startBrowser, type BrowserHarness } from '../helpers/browser';
-import { setUsageClock } from '../../src/usage/definitions';
+import { setUsageClock } from '../../src/reports/clock';
 import { buildFixture, expectedMonth, FIRST_MONTH, monthsFrom, NOW, THIS_MONTH, TODAY } from '../tokens/fixture';
 
 (browserTestsEnabled() ? describe : describe.skip)('browser: token statistics', function () {

@@ -4,7 +4,7 @@ import { createTestApp, type TestApp } from '../helpers/app';
 import { PASSWORD } from '../helpers/fixtures';
 import { closeAll } from '../helpers/db';
 import { browserLogin, browserTestsEnabled, cspErrors, startBrowser, type BrowserHarness } from '../helpers/browser';
-import { setUsageClock } from '../../src/usage/definitions';
+import { setUsageClock } from '../../src/reports/clock';
 import { buildUsageWorld, NOW } from '../usage/fixture';
 
 const CANVAS_CHARTS = ['weekly-generations', 'weekly-logins', 'credits', 'features', 'agents', 'users-features', 'users-agent-types', 'groups'];

@@ -321,7 +321,7 @@ describe('credits: pages and the access-request flow', () => {
     const ledgerRows = await t.db('credit_ledger').where({ workspace_id: w.wsId, day }).count({ n: '*' }).first();
     expect(lines.length - 1).to.equal(Number(ledgerRows!.n));
     const audit = await t.db('audit_log').where({ workspace_id: w.wsId, action: 'export.download', target_id: 'credit-ledger' }).first();
-    expect(JSON.parse(audit.after_json)).to.deep.equal({ export: 'credit-ledger', from: day, to: day });
+    expect(JSON.parse(audit.after_json)).to.deep.equal({ export: 'credit-ledger', file: `pages-credit-ledger-${day}_${day}.csv`, path: '/admin/credits/ledger.csv', from: day, to: day });
   });
 
   it('removes credits only up to the balance', async () => {

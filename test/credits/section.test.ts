@@ -278,9 +278,9 @@ describe('credits: the section', () => {
       expect(list).to.include(`action="/admin/credits/requests/${req.id}/approve"`);
       const res = await ben.post(`/admin/credits/requests/${req.id}/approve`).type('form').send({ _csrf: ben.csrf, next: 'notifications' }).expect(303);
       const note = await t.db('notifications').where({ workspace_id: w.wsId, kind: 'credits.access_request' }).first();
-      expect(res.headers.location).to.equal(`/admin/notifications?saved=approved&request=${req.id}#notification-${note.id}`);
-      const back = (await ben.get(`/admin/notifications?saved=approved&request=${req.id}`).expect(200)).text;
-      expect(back).to.match(new RegExp(`id="notification-${note.id}"[\\s\\S]*?data-testid="decided-notice">Approved: Bob Blocked can now spend credits.<`));
+      expect(res.headers.location).to.equal(`/admin/notifications?decided=${note.id}#notification-${note.id}`);
+      const back = (await ben.get(`/admin/notifications?decided=${note.id}`).expect(200)).text;
+      expect(back).to.match(new RegExp(`id="notification-${note.id}"[\\s\\S]*?data-testid="decided-notice">Approved by Ben Second: they can now spend credits.<`));
       // Handled for both admins: out of both bells, and Ada's list says Ben approved it; no buttons left.
       expect([await bell(ada), await bell(ben)]).to.deep.equal([1, 1]);
       list = (await ada.get('/admin/notifications').expect(200)).text;

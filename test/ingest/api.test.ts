@@ -1,4 +1,4 @@
-// Contract tests of the ingestion API v1 (DESIGN.md section 6): every endpoint and every error.
+// Contract tests of the ingestion API v1 (docs/ingest.md): every endpoint and every error.
 import { expect } from 'chai';
 import request from 'supertest';
 import crypto from 'node:crypto';

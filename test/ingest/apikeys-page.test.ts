@@ -64,7 +64,7 @@ describe('API keys page', () => {
     expect(row.created_by_user_id).to.equal(w.adminA);
     const audit = await t.db('audit_log').where({ workspace_id: w.a.id, action: 'api_key.create' }).first();
     expect(audit.actor_label).to.equal('admin@alpha.test');
-    expect(JSON.parse(audit.after_json)).to.deep.equal({ name: 'Production <platform>', prefix: row.prefix });
+    expect(JSON.parse(audit.after_json)).to.deep.equal({ name: 'Production <platform>', prefix: row.prefix, scopes: 'ingest' });
     expect(audit.after_json).not.to.contain(key.slice(16));
 
     expect((await post(t.app, '/logins', key, { logins: [] })).status).to.equal(200);

@@ -52,6 +52,23 @@ describe('npm run create-api-key', function () {
       await check.destroy();
     }
 
+    const scoped = await runScript(['--workspace', 'acme', '--name', 'IdP', '--scope', 'scim,read'], { DATABASE_URL: url });
+    expect(scoped.code, scoped.stderr).to.equal(0);
+    const wrongScope = await runScript(['--workspace', 'acme', '--scope', 'ingest,admin'], { DATABASE_URL: url });
+    expect(wrongScope.code).to.not.equal(0);
+    expect(wrongScope.stderr).to.contain('--scope takes a comma-separated list of ingest, read, scim');
+    const check2 = createDb(url);
+    try {
+      const rows = await check2('api_keys').where({ workspace_id: wsId! }).orderBy('id').select('name', 'scopes');
+      // The first key got the default scope; --scope is stored in canonical order.
+      expect(rows).to.deep.equal([
+        { name: 'Ops feed', scopes: 'ingest' },
+        { name: 'IdP', scopes: 'read,scim' },
+      ]);
+    } finally {
+      await check2.destroy();
+    }
+
     const bad = await runScript(['--workspace', 'nope'], { DATABASE_URL: url });
     expect(bad.code).to.not.equal(0);
     expect(bad.stderr).to.contain('No workspace with slug "nope"');

@@ -1,6 +1,8 @@
 import { type RouteCase, ADMIN_PAGE } from './types';
+import { CHARTS as CHART_REGISTRY } from '../../src/usage/chart-registry';
 
-const CHARTS = ['weekly-generations', 'weekly-logins', 'features', 'agents', 'heatmap', 'users-features', 'users-agent-types', 'groups'];
+/** Every chart of the registry that every workspace sees (credits has its own rows below). */
+const CHARTS = CHART_REGISTRY.filter((c) => !('onlyFor' in c)).map((c) => c.id);
 const EXPORTS = ['generation-log', 'user-activity-log', 'user-log', 'agents-log', 'group-members-log'];
 
 export const USAGE_ROUTES: RouteCase[] = [

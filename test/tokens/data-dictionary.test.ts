@@ -5,10 +5,10 @@ import { parse } from 'csv-parse/sync';
 import request from 'supertest';
 import { createTestApp, type Agent, type TestApp } from '../helpers/app';
 import { closeAll } from '../helpers/db';
-import { allExports } from '../../src/exports/registry';
+import { allExports } from '../../src/data-dictionary/registry';
 import { TOKEN_EXPORTS } from '../../src/tokens/export-defs';
 import { HOURS_SAVED_MINUTES } from '../../src/usage/definitions';
-import { setUsageClock } from '../../src/usage/definitions';
+import { setUsageClock } from '../../src/reports/clock';
 import { buildFixture, NOW, signIn, TODAY } from './fixture';
 
 const decode = (s: string) => s.replace(/&#34;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>');

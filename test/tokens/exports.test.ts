@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
 import request from 'supertest';
 import { createTestApp, type Agent, type TestApp } from '../helpers/app';
 import { closeAll } from '../helpers/db';
-import { setUsageClock } from '../../src/usage/definitions';
+import { setUsageClock } from '../../src/reports/clock';
 import { buildFixture, EVENTS, expectedMonth, FIRST_MONTH, LOGINS, monthsFrom, NOW, signIn, PREV_MONTH, THIS_MONTH, TODAY, tokensOf, USERS } from './fixture';
 
 function csvOf(res: request.Response): string[][] {

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { createTestApp, type Agent, type TestApp } from '../helpers/app';
 import { closeAll } from '../helpers/db';
 import { createUser, createWorkspace } from '../helpers/fixtures';
-import { setUsageClock } from '../../src/usage/definitions';
+import { setUsageClock } from '../../src/reports/clock';
 import { recordInteractions } from '../../src/ingest/write-path';
 import { buildFixture, EVENTS, expectedMonth, FIRST_MONTH, monthsFrom, NOW, signIn, THIS_MONTH, tokensOf } from './fixture';
 

@@ -4,7 +4,8 @@ import { expect } from 'chai';
 import { createTestApp, loginAs, type Agent, type TestApp } from '../helpers/app';
 import { createUser, createWorkspace, PASSWORD } from '../helpers/fixtures';
 import { closeAll } from '../helpers/db';
-import { HOURS_SAVED_MINUTES, setUsageClock } from '../../src/usage/definitions';
+import { HOURS_SAVED_MINUTES } from '../../src/usage/definitions';
+import { setUsageClock } from '../../src/reports/clock';
 import { recordInteractions, recordLogins } from '../../src/ingest/write-path';
 import { upsertAgent } from '../../src/ingest/roster';
 

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { createTestApp, loginAs, type Agent, type TestApp } from '../helpers/app';
 import { PASSWORD } from '../helpers/fixtures';
 import { closeAll } from '../helpers/db';
-import { setUsageClock } from '../../src/usage/definitions';
+import { setUsageClock } from '../../src/reports/clock';
 import { buildUsageWorld, NOW } from './fixture';
 
 const R30 = 'from=2026-10-26&to=2026-11-24';

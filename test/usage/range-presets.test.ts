@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { createTestApp, loginAs, type Agent, type TestApp } from '../helpers/app';
 import { createUser, createWorkspace, PASSWORD } from '../helpers/fixtures';
 import { closeAll } from '../helpers/db';
-import { setUsageClock } from '../../src/usage/definitions';
+import { setUsageClock } from '../../src/reports/clock';
 import { resolveRange, presetsFor } from '../../src/usage/range';
 import { recordInteractions } from '../../src/ingest/write-path';
 

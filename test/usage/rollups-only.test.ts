@@ -5,8 +5,8 @@ import { expect } from 'chai';
 import { createTestApp, loginAs, type Agent, type TestApp } from '../helpers/app';
 import { PASSWORD } from '../helpers/fixtures';
 import { closeAll } from '../helpers/db';
-import { setUsageClock } from '../../src/usage/definitions';
-import { CHART_IDS } from '../../src/usage/view-model';
+import { setUsageClock } from '../../src/reports/clock';
+import { CHART_IDS } from '../../src/usage/chart-registry';
 import { recordInteractions } from '../../src/ingest/write-path';
 import { buildUsageWorld, NOW, type UsageWorld } from './fixture';
 

@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { createTestApp, loginAs, type Agent, type TestApp } from '../helpers/app';
 import { PASSWORD } from '../helpers/fixtures';
 import { closeAll } from '../helpers/db';
-import { setUsageClock } from '../../src/usage/definitions';
+import { setUsageClock } from '../../src/reports/clock';
 import { USAGE_EXPORTS } from '../../src/usage/export-defs';
 import { buildUsageWorld, NOW, FILLERS, type UsageWorld } from './fixture';
 

@@ -6,7 +6,7 @@ import { closeAll, isMySqlRun } from '../helpers/db';
 import { createUser, PASSWORD } from '../helpers/fixtures';
 import { recordInteractions } from '../../src/ingest/write-path';
 import { logQuery } from '../../src/activity/queries';
-import { decodeCursor, olderThan } from '../../src/activity/keyset';
+import { decodeCursor, olderThan } from '../../src/http/keyset';
 import { ev, usersWorld, type UsersWorld } from './fixture';
 
 const T0 = Date.parse('2026-10-01T12:00:00.000Z');
@@ -222,9 +222,11 @@ describe('activity: per-user Activity Logs', () => {
     const formula = await admin.get(`/admin/users/${lou}/logs.csv?model=claude-3`).expect(200);
     const frecs: Record<string, string>[] = parseCsv(formula.text, { columns: true });
     expect(frecs.find((r) => Number(r.interaction_id) === idOf.get(6))!.prompt).to.equal(`'${FORMULA}`);
-    const audit = await t.db('audit_log').where({ workspace_id: w.a.id, action: 'export.download', target_id: String(lou) }).orderBy('id');
+    // One audit shape for every export: the export, the file, its path, then what narrows it (user, filters).
+    const audit = await t.db('audit_log').where({ workspace_id: w.a.id, action: 'export.download', target_type: 'export', target_id: 'user-activity-interactions' }).orderBy('id');
     expect(audit).to.have.length(2);
-    expect(JSON.parse(audit[0].after_json)).to.include({ user: 'lou@alpha.test' });
+    expect(JSON.parse(audit[0].after_json)).to.include({ export: 'user-activity-interactions', path: '/admin/users/:id/logs.csv', user: 'lou@alpha.test' });
+    expect(JSON.parse(audit[0].after_json).file).to.match(/^alpha-activity-log-lou-\d{4}-\d{2}-\d{2}\.csv$/);
     expect(JSON.parse(audit[0].after_json).filters).to.include({ model: 'gpt-4o' });
     expect(audit[0].actor_user_id).to.equal(w.alice);
   });

@@ -1,29 +1,11 @@
-// Every export of the product, for the data dictionary (each feature keeps its own definitions),
-// the product definitions of DESIGN.md section 7, and the dictionary's own CSV download.
-import type { ExportDefinition } from './definitions';
-import { defineExport } from './definitions';
-import { USAGE_EXPORTS } from '../usage/export-defs';
-import { TOKEN_EXPORTS } from '../tokens/export-defs';
-import { ACTIVITY_EXPORTS } from '../activity/export-defs';
-import { CREDIT_EXPORTS } from '../credits/export-defs';
+// View model of the data dictionary page: exports by area, the product's metric definitions (the
+// wording every page and export follows), the hours-saved table and the CSV type notes.
 import { HOURS_SAVED_MINUTES } from '../usage/definitions';
 import { SURFACES, SURFACE_LABELS } from '../ingest/model';
+import { exportsByArea } from './registry';
+import { DATA_DICTIONARY_EXPORT, isPathTemplate, pathTemplate } from './export-defs';
 
-export function allExports(): ExportDefinition[] {
-  return [...USAGE_EXPORTS, ...TOKEN_EXPORTS, ...ACTIVITY_EXPORTS, ...CREDIT_EXPORTS];
-}
-
-/** Areas of the dictionary, in page order. */
-export const AREAS: ExportDefinition['area'][] = ['Usage', 'Token Statistics', 'Activity Logs', 'Credits'];
-
-export const areaSlug = (area: string) => `area-${area.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
-
-export function exportsByArea(): { area: ExportDefinition['area']; slug: string; exports: ExportDefinition[] }[] {
-  const all = allExports();
-  return AREAS.map((area) => ({ area, slug: areaSlug(area), exports: all.filter((d) => d.area === area) })).filter((g) => g.exports.length > 0);
-}
-
-/** The metric definitions every page and export uses (DESIGN.md section 7). */
+/** The metric definitions every page and export uses (the product's wording; shown on the data dictionary page). */
 export const DEFINITIONS: { term: string; definition: string }[] = [
   { term: 'Total generations', definition: 'Interactions of kind inference in the range, text and image outputs alike.' },
   { term: 'IQ adoption', definition: 'Share of those generations with at least one IQ layer applied (brand voice, knowledge, audience, style guide, visual guidelines).' },
@@ -70,48 +52,18 @@ export const TYPE_NOTES: { type: string; meaning: string }[] = [
   { type: 'datetime', meaning: 'Instant in UTC, ISO 8601 (YYYY-MM-DDTHH:MM:SS.mmmZ).' },
 ];
 
-export interface DictionaryRow {
-  area: string;
-  export: string;
-  file: string;
-  column: string;
-  type: string;
-  description: string;
-  example: string;
-}
-
-/** The data dictionary as a file: one row per column of every export. */
-export const DATA_DICTIONARY_EXPORT = defineExport<DictionaryRow>({
-  id: 'data-dictionary',
-  file: 'data-dictionary.csv',
-  path: '/admin/data-dictionary.csv',
-  title: 'Data dictionary',
-  description: 'This dictionary as a file: one row per column of every export.',
-  area: 'Usage',
-  columns: [
-    { key: 'area', type: 'string', description: 'Where the export lives in the console.', example: 'Token Statistics' },
-    { key: 'export', type: 'string', description: 'Name of the export.', example: 'Token usage by month' },
-    { key: 'file', type: 'string', description: 'Download path of the export; {id} stands for a user id in per-user exports.', example: '/admin/exports/token-usage.csv' },
-    { key: 'column', type: 'string', description: 'Column name, as in the export’s header row.', example: 'inference_tokens' },
-    { key: 'type', type: 'string', description: 'string, integer, decimal, boolean, date or datetime.', example: 'integer' },
-    { key: 'description', type: 'string', description: 'What the column means.', example: 'Tokens of inference interactions (prompt + completion) in the month.' },
-    { key: 'example', type: 'string', description: 'An example value.', example: '1523400' },
-  ],
-});
-
-/** Route parameters (`:id`) are not a usable address: show them as a template, `{id}` (page and file alike). */
-export function pathTemplate(path: string): string {
-  return path.replace(/:([A-Za-z_]+)/g, '{$1}');
-}
-
-export function isPathTemplate(path: string): boolean {
-  return /:[A-Za-z_]/.test(path);
-}
-
-export function* dictionaryRows(): Iterable<DictionaryRow> {
-  for (const def of allExports()) {
-    for (const c of def.columns) {
-      yield { area: def.area, export: def.title, file: pathTemplate(def.path), column: c.key, type: c.type, description: c.description, example: c.example };
-    }
-  }
+/** Everything the page renders. */
+export function dictionaryPage() {
+  const groups = exportsByArea();
+  return {
+    title: 'Data dictionary',
+    groups,
+    columnCount: groups.reduce((n, g) => n + g.exports.reduce((m, d) => m + d.columns.length, 0), 0),
+    definitions: DEFINITIONS,
+    hoursSaved: hoursSavedTable(),
+    typeNotes: TYPE_NOTES,
+    dictionaryExport: DATA_DICTIONARY_EXPORT,
+    pathTemplate,
+    isPathTemplate,
+  };
 }

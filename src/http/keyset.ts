@@ -1,6 +1,9 @@
 // Keyset cursors over (timestamp, id), newest first, written in the expanded OR form
-// (`t < X OR (t = X AND id < Y)`) so any page costs one index range read, never an OFFSET.
+// (`t < X OR (t = X AND id < Y)`) so any page costs one index range read, never an OFFSET; and the
+// page links (Newer, Older, Newest) of a list paged that way.
 import type { Knex } from 'knex';
+import type { Request, Response } from 'express';
+import { isHtmx } from './errors';
 import { fromDbTime, toDbTime } from '../db/time';
 
 export interface Cursor {
@@ -80,4 +83,43 @@ export async function keysetPage<R extends Record<string, unknown>>(
 /** 'i.occurred_at' -> 'occurred_at' (the key the row object carries). */
 function timeKey(col: string): string {
   return col.includes('.') ? col.slice(col.indexOf('.') + 1) : col;
+}
+
+// ---- Page links of a keyset-paged list (Activity Logs, the Audit log).
+
+export interface KeysetNav {
+  before: Cursor | null;
+  after: Cursor | null;
+}
+
+/** The cursors of a request: `before` wins when both are given. */
+export function keysetNav(q: { before?: string; after?: string }): KeysetNav {
+  return { before: decodeCursor(q.before), after: q.before ? null : decodeCursor(q.after) };
+}
+
+/**
+ * The links of one page: Newer, Older and Newest keep the filters (`params`); `currentUrl` is this
+ * page's own address (filters and the cursor it was opened with), for htmx to push into history.
+ */
+export function keysetLinks(base: string, params: URLSearchParams, page: { newer: string | null; older: string | null }, nav: KeysetNav, q: { before?: string; after?: string }) {
+  const at = (p: URLSearchParams) => (p.toString() ? `${base}?${p.toString()}` : base);
+  const withCursor = (k: 'before' | 'after', c: string) => {
+    const p = new URLSearchParams(params);
+    p.set(k, c);
+    return at(p);
+  };
+  const current = new URLSearchParams(params);
+  if (nav.before) current.set('before', q.before!);
+  else if (nav.after) current.set('after', q.after!);
+  return {
+    newerUrl: page.newer ? withCursor('after', page.newer) : null,
+    olderUrl: page.older ? withCursor('before', page.older) : null,
+    newestUrl: nav.before || nav.after ? at(params) : null,
+    currentUrl: at(current),
+  };
+}
+
+/** htmx swaps of a paged or filtered list put the list's own URL in the address bar (not on a history restore). */
+export function pushListUrl(req: Request, res: Response, url: string): void {
+  if (isHtmx(req) && !req.get('HX-History-Restore-Request')) res.set('HX-Push-Url', url);
 }

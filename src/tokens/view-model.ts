@@ -5,16 +5,13 @@ import type { Knex } from 'knex';
 import { addMonths, firstDayOfMonth, fromDbTime, monthOf, monthsBetween, today } from '../db/time';
 import type { MonthRow } from './export-defs';
 import { modelTotals, monthlyTotals, type MonthKindTotal } from './queries';
-import { memo, workspaceTableVersion } from '../usage/memo';
-import { usageNow } from '../usage/definitions';
-import { monthLabel } from '../usage/view-model';
+import { memo, workspaceTableVersion } from '../reports/memo';
+import { usageNow } from '../reports/clock';
+import { monthLabel } from '../usage/format';
+import type { Workspace } from '../workspaces/workspace';
 
 
-export interface WorkspaceLike {
-  id: number;
-  time_zone: string;
-  created_at: string | null;
-}
+export type WorkspaceLike = Pick<Workspace, 'id' | 'time_zone' | 'created_at'>;
 
 export type UsageRange = '12m' | 'all';
 

@@ -1,11 +1,11 @@
 // One audited download: the audit row (export.download) is written before the first byte, because
-// on SQLite a row stream then holds the only connection. Every export of Token Statistics, the
-// Usage page and the data dictionary goes through here, so the audit record has one shape.
+// on SQLite a row stream then holds the only connection. Every export of the product goes through
+// here, so every download's audit record has one shape.
 import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
 import type { Readable } from 'node:stream';
 import { actorFrom, recordAudit } from '../audit/audit';
-import { streamCsv } from './csv';
+import { streamCsv } from './stream';
 import type { ExportDefinition } from './definitions';
 
 export interface DownloadOptions {
@@ -13,6 +13,8 @@ export interface DownloadOptions {
   filename: string;
   /** the day range the file covers, when the export takes one */
   range?: { from: string; to: string };
+  /** what else narrows the file (a per-user log: the user and the filters), recorded after the range */
+  scope?: Record<string, unknown>;
 }
 
 /** Audits then streams `rows` as the CSV of `def`; resolves to the number of data rows. */
@@ -30,7 +32,7 @@ export async function auditedCsvDownload<R>(
     action: 'export.download',
     targetType: 'export',
     targetId: def.id,
-    after: { export: def.id, file: opts.filename, path: def.path, ...(opts.range ? { from: opts.range.from, to: opts.range.to } : {}) },
+    after: { export: def.id, file: opts.filename, path: def.path, ...(opts.range ? { from: opts.range.from, to: opts.range.to } : {}), ...opts.scope },
   });
   // a row source is opened only after the audit row is written (SQLite: one connection)
   const source = typeof rows === 'function' ? await rows() : rows;

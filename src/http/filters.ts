@@ -1,8 +1,8 @@
-// Query-string pieces shared by the keyset-paged logs (Activity Logs and the Audit log): optional day
+// Query-string pieces shared by the keyset-paged logs (Activity Logs, the Audit log): optional day
 // and cursor fields, and a lenient parse that reports bad fields next to them and applies the rest.
 import { z } from 'zod';
 import { isValidDay } from '../db/time';
-import { fieldErrors } from '../http/validate';
+import { fieldErrors } from './validate';
 import { isCursor } from './keyset';
 
 export const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);

@@ -1,0 +1,27 @@
+// View model of Activity Logs: one interaction as a table row (local and UTC time, a type label,
+// the prompt cut for the preview).
+import { fromDbTime, localDateTime } from '../db/time';
+import { SURFACE_LABELS, type Surface } from '../ingest/model';
+import type { LogRow } from './queries';
+
+/** Characters of the prompt shown in the table before "show full". */
+export const PROMPT_PREVIEW = 120;
+
+function truncate(s: string, n: number): { short: string; cut: boolean } {
+  const chars = Array.from(s);
+  return chars.length <= n ? { short: s, cut: false } : { short: chars.slice(0, n).join('').trimEnd() + '…', cut: true };
+}
+
+export function logRowView(r: LogRow, zone: string) {
+  const at = fromDbTime(r.occurred_at)!;
+  const prompt = r.prompt_excerpt ?? '';
+  return {
+    ...r,
+    local: localDateTime(at, zone),
+    utc: `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`,
+    iso: at.toISOString(),
+    type: `${SURFACE_LABELS[r.surface as Surface] ?? r.surface} · ${r.token_kind}${r.output === 'image' ? ' · image' : ''}`,
+    prompt: { full: prompt, ...truncate(prompt, PROMPT_PREVIEW) },
+    training: !!Number(r.training),
+  };
+}

@@ -1,0 +1,54 @@
+// Audit log handler: every admin change (who, when, what, before/after, IP), filters and keyset pages.
+import type { Request, Response } from 'express';
+import type { AppContext } from '../http/context';
+import { renderPageOrPartial } from '../http/render';
+import { keysetLinks, keysetNav, pushListUrl } from '../http/keyset';
+import { addDays, startOfDayUtc, toDbTime } from '../db/time';
+import { parseFilters } from './forms';
+import { auditFacets, auditPage, type AuditFilters } from './queries';
+import { auditRowView } from './view-model';
+
+export function auditLogHandlers(ctx: AppContext) {
+  const db = ctx.db;
+  return {
+    async showAuditLog(req: Request, res: Response) {
+      const ws = req.user!.workspace_id;
+      const zone: string = res.locals.workspace?.time_zone || 'America/Chicago';
+      const { f, errors } = parseFilters(req.query);
+      const filters: AuditFilters = {
+        actor: f.actor,
+        action: f.action,
+        fromAt: f.from ? toDbTime(startOfDayUtc(f.from, zone)) : undefined,
+        toAt: f.to ? toDbTime(startOfDayUtc(addDays(f.to, 1), zone)) : undefined,
+      };
+      const nav = keysetNav(f);
+      const [page, facets] = await Promise.all([
+        auditPage(db, ws, filters, nav),
+        auditFacets(db, ws),
+      ]);
+      const fp = new URLSearchParams();
+      for (const k of ['actor', 'action', 'from', 'to'] as const) if (f[k]) fp.set(k, f[k]!);
+      const rows = page.rows.map((r) => auditRowView(r, zone));
+      const links = keysetLinks('/admin/audit-log', fp, page, nav, f);
+      pushListUrl(req, res, links.currentUrl);
+      renderPageOrPartial(
+        req,
+        res,
+        'pages/audit-log/index',
+        'partials/audit-log/results',
+        {
+          title: 'Audit log',
+          zone,
+          f,
+          errors,
+          facets,
+          rows,
+          newerUrl: links.newerUrl,
+          olderUrl: links.olderUrl,
+          newestUrl: links.newestUrl,
+        },
+        Object.keys(errors).length ? 400 : 200,
+      );
+    },
+  };
+}

@@ -1,0 +1,140 @@
+// The Usage page's heatmap: generations per user per calendar month, searchable, sortable by any
+// column and paged with a keyset cursor (sort value + id).
+import type { Knex } from 'knex';
+import { monthsTouched, type UsageRange } from './range';
+import * as q from './queries';
+import { memo } from '../reports/memo';
+import { monthlyRows, monthStamp } from './aggregates';
+import { fmt, monthLabel, monthsSubtitle } from './format';
+import { chartTitle } from './chart-registry';
+
+export const HEATMAP_PAGE_SIZE = 25;
+
+const collator = new Intl.Collator();
+
+export interface HeatmapParams {
+  q: string;
+  sort: string; // 'total' | 'name' | 'YYYY-MM'
+  dir: 'asc' | 'desc';
+  after: string; // keyset cursor '<value>~<id>' or ''
+}
+
+export interface HeatmapRow {
+  id: number;
+  name: string;
+  email: string;
+  cells: { month: string; g: number; level: number; text: string }[];
+  total: number;
+  totalText: string;
+}
+
+export interface HeatmapModel {
+  id: 'heatmap';
+  title: string;
+  subtitle: string;
+  months: string[];
+  monthLabels: string[];
+  rows: HeatmapRow[];
+  matched: number;
+  start: number;
+  nextCursor: string | null;
+  pageSize: number;
+  params: HeatmapParams;
+  empty: string | null;
+  max: number;
+  maxText: string;
+}
+
+/** 0 for none, else 1..9 by share of the busiest cell. */
+export function heatLevel(g: number, max: number): number {
+  if (g <= 0 || max <= 0) return 0;
+  return Math.min(9, Math.max(1, Math.ceil((9 * g) / max)));
+}
+
+export async function heatmap(db: Knex, ws: number, r: UsageRange, p: HeatmapParams): Promise<HeatmapModel> {
+  const months = monthsTouched(r);
+  const versions = await monthStamp(db, ws, months);
+  // Per-user months and the busiest cell are derived once per data version; each request only
+  // joins names, filters, sorts and builds the cells of the rows it shows.
+  const [agg, users] = await Promise.all([
+    memo(db, `heat-agg:${ws}:${months[0]}:${months[months.length - 1]}`, versions.join(','), async () => {
+      const per = new Map<number, Map<string, number>>();
+      let max = 0;
+      for (const row of await monthlyRows(db, ws, months, versions)) {
+        if (row.g <= 0) continue;
+        let u = per.get(row.user_id);
+        if (!u) per.set(row.user_id, (u = new Map()));
+        const g = (u.get(row.month) ?? 0) + row.g;
+        u.set(row.month, g);
+        if (g > max) max = g;
+      }
+      return { per, max };
+    }),
+    q.userMap(db, ws),
+  ]);
+  const { max } = agg;
+  const NONE = new Map<string, number>();
+  const ids = [...agg.per.keys()];
+  // Active licenses with no generations are listed too: the gaps are the point of a heatmap.
+  for (const u of users.values()) if (u.status === 'active' && !agg.per.has(u.id)) ids.push(u.id);
+  const needle = p.q.trim().toLowerCase();
+  type Light = { id: number; name: string; email: string; m: Map<string, number>; total: number; k: string | number };
+  let all: Light[] = ids.map((id) => {
+    const u = users.get(id);
+    const m = agg.per.get(id) ?? NONE;
+    let total = 0;
+    for (const g of m.values()) total += g;
+    return { id, name: u?.name ?? `User #${id}`, email: u?.email ?? '', m, total, k: 0 };
+  });
+  if (needle) all = all.filter((u) => u.name.toLowerCase().includes(needle) || u.email.toLowerCase().includes(needle));
+  const key = (u: Light): string | number => (p.sort === 'name' ? u.name.toLowerCase() : p.sort === 'total' ? u.total : (u.m.get(p.sort) ?? 0));
+  for (const u of all) u.k = key(u);
+  const sign = p.dir === 'asc' ? 1 : -1;
+  const compare = (a: string | number, b: string | number) => (typeof a === 'number' ? a - (b as number) : collator.compare(a, String(b)));
+  all.sort((a, b) => {
+    const c = compare(a.k, b.k);
+    return c !== 0 ? sign * c : a.id - b.id;
+  });
+  // Keyset: the cursor names the last row shown (sort value + id); the page starts after it.
+  let start = 0;
+  if (p.after) {
+    const tilde = p.after.lastIndexOf('~');
+    const id = Number(p.after.slice(tilde + 1));
+    const rawVal = p.after.slice(0, tilde);
+    const cursorVal: string | number = p.sort === 'name' ? rawVal : Number(rawVal);
+    start = all.findIndex((u) => {
+      const c = compare(u.k, cursorVal);
+      return sign * c > 0 || (c === 0 && u.id > id);
+    });
+    if (start < 0) start = all.length;
+  }
+  const shown: HeatmapRow[] = all.slice(start, start + HEATMAP_PAGE_SIZE).map((u) => ({
+    id: u.id,
+    name: u.name,
+    email: u.email,
+    total: u.total,
+    totalText: fmt(u.total),
+    cells: months.map((month) => {
+      const g = u.m.get(month) ?? 0;
+      return { month, g, level: heatLevel(g, max), text: g ? fmt(g) : '·' };
+    }),
+  }));
+  const last = all[start + shown.length - 1];
+  const nextCursor = start + HEATMAP_PAGE_SIZE < all.length && last ? `${last.k}~${last.id}` : null;
+  return {
+    id: 'heatmap',
+    title: chartTitle('heatmap'),
+    subtitle: `Generations per user per calendar month (${monthsSubtitle(months)}), including active users with none.`,
+    months,
+    monthLabels: months.map(monthLabel),
+    rows: shown,
+    matched: all.length,
+    start,
+    nextCursor,
+    pageSize: HEATMAP_PAGE_SIZE,
+    params: p,
+    empty: ids.length === 0 ? 'No users or generations in these months.' : all.length === 0 ? `No user matches “${p.q}”.` : null,
+    max,
+    maxText: fmt(max),
+  };
+}
