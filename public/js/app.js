@@ -63,10 +63,19 @@
     else if (e.key === 'Tab') { if (owner) closeMenu(owner, false); }
   });
 
-  // <form data-confirm="Are you sure?"> asks before submitting.
+  // <form data-confirm="Are you sure?"> asks before submitting; data-confirm-amount="Remove {amount} credits?"
+  // names the number typed in the form's `amount` field (when it is a whole number).
+  function confirmText(form) {
+    var msg = form.getAttribute('data-confirm');
+    var tpl = form.getAttribute('data-confirm-amount');
+    var field = form.elements && form.elements.amount;
+    var raw = field && String(field.value).replace(/[\s,]/g, '');
+    if (tpl && raw && /^\d{1,13}$/.test(raw)) return tpl.replace('{amount}', Number(raw).toLocaleString('en-US'));
+    return msg;
+  }
   document.addEventListener('submit', function (e) {
     var form = e.target;
-    var msg = form.getAttribute && form.getAttribute('data-confirm');
+    var msg = form.getAttribute && form.getAttribute('data-confirm') && confirmText(form);
     if (msg && !window.confirm(msg)) e.preventDefault();
   }, true);
 
@@ -106,14 +115,24 @@
     if (el) { el.focus(); el.removeAttribute('data-autofocus'); }
   });
 
+  // Bookmarks of the single Credits page (/admin/credits#people) open the sub-page that section became.
+  var CREDIT_ANCHORS = { '#usage': '/admin/credits/usage', '#packs': '/admin/credits/packs', '#add-credits': '/admin/credits/packs', '#remove-credits': '/admin/credits/packs',
+    '#payg': '/admin/credits/payg', '#prices': '/admin/credits/payg', '#people': '/admin/credits/people', '#requests': '/admin/credits/people#requests', '#ledger': '/admin/credits/ledger' };
+  if (location.pathname === '/admin/credits' && CREDIT_ANCHORS[location.hash]) location.replace(CREDIT_ANCHORS[location.hash]);
+
   // On a narrow screen the navigation is a sideways strip: keep the current page's item in view.
-  function revealCurrentNav() {
-    var nav = document.querySelector('.sidenav');
+  // The same for a sideways-scrolling tab bar (Credits) on first paint and after a tab switch.
+  function revealCurrentIn(nav) {
     var cur = nav && nav.querySelector('[aria-current="page"]');
     if (!cur || nav.scrollWidth <= nav.clientWidth) return;
     var left = cur.getBoundingClientRect().left - nav.getBoundingClientRect().left + nav.scrollLeft;
     if (left < nav.scrollLeft || left + cur.offsetWidth > nav.scrollLeft + nav.clientWidth) nav.scrollLeft = left - (nav.clientWidth - cur.offsetWidth) / 2;
   }
+  function revealCurrentNav() {
+    revealCurrentIn(document.querySelector('.sidenav'));
+    document.querySelectorAll('.credits-tabs').forEach(revealCurrentIn);
+  }
+  document.addEventListener('htmx:after:swap', function () { document.querySelectorAll('.credits-tabs').forEach(revealCurrentIn); });
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', revealCurrentNav);
   else revealCurrentNav();
 

@@ -5,7 +5,9 @@ import { recordAudit, type Actor } from '../audit/audit';
 import { toDbTime } from '../db/time';
 import { forUpdate } from '../db/dialect';
 import { HttpError, notFound } from '../http/errors';
-import { notify } from '../notifications/notify';
+import { markHandled, notify } from '../notifications/notify';
+
+export const REQUEST_SUBJECT = 'credit_access_request';
 import { setCreditAccess } from '../users/credit-access';
 
 export interface AccessRequestRow {
@@ -39,13 +41,29 @@ export async function requestAccess(db: Knex, actor: Actor, workspaceId: number,
       workspaceId,
       kind: 'credits.access_request',
       title: `${user.name} asks for credit access`,
-      body: `${user.name} (${user.email}) asked to be allowed to spend credits${note ? `: “${note}”` : '.'} Approve or deny it on the Credits page.`,
-      link: '/admin/credits#requests',
+      body: `${user.name} (${user.email}) asked to be allowed to spend credits${note ? `: “${note}”` : '.'} Approve or deny it here or on the Credits > People page.`,
+      link: '/admin/credits/people#requests',
       email: true,
+      subject: { type: REQUEST_SUBJECT, id: Number(id) },
     });
     await recordAudit(trx, { workspaceId, actor, action: 'credits.access_request.create', targetType: 'credit_access_request', targetId: Number(id), after: { user: user.email, status: 'pending', note } });
     return true;
   });
+}
+
+/** One request with the member's and the deciding admin's names (for the message after a decision). */
+export async function requestWithNames(db: Knex, workspaceId: number, requestId: number) {
+  return db('credit_access_requests as r')
+    .join('users as u', 'u.id', 'r.user_id')
+    .leftJoin('users as d', 'd.id', 'r.decided_by_user_id')
+    .select('r.id', 'r.status', 'r.decided_at', 'u.name', 'u.email', 'd.name as decided_by_name')
+    .where({ 'r.workspace_id': workspaceId, 'r.id': requestId })
+    .first();
+}
+
+export async function pendingCount(db: Knex, workspaceId: number): Promise<number> {
+  const row = await db('credit_access_requests').where({ workspace_id: workspaceId, status: 'pending' }).count({ n: '*' }).first();
+  return Number(row?.n ?? 0);
 }
 
 export async function pendingRequests(db: Knex, workspaceId: number, limit = 100) {
@@ -66,6 +84,8 @@ export async function decideRequest(db: Knex, actor: Actor, workspaceId: number,
     const status = approve ? 'approved' : 'denied';
     await trx('credit_access_requests').where({ id: requestId }).update({ status, decided_at: toDbTime(new Date()), decided_by_user_id: actor.userId });
     if (approve) await setCreditAccess(trx, actor, workspaceId, r.user_id, true);
+    // Every admin's copy of the request notification is handled now, and says who decided.
+    await markHandled(trx, workspaceId, { type: REQUEST_SUBJECT, id: requestId }, actor.userId ?? null, status);
     const user = await trx('users').select('email').where({ id: r.user_id }).first();
     await notify(trx, {
       workspaceId,

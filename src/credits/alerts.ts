@@ -37,8 +37,12 @@ export async function reconcileAlerts(trx: Knex, locked: LockedPool, pool: Pick<
       else fire.push(t);
     } else if (above) next.add(t); // a top-up lifted the balance back above it
   }
-  // Each level is its own alert: a large charge that passes two levels tells both, once each.
-  for (const t of fire) {
+  // Levels passed together (6,159 -> 0 passes 5,000, 1,000 and 0) are one alert naming the lowest;
+  // each of them is disarmed all the same, so none fires again until a top-up re-arms it.
+  if (fire.length) {
+    const t = Math.min(...fire);
+    const also = fire.filter((x) => x !== t).sort((a, b) => b - a);
+    const passed = also.length ? ` It passed the ${also.map(fmt).join(' and ')} alert level${also.length === 1 ? '' : 's'} on the way.` : '';
     const zero = t === 0;
     await notify(trx, {
       workspaceId: ws.id,
@@ -46,9 +50,9 @@ export async function reconcileAlerts(trx: Knex, locked: LockedPool, pool: Pick<
       title: zero ? 'Credits used up: balance is 0' : `Credit balance below ${fmt(t)}: ${fmt(pool.available)} left`,
       body: zero
         ? pool.paygEnabled
-          ? 'Prepaid credits are used up. Premium actions now draw on pay-as-you-go until credits are added.'
-          : 'Prepaid credits are used up and pay-as-you-go is off: Grid, API and agent runs are paused until credits are added or pay-as-you-go is turned on.'
-        : `The shared credit pool fell to ${fmt(pool.available)} credits (alert level ${fmt(t)}). Add credits or review pay-as-you-go on the Credits page.`,
+          ? `Balance when this alert fired: ${fmt(pool.available)} credits.${passed} Prepaid credits are used up: premium actions now draw on pay-as-you-go until credits are added.`
+          : `Balance when this alert fired: ${fmt(pool.available)} credits.${passed} Prepaid credits are used up and pay-as-you-go is off: Grid, API and agent runs are paused until credits are added or pay-as-you-go is turned on.`
+        : `Balance when this alert fired: ${fmt(pool.available)} credits (alert level ${fmt(t)}).${passed} Add credits or review pay-as-you-go on the Credits page.`,
       link: '/admin/credits',
       email: true,
     });
@@ -72,8 +76,8 @@ export async function reconcileCapAlert(trx: Knex, locked: LockedPool, month: st
     workspaceId: ws.id,
     kind: 'credits.payg_cap',
     title: `Pay-as-you-go cap reached for ${month}`,
-    body: `This month's pay-as-you-go use reached the cap of ${fmt(cap)} credits. Premium actions are paused until credits are added or the cap is raised.`,
-    link: '/admin/credits',
+    body: `This month's pay-as-you-go use reached the cap of ${fmt(cap)} credits (${fmt(paygUsed)} used). Premium actions are paused until credits are added or the cap is raised.`,
+    link: '/admin/credits/payg',
     email: true,
   });
   await trx('credit_state').where({ workspace_id: ws.id }).update({ cap_alert_key: key, updated_at: toDbTime(new Date()) });

@@ -85,14 +85,39 @@ export const rangeSchema = z
 export const peopleQuerySchema = z.object({
   access: z.enum(['all', 'allowed', 'blocked']).catch('all').default('all'),
   q: z.string().trim().max(200, 'Keep the search under 200 characters.').optional().default(''),
-  after: z.string().max(400).optional(),
+  // An unreadable or over-long cursor shows the first page (a cursor is opaque: nobody types one).
+  after: z.string().max(400).optional().catch(undefined),
 });
 
 export const ledgerQuerySchema = z.object({
   type: z.enum(Object.keys(LEDGER_FILTERS) as [keyof typeof LEDGER_FILTERS, ...(keyof typeof LEDGER_FILTERS)[]]).catch('all').default('all'),
-  before: z.string().max(400).optional(),
+  before: z.string().max(400).optional().catch(undefined),
 });
 
 export const requestSchema = z.object({
   note: optionalText(500),
 });
+
+/** The cost estimator: an action, how many, and whose permission (default: the admin asking). */
+export const ESTIMATE_ACTIONS = {
+  grid: { label: 'Grid output rows', unit: 'rows', category: 'grid', agentType: null },
+  api: { label: 'API / MCP calls', unit: 'calls', category: 'api', agentType: null },
+  agent_research: { label: 'Research agent runs', unit: 'runs', category: 'agents', agentType: 'research' },
+  agent_optimization: { label: 'Optimization agent runs', unit: 'runs', category: 'agents', agentType: 'optimization' },
+  agent_other: { label: 'Other agent runs', unit: 'runs', category: 'agents', agentType: null },
+} as const;
+export type EstimateAction = keyof typeof ESTIMATE_ACTIONS;
+
+export const estimateSchema = z.object({
+  action: z.enum(Object.keys(ESTIMATE_ACTIONS) as [EstimateAction, ...EstimateAction[]], { error: 'Choose an action.' }),
+  quantity: wholeNumber('a quantity', 1, 10_000_000),
+  user: z
+    .string()
+    .trim()
+    .max(254, 'Keep the e-mail under 254 characters.')
+    .optional()
+    .transform((s) => (s ? s.toLowerCase() : null)),
+});
+
+/** Page numbers of the paged tables (by user, packs): 1 when absent or unreadable. */
+export const pageNumber = z.coerce.number().int().min(1).max(100_000).catch(1);

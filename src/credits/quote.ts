@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import type { CreditCategory } from '../domain/model';
 import { HttpError } from '../http/errors';
 import { costOf, priceItemFor, readPrices } from './prices';
-import { isCreditWorkspace, monthlyCounters, readPool } from './pool';
+import { isCreditWorkspace, monthlyCounters, readPool, type CreditWorkspace } from './pool';
 import { formatNumber } from '../http/format';
 import { findWorkspace } from '../workspaces/queries';
 
@@ -19,7 +19,19 @@ export interface Quote {
   credits: number;
   allowed: boolean;
   reason: string;
+  /** where the credits would come from (both 0 when refused or free) */
+  fromPool?: number;
+  fromPayg?: number;
 }
+
+/** The action to price: a category and units, agent runs by agent type (null = other agent). */
+export interface QuoteAction {
+  category: CreditCategory;
+  units: number;
+  agentType?: string | null;
+}
+
+type QuoteUser = { id: number; email: string; status: string; may_spend_credits: number | boolean };
 
 const fmt = formatNumber;
 const credits = (n: number) => `${fmt(n)} credit${n === 1 ? '' : 's'}`;
@@ -30,16 +42,32 @@ export async function quoteCredits(db: Knex, workspaceId: number, req: QuoteRequ
   const email = req.user.trim().toLowerCase();
   const user = await db('users').select('id', 'status', 'may_spend_credits').where({ workspace_id: workspaceId, email }).first();
   if (!user) throw new HttpError(404, `No user with email ${email} in this workspace.`, 'not_found', { field: 'user' });
-  if (!isCreditWorkspace(ws)) return { credits: 0, allowed: true, reason: 'This workspace is not billed in credits, so the action costs nothing.' };
-  if (user.status === 'revoked') return { credits: 0, allowed: false, reason: `${email} has been revoked from this workspace and cannot run premium actions.` };
-
   const { category, units } = req.billable;
   let agentType: string | null = null;
-  if (category === 'agents' && req.billable.agent) {
+  if (isCreditWorkspace(ws) && user.status !== 'revoked' && category === 'agents' && req.billable.agent) {
     const agent = await db('agents').select('type').where({ workspace_id: workspaceId, external_id: req.billable.agent }).first();
     if (!agent) throw new HttpError(404, `No agent with id ${req.billable.agent} in this workspace.`, 'not_found', { field: 'billable.agent' });
     agentType = agent.type;
   }
+  return quoteAction(db, ws, { ...user, email }, { category, units, agentType }, now);
+}
+
+/** The user a quote is for (by e-mail, lower-case), or undefined. */
+export async function quoteUser(db: Knex, workspaceId: number, email: string): Promise<QuoteUser | undefined> {
+  return db('users').select('id', 'email', 'status', 'may_spend_credits').where({ workspace_id: workspaceId, email }).first();
+}
+
+/**
+ * The quote itself, for a known workspace and user: the API (quoteCredits) and the console's
+ * estimator both end here, so they cannot disagree.
+ */
+export async function quoteAction(db: Knex, ws: CreditWorkspace, user: QuoteUser, action: QuoteAction, now: Date = new Date()): Promise<Quote> {
+  const workspaceId = ws.id;
+  const email = user.email;
+  const { category, units } = action;
+  const agentType = action.agentType ?? null;
+  if (!isCreditWorkspace(ws)) return { credits: 0, allowed: true, reason: 'This workspace is not billed in credits, so the action costs nothing.' };
+  if (user.status === 'revoked') return { credits: 0, allowed: false, reason: `${email} has been revoked from this workspace and cannot run premium actions.` };
   const prices = await readPrices(db, workspaceId);
   const pool = await readPool(db, ws, now);
   let charged = units;
@@ -53,7 +81,7 @@ export async function quoteCredits(db: Knex, workspaceId: number, req: QuoteRequ
   }
   const cost = costOf(prices, priceItemFor(category, agentType), charged);
 
-  if (cost === 0) return { credits: 0, allowed: true, reason: `This action is free.${freeNote}`.trim() };
+  if (cost === 0) return { credits: 0, allowed: true, reason: `This action is free.${freeNote}`.trim(), fromPool: 0, fromPayg: 0 };
   if (!user.may_spend_credits) {
     return {
       credits: cost,
@@ -63,7 +91,7 @@ export async function quoteCredits(db: Knex, workspaceId: number, req: QuoteRequ
   }
   const headroom = pool.paygHeadroom ?? 0;
   if (cost <= pool.available) {
-    return { credits: cost, allowed: true, reason: `Costs ${credits(cost)}; ${fmt(pool.available)} prepaid credits are available.${freeNote}` };
+    return { credits: cost, allowed: true, reason: `Costs ${credits(cost)}; ${fmt(pool.available)} prepaid credits are available.${freeNote}`, fromPool: cost, fromPayg: 0 };
   }
   if (cost <= pool.available + headroom) {
     const fromPayg = cost - pool.available;
@@ -71,6 +99,8 @@ export async function quoteCredits(db: Knex, workspaceId: number, req: QuoteRequ
       credits: cost,
       allowed: true,
       reason: `Costs ${credits(cost)}: ${fmt(pool.available)} from the prepaid balance and ${fmt(fromPayg)} billed as pay-as-you-go overage.${freeNote}`,
+      fromPool: pool.available,
+      fromPayg,
     };
   }
   if (!pool.paygEnabled) {

@@ -65,6 +65,15 @@ export interface UserCredits {
 
 /** Credits per user over a bounded day range, most credits first. */
 export async function creditsByUser(db: Knex, workspaceId: number, from: string, to: string, limit = 50): Promise<UserCredits[]> {
+  return (await creditsByUserPage(db, workspaceId, from, to, limit, 0)).rows;
+}
+
+/**
+ * One page of credits per user (most first) and how many users used credits in the range. The
+ * per-user sums are built from the rollup for the whole range (one row per user and category, a
+ * bounded set: the workspace's users), then sliced, so page numbers are exact.
+ */
+export async function creditsByUserPage(db: Knex, workspaceId: number, from: string, to: string, limit: number, offset: number): Promise<{ rows: UserCredits[]; total: number }> {
   const rows = await db('rollup_daily_user_credits')
     .select('user_id', 'category')
     .sum({ credits: 'credits', overage: 'overage_credits', events: 'events' })
@@ -81,7 +90,8 @@ export async function creditsByUser(db: Knex, workspaceId: number, from: string,
     u.events += Number(r.events);
     byUser.set(id, u);
   }
-  const top = [...byUser.values()].sort((a, b) => b.credits - a.credits || a.user_id - b.user_id).slice(0, limit);
+  const sorted = [...byUser.values()].sort((a, b) => b.credits - a.credits || a.user_id - b.user_id);
+  const top = sorted.slice(offset, offset + limit);
   if (top.length) {
     const users = await db('users').select('id', 'name', 'email').where({ workspace_id: workspaceId }).whereIn('id', top.map((u) => u.user_id));
     const names = new Map(users.map((u: { id: number; name: string; email: string }) => [Number(u.id), u]));
@@ -90,7 +100,7 @@ export async function creditsByUser(db: Knex, workspaceId: number, from: string,
       u.email = names.get(u.user_id)?.email ?? null;
     }
   }
-  return top;
+  return { rows: top, total: sorted.length };
 }
 
 /** Opaque keyset cursors (base64url JSON). */

@@ -1,26 +1,8 @@
-// View-model of the Credits page: loads every section and formats numbers, dates and labels.
-import type { Knex } from 'knex';
-import { addDays, fromDbTime, localDateTime, today, daysBetween } from '../db/time';
-import type { SessionUser } from '../http/context';
+// View-model helpers of the Credits section: number, money and date formats, labels, the chart config, form state.
+import { fromDbTime, localDateTime } from '../db/time';
 import type { FieldErrors } from '../http/validate';
-import { pendingRequests } from './access-requests';
-import { allPacks, monthlyCounters, readPool, refreshPool } from './pool';
-import { PRICE_ITEMS, PRICE_LABELS, readPrices } from './prices';
-import {
-  accessCounts,
-  creditsByCategory,
-  creditsByUser,
-  decodeCursor,
-  isLedgerCursor,
-  isPeopleCursor,
-  LEDGER_FILTERS,
-  ledgerPage,
-  peoplePage,
-  type CategorySeries,
-  type LedgerFilter,
-} from './reports';
-import { formatNumber, jsonForScript } from '../http/format';
-import { loadWorkspace } from '../workspaces/queries';
+import type { CategorySeries } from './reports';
+import { formatNumber } from '../http/format';
 
 export const fmt = formatNumber;
 export const money = (cents: number | null | undefined) =>
@@ -65,25 +47,6 @@ export function chartConfig(series: CategorySeries) {
   };
 }
 
-export interface Range {
-  from: string;
-  to: string;
-}
-
-/** The breakdown range: the last 30 days by default, at most 366 days. */
-export function resolveRange(q: { from?: string; to?: string }, zone: string): { range: Range; error: string | null } {
-  const end = today(zone);
-  let to = q.to ?? end;
-  let from = q.from ?? addDays(to, -29);
-  let error: string | null = null;
-  if (daysBetween(from, to) > 365) {
-    from = addDays(to, -365);
-    error = 'Ranges are limited to 366 days; showing the last 366 days of the range.';
-  }
-  if (from > to) [from, to] = [to, from];
-  return { range: { from, to }, error };
-}
-
 export interface FormState {
   form: string;
   errors: FieldErrors;
@@ -92,9 +55,18 @@ export interface FormState {
 
 /** Field errors and submitted values of the form that failed, for re-rendering it in place. */
 export function formHelpers(state: FormState | null) {
+  const failed = (form: string) => !!state && state.form === form;
+  const err = (form: string, field: string) => (state && state.form === form ? state.errors[field] ?? '' : '');
   return {
-    failed: (form: string) => !!state && state.form === form,
-    err: (form: string, field: string) => (state && state.form === form ? state.errors[field] ?? '' : ''),
+    failed,
+    err,
+    /** The first field with an error gets focus when the page opens (autofocus). */
+    focus: (form: string, field: string) => failed(form) && Object.keys(state!.errors)[0] === field,
+    /** aria attributes (and autofocus on the first invalid field) for an input. */
+    attrs: (form: string, field: string, errId: string) => {
+      if (!err(form, field)) return '';
+      return ` aria-invalid="true" aria-describedby="${errId}"${Object.keys(state!.errors)[0] === field ? ' autofocus data-autofocus' : ''}`;
+    },
     val: (form: string, field: string, fallback: unknown) => {
       if (state && state.form === form) {
         const v = state.values[field];
@@ -105,68 +77,3 @@ export function formHelpers(state: FormState | null) {
   };
 }
 
-export interface PageQuery {
-  from?: string;
-  to?: string;
-  access?: 'all' | 'allowed' | 'blocked';
-  q?: string;
-  after?: string;
-  type?: LedgerFilter;
-  before?: string;
-}
-
-export async function loadCreditsPage(db: Knex, user: SessionUser, query: PageQuery, rangeError: string | null = null) {
-  const workspaceId = user.workspace_id;
-  const now = new Date();
-  // Page views settle the ledger lazily: this month's included credits and expiries are written here.
-  await refreshPool(db, workspaceId, now);
-  const ws = await loadWorkspace(db, workspaceId);
-  const pool = await readPool(db, ws, now);
-  const counters = await monthlyCounters(db, workspaceId, pool.month);
-  const resolved = resolveRange(query, ws.time_zone);
-  const range = resolved.range;
-  const series = await creditsByCategory(db, workspaceId, range.from, range.to);
-  const access = query.access ?? 'all';
-  const peopleQ = query.q ?? '';
-  const ledgerType = query.type ?? 'all';
-  const [packs, prices, byUser, requests, people, counts, ledger] = [
-    await allPacks(db, workspaceId, now),
-    await readPrices(db, workspaceId),
-    await creditsByUser(db, workspaceId, range.from, range.to),
-    await pendingRequests(db, workspaceId),
-    await peoplePage(db, workspaceId, { access, q: peopleQ, after: decodeCursor(query.after, isPeopleCursor) }),
-    await accessCounts(db, workspaceId),
-    await ledgerPage(db, workspaceId, ledgerType, decodeCursor(query.before, isLedgerCursor)),
-  ];
-  const nextExpiry = pool.packs.find((p) => p.expires_at && p.remaining > 0) ?? null;
-  return {
-    title: 'Credits',
-    charts: true,
-    ws,
-    zone: ws.time_zone,
-    isCredits: ws.billing_mode === 'credits',
-    pool,
-    counters,
-    freeRowsLeft: Math.max(0, Number(ws.grid_free_test_rows) - counters.grid_free_rows),
-    nextExpiry,
-    packs,
-    prices,
-    priceItems: PRICE_ITEMS,
-    priceLabels: PRICE_LABELS,
-    range,
-    rangeError: rangeError ?? resolved.error,
-    series,
-    chart: chartConfig(series),
-    byUser,
-    requests,
-    people,
-    peopleFilter: { access, q: peopleQ, after: query.after ?? null },
-    counts,
-    ledger,
-    ledgerType,
-    ledgerBefore: query.before ?? null,
-    ledgerFilters: LEDGER_FILTERS,
-    currentUserId: user.id,
-    vm: { fmt, money, when, dateOf, ENTRY_LABELS, CATEGORY_LABELS, json: jsonForScript },
-  };
-}

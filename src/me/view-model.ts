@@ -7,6 +7,7 @@ import { addMonths, fromDbTime, localDateTime, monthOf } from '../db/time';
 import type { Workspace } from '../workspaces/workspace';
 import { latestRequest } from '../credits/access-requests';
 import { isCreditWorkspace, readPool } from '../credits/pool';
+import { creditBanner } from '../credits/state';
 import { memberNotifications } from '../notifications/notify';
 import { findMe, myCredits, myMonthlyUsage } from './queries';
 
@@ -30,6 +31,7 @@ export async function myPage(db: Knex, ws: Workspace, user: SessionUser) {
     usage: await myMonthlyUsage(db, user.workspace_id, user.id, month),
     myCredits: credits ? await myCredits(db, user.workspace_id, user.id, month) : null,
     pool,
+    banner: pool ? creditBanner(pool) : null,
     request: await latestRequest(db, user.workspace_id, user.id),
     outcomes: await memberNotifications(db, user.workspace_id, user.id),
     fmt: formatNumber,

@@ -4,7 +4,11 @@ import type { NotificationCursor } from './notify';
 
 export const querySchema = z.object({
   show: z.enum(['all', 'unread']).catch('all').default('all'),
-  before: z.string().max(300).optional(),
+  // An over-long or unreadable cursor shows the first page (cursors are opaque; nobody types one).
+  before: z.string().max(300).optional().catch(undefined),
+  /** the notification just decided (its confirmation is shown next to it) */
+  decided: z.coerce.number().int().positive().max(2 ** 53).optional().catch(undefined),
+  already: z.enum(['1']).optional().catch(undefined),
 });
 
 export function decodeCursor(s: string | undefined): NotificationCursor | null {

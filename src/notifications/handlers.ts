@@ -6,7 +6,7 @@ import { renderPageOrPartial } from '../http/render';
 import { idParam, parseOrThrow } from '../http/validate';
 import { localDateTime, fromDbTime } from '../db/time';
 import { configureMail } from './mailer';
-import { listNotifications, markAllRead, markRead } from './notify';
+import { findVisible, listNotifications, markAllRead, markRead, type NotificationRow } from './notify';
 import { decodeCursor, encodeCursor, querySchema } from './forms';
 
 export function notificationsHandlers(ctx: AppContext) {
@@ -16,9 +16,28 @@ export function notificationsHandlers(ctx: AppContext) {
 
   return {
     async listNotifications(req: Request, res: Response) {
-      const q = parseOrThrow(querySchema, { show: req.query.show, before: typeof req.query.before === 'string' ? req.query.before : undefined });
+      const one = (v: unknown) => (typeof v === 'string' ? v : undefined);
+      const q = parseOrThrow(querySchema, { show: req.query.show, before: one(req.query.before), decided: one(req.query.decided), already: one(req.query.already) });
       const page = await listNotifications(db, req.user!.workspace_id, req.user!.id, { unreadOnly: q.show === 'unread', before: decodeCursor(q.before) });
       const zone = (res.locals.workspace?.time_zone as string) ?? 'UTC';
+      // After Approve/Deny from this list: the confirmation sits next to the notification decided
+      // (or at the top when it is not on this page), saying who decided.
+      let decided: { notificationId: number; text: string } | null = null;
+      if (q.decided) {
+        const n: NotificationRow | undefined = page.rows.find((r) => Number(r.id) === q.decided) ?? (await findVisible(db, req.user!.workspace_id, req.user!.id, q.decided));
+        if (n?.handled_at) {
+          const outcome = n.handled_outcome === 'approved' ? 'approved' : n.handled_outcome === 'denied' ? 'denied' : 'handled';
+          const by = n.handled_by_name ? ` by ${n.handled_by_name}` : '';
+          const text = q.already
+            ? `Already ${outcome}${by}; nothing changed.`
+            : outcome === 'approved'
+              ? `Approved${by}: they can now spend credits.`
+              : outcome === 'denied'
+                ? `Denied${by}: they have been told.`
+                : `Handled${by}.`;
+          decided = { notificationId: Number(n.id), text };
+        }
+      }
       renderPageOrPartial(req, res, 'pages/notifications/index', 'partials/notifications/list', {
         title: 'Notifications',
         show: q.show,
@@ -29,7 +48,8 @@ export function notificationsHandlers(ctx: AppContext) {
           const d = fromDbTime(v);
           return d ? localDateTime(d, zone).slice(0, 16) : '';
         },
-        notice: req.query.saved === 'read' ? 'All notifications marked as read.' : null,
+        decided,
+        notice: req.query.saved === 'read' ? 'All notifications marked as read.' : decided && !page.rows.some((n) => Number(n.id) === decided!.notificationId) ? decided.text : null,
       });
     },
 

@@ -48,9 +48,11 @@ describe('credits: pages and the access-request flow', () => {
     expect(JSON.parse(audit.before_json)).to.deep.equal({ available: 0 });
     expect(JSON.parse(audit.after_json)).to.include({ available: 12000, amount: 12000, price_cents: 120050 });
 
-    const page = await admin.get('/admin/credits').expect(200);
-    expect(page.text).to.match(/class="credit-meter"[\s\S]*?<strong>12,000<\/strong>/);
+    expect(ok.headers.location).to.equal('/admin/credits/packs?saved=purchase');
+    const page = await admin.get('/admin/credits/packs?saved=purchase').expect(200);
+    expect(page.text).to.match(/class="credit-meter[^"]*"[\s\S]*?<strong>12,000<\/strong>/);
     expect(page.text).to.include('$1,200.50');
+    expect(page.text).to.include('Purchase recorded');
   });
 
   it('turns PAYG on with a cap, validating the cap, and shows the headroom', async () => {
@@ -93,7 +95,7 @@ describe('credits: pages and the access-request flow', () => {
     expect(bell.text).to.include('Bob Blocked asks for credit access');
     expect(bell.text).to.match(/data-testid="unread-count">1</);
 
-    const credits = await admin.get('/admin/credits').expect(200);
+    const credits = await admin.get('/admin/credits/people').expect(200);
     const m = /action="\/admin\/credits\/requests\/(\d+)\/approve"/.exec(credits.text);
     expect(m, 'approve form').to.not.equal(null);
     // Another workspace's admin cannot decide it.
@@ -101,8 +103,10 @@ describe('credits: pages and the access-request flow', () => {
     await admin.post(`/admin/credits/requests/${m![1]}/approve`).type('form').send({ _csrf: admin.csrf }).expect(303);
     // Deciding it again (another tab, a double click) changes nothing and says so on the page.
     const again = await admin.post(`/admin/credits/requests/${m![1]}/deny`).type('form').send({ _csrf: admin.csrf }).expect(303);
-    expect(again.headers.location).to.equal('/admin/credits?saved=decided#requests');
-    expect((await admin.get('/admin/credits?saved=decided').expect(200)).text).to.include('had already been decided');
+    expect(again.headers.location).to.equal(`/admin/credits/people?saved=decided&request=${m![1]}#requests`);
+    expect((await admin.get(`/admin/credits/people?saved=decided&request=${m![1]}`).expect(200)).text).to.include('Bob Blocked&#39;s request had already been approved by Ada Admin');
+    // The single-page URL of before still leads there.
+    expect((await admin.get('/admin/credits?saved=decided').expect(301)).headers.location).to.equal('/admin/credits/people?saved=decided');
     expect((await t.db('credit_access_requests').where({ id: m![1] }).first()).status).to.equal('approved');
 
     const user = await t.db('users').where({ id: w.bob }).first();
@@ -176,12 +180,13 @@ describe('credits: pages and the access-request flow', () => {
     // The three events' local day (usually today; early on the 1st they are kept inside the month, still today).
     const day = dayOf(events[0].occurredAt, ws.time_zone);
     expect(events.map((e) => dayOf(e.occurredAt, ws.time_zone))).to.deep.equal([day, day, day]);
-    const res = await admin.get(`/admin/credits/usage?from=${day}&to=${day}`).set('HX-Request', 'true').expect(200);
+    // Today is only in range with "Include today" (the Usage range rule: data through yesterday by default).
+    const res = await admin.get(`/admin/credits/usage?from=${day}&to=${day}&today=1`).set('HX-Request', 'true').expect(200);
     expect(res.text).to.not.include('<html');
     expect(res.text).to.match(new RegExp(`<th scope="row" class="nowrap">${day}</th><td class="num">6</td><td class="num">30</td><td class="num">20</td><td class="num">56</td>`));
     expect(res.text).to.match(/Alice Able[\s\S]*?<strong>36<\/strong>/);
     expect(res.text).to.match(/Bob Blocked[\s\S]*?<strong>20<\/strong>/);
-    const full = await admin.get(`/admin/credits/usage?from=${day}&to=${day}`).expect(200);
+    const full = await admin.get(`/admin/credits/usage?from=${day}&to=${day}&today=1`).expect(200);
     expect(full.text).to.include('<html');
     expect(full.text).to.include('data-chart-config="credits-by-category"');
   });
@@ -204,9 +209,10 @@ describe('credits: pages and the access-request flow', () => {
     expect(both).to.match(new RegExp(`<th scope="row" class="nowrap">${dayA}</th><td class="num">0</td><td class="num">20</td><td class="num">0</td><td class="num">20</td>`));
     expect(both).to.match(/Alice Able[\s\S]*?<strong>30<\/strong>/);
     const bad = await a.get(`/admin/credits/usage?from=${dayB}&to=${dayA}`).set('HX-Request', 'true');
-    // A reversed range keeps the page (default range) and says what is wrong next to the dates.
-    expect(bad.status).to.equal(200);
-    expect(bad.text).to.include('The start date must be on or before the end date.');
+    // A reversed range is a 400 that keeps the page (default range) and says what is wrong next to the dates.
+    expect(bad.status).to.equal(400);
+    expect(bad.text).to.include('The end date must be on or after the start date.');
+    expect(bad.text).to.match(/id="u-to"[^>]*aria-invalid="true"[^>]*autofocus/);
   });
 
   it('lists notifications and marks them read', async () => {
@@ -263,9 +269,9 @@ describe('credits: pages and the access-request flow', () => {
     const a = await loginAs(t.app, m.email('admin'), PASSWORD);
     for (const path of ['/admin/users', '/admin/notifications', '/admin/credits']) {
       const page = await a.get(path).expect(200);
-      expect(page.text, path).to.match(new RegExp(`class="credit-meter"[\\s\\S]*?<strong>${available}</strong>\\s*<span class="muted">\\+ 500 PAYG</span>`));
+      expect(page.text, path).to.match(new RegExp(`class="credit-meter[^"]*"[\\s\\S]*?<strong>${available}</strong>\\s*<span class="credit-meter-payg">\\+ 500 PAYG</span>`));
     }
-    const people = (await a.get('/admin/credits').expect(200)).text;
+    const people = (await a.get('/admin/credits/people').expect(200)).text;
     expect(people).to.match(/credit-icon credit-icon-yes[\s\S]*?Can spend credits[\s\S]*?Alice Able/);
     expect(people).to.match(/credit-icon credit-icon-no[\s\S]*?Cannot spend credits[\s\S]*?Bob Blocked/);
     const alice = await loginAs(t.app, m.email('alice'), PASSWORD);
@@ -303,7 +309,7 @@ describe('credits: pages and the access-request flow', () => {
   it('downloads the ledger as formula-safe CSV, audited', async () => {
     const ws = await t.db('workspaces').where({ id: w.wsId }).first();
     const day = dayOf(new Date(), ws.time_zone);
-    const res = await admin.get(`/admin/credits/ledger.csv?from=${day}&to=${day}`).expect(200);
+    const res = await admin.get(`/admin/credits/ledger.csv?from=${day}&to=${day}&today=1`).expect(200);
     expect(res.headers['content-type']).to.equal('text/csv; charset=utf-8');
     expect(res.headers['content-disposition']).to.equal(`attachment; filename="pages-credit-ledger-${day}_${day}.csv"`);
     const lines = res.text.trim().split('\r\n');

@@ -206,7 +206,7 @@ describe('credits: the pool', () => {
     expect((await readPool(db, ws)).available).to.equal(990);
   });
 
-  it('fires each threshold once per crossing and re-arms the ones a top-up lifts the balance above', async () => {
+  it('fires each threshold once per crossing (levels passed together as one alert naming the lowest) and re-arms the ones a top-up lifts the balance above', async () => {
     const w = await creditWorld(db);
     await addCredits(db, w.actor, w.wsId, { kind: 'grant', amount: 12_000, expiresAt: null, note: null, priceCents: null });
     const spend = (credits: number, minutesAgo: number) => record(db, w.wsId, [billable(w.email('alice'), 'api', credits / 2, minutesAgo)]);
@@ -219,16 +219,22 @@ describe('credits: the pool', () => {
     expect(kinds).to.deep.equal(['credits.threshold.10000', 'credits.threshold.5000']);
     await addCredits(db, w.actor, w.wsId, { kind: 'purchase', amount: 6000, expiresAt: null, note: null, priceCents: null }); // 10,800: re-arms 10,000 and 5,000
     await spend(1000, 50); // 9,800: crosses 10,000 again
-    await spend(9800, 40); // 0: crosses 5,000, 1,000 and 0 in one step
-    kinds = (await notificationsOf(db, w.wsId)).map((n) => n.kind);
+    await spend(9800, 40); // 0: crosses 5,000, 1,000 and 0 in one step -> one alert, naming 0
+    const all = await notificationsOf(db, w.wsId);
+    kinds = all.map((n) => n.kind);
     expect(countBy(kinds, (k) => k)).to.deep.equal({
       'credits.threshold.10000': 2,
-      'credits.threshold.5000': 2,
-      'credits.threshold.1000': 1,
+      'credits.threshold.5000': 1,
       'credits.threshold.0': 1,
     });
-    await spend(2, 30); // still 0 (overage): no repeat
-    expect(await notificationsOf(db, w.wsId)).to.have.length(6);
+    const zero = all.find((n) => n.kind === 'credits.threshold.0')!;
+    expect(zero.title).to.equal('Credits used up: balance is 0');
+    expect(zero.body).to.include('Balance when this alert fired: 0 credits. It passed the 5,000 and 1,000 alert levels on the way.');
+    const first5000 = all.find((n) => n.kind === 'credits.threshold.5000')!;
+    expect(first5000.title).to.equal('Credit balance below 5,000: 4,800 left');
+    expect(first5000.body).to.include('Balance when this alert fired: 4,800 credits');
+    await spend(2, 30); // still 0 (overage): no repeat, and 5,000 and 1,000 stay disarmed
+    expect(await notificationsOf(db, w.wsId)).to.have.length(4);
   });
 
   it('audits settings changes and removals with before and after', async () => {

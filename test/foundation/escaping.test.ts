@@ -80,7 +80,7 @@ describe('foundation: user-controlled text is escaped on every page', function (
       if (p.includes(':chart')) out.push(...charts.map((c) => p.replace(':chart', c)));
       else out.push(p.replace(':id', String(evilId)));
     }
-    out.push('/admin/credits?type=usage', '/admin/credits/people?access=blocked', '/admin/tokens?tab=usage', '/admin/tokens?tab=monthly', '/admin/usage?from=' + new Date(Date.now() - 60 * DAY).toISOString().slice(0, 10));
+    out.push('/admin/credits/ledger?type=usage', '/admin/credits/people?access=blocked', '/admin/tokens?tab=usage', '/admin/tokens?tab=monthly', '/admin/usage?from=' + new Date(Date.now() - 60 * DAY).toISOString().slice(0, 10));
     return out;
   }
 
