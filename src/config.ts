@@ -37,9 +37,15 @@ const envSchema = z.object({
     .optional(),
   /** Ingestion API requests per minute per API key (express-rate-limit, per app process). */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1, 'must be at least 1').max(1_000_000).default(6000),
+  /** Key for secrets stored encrypted (webhook signing secrets): any string of 32+ characters. */
+  ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** 1 = webhooks may reach loopback/private/link-local addresses (tests, an on-premises receiver). */
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
+  /** Time limit of one webhook request (connect + response), in milliseconds. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
 });
 
-export type Config = z.infer<typeof envSchema> & { sessionSecret: string; dataDir: string };
+export type Config = z.infer<typeof envSchema> & { sessionSecret: string; encryptionKey: string; dataDir: string };
 
 export class ConfigError extends Error {}
 
@@ -60,12 +66,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     sessionSecret = developmentSecret(dataDir);
   }
-  return { ...cfg, sessionSecret, dataDir };
+  let encryptionKey = cfg.ENCRYPTION_KEY;
+  if (!encryptionKey) {
+    if (cfg.NODE_ENV === 'production') {
+      throw new ConfigError('Invalid configuration:\n  ENCRYPTION_KEY: required when NODE_ENV=production');
+    }
+    // Tests derive it from their session secret (no file); development keeps one in the data folder.
+    encryptionKey = cfg.NODE_ENV === 'test' ? `derived:${sessionSecret}` : developmentSecret(dataDir, 'encryption-key');
+  }
+  return { ...cfg, sessionSecret, encryptionKey, dataDir };
 }
 
 /** In development a secret is generated once and kept in the data folder, so sessions survive restarts. */
-function developmentSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'session-secret');
+function developmentSecret(dataDir: string, name = 'session-secret'): string {
+  const file = path.join(dataDir, name);
   try {
     return fs.readFileSync(file, 'utf8').trim();
   } catch {

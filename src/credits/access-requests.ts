@@ -7,6 +7,7 @@ import { forUpdate } from '../db/dialect';
 import { HttpError, notFound } from '../http/errors';
 import { notify } from '../notifications/notify';
 import { setCreditAccess } from '../users/credit-access';
+import { emitAccessRequestCreated, emitAccessRequestDecided } from '../webhooks/emit';
 
 export interface AccessRequestRow {
   id: number;
@@ -43,6 +44,7 @@ export async function requestAccess(db: Knex, actor: Actor, workspaceId: number,
       link: '/admin/credits#requests',
       email: true,
     });
+    await emitAccessRequestCreated(trx, workspaceId, Number(id), user, note);
     await recordAudit(trx, { workspaceId, actor, action: 'credits.access_request.create', targetType: 'credit_access_request', targetId: Number(id), after: { user: user.email, status: 'pending', note } });
     return true;
   });
@@ -76,6 +78,7 @@ export async function decideRequest(db: Knex, actor: Actor, workspaceId: number,
       link: '/me',
       email: true,
     });
+    await emitAccessRequestDecided(trx, workspaceId, requestId, r.user_id, status, actor.label);
     await recordAudit(trx, {
       workspaceId,
       actor,
