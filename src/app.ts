@@ -23,6 +23,9 @@ import { notificationsRouter } from './notifications/routes';
 import { apiKeysRouter } from './apikeys/routes';
 import { meRouter } from './me/routes';
 import { settingsRouter } from './settings/routes';
+import { alertsRouter } from './alerts/routes';
+import { webhooksRouter } from './webhooks/routes';
+import { reportsRouter } from './reports/routes';
 import { jsonForScript } from './http/format';
 
 // The project folder: src/.. under tsx, dist/src/../.. when compiled with `npm run build`.
@@ -80,6 +83,9 @@ export function createApp(ctx: AppContext) {
   app.use(auditRouter(ctx));
   app.use(tokensRouter(ctx));
   app.use(settingsRouter(ctx));
+  app.use(alertsRouter(ctx));
+  app.use(webhooksRouter(ctx));
+  app.use(reportsRouter(ctx));
   app.use(usageRouter(ctx));
   app.use(exportsRouter(ctx));
   app.use(creditsRouter(ctx));
