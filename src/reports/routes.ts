@@ -72,7 +72,8 @@ export function reportsRouter(ctx: AppContext): Router {
   router.post('/admin/settings/reports', requireAdmin, async (req, res) => {
     const parsed = parse(subscriptionSchema, req.body ?? {});
     const values = { ...req.body, exports: ([] as string[]).concat(req.body?.exports ?? []) };
-    if (!parsed.ok) return page(req, res, { errors: parsed.errors, values }, 422);
+    // Errors of one address ("addresses.2") are shown at the field.
+    if (!parsed.ok) return page(req, res, { errors: Object.fromEntries(Object.entries(parsed.errors).map(([k, v]) => [k.split('.')[0], v])), values }, 422);
     const recipients = [...new Set([...(parsed.data.me ? [req.user!.email.toLowerCase()] : []), ...parsed.data.addresses])];
     if (!recipients.length) return page(req, res, { errors: { addresses: 'Tick “Me” or enter at least one address.' }, values }, 422);
     const wsId = req.user!.workspace_id;
