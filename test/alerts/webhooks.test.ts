@@ -16,6 +16,8 @@ import { addCredits } from '../../src/credits/admin';
 import { requestAccess, decideRequest } from '../../src/credits/access-requests';
 import { revokeUser } from '../../src/users/actions';
 import { deliveryJob } from '../../src/webhooks/job';
+import { openApiDocument } from '../../src/ingest/openapi';
+import { EVENT_TYPE_NAMES } from '../../src/webhooks/event-types';
 import { startReceiver, type Receiver } from './receiver';
 import { billable, creditWorld, record } from '../credits/fixture';
 
@@ -225,5 +227,30 @@ describe('webhooks: outbox, signed delivery, retries', function () {
     const r = await postJson(rx.url, '{}', {}, { ...opts, allowPrivate: true });
     expect(r.status).to.equal(302);
     expect(rx.received).to.have.length(0);
+  });
+});
+
+describe('webhooks: OpenAPI document', () => {
+  it('describes every event type under `webhooks` with its data schema and an example that matches it', async () => {
+    const doc = openApiDocument() as unknown as { webhooks: Record<string, any> };
+    expect(Object.keys(doc.webhooks).sort()).to.deep.equal([
+      'access_request.created',
+      'access_request.decided',
+      'alert.fired',
+      'credits.cap_reached',
+      'credits.threshold_crossed',
+      'limit.exceeded',
+      'user.revoked',
+    ]);
+    expect(EVENT_TYPE_NAMES).to.have.length(7);
+    for (const [type, op] of Object.entries(doc.webhooks)) {
+      const media = op.post.requestBody.content['application/json'];
+      expect(media.schema.properties.type.const).to.equal(type);
+      const data = media.schema.properties.data;
+      // Every required field of the data schema is in the example, and the example has no stray keys.
+      expect(Object.keys(media.example.data)).to.include.members(data.required);
+      expect(Object.keys(data.properties)).to.include.members(Object.keys(media.example.data));
+      expect(op.post.parameters.map((p: { name: string }) => p.name)).to.deep.equal(['webhook-id', 'webhook-timestamp', 'webhook-signature']);
+    }
   });
 });
