@@ -254,3 +254,17 @@ describe('webhooks: OpenAPI document', () => {
     }
   });
 });
+
+describe('webhooks: docs', () => {
+  it('docs/alerts-webhooks.md shows every event type with the example payload the OpenAPI document carries', async () => {
+    const fs = await import('node:fs');
+    const md = fs.readFileSync(path.join(__dirname, '../../docs/alerts-webhooks.md'), 'utf8');
+    const doc = openApiDocument() as unknown as { webhooks: Record<string, any> };
+    for (const type of EVENT_TYPE_NAMES) {
+      expect(md).to.include(`### \`${type}\``);
+      const example = doc.webhooks[type].post.requestBody.content['application/json'].example;
+      expect(md, type).to.include(JSON.stringify(example, null, 2));
+    }
+    expect(md).to.include("require('standardwebhooks')");
+  });
+});
