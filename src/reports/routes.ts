@@ -6,7 +6,7 @@ import type { AppContext } from '../http/context';
 import { requireAdmin } from '../http/guards';
 import { renderPage } from '../http/render';
 import { idParam, parse, parseOrThrow, type FieldErrors } from '../http/validate';
-import { HttpError, notFound } from '../http/errors';
+import { notFound } from '../http/errors';
 import { actorFrom, recordAudit } from '../audit/audit';
 import { settingsLocals } from '../settings/sections';
 import { toDbTime } from '../db/time';
@@ -33,8 +33,13 @@ const subscriptionSchema = z
       .transform((v) => (v === undefined ? [] : ([] as string[]).concat(v))),
   });
 
-const noticeQuery = z.object({ notice: z.enum(['created', 'deleted', 'sent']).optional() });
-const NOTICES = { created: 'Subscribed. The first report goes out when the current period ends.', deleted: 'Subscription removed.', sent: 'The last complete period was e-mailed now.' };
+const noticeQuery = z.object({ notice: z.enum(['created', 'deleted', 'sent', 'nomail']).optional() });
+const NOTICES = {
+  created: 'Subscribed. The first report goes out when the current period ends.',
+  deleted: 'Subscription removed.',
+  sent: 'The last complete period was e-mailed now.',
+  nomail: 'Nothing was sent: e-mail is not configured on this server (SMTP_URL).',
+};
 
 export function reportsRouter(ctx: AppContext): Router {
   const { db } = ctx;
@@ -107,7 +112,7 @@ export function reportsRouter(ctx: AppContext): Router {
     const wsId = req.user!.workspace_id;
     const row = await db('report_subscriptions').where({ id, workspace_id: wsId }).first();
     if (!row) throw notFound('No such report subscription.');
-    if (!mailEnabled(db)) throw new HttpError(409, 'E-mail is not configured on this server (SMTP_URL), so reports cannot be sent.');
+    if (!mailEnabled(db)) return res.redirect(303, '/admin/settings/reports?notice=nomail');
     const sub = toSubscription(row);
     const now = new Date();
     // The last complete period, outside the once-per-period bookkeeping (a preview on demand).

@@ -123,11 +123,11 @@ export async function listDeliveries(db: Knex, workspaceId: number, endpointId: 
   return { rows: page, nextBefore: more ? Number(page[page.length - 1].id) : null };
 }
 
-/** Sends a delivery's event again to the same endpoint, as a new delivery (history is kept). */
-export async function resendDelivery(db: Knex, workspaceId: number, endpointId: number, deliveryId: number): Promise<boolean> {
-  const d = await db('webhook_deliveries').where({ id: deliveryId, workspace_id: workspaceId, endpoint_id: endpointId }).first();
-  if (!d) return false;
+/** Sends a delivery's event again to the same endpoint, as a new delivery (history is kept); returns the endpoint id. */
+export async function resendDelivery(db: Knex, workspaceId: number, deliveryId: number): Promise<number | null> {
+  const d = await db('webhook_deliveries').where({ id: deliveryId, workspace_id: workspaceId }).first();
+  if (!d) return null;
   const at = toDbTime(new Date());
-  await db('webhook_deliveries').insert({ workspace_id: workspaceId, event_id: d.event_id, endpoint_id: endpointId, status: 'pending', attempts: 0, next_attempt_at: at, created_at: at });
-  return true;
+  await db('webhook_deliveries').insert({ workspace_id: workspaceId, event_id: d.event_id, endpoint_id: d.endpoint_id, status: 'pending', attempts: 0, next_attempt_at: at, created_at: at });
+  return Number(d.endpoint_id);
 }

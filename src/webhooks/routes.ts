@@ -43,10 +43,14 @@ const endpointSchema = z.object({
 
 const updateSchema = endpointSchema.omit({ kind: true }).extend({ enabled: z.enum(['1']).optional() });
 
+// The endpoint page is the list page with ?endpoint=<id> (deliveries: ?before=<delivery id>).
 const pageQuery = z.object({
+  endpoint: z.string().max(12).optional(),
   before: z.string().regex(/^[1-9]\d{0,15}$/, 'before must be a delivery id').optional(),
   notice: z.enum(['saved', 'test', 'resent']).optional(),
 });
+
+export const endpointHref = (id: number, extra = '') => `/admin/settings/webhooks?endpoint=${id}${extra}`;
 
 const NOTICES: Record<string, string> = {
   saved: 'Saved.',
@@ -103,7 +107,11 @@ export function webhooksRouter(ctx: AppContext): Router {
     );
   }
 
-  router.get('/admin/settings/webhooks', requireAdmin, (req, res) => listPage(req, res));
+  router.get('/admin/settings/webhooks', requireAdmin, async (req, res) => {
+    const q = parseOrThrow(pageQuery, req.query);
+    if (q.endpoint === undefined) return listPage(req, res);
+    await endpointPage(req, res, idParam(q.endpoint), { before: q.before ? Number(q.before) : undefined, notice: q.notice ? NOTICES[q.notice] : null });
+  });
 
   router.post('/admin/settings/webhooks', requireAdmin, async (req, res) => {
     const parsed = parse(endpointSchema, req.body ?? {});
@@ -113,11 +121,6 @@ export function webhooksRouter(ctx: AppContext): Router {
     await recordAudit(db, { workspaceId: wsId, actor: actorFrom(req), action: 'webhook.endpoint.create', targetType: 'webhook_endpoint', targetId: row.id, after: { kind: row.kind, url: row.url, event_types: row.event_types } });
     res.set('Cache-Control', 'no-store');
     await listPage(req, res, { created: { endpoint: row, secret } }, 201);
-  });
-
-  router.get('/admin/settings/webhooks/:id', requireAdmin, async (req, res) => {
-    const q = parseOrThrow(pageQuery, req.query);
-    await endpointPage(req, res, idParam(req.params.id), { before: q.before ? Number(q.before) : undefined, notice: q.notice ? NOTICES[q.notice] : null });
   });
 
   router.post('/admin/settings/webhooks/:id', requireAdmin, async (req, res) => {
@@ -138,7 +141,7 @@ export function webhooksRouter(ctx: AppContext): Router {
       before: { url: before.url, event_types: before.event_types, enabled: before.enabled },
       after: { url: parsed.data.url, event_types: parsed.data.event_types, enabled },
     });
-    res.redirect(303, `/admin/settings/webhooks/${id}?notice=saved`);
+    res.redirect(303, endpointHref(id, '&notice=saved'));
   });
 
   router.post('/admin/settings/webhooks/:id/rotate', requireAdmin, async (req, res) => {
@@ -168,16 +171,16 @@ export function webhooksRouter(ctx: AppContext): Router {
     if (!ep) throw notFound('No such webhook endpoint.');
     await sendTest(db, wsId, id);
     await recordAudit(db, { workspaceId: wsId, actor: actorFrom(req), action: 'webhook.endpoint.test', targetType: 'webhook_endpoint', targetId: id });
-    res.redirect(303, `/admin/settings/webhooks/${id}?notice=test`);
+    res.redirect(303, endpointHref(id, '&notice=test'));
   });
 
-  router.post('/admin/settings/webhooks/:id/deliveries/:deliveryId/resend', requireAdmin, async (req, res) => {
-    const id = idParam(req.params.id);
-    const deliveryId = idParam(req.params.deliveryId);
+  router.post('/admin/settings/webhooks/deliveries/:id/resend', requireAdmin, async (req, res) => {
+    const deliveryId = idParam(req.params.id);
     const wsId = req.user!.workspace_id;
-    if (!(await resendDelivery(db, wsId, id, deliveryId))) throw notFound('No such delivery.');
-    await recordAudit(db, { workspaceId: wsId, actor: actorFrom(req), action: 'webhook.delivery.resend', targetType: 'webhook_delivery', targetId: deliveryId });
-    res.redirect(303, `/admin/settings/webhooks/${id}?notice=resent`);
+    const endpointId = await resendDelivery(db, wsId, deliveryId);
+    if (endpointId == null) throw notFound('No such delivery.');
+    await recordAudit(db, { workspaceId: wsId, actor: actorFrom(req), action: 'webhook.delivery.resend', targetType: 'webhook_delivery', targetId: deliveryId, after: { endpoint: endpointId } });
+    res.redirect(303, endpointHref(endpointId, '&notice=resent'));
   });
 
   return router;

@@ -120,7 +120,7 @@ async function endpointFailed(ctx: AppContext, endpointId: number, now: Date, fi
         kind: 'webhooks.endpoint_disabled',
         title: `Webhook endpoint disabled: ${ep.url}`.slice(0, 200),
         body: `Deliveries to ${ep.url} have failed since ${String(ep.failing_since).slice(0, 16)} UTC, so the endpoint was disabled. Fix the receiver, then enable it again on the Webhooks page.`,
-        link: `/admin/settings/webhooks/${endpointId}`,
+        link: `/admin/settings/webhooks?endpoint=${endpointId}`,
         email: true,
       });
     }
@@ -134,7 +134,7 @@ async function endpointFailed(ctx: AppContext, endpointId: number, now: Date, fi
         kind: 'webhooks.delivery_failed',
         title: `Webhook deliveries are failing: ${ep.url}`.slice(0, 200),
         body: `A delivery to ${ep.url} failed after ${MAX_ATTEMPTS} attempts over about a day. The endpoint is disabled if it keeps failing for 3 days.`,
-        link: `/admin/settings/webhooks/${endpointId}`,
+        link: `/admin/settings/webhooks?endpoint=${endpointId}`,
         email: true,
       });
     }

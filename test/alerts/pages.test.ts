@@ -36,10 +36,10 @@ describe('alerts settings pages', function () {
     const ep = await t.db('webhook_endpoints').where({ workspace_id: w.a.id }).first();
     expect(JSON.parse(ep.event_types)).to.deep.equal(['alert.fired', 'user.revoked']);
     expect(ep.secret_sealed).to.not.include(secret);
-    const page = await admin.get(`/admin/settings/webhooks/${ep.id}`).expect(200);
+    const page = await admin.get(`/admin/settings/webhooks?endpoint=${ep.id}`).expect(200);
     expect(page.text).to.not.include(secret);
     expect(page.text).to.include(rx.url);
-    await otherAdmin.get(`/admin/settings/webhooks/${ep.id}`).expect(404);
+    await otherAdmin.get(`/admin/settings/webhooks?endpoint=${ep.id}`).expect(404);
     await otherAdmin.post(`/admin/settings/webhooks/${ep.id}/test`).type('form').send({ _csrf: otherAdmin.csrf }).expect(404);
     await otherAdmin.post(`/admin/settings/webhooks/${ep.id}/delete`).type('form').send({ _csrf: otherAdmin.csrf }).expect(404);
     const audit = await t.db('audit_log').where({ workspace_id: w.a.id, action: 'webhook.endpoint.create' });
@@ -61,16 +61,16 @@ describe('alerts settings pages', function () {
     await runDeliveries(t.ctx);
     expect(rx.received.map((r) => [r.payload.type, r.verified])).to.deep.equal([['webhook.test', true]]);
     const d = await t.db('webhook_deliveries').where({ endpoint_id: ep.id }).first();
-    const page = await admin.get(`/admin/settings/webhooks/${ep.id}`).expect(200);
+    const page = await admin.get(`/admin/settings/webhooks?endpoint=${ep.id}`).expect(200);
     expect(page.text).to.include(`data-delivery-id="${d.id}"`);
     expect(page.text).to.include('delivered');
     expect(page.text).to.include(d.response_ms != null ? `in ${d.response_ms} ms` : '200');
     expect(page.text).to.include(rx.received[0].id);
-    await admin.post(`/admin/settings/webhooks/${ep.id}/deliveries/${d.id}/resend`).type('form').send({ _csrf: admin.csrf }).expect(303);
+    await admin.post(`/admin/settings/webhooks/deliveries/${d.id}/resend`).type('form').send({ _csrf: admin.csrf }).expect(303);
     await runDeliveries(t.ctx);
     expect(rx.received).to.have.length(2);
     expect(rx.received[1].id, 'same webhook-id: receivers can deduplicate').to.equal(rx.received[0].id);
-    await otherAdmin.post(`/admin/settings/webhooks/${ep.id}/deliveries/${d.id}/resend`).type('form').send({ _csrf: otherAdmin.csrf }).expect(404);
+    await otherAdmin.post(`/admin/settings/webhooks/deliveries/${d.id}/resend`).type('form').send({ _csrf: otherAdmin.csrf }).expect(404);
   });
 
   it('rules: defaults listed, a rule created and edited, and "Send test" per channel reaches in-app, e-mail, webhook and Slack', async () => {
