@@ -114,6 +114,18 @@ describe('alerts settings pages', function () {
     expect(actions).to.include.members(['alert_rule.create', 'alert_rule.update', 'alert_rule.test']);
   });
 
+  it('escapes what admins typed on every page of the section', async () => {
+    const XSS = '<script>alert(1)</script>';
+    await admin.post('/admin/settings/webhooks').type('form').send({ _csrf: admin.csrf, kind: 'webhook', url: `https://example.com/h?q=${encodeURIComponent(XSS)}`, description: `D ${XSS}`, event_types: 'user.revoked' }).expect(201);
+    const ep = await t.db('webhook_endpoints').where({ workspace_id: w.a.id, description: `D ${XSS}` }).first();
+    await admin.post('/admin/settings/alerts').type('form').send({ _csrf: admin.csrf, name: `R ${XSS}`, condition: 'pool_below', threshold: '5', inapp: '1' }).expect(303);
+    for (const url of ['/admin/settings/webhooks', `/admin/settings/webhooks?endpoint=${ep.id}`, '/admin/settings/alerts']) {
+      const res = await admin.get(url).expect(200);
+      expect(res.text, url).to.not.include(XSS);
+      expect(res.text, url).to.include('&lt;script&gt;alert(1)&lt;/script&gt;');
+    }
+  });
+
   it('report subscriptions: created for me and addresses, validated, removed only by their workspace', async () => {
     await admin.post('/admin/settings/reports').type('form').send({ _csrf: admin.csrf, period: 'weekly', addresses: '' }).expect(422);
     const bad = await admin.post('/admin/settings/reports').type('form').send({ _csrf: admin.csrf, period: 'weekly', addresses: 'not-an-address' }).expect(422);
