@@ -54,6 +54,7 @@ interface Claimed {
   url: string;
   kind: string;
   secret_sealed: string;
+  enabled: number | boolean;
 }
 
 async function claim(db: Knex, owner: string, now: Date, batch: number): Promise<Claimed[]> {
@@ -80,7 +81,7 @@ async function claim(db: Knex, owner: string, now: Date, batch: number): Promise
   return db('webhook_deliveries as d')
     .join('webhook_events as e', 'e.id', 'd.event_id')
     .join('webhook_endpoints as p', 'p.id', 'd.endpoint_id')
-    .select('d.id', 'd.attempts', 'd.endpoint_id', 'd.workspace_id', 'e.msg_id', 'e.payload', 'p.url', 'p.kind', 'p.secret_sealed')
+    .select('d.id', 'd.attempts', 'd.endpoint_id', 'd.workspace_id', 'e.msg_id', 'e.payload', 'p.url', 'p.kind', 'p.secret_sealed', 'p.enabled')
     .whereIn('d.id', ids)
     .where('d.claimed_by', owner);
 }
@@ -171,6 +172,12 @@ export async function runDeliveries(ctx: AppContext, opts: WorkerOptions = {}): 
     if (claimed.length === 0) break;
     await Promise.all(
       claimed.map(async (d) => {
+        if (!d.enabled) {
+          // Switched off after the event was queued: not sent.
+          await ctx.db('webhook_deliveries').where({ id: d.id, claimed_by: owner }).update({ status: 'failed', last_error: 'endpoint disabled', claimed_by: null, claimed_until: null });
+          report.failed++;
+          return;
+        }
         const r = await send(ctx, d);
         report[await record(ctx, d, owner, now(), r, random)]++;
       }),

@@ -153,8 +153,19 @@ describe('webhooks: outbox, signed delivery, retries', function () {
     const after = await t.db('webhook_endpoints').where({ id: ep.id }).first();
     expect(!!after.enabled).to.equal(false);
     expect(await t.db('notifications').where({ workspace_id: w.wsId, kind: 'webhooks.endpoint_disabled' })).to.have.length(1);
-    // A disabled endpoint gets no new deliveries.
+    // A disabled endpoint gets no new deliveries, and what was still queued for it is not sent.
     expect(await send()).to.equal(null);
+    expect(await t.db('webhook_deliveries').where({ endpoint_id: ep.id, status: 'pending' })).to.have.length(0);
+  });
+
+  it('an endpoint switched off by an admin: what was queued for it is not sent', async () => {
+    const w = await creditWorld(t.db, { slug: 'off' });
+    const ep = await endpoint(w.wsId, ['user.revoked']);
+    await t.db.transaction((trx) => enqueueEvent(trx, w.wsId, 'user.revoked', { workspace: { id: w.wsId, slug: 'off' }, user: { id: 1, email: 'x@y' }, revoked_by: null }));
+    await t.db('webhook_endpoints').where({ id: ep.id }).update({ enabled: false });
+    expect(await runDeliveries(t.ctx)).to.deep.equal({ delivered: 0, retried: 0, failed: 1 });
+    expect(rx.received).to.have.length(0);
+    expect((await t.db('webhook_deliveries').where({ endpoint_id: ep.id }).first()).last_error).to.equal('endpoint disabled');
   });
 
   it("a worker that claimed and died: its claim expires and another worker delivers", async () => {
