@@ -19,11 +19,13 @@ export interface Receiver {
   script: number[];
   fallback: number;
   secret: string | null;
+  /** answer after this many ms (makes concurrent workers overlap) */
+  delayMs: number;
   close(): Promise<void>;
 }
 
 export async function startReceiver(): Promise<Receiver> {
-  const r: Receiver = { url: '', received: [], script: [], fallback: 200, secret: null, close: async () => undefined };
+  const r: Receiver = { url: '', received: [], script: [], fallback: 200, secret: null, delayMs: 0, close: async () => undefined };
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
@@ -40,7 +42,7 @@ export async function startReceiver(): Promise<Receiver> {
       const status = r.script.length ? r.script.shift()! : r.fallback;
       // Only 2xx answers count as received deliveries; failed ones are retried.
       if (status >= 200 && status < 300) r.received.push({ id: String(req.headers['webhook-id']), body, payload: JSON.parse(body), verified, headers: req.headers });
-      res.writeHead(status, { 'content-type': 'text/plain' }).end('ok');
+      setTimeout(() => res.writeHead(status, { 'content-type': 'text/plain' }).end('ok'), r.delayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));

@@ -38,6 +38,7 @@ describe('webhooks: outbox, signed delivery, retries', function () {
     rx.received.length = 0;
     rx.script = [];
     rx.fallback = 200;
+    rx.delayMs = 0;
   });
 
   async function endpoint(wsId: number, types: string[], url = rx.url) {
@@ -210,6 +211,8 @@ describe('webhooks: outbox, signed delivery, retries', function () {
     try {
       const ctx2 = testContext(other, { WEBHOOK_ALLOW_PRIVATE: '1' });
       // Each "process" runs the delivery job as the scheduler would: on SQLite under the shared lease.
+      // A slow receiver keeps both workers busy at the same time.
+      rx.delayMs = 25;
       const [a, b] = await Promise.all([deliveryJob(t.ctx, { owner: 'worker-a', batch: 3 }), deliveryJob(ctx2, { owner: 'worker-b', batch: 3 })]);
       expect(a.delivered + b.delivered).to.equal(N);
       if (isMySqlRun()) expect(a.delivered > 0 && b.delivered > 0, `both workers sent (a=${a.delivered}, b=${b.delivered})`).to.equal(true);
