@@ -60,16 +60,15 @@ interface Claimed {
 async function claim(db: Knex, owner: string, now: Date, batch: number): Promise<Claimed[]> {
   const at = toDbTime(now);
   const ids: number[] = await db.transaction(async (trx) => {
-    const rows = await forUpdateSkipLocked(
-      trx,
-      trx('webhook_deliveries')
-        .select('id')
-        .where((w) => w.where('status', 'pending').andWhere('next_attempt_at', '<=', at))
-        .orWhere((w) => w.where('status', 'sending').andWhere('claimed_until', '<', at))
-        .orderBy('next_attempt_at')
-        .limit(batch),
-    );
-    const got = rows.map((r: { id: number }) => Number(r.id));
+    // Two narrow range scans on (status, next_attempt_at), so a worker locks only the rows it takes
+    // and a concurrent worker's SKIP LOCKED finds the next ones: due deliveries, then claims of
+    // workers that died (their claimed_until has passed).
+    const due = await forUpdateSkipLocked(trx, trx('webhook_deliveries').select('id').where('status', 'pending').andWhere('next_attempt_at', '<=', at).orderBy('next_attempt_at').limit(batch));
+    const stale =
+      due.length < batch
+        ? await forUpdateSkipLocked(trx, trx('webhook_deliveries').select('id').where('status', 'sending').andWhere('claimed_until', '<', at).orderBy('next_attempt_at').limit(batch - due.length))
+        : [];
+    const got = [...due, ...stale].map((r: { id: number }) => Number(r.id));
     if (got.length) {
       await trx('webhook_deliveries')
         .whereIn('id', got)
