@@ -53,9 +53,15 @@ const envSchema = z.object({
   SSO_ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   /** 1 = single sign-on may reach identity providers on loopback/private addresses (tests, labs). */
   SSO_ALLOW_PRIVATE_ISSUERS: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
+  /** Key for secrets stored encrypted (webhook signing secrets): any string of 32+ characters. */
+  ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** 1 = webhooks may reach loopback/private/link-local addresses (tests, an on-premises receiver). */
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
+  /** Time limit of one webhook request (connect + response), in milliseconds. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
 });
 
-export type Config = z.infer<typeof envSchema> & { sessionSecret: string; dataDir: string; workers: number };
+export type Config = z.infer<typeof envSchema> & { sessionSecret: string; encryptionKey: string; dataDir: string; workers: number };
 
 export class ConfigError extends Error {}
 
@@ -76,13 +82,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     sessionSecret = developmentSecret(dataDir);
   }
+  let encryptionKey = cfg.ENCRYPTION_KEY;
+  if (!encryptionKey) {
+    // Development keeps one in the data folder; tests and a production set-up that has not set one
+    // derive it from the session secret (rotating that secret then makes stored secrets unreadable:
+    // set ENCRYPTION_KEY in production).
+    encryptionKey = cfg.NODE_ENV === 'development' ? developmentSecret(dataDir, 'encryption-key') : `derived:${sessionSecret}`;
+  }
   const workers = cfg.WEB_CONCURRENCY === 'auto' ? Math.max(1, os.availableParallelism()) : Number(cfg.WEB_CONCURRENCY);
-  return { ...cfg, sessionSecret, dataDir, workers };
+  return { ...cfg, sessionSecret, encryptionKey, dataDir, workers };
 }
 
 /** In development a secret is generated once and kept in the data folder, so sessions survive restarts. */
-function developmentSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'session-secret');
+function developmentSecret(dataDir: string, name = 'session-secret'): string {
+  const file = path.join(dataDir, name);
   try {
     return fs.readFileSync(file, 'utf8').trim();
   } catch {

@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 description of the ingestion API v1, served at GET /api/v1/openapi.json and
 // rendered on /admin/api-keys/docs. Keep it in step with schemas.ts (a test checks the basics).
 import { CREDIT_CATEGORIES, IQ_LAYERS, OUTPUTS, ROLES, SURFACES, TOKEN_KINDS, USER_STATUSES } from '../domain/model';
+import { openApiWebhooks } from '../webhooks/event-types';
 import { MAX_BATCH_ITEMS, AGENT_KINDS, AGENT_VISIBILITIES, RECORD_STATUSES, MAX_GROUP_MEMBERS } from './schemas';
 
 const BASE = 'https://console.example.com';
@@ -149,6 +150,8 @@ export function openApiDocument() {
         },
       },
     },
+    // Events the console POSTs to admins' endpoints (Standard Webhooks), one schema per type.
+    webhooks: openApiWebhooks(),
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A key from Admin > API keys, e.g. `uc_k3j9x0a1b2c3_...`.' } },
       schemas: {

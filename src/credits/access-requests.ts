@@ -9,6 +9,7 @@ import { markHandled, notify } from '../notifications/notify';
 
 export const REQUEST_SUBJECT = 'credit_access_request';
 import { setCreditAccess } from '../users/credit-access';
+import { emitAccessRequestCreated, emitAccessRequestDecided } from '../webhooks/emit';
 
 export interface AccessRequestRow {
   id: number;
@@ -46,6 +47,7 @@ export async function requestAccess(db: Knex, actor: Actor, workspaceId: number,
       email: true,
       subject: { type: REQUEST_SUBJECT, id: Number(id) },
     });
+    await emitAccessRequestCreated(trx, workspaceId, Number(id), user, note);
     await recordAudit(trx, { workspaceId, actor, action: 'credits.access_request.create', targetType: 'credit_access_request', targetId: Number(id), after: { user: user.email, status: 'pending', note } });
     return true;
   });
@@ -96,6 +98,7 @@ export async function decideRequest(db: Knex, actor: Actor, workspaceId: number,
       link: '/me',
       email: true,
     });
+    await emitAccessRequestDecided(trx, workspaceId, requestId, r.user_id, status, actor.label);
     await recordAudit(trx, {
       workspaceId,
       actor,

@@ -5,6 +5,7 @@ import { toDbTime } from '../db/time';
 import { notify } from '../notifications/notify';
 import type { LockedPool, PoolState } from './pool';
 import { formatNumber } from '../http/format';
+import { onCapReached, onCreditBalance } from '../alerts/evaluate';
 
 export const THRESHOLDS = [10_000, 5_000, 1_000, 0] as const;
 
@@ -57,6 +58,8 @@ export async function reconcileAlerts(trx: Knex, locked: LockedPool, pool: Pick<
       email: true,
     });
   }
+  // Webhook/Slack events for the levels fired, and the workspace's alert rules (same transaction).
+  await onCreditBalance(trx, ws.id, pool.available, !!pool.paygEnabled, fire);
   const serialized = serialize(next);
   if (serialized !== state.armed_thresholds) {
     await trx('credit_state').where({ workspace_id: ws.id }).update({ armed_thresholds: serialized, updated_at: toDbTime(new Date()) });
@@ -80,6 +83,7 @@ export async function reconcileCapAlert(trx: Knex, locked: LockedPool, month: st
     link: '/admin/credits/payg',
     email: true,
   });
+  await onCapReached(trx, ws.id, month, cap, paygUsed);
   await trx('credit_state').where({ workspace_id: ws.id }).update({ cap_alert_key: key, updated_at: toDbTime(new Date()) });
   state.cap_alert_key = key;
 }

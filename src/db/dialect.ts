@@ -68,6 +68,14 @@ export function forUpdate<T extends Knex.QueryBuilder>(db: Knex, qb: T): T {
   return (isSQLite(db) ? qb : qb.forUpdate()) as T;
 }
 
+/**
+ * `SELECT ... FOR UPDATE SKIP LOCKED` on MySQL 8 / MariaDB 10.6+: concurrent workers each lock a
+ * different set of queued rows. SQLite has no row locks: there a single worker (a job lease) claims.
+ */
+export function forUpdateSkipLocked<T extends Knex.QueryBuilder>(db: Knex, qb: T): T {
+  return (isSQLite(db) ? qb : qb.forUpdate().skipLocked()) as T;
+}
+
 /** `SELECT ... LOCK IN SHARE MODE` (a read of the latest committed row that others may also share); no-op on SQLite. */
 export function forShare<T extends Knex.QueryBuilder>(db: Knex, qb: T): T {
   return (isSQLite(db) ? qb : qb.forShare()) as T;

@@ -94,3 +94,11 @@ export async function flushMail(): Promise<void> {
   await new Promise((r) => setImmediate(r));
   while (inFlight.size) await Promise.all([...inFlight]);
 }
+
+/** Sends one message now through the configured SMTP server (scheduled reports); false when mail is off. */
+export async function sendMailNow(db: Knex, msg: { to: string[]; subject: string; text: string; html?: string; attachments?: { filename: string; content: string; contentType?: string }[] }): Promise<boolean> {
+  const setup = setups.get(keyOf(db));
+  if (!setup) return false;
+  await setup.transport.sendMail({ from: setup.from, ...msg });
+  return true;
+}

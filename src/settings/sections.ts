@@ -32,6 +32,12 @@ export const SETTINGS_SECTIONS: SettingsSection[] = [
     href: '/admin/api-keys',
     summary: 'Keys for the AI platform, BI tools and your identity provider, each limited to what it may do.',
   },
+  {
+    id: 'alerts',
+    title: 'Alerts',
+    href: '/admin/settings/alerts',
+    summary: 'Who is told when credits run low, usage spikes or allocations fill up: in-app, e-mail, signed webhooks, Slack and scheduled reports.',
+  },
 ];
 
 export function sectionsFor(ws: Workspace): SettingsSection[] {

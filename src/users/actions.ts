@@ -5,6 +5,7 @@ import { recordAudit, type Actor } from '../audit/audit';
 import { forUpdate, isDuplicateKeyError } from '../db/dialect';
 import { toDbTime } from '../db/time';
 import { HttpError, notFound } from '../http/errors';
+import { emitUserRevoked } from '../webhooks/emit';
 
 export class RuleError extends HttpError {
   constructor(
@@ -115,6 +116,7 @@ export async function revokeUser(db: Knex, actor: Actor, workspaceId: number, us
     await assertNotLastAdmin(trx, workspaceId, u);
     const now = toDbTime(new Date());
     await trx('users').where({ id: u.id }).update({ status: 'revoked', revoked_at: now, updated_at: now });
+    await emitUserRevoked(trx, workspaceId, u.id, actor.label);
     await recordAudit(trx, {
       workspaceId,
       actor,

@@ -13,13 +13,21 @@ import { requestAccess } from '../../src/credits/access-requests';
 import { notify } from '../../src/notifications/notify';
 import { createApiKey } from '../../src/apikeys/keys';
 import { SYSTEM_ACTOR } from '../../src/audit/audit';
+import { createEndpoint } from '../../src/webhooks/endpoints';
+import { enqueueEvent } from '../../src/webhooks/outbox';
+import { createRule } from '../../src/alerts/rules';
+import { toDbTime } from '../../src/db/time';
 
-type Kind = 'user' | 'request' | 'notification' | 'apiKey';
+type Kind = 'user' | 'request' | 'notification' | 'apiKey' | 'alertRule' | 'endpoint' | 'delivery' | 'report';
 interface Records {
   user: number;
   request: number;
   notification: number;
   apiKey: number;
+  alertRule: number;
+  endpoint: number;
+  delivery: number;
+  report: number;
 }
 
 /** Which kind of record each id-bearing path names. A new id route must be added here (the test says so). */
@@ -30,6 +38,10 @@ const ID_KINDS: [RegExp, Kind][] = [
   [/^\/admin\/notifications\/:id\b/, 'notification'],
   [/^\/admin\/api-keys\/:id\b/, 'apiKey'],
   [/^\/admin\/settings\/sign-in\/two-factor\/:id\b/, 'user'],
+  [/^\/admin\/settings\/alerts\/:id\b/, 'alertRule'],
+  [/^\/admin\/settings\/webhooks\/deliveries\/:id\b/, 'delivery'],
+  [/^\/admin\/settings\/webhooks\/:id\b/, 'endpoint'],
+  [/^\/admin\/settings\/reports\/:id\b/, 'report'],
 ];
 
 /** Bodies that would be accepted (so a missing workspace scope would really change something). */
@@ -38,6 +50,9 @@ function validBody(path: string): Record<string, string> {
   if (path.endsWith('/credit-access')) return { allowed: '1' };
   if (path.endsWith('/access')) return { allowed: 'true' };
   if (path.endsWith('/role')) return { role: 'admin' };
+  if (path === '/admin/settings/alerts/:id') return { name: 'Low balance', threshold: '500', inapp: '1', enabled: '1' };
+  if (path === '/admin/settings/alerts/:id/test') return { channel: 'inapp' };
+  if (path === '/admin/settings/webhooks/:id') return { url: 'https://example.com/hook', event_types: 'alert.fired', enabled: '1' };
   return {};
 }
 
@@ -62,7 +77,12 @@ async function recordsIn(db: Knex, workspaceId: number, label: string): Promise<
   await notify(db, { workspaceId, kind: 'test', title: `note ${label}` });
   const note = await db('notifications').where({ workspace_id: workspaceId, title: `note ${label}` }).first();
   const { row } = await createApiKey(db, workspaceId, `key ${label}`, null);
-  return { user, request: Number(req.id), notification: Number(note.id), apiKey: row.id };
+  const alertRule = await createRule(db, workspaceId, { name: `rule ${label}`, condition: 'pool_below', params: { threshold: 100 }, channels: { inapp: true, email: [], webhook: false, slack: false }, enabled: true });
+  const endpoint = (await createEndpoint(db, 'security-test-key-security-test-key', workspaceId, { kind: 'webhook', url: 'https://example.com/hook', description: `Sec ${label}`, eventTypes: ['user.revoked'] })).row.id;
+  await db.transaction((trx) => enqueueEvent(trx, workspaceId, 'user.revoked', { workspace: { id: workspaceId, slug: label }, user: { id: user, email: `${label}@sec.test` }, revoked_by: null }, { endpointId: endpoint }));
+  const delivery = Number((await db('webhook_deliveries').where({ endpoint_id: endpoint }).orderBy('id', 'desc').first()).id);
+  const [report] = await db('report_subscriptions').insert({ workspace_id: workspaceId, period: 'weekly', recipients: JSON.stringify([`${label}@sec.test`]), exports: '[]', created_at: toDbTime(new Date()) });
+  return { user, request: Number(req.id), notification: Number(note.id), apiKey: row.id, alertRule, endpoint, delivery, report: Number(report) };
 }
 
 /** Everything a cross-workspace write could touch in one workspace, for before/after comparison. */
@@ -82,7 +102,13 @@ async function snapshot(db: Knex, workspaceId: number) {
     db('credit_ledger').count({ n: '*' }).where({ workspace_id: workspaceId }),
     db('workspaces').where({ id: workspaceId }).first(),
   ]);
-  return JSON.stringify({ users, requests, notifications, reads, keys, audit: Number(audit[0].n), ledger: Number(ledger[0].n), ws });
+  const [rules, endpoints, deliveries, reports] = await Promise.all([
+    db('alert_rules').select('id', 'name', 'params', 'channels', 'enabled').where({ workspace_id: workspaceId }).orderBy('id'),
+    db('webhook_endpoints').select('id', 'url', 'event_types', 'enabled', 'secret_sealed').where({ workspace_id: workspaceId }).orderBy('id'),
+    db('webhook_deliveries').count({ n: '*' }).where({ workspace_id: workspaceId }),
+    db('report_subscriptions').select('id').where({ workspace_id: workspaceId }).orderBy('id'),
+  ]);
+  return JSON.stringify({ users, requests, notifications, reads, keys, audit: Number(audit[0].n), ledger: Number(ledger[0].n), ws, rules, endpoints, deliveries: Number(deliveries[0].n), reports });
 }
 
 describe('foundation: generated security checks over every route', function () {
@@ -168,7 +194,7 @@ describe('foundation: generated security checks over every route', function () {
       for (const r of routes.filter((x) => x.path.includes(':id'))) {
         const kind = ID_KINDS.find(([re]) => re.test(r.path))![1];
         // approve and deny need a pending request each; a fresh set of records per route keeps them independent
-        const own = kind === 'request' || kind === 'apiKey' ? await recordsIn(t.db, w.a.id, `own-${Math.random().toString(36).slice(2, 8)}`) : mine;
+        const own = ['request', 'apiKey', 'alertRule', 'endpoint', 'delivery', 'report'].includes(kind) ? await recordsIn(t.db, w.a.id, `own-${Math.random().toString(36).slice(2, 8)}`) : mine;
         const path = r.path.replace(':id', String(own[kind]));
         const res = r.method === 'GET' ? await admin.get(path) : await admin.post(path).type('form').send({ ...validBody(r.path), _csrf: admin.csrf });
         expect(res.status, `${r.method} ${path}`).to.be.oneOf([200, 201, 204, 303]);
@@ -217,6 +243,11 @@ describe('foundation: generated security checks over every route', function () {
       { path: (r) => `/admin/credits/requests/${r.request}/approve`, body: {}, action: /^credits\.access_request/, before: true },
       { path: () => '/admin/api-keys', body: { name: 'audited key' }, action: /^api_key\.create/, before: false },
       { path: (r) => `/admin/api-keys/${r.apiKey}/revoke`, body: {}, action: /^api_key\.revoke/, before: true },
+      { path: () => '/admin/settings/alerts', body: { name: 'Audited rule', condition: 'pool_below', threshold: '50', inapp: '1', enabled: '1' }, action: /^alert_rule\.create/, before: false },
+      { path: (r) => `/admin/settings/alerts/${r.alertRule}`, body: { name: 'Audited rule 2', threshold: '60', enabled: '1' }, action: /^alert_rule\.update/, before: true },
+      { path: () => '/admin/settings/webhooks', body: { kind: 'webhook', url: 'https://example.com/audited', event_types: 'alert.fired' }, action: /^webhook\.endpoint\.create/, before: false },
+      { path: (r) => `/admin/settings/webhooks/${r.endpoint}`, body: { url: 'https://example.com/audited-2', event_types: 'user.revoked', enabled: '1' }, action: /^webhook\.endpoint\.update/, before: true },
+      { path: () => '/admin/settings/reports', body: { period: 'monthly', addresses: 'audit@example.com' }, action: /^report_subscription\.create/, before: false },
     ];
 
     it('every admin change writes an audit row with the actor, IP, and before/after', async () => {

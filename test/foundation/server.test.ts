@@ -111,6 +111,7 @@ describe('foundation: the server process (npm start and the compiled build)', fu
       SEED_DEMO: '0',
       NODE_ENV: 'production',
       SESSION_SECRET: 'y'.repeat(32),
+      ENCRYPTION_KEY: 'z'.repeat(32),
     });
     try {
       await checkRunning(s);

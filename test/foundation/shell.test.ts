@@ -282,7 +282,7 @@ describe('foundation: shell, health and errors', function () {
 
     it('production without SESSION_SECRET refuses to start', () => {
       expect(failure({ NODE_ENV: 'production' })).to.match(/SESSION_SECRET/);
-      expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) }).sessionSecret).to.equal('x'.repeat(32));
+      expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), ENCRYPTION_KEY: 'k'.repeat(32) }).sessionSecret).to.equal('x'.repeat(32));
     });
 
     it('TRUST_PROXY hop counts and booleans are typed for Express', () => {

@@ -15,7 +15,7 @@ export interface TestApp {
 }
 
 export function testContext(db: Knex, env: Record<string, string> = {}): AppContext {
-  const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'test-secret-test-secret-0123456789', LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'test-secret-test-secret-0123456789', ENCRYPTION_KEY: 'test-encryption-key-test-encryption-key', LOG_LEVEL: 'silent', ...env });
   return { db, config, logger: pino({ level: 'silent' }) };
 }
 

@@ -96,7 +96,7 @@ async function main() {
     db.on('query-response', (_r: unknown, q: { __knexQueryUid: string; sql?: string }) => done(q));
     db.on('query-error', (_e: unknown, q: { __knexQueryUid: string; sql?: string }) => done(q));
   }
-  const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'throughput-secret-0123456789', LOG_LEVEL: 'silent', DATABASE_URL: url, API_RATE_LIMIT_PER_MINUTE: '100000' });
+  const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'throughput-secret-0123456789', ENCRYPTION_KEY: 'throughput-encryption-key-0123456789', LOG_LEVEL: 'silent', DATABASE_URL: url, API_RATE_LIMIT_PER_MINUTE: '100000' });
   const app = createApp({ db, config, logger: pino({ level: process.env.TP_LOG ?? 'silent' }) });
   const server = await new Promise<http.Server>((r) => {
     const s = app.listen(0, '127.0.0.1', () => r(s));

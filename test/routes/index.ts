@@ -8,5 +8,6 @@ import { CREDITS_ROUTES } from './credits';
 import { INGEST_ROUTES } from './ingest';
 import { SETTINGS_ROUTES } from './settings';
 import { IDENTITY_ROUTES } from './identity';
+import { ALERTS_ROUTES } from './alerts';
 
-export const ALL_ROUTES: RouteCase[] = [...SHELL_ROUTES, ...USERS_ROUTES, ...TOKENS_ROUTES, ...USAGE_ROUTES, ...CREDITS_ROUTES, ...INGEST_ROUTES, ...SETTINGS_ROUTES, ...IDENTITY_ROUTES];
+export const ALL_ROUTES: RouteCase[] = [...SHELL_ROUTES, ...USERS_ROUTES, ...TOKENS_ROUTES, ...USAGE_ROUTES, ...CREDITS_ROUTES, ...INGEST_ROUTES, ...SETTINGS_ROUTES, ...IDENTITY_ROUTES, ...ALERTS_ROUTES];
