@@ -15,16 +15,22 @@ export async function rebuildCreditRollups(db: Knex, workspaceId: number): Promi
   await db.transaction(async (trx) => rebuildCreditRollupsIn(trx, workspaceId));
 }
 
-/** The rebuild inside the caller's transaction. */
-export async function rebuildCreditRollupsIn(trx: Knex, workspaceId: number): Promise<void> {
+/**
+ * The rebuild inside the caller's transaction. `fromDay` (a month start): raw rows before it were
+ * deleted by the retention policy, so the counters of earlier days and months are kept as they are.
+ */
+export async function rebuildCreditRollupsIn(trx: Knex, workspaceId: number, fromDay: string | null = null): Promise<void> {
+  const from = fromDay ?? '1000-01-01';
+  const fromMonth = monthOfDay(from);
   {
-    await trx('rollup_daily_user_credits').where({ workspace_id: workspaceId }).delete();
+    await trx('rollup_daily_user_credits').where({ workspace_id: workspaceId }).where('day', '>=', from).delete();
     const perUser = await trx('interactions')
       .select('day', 'user_id', 'credit_category as category')
       .count({ events: '*' })
       .sum({ credits: 'credits_charged' })
       .sum({ overage_credits: trx.raw('CASE WHEN overage THEN credits_charged ELSE 0 END') })
       .where({ workspace_id: workspaceId })
+      .where('day', '>=', from)
       .whereNotNull('credit_category')
       .groupBy('day', 'user_id', 'credit_category');
     await upsertAdd(
@@ -45,9 +51,9 @@ export async function rebuildCreditRollupsIn(trx: Knex, workspaceId: number): Pr
 
     const months = new Map<string, { payg: number; overage: number; rows: number; free: number }>();
     const bucket = (m: string) => months.get(m) ?? (months.set(m, { payg: 0, overage: 0, rows: 0, free: 0 }), months.get(m)!);
-    const payg = await trx('credit_ledger').select('day').sum({ s: 'amount' }).where({ workspace_id: workspaceId, entry_type: 'payg' }).groupBy('day');
+    const payg = await trx('credit_ledger').select('day').sum({ s: 'amount' }).where({ workspace_id: workspaceId, entry_type: 'payg' }).where('day', '>=', from).groupBy('day');
     for (const r of payg as { day: string; s: number }[]) bucket(monthOfDay(String(r.day).slice(0, 10))).payg += -Number(r.s);
-    const over = await trx('rollup_daily_credits').select('day').sum({ s: 'overage_credits' }).where({ workspace_id: workspaceId }).groupBy('day');
+    const over = await trx('rollup_daily_credits').select('day').sum({ s: 'overage_credits' }).where({ workspace_id: workspaceId }).where('day', '>=', from).groupBy('day');
     for (const r of over as { day: string; s: number }[]) bucket(monthOfDay(String(r.day).slice(0, 10))).overage += Number(r.s);
     // Grid rows and free test rows per month; a month with any Grid event without stored units
     // (written before the units were kept) cannot be recomputed and keeps its counters.
@@ -58,6 +64,7 @@ export async function rebuildCreditRollupsIn(trx: Knex, workspaceId: number): Pr
       .sum({ rows: 'billable_units' })
       .sum({ free: 'billable_free_units' })
       .where({ workspace_id: workspaceId, credit_category: 'grid' })
+      .where('day', '>=', from)
       .groupBy('day');
     const unknownMonths = new Set<string>();
     for (const r of grid as Record<string, unknown>[]) {
@@ -67,12 +74,12 @@ export async function rebuildCreditRollupsIn(trx: Knex, workspaceId: number): Pr
       b.rows += Number(r.rows ?? 0);
       b.free += Number(r.free ?? 0);
     }
-    await trx('credit_monthly').where({ workspace_id: workspaceId }).update({ payg_credits: 0, overage_credits: 0 });
+    await trx('credit_monthly').where({ workspace_id: workspaceId }).where('month', '>=', fromMonth).update({ payg_credits: 0, overage_credits: 0 });
     const exact = (m: string) => !unknownMonths.has(m);
     if (unknownMonths.size) {
-      await trx('credit_monthly').where({ workspace_id: workspaceId }).whereNotIn('month', [...unknownMonths]).update({ grid_rows: 0, grid_free_rows: 0 });
+      await trx('credit_monthly').where({ workspace_id: workspaceId }).where('month', '>=', fromMonth).whereNotIn('month', [...unknownMonths]).update({ grid_rows: 0, grid_free_rows: 0 });
     } else {
-      await trx('credit_monthly').where({ workspace_id: workspaceId }).update({ grid_rows: 0, grid_free_rows: 0 });
+      await trx('credit_monthly').where({ workspace_id: workspaceId }).where('month', '>=', fromMonth).update({ grid_rows: 0, grid_free_rows: 0 });
     }
     await upsertAdd(
       trx,

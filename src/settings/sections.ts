@@ -26,6 +26,12 @@ export const SETTINGS_SECTIONS: SettingsSection[] = [
     href: '/admin/api-keys',
     summary: 'Keys for the AI platform, BI tools and your identity provider, each limited to what it may do.',
   },
+  {
+    id: 'retention',
+    title: 'Data retention',
+    href: '/admin/settings/retention',
+    summary: 'How long prompt text and raw interactions and logins are kept; report figures are never purged.',
+  },
 ];
 
 export function sectionsFor(ws: WorkspaceInfo): SettingsSection[] {
