@@ -127,7 +127,7 @@ export function apiKeysRouter(ctx: AppContext): Router {
   });
 
   router.get('/admin/api-keys/docs', requireAdmin, (req, res) => {
-    renderPage(res, 'pages/apikeys/docs', { title: 'Ingestion API reference', ...apiDocsView(`${req.protocol}://${req.get('host')}`) });
+    renderPage(res, 'pages/apikeys/docs', { title: 'API reference', ...apiDocsView(`${req.protocol}://${req.get('host')}`) });
   });
 
   return router;

@@ -2,6 +2,7 @@
 // rendered on /admin/api-keys/docs. Keep it in step with schemas.ts (a test checks the basics).
 import { CREDIT_CATEGORIES, IQ_LAYERS, OUTPUTS, ROLES, SURFACES, TOKEN_KINDS, USER_STATUSES } from './model';
 import { MAX_BATCH_ITEMS, AGENT_KINDS, AGENT_VISIBILITIES, RECORD_STATUSES, MAX_GROUP_MEMBERS } from './schemas';
+import { readApiPaths, readApiSchemas } from '../api/openapi-read';
 
 const BASE = 'https://console.example.com';
 const AUTH = '-H "Authorization: Bearer $UC_API_KEY"';
@@ -60,7 +61,8 @@ export function openApiDocument() {
       description:
         'How the AI platform feeds the Usage Console: usage events, logins, the user roster, agents and groups, and credit quotes. ' +
         'Every call carries `Authorization: Bearer <key>`; a key belongs to one workspace and only reads or writes that workspace. ' +
-        'Bodies are JSON (`Content-Type: application/json`, at most 10 MB). Errors are `{"error": {"code", "message", "details"}}`.',
+        'Bodies are JSON (`Content-Type: application/json`, at most 10 MB). Errors are `{"error": {"code", "message", "details"}}`. ' +
+        'Each key carries scopes: `ingest` for the write endpoints, `read` for GET /usage, GET /users and GET /users/{id}/interactions (BI tools); a key outside its scope gets 403 `insufficient_scope`.',
     },
     servers: [{ url: '/api/v1', description: 'This console' }],
     security: [{ bearerAuth: [] }],
@@ -146,6 +148,7 @@ export function openApiDocument() {
           'x-codeSamples': [curl('POST', '/credits/quote', { user: 'ada@example.com', billable: { category: 'agents', units: 1, agent: 'seo-writer' } })],
         },
       },
+      ...readApiPaths(),
     },
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A key from Admin > API keys, e.g. `uc_k3j9x0a1b2c3_...`.' } },
@@ -303,6 +306,7 @@ export function openApiDocument() {
           required: ['credits', 'allowed', 'reason'],
           properties: { credits: { type: 'number' }, allowed: { type: 'boolean' }, reason: { type: ['string', 'null'], description: 'Why the action may not run, or null.' } },
         },
+        ...readApiSchemas(),
       },
     },
   };

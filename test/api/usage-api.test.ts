@@ -234,4 +234,19 @@ describe('read API: GET /api/v1/usage', () => {
     expect(write.body.error.code).to.equal('insufficient_scope');
     expect((await request(t.app).get('/api/v1/usage')).status).to.equal(401);
   });
+
+  it('is documented in the OpenAPI document with examples and on the API reference page', async () => {
+    const doc = (await request(t.app).get('/api/v1/openapi.json').expect(200)).body;
+    const op = doc.paths['/usage'].get;
+    expect(op.parameters.map((p: any) => p.name)).to.include.members(['metric', 'group_by', 'bucket', 'from', 'to', 'cursor', 'format', 'user', 'group', 'department', 'model', 'surface', 'agent', 'token_kind']);
+    expect(op.responses['200'].content['application/json'].example.data[0]).to.have.keys(['bucket', 'user', 'value']);
+    expect(Object.keys(op.responses['200'].content)).to.deep.equal(['application/json', 'application/x-ndjson', 'text/csv']);
+    expect(doc.paths['/users/{id}/interactions'].get.responses['200'].content['application/json'].example.data[0]).to.include.keys('prompt_removed');
+    const admin = await loginAs(t.app, 'admin@acme.test', PASSWORD, { csrf: false });
+    const html = (await admin.get('/admin/api-keys/docs').expect(200)).text;
+    expect(html).to.contain('<code>/api/v1/usage</code>');
+    expect(html).to.match(/<td><code>group_by<\/code><\/td><td>query<\/td>/);
+    expect(html).to.contain('unsupported_combination');
+    expect(html).to.contain('Example answer');
+  });
 });
