@@ -173,36 +173,56 @@ async function labels(db: Knex, q: UsageQuery): Promise<Partial<Record<Dimension
   return out;
 }
 
-/** One page of the answer, in key order ([bucket, ...dimensions]), after the cursor's key. */
+/** Buckets read per statement when paging through a bucketed answer (about a month of days). */
+const BUCKETS_PER_CHUNK: Record<Bucket, number> = { day: 31, week: 5, month: 1, none: 1 };
+
+/**
+ * One page of the answer, in key order ([bucket, ...dimensions]), after the cursor's key. Rows sort
+ * by bucket first, so a bucketed answer is read a chunk of buckets at a time, from the cursor's
+ * bucket on, and reading stops once the page is full: a page costs the buckets it shows, not the range.
+ */
 export async function usagePage(db: Knex, q: UsageQuery, src: UsageSource): Promise<UsagePage> {
   let from = q.from;
   // Keyset: rows after the cursor are in its bucket or later, so earlier days are not read at all.
   if (q.after && q.bucket !== 'none' && q.after[0] && q.after[0] > from) from = q.after[0];
   const names = await labels(db, q);
-  const steps = plan(q, src, from, q.to);
-  const results = await Promise.all(steps.map((s) => shape(db, q, src, s.part, s.withBucket)));
+  const chunks: [string, string][] = [];
+  if (q.bucket === 'none') chunks.push([from, q.to]);
+  else {
+    const buckets = bucketsOf(from, q.to, q.bucket);
+    const per = BUCKETS_PER_CHUNK[q.bucket];
+    for (let i = 0; i < buckets.length; i += per) chunks.push([buckets[i][1], buckets[Math.min(i + per, buckets.length) - 1][2]]);
+  }
   const merged = new Map<string, { key: (string | null)[]; value: number }>();
-  steps.forEach((step, i) => {
-    for (const r of results[i] as Record<string, unknown>[]) {
-      const key: (string | null)[] = [];
-      if (q.bucket !== 'none') {
-        const raw = step.label ?? (step.part.monthly ? `${String(r.b)}-01` : dayStr(r.b));
-        key.push(bucketOf(raw, q.bucket));
-      }
-      for (const d of q.groupBy) {
-        const v = r[`d_${d}`];
-        if (v === null || v === undefined) key.push(null);
-        else {
-          const map = names[d];
-          key.push(map ? (map.get(Number(v)) ?? `#${v}`) : String(v));
+  for (const [chunkFrom, chunkTo] of chunks) {
+    const steps = plan(q, src, chunkFrom, chunkTo);
+    const results = await Promise.all(steps.map((s) => shape(db, q, src, s.part, s.withBucket)));
+    steps.forEach((step, i) => {
+      for (const r of results[i] as Record<string, unknown>[]) {
+        const key: (string | null)[] = [];
+        if (q.bucket !== 'none') {
+          const raw = step.label ?? (step.part.monthly ? `${String(r.b)}-01` : dayStr(r.b));
+          key.push(bucketOf(raw, q.bucket));
         }
+        for (const d of q.groupBy) {
+          const v = r[`d_${d}`];
+          if (v === null || v === undefined) key.push(null);
+          else {
+            const map = names[d];
+            key.push(map ? (map.get(Number(v)) ?? `#${v}`) : String(v));
+          }
+        }
+        const k = JSON.stringify(key);
+        const m = merged.get(k);
+        if (m) m.value += num(r.v);
+        else merged.set(k, { key, value: num(r.v) });
       }
-      const k = JSON.stringify(key);
-      const m = merged.get(k);
-      if (m) m.value += num(r.v);
-      else merged.set(k, { key, value: num(r.v) });
-    }
-  });
+    });
+    // A later chunk only holds later buckets: stop once this page (and one more row) is known.
+    let ahead = 0;
+    for (const r of merged.values()) if (r.value !== 0 && (!q.after || compareKeys(r.key, q.after) > 0)) ahead++;
+    if (ahead > q.limit) break;
+  }
   let rows = [...merged.values()].filter((r) => r.value !== 0);
   if (q.after) rows = rows.filter((r) => compareKeys(r.key, q.after!) > 0);
   rows.sort((a, b) => compareKeys(a.key, b.key));
