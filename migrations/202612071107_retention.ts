@@ -6,10 +6,12 @@ import type { Knex } from 'knex';
 
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('retention_settings', (t) => {
-    t.integer('workspace_id').unsigned().notNullable().primary();
+    t.integer('workspace_id').unsigned().notNullable().primary().references('id').inTable('workspaces').onDelete('CASCADE');
     t.integer('prompt_days').unsigned().nullable(); // null = keep prompt text forever
     t.integer('raw_months').unsigned().nullable(); // null = keep raw rows forever (minimum 13)
     t.date('prompts_cleared_before').nullable(); // every interaction before this day has no prompt text
+    // ...except rows stored later with an older day (late events): rows with ids up to this one were checked
+    t.bigInteger('prompts_checked_id').unsigned().nullable();
     t.date('raw_purged_before').nullable(); // no interaction or login before this day is kept (a month start)
     t.dateTime('updated_at', { precision: 3 }).notNullable();
   });

@@ -18,9 +18,11 @@ export interface RetentionPolicy {
   promptsClearedBefore: string | null;
   /** no raw row with a day before this remains (a month start; rollups before it have no raw rows) */
   rawPurgedBefore: string | null;
+  /** interactions with ids up to this were checked against the watermark (late events come after it) */
+  promptsCheckedId: number | null;
 }
 
-export const FOREVER: RetentionPolicy = { promptDays: null, rawMonths: null, promptsClearedBefore: null, rawPurgedBefore: null };
+export const FOREVER: RetentionPolicy = { promptDays: null, rawMonths: null, promptsClearedBefore: null, rawPurgedBefore: null, promptsCheckedId: null };
 
 const day = (v: unknown) => (v == null ? null : String(v).slice(0, 10));
 
@@ -32,6 +34,7 @@ export async function readPolicy(db: Knex, workspaceId: number): Promise<Retenti
     rawMonths: r.raw_months == null ? null : Number(r.raw_months),
     promptsClearedBefore: day(r.prompts_cleared_before),
     rawPurgedBefore: day(r.raw_purged_before),
+    promptsCheckedId: r.prompts_checked_id == null ? null : Number(r.prompts_checked_id),
   };
 }
 
@@ -42,6 +45,16 @@ export async function savePolicy(db: Knex, workspaceId: number, p: { promptDays:
     .insert({ workspace_id: workspaceId, prompt_days: p.promptDays, raw_months: p.rawMonths, updated_at: now })
     .onConflict('workspace_id')
     .merge({ prompt_days: p.promptDays, raw_months: p.rawMonths, updated_at: now });
+}
+
+/** Records how far late events were checked (an interactions id). */
+export async function saveCheckedId(db: Knex, workspaceId: number, id: number): Promise<void> {
+  await db('retention_settings').where({ workspace_id: workspaceId }).update({ prompts_checked_id: id, updated_at: toDbTime(new Date()) });
+}
+
+/** The newest interactions id (any workspace): O(1) on the primary key. */
+export async function topInteractionId(db: Knex): Promise<number> {
+  return Number(((await db('interactions').max({ m: 'id' }).first()) as { m?: unknown } | undefined)?.m ?? 0);
 }
 
 /** Records purge progress (only ever moves forward). */
@@ -84,12 +97,15 @@ export interface PendingCounts {
  * What a purge with these cut-offs removes now: prompt texts on days not yet cleared (rows about to be
  * deleted are not counted twice), interactions and logins before the raw cut-off. Index range counts.
  */
-export async function pendingCounts(db: Knex, workspaceId: number, c: Cutoffs, progress: Pick<RetentionPolicy, 'promptsClearedBefore'>): Promise<PendingCounts> {
+export async function pendingCounts(db: Knex, workspaceId: number, c: Cutoffs, progress: Pick<RetentionPolicy, 'promptsClearedBefore' | 'promptsCheckedId'>): Promise<PendingCounts> {
   const out: PendingCounts = { prompts: 0, interactions: 0, logins: 0 };
   const jobs: Promise<void>[] = [];
   if (c.promptBefore) {
     const q = db('interactions').where('workspace_id', workspaceId).where('day', '<', c.promptBefore).whereNotNull('prompt_excerpt');
-    if (progress.promptsClearedBefore) q.where('day', '>=', progress.promptsClearedBefore);
+    // days before the watermark hold no prompt text, except late events stored after the last check
+    const wm = progress.promptsClearedBefore;
+    const checked = progress.promptsCheckedId;
+    if (wm) q.where((w) => w.where('day', '>=', wm).orWhere('id', '>', checked ?? 0));
     if (c.rawBefore) q.where('day', '>=', c.rawBefore);
     jobs.push(q.count({ n: '*' }).first().then((r: any) => void (out.prompts = Number(r?.n ?? 0))));
   }

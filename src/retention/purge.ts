@@ -9,9 +9,13 @@
 import type { Knex } from 'knex';
 import { maxInList } from '../db/dialect';
 import { recordAudit, SYSTEM_ACTOR, type Actor } from '../audit/audit';
-import { cutoffsFor, pendingCounts, readPolicy, saveProgress, type Cutoffs, type PendingCounts } from './policy';
+import { cutoffsFor, pendingCounts, readPolicy, saveCheckedId, saveProgress, topInteractionId, type Cutoffs, type PendingCounts } from './policy';
 
 export const PURGE_BATCH = 2000;
+/** Primary-key range of one late-event statement. */
+export const LATE_ID_RANGE = 10_000;
+/** Ids re-checked behind the last check: rows whose insert committed after a higher id was seen. */
+export const LATE_ID_MARGIN = 10_000;
 
 export interface PurgeOptions {
   dryRun?: boolean;
@@ -74,6 +78,28 @@ export async function purgeWorkspace(db: Knex, workspaceId: number, opts: PurgeO
   }
 
   if (cutoffs.promptBefore) {
+    const topId = await topInteractionId(db);
+    if (policy.promptsClearedBefore) {
+      // Late events: stored since the last check with a day before the watermark, which the day-ordered
+      // scan below no longer visits. Read by primary-key ranges over the new ids only.
+      const before = policy.promptsClearedBefore < cutoffs.promptBefore ? policy.promptsClearedBefore : cutoffs.promptBefore;
+      let a = Math.max(0, (policy.promptsCheckedId ?? 0) - LATE_ID_MARGIN);
+      while (a < topId) {
+        if (outOfTime()) return finish(db, result, opts, false);
+        const b = Math.min(a + LATE_ID_RANGE, topId);
+        const n = await db('interactions')
+          .where('id', '>', a)
+          .andWhere('id', '<=', b)
+          .andWhere('workspace_id', workspaceId)
+          .andWhere('day', '<', before)
+          .whereNotNull('prompt_excerpt')
+          .update({ prompt_excerpt: null, prompt_removed: true });
+        result.removed.prompts += Number(n);
+        result.batches++;
+        a = b;
+        await saveCheckedId(db, workspaceId, a);
+      }
+    }
     // Start at the watermark (or the raw cut-off): days before it hold no prompt text any more.
     let from = [policy.promptsClearedBefore, cutoffs.rawBefore].filter((d): d is string => !!d).sort().pop() ?? null;
     for (;;) {
@@ -92,6 +118,7 @@ export async function purgeWorkspace(db: Knex, workspaceId: number, opts: PurgeO
       }
     }
     await saveProgress(db, workspaceId, 'prompts_cleared_before', cutoffs.promptBefore);
+    await saveCheckedId(db, workspaceId, topId);
   }
   return finish(db, result, opts, true);
 }

@@ -106,3 +106,20 @@ describe('read API: Token Statistics figures, users and interactions', () => {
     }
   });
 });
+
+describe('read API rate limit', () => {
+  after(closeAll);
+  it('429 with Retry-After beyond the per-key limit, like the ingestion API', async () => {
+    const t = await createTestApp({ env: { API_RATE_LIMIT_PER_MINUTE: '2' } });
+    await buildFixture(t.db);
+    const ws = (await t.db('workspaces').where({ slug: 'alpha' }).first()).id;
+    const key = (await createApiKey(t.db, ws, 'bi', null, ['read'])).key;
+    const other = (await createApiKey(t.db, ws, 'bi2', null, ['read'])).key;
+    for (let i = 0; i < 2; i++) expect((await request(t.app).get('/api/v1/users').set('Authorization', `Bearer ${key}`)).status).to.equal(200);
+    const limited = await request(t.app).get('/api/v1/usage').set('Authorization', `Bearer ${key}`);
+    expect(limited.status).to.equal(429);
+    expect(limited.body.error.code).to.equal('rate_limited');
+    expect(Number(limited.headers['retry-after'])).to.be.greaterThan(0);
+    expect((await request(t.app).get('/api/v1/usage').set('Authorization', `Bearer ${other}`)).status).to.equal(200);
+  });
+});

@@ -103,11 +103,17 @@ describe('retention purge', () => {
     expect(api.body.data[0]).to.include({ prompt: null, prompt_removed: true, total_tokens: 42 });
     // the next run starts at the watermark and finds nothing more
     expect((await purgeWorkspace(t.db, w.ws, { now: NOW })).pending.prompts).to.equal(0);
+    // a late event (stored now, dated before the watermark) is still found: by primary-key range over new ids
+    await recordInteractions(t.db, w.ws, [{ ...base, id: 'p-late', occurredAt: new Date('2026-11-05T18:00:00Z'), prompt: 'Late arrival' }]);
+    const late = await purgeWorkspace(t.db, w.ws, { now: NOW });
+    expect(late.pending.prompts).to.equal(1);
+    expect(late.removed.prompts).to.equal(1);
+    expect((await t.db('interactions').where({ workspace_id: w.ws, client_event_id: 'p-late' }).first()).prompt_excerpt).to.equal(null);
     const audit = await t.db('audit_log').where({ workspace_id: w.ws, action: 'retention.purge' }).orderBy('id');
-    expect(audit).to.have.length(1);
+    expect(audit).to.have.length(2);
     expect(JSON.parse(audit[0].after_json)).to.include({ prompts_removed: 1, interactions_deleted: 0, logins_deleted: 0, done: true });
     await savePolicy(t.db, w.ws, { promptDays: null, rawMonths: null });
-    await t.db('interactions').where({ workspace_id: w.ws }).whereIn('client_event_id', ['p-old', 'p-new', 'p-none']).delete();
+    await t.db('interactions').where({ workspace_id: w.ws }).whereIn('client_event_id', ['p-old', 'p-new', 'p-none', 'p-late']).delete();
     await rebuildRollups(t.db, w.ws);
   });
 
