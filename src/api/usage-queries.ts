@@ -114,7 +114,9 @@ function shape(db: Knex, q: UsageQuery, src: UsageSource, part: Part, withBucket
     else if (own) qb.whereIn(`t.${own}`, values);
     else if (d === 'user') qb.whereIn(userCol, db('users').select('id').where('workspace_id', ws).whereIn('email', values.map((v) => v.toLowerCase())));
     else if (d === 'department') qb.whereIn(userCol, db('users').select('id').where('workspace_id', ws).whereIn('department', values));
-    else if (d === 'group')
+    else if (d === 'group') {
+      // grouped by group too: only the rows of the asked groups (not the members' other groups)
+      if (q.groupBy.includes('group')) qb.whereIn('gm.group_id', db('groups').select('id').where('workspace_id', ws).whereIn('external_id', values));
       qb.whereIn(
         userCol,
         db('group_members')
@@ -122,6 +124,7 @@ function shape(db: Knex, q: UsageQuery, src: UsageSource, part: Part, withBucket
           .where('workspace_id', ws)
           .whereIn('group_id', db('groups').select('id').where('workspace_id', ws).whereIn('external_id', values)),
       );
+    }
   }
   if ('sum' in part.expr) qb.sum({ v: `t.${part.expr.sum}` });
   else qb.countDistinct({ v: userCol });

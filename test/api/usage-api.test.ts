@@ -99,6 +99,8 @@ describe('read API: GET /api/v1/usage', () => {
       { group: 'g3', value: 4 },
     ]);
     expect(await data(`metric=interactions&group=g2&${R30}`)).to.deep.equal([]);
+    // grouped and filtered by group: only the asked group's rows (ann is also in g3)
+    expect(await data(`metric=interactions&group_by=group&group=g1&${R30}`)).to.deep.equal([{ group: 'g1', value: 6 }]);
     expect(await data(`metric=interactions&group=g1&token_kind=inference&${R30}`)).to.deep.equal([{ value: 5 }]);
     expect(await data(`metric=tokens&group_by=model&${R30}`)).to.deep.equal([{ model: 'gpt-test', value: 697 }]);
     expect(await data(`metric=interactions&group_by=agent&${R30}`)).to.deep.equal([
