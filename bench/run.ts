@@ -21,6 +21,7 @@ import { prepareIngest, type IngestSetup } from './ingest';
 import { generationLogFloorSql, GENERATION_LOG_PATH } from './export-floor';
 import { renderMarkdown, checkTargets, spliceResults, type BenchResults, type ExportRunInfo } from './report';
 import { decodeHtml, hxGets, isPlaceholder, olderLink } from './html';
+import { readApiTargets } from './read-api';
 
 const ROOT = path.resolve(__dirname, '..');
 const RESULTS_DIR = path.join(__dirname, 'results');
@@ -425,6 +426,18 @@ async function main() {
           targets.push({ id: `${spec.id} ~ ${h.length > 60 ? h.slice(0, 57) + '...' : h} (htmx)`, url: app.base + h, headers: partial });
         }
       }
+    }
+
+    // ------------------------------------------------------------ read API (GET /api/v1/usage)
+    if (!opts.skip.has('api')) {
+      const api = await readApiTargets(url, dataset.workspaceId, ctx, app.base);
+      for (const a of api) {
+        const r = await fetch(a.url, { headers: a.headers as Record<string, string> });
+        const body = await r.text();
+        log(`  ${a.id}: HTTP ${r.status}, ${body.length.toLocaleString('en-US')} bytes`);
+        if (r.status !== 200) results.notes.push(`${a.id}: HTTP ${r.status}: ${body.slice(0, 200)}`);
+      }
+      targets.push(...api);
     }
 
     // ------------------------------------------------------------ deep Activity Logs page

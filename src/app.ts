@@ -31,6 +31,7 @@ import { settingsRouter } from './settings/routes';
 import { alertsRouter } from './alerts/routes';
 import { webhooksRouter } from './webhooks/routes';
 import { reportsRouter } from './digests/routes';
+import { retentionRouter } from './retention/routes';
 import { jsonForScript } from './http/format';
 import { unreadBadge } from './notifications/header-badge';
 import { creditMeterBadge } from './credits/header-badge';
@@ -97,6 +98,7 @@ export function createApp(ctx: AppContext) {
   app.use(alertsRouter(ctx));
   app.use(webhooksRouter(ctx));
   app.use(reportsRouter(ctx));
+  app.use(retentionRouter(ctx));
   app.use(usageRouter(ctx));
   app.use(dataDictionaryRouter(ctx));
   app.use(creditsRouter(ctx));

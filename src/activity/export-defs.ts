@@ -3,6 +3,9 @@ import { defineExport, type ExportDefinition } from '../csv/definitions';
 import { SURFACE_LABELS, type Surface } from '../domain/model';
 import type { LogRow } from './queries';
 
+/** What the activity log and its CSV show for a prompt the retention policy removed. */
+export const REMOVED_BY_RETENTION = 'removed by retention policy';
+
 /** An interaction row as the activity queries select it, plus its local time and the user's email (added while streaming). */
 export type ActivityCsvRow = LogRow & { occurred_at_local: string; user_email: string };
 
@@ -24,7 +27,7 @@ export const ACTIVITY_LOG_EXPORT = defineExport<ActivityCsvRow>({
     { key: 'token_kind', type: 'string', description: 'inference (a generation) or embedding (document ingestion / training run).', example: 'inference' },
     { key: 'output', type: 'string', description: 'text or image.', example: 'text' },
     { key: 'model', type: 'string', description: 'Model that served the interaction.', example: 'gpt-4o' },
-    { key: 'prompt', type: 'string', description: 'Stored prompt excerpt (truncated to 500 characters; cells starting with = + - @ are prefixed with an apostrophe).', example: 'Summarise the Q3 report', value: (r) => r.prompt_excerpt },
+    { key: 'prompt', type: 'string', description: 'Stored prompt excerpt (truncated to 500 characters; cells starting with = + - @ are prefixed with an apostrophe). "removed by retention policy" when the workspace\'s data retention removed the text (the row and its numbers stay).', example: 'Summarise the Q3 report', value: (r) => (Number(r.prompt_removed ?? 0) ? REMOVED_BY_RETENTION : r.prompt_excerpt) },
     { key: 'prompt_tokens', type: 'integer', description: 'Prompt (input) tokens.', example: '812' },
     { key: 'completion_tokens', type: 'integer', description: 'Completion (output) tokens.', example: '240' },
     { key: 'total_tokens', type: 'integer', description: 'prompt_tokens + completion_tokens.', example: '1052' },

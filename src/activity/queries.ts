@@ -23,6 +23,8 @@ export interface LogRow {
   token_kind: string;
   model: string;
   prompt_excerpt: string | null;
+  /** the retention policy removed the prompt text (1/true) */
+  prompt_removed?: boolean | number;
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
@@ -42,6 +44,7 @@ export const LOG_COLUMNS = [
   'token_kind',
   'model',
   'prompt_excerpt',
+  'prompt_removed',
   'prompt_tokens',
   'completion_tokens',
   'total_tokens',

@@ -22,6 +22,7 @@ export function logRowView(r: LogRow, zone: string) {
     iso: at.toISOString(),
     type: `${SURFACE_LABELS[r.surface as Surface] ?? r.surface} · ${r.token_kind}${r.output === 'image' ? ' · image' : ''}`,
     prompt: { full: prompt, ...truncate(prompt, PROMPT_PREVIEW) },
+    promptRemoved: !!Number(r.prompt_removed ?? 0),
     training: !!Number(r.training),
   };
 }

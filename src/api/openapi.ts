@@ -3,6 +3,7 @@
 import { CREDIT_CATEGORIES, IQ_LAYERS, OUTPUTS, ROLES, SURFACES, TOKEN_KINDS, USER_STATUSES } from '../domain/model';
 import { openApiWebhooks } from '../webhooks/event-types';
 import { MAX_BATCH_ITEMS, AGENT_KINDS, AGENT_VISIBILITIES, RECORD_STATUSES, MAX_GROUP_MEMBERS } from './schemas';
+import { readApiPaths, readApiSchemas } from '../api/openapi-read';
 
 const BASE = 'https://console.example.com';
 const AUTH = '-H "Authorization: Bearer $UC_API_KEY"';
@@ -62,7 +63,7 @@ export function openApiDocument() {
         'How the AI platform feeds the Usage Console: usage events, logins, the user roster, agents and groups, and credit quotes. ' +
         'Every call carries `Authorization: Bearer <key>`; a key belongs to one workspace and only reads or writes that workspace. ' +
         'Bodies are JSON (`Content-Type: application/json`, at most 10 MB). Errors are `{"error": {"code", "message", "details"}}`. ' +
-        'Identity providers provision users and groups through SCIM 2.0 at `/scim/v2` (a key with the `scim` scope; see externalDocs).',
+        'Each key carries scopes: `ingest` for the write endpoints, `read` for GET /usage, GET /users and GET /users/{id}/interactions (BI tools); a key outside its scope gets 403 `insufficient_scope`. Identity providers provision users and groups through SCIM 2.0 at `/scim/v2` (a key with the `scim` scope; see externalDocs).',
     },
     externalDocs: { description: 'SCIM 2.0 provisioning (/scim/v2: Users, Groups, ServiceProviderConfig, Schemas, ResourceTypes) and single sign-on: docs/identity.md', url: '/admin/settings/sign-in#scim' },
     servers: [{ url: '/api/v1', description: 'This console' }],
@@ -149,6 +150,7 @@ export function openApiDocument() {
           'x-codeSamples': [curl('POST', '/credits/quote', { user: 'ada@example.com', billable: { category: 'agents', units: 1, agent: 'seo-writer' } })],
         },
       },
+      ...readApiPaths(),
     },
     // Events the console POSTs to admins' endpoints (Standard Webhooks), one schema per type.
     webhooks: openApiWebhooks(),
@@ -308,6 +310,7 @@ export function openApiDocument() {
           required: ['credits', 'allowed', 'reason'],
           properties: { credits: { type: 'number' }, allowed: { type: 'boolean' }, reason: { type: ['string', 'null'], description: 'Why the action may not run, or null.' } },
         },
+        ...readApiSchemas(),
       },
     },
   };

@@ -6,6 +6,8 @@ import { HttpError } from '../http/errors';
 import { apiRateLimit, authenticate, jsonBody, requireJson, requireScope } from './auth';
 import { apiHandlers } from './handlers';
 import { openApiDocument } from './openapi';
+import { usageHandlers } from '../api/usage';
+import { userApiHandlers } from '../api/users';
 
 export function apiRouter(ctx: AppContext): Router {
   const router = Router();
@@ -25,6 +27,13 @@ export function apiRouter(ctx: AppContext): Router {
   router.put('/agents/:id', ingest, h.putAgent);
   router.put('/groups/:id', ingest, h.putGroup);
   router.post('/credits/quote', ingest, h.postQuote);
+  // Read API (src/api/): usage from the rollups, the roster, one user's interactions.
+  const read = requireScope('read');
+  const usage = usageHandlers(ctx);
+  const users = userApiHandlers(ctx);
+  router.get('/usage', read, usage.getUsage);
+  router.get('/users', read, users.listUsers);
+  router.get('/users/:id/interactions', read, users.listInteractions);
 
   router.use((req, _res, next) => next(new HttpError(404, `No API endpoint ${req.method} ${req.baseUrl}${req.path}.`, 'not_found')));
   return router;

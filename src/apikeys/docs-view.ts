@@ -24,6 +24,10 @@ export interface EndpointView {
   summary: string;
   description: Rich;
   fields: FieldRow[];
+  /** query and path parameters (GET endpoints) */
+  params: (FieldRow & { in: string })[];
+  /** the JSON example of the 200 answer, pretty-printed ('' when none) */
+  example: string;
   itemsLabel: string | null;
   responses: { status: string; description: Rich }[];
   curl: string;
@@ -83,6 +87,14 @@ export function apiDocsView(origin: string, document: object) {
       const body = op.requestBody?.content?.['application/json']?.schema;
       const { fields, itemsLabel } = fieldsOf(doc, body);
       const sample = (op['x-codeSamples'] ?? [])[0]?.source ?? '';
+      const params = ((op.parameters ?? []) as Schema[]).map((p) => ({
+        name: p.name,
+        in: p.in,
+        type: typeLabel(doc, p.schema) + (p.schema?.default !== undefined ? ` (default ${JSON.stringify(p.schema.default)})` : ''),
+        required: !!p.required,
+        description: rich(p.description ?? ''),
+      }));
+      const ok = op.responses?.['200']?.content?.['application/json']?.example;
       endpoints.push({
         method: method.toUpperCase(),
         path: `/api/v1${path}`,
@@ -90,6 +102,8 @@ export function apiDocsView(origin: string, document: object) {
         summary: op.summary,
         description: rich(op.description ?? ''),
         fields,
+        params,
+        example: ok === undefined ? '' : JSON.stringify(ok, null, 2),
         itemsLabel,
         responses: Object.entries(op.responses as Schema).map(([status, r]) => ({ status, description: rich((r as Schema).description) })),
         curl: sample.replace('https://console.example.com', origin),

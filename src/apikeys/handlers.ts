@@ -97,7 +97,7 @@ export function apiKeysHandlers(ctx: AppContext, apiReference: () => object) {
     },
 
     showApiReference(req: Request, res: Response) {
-      renderPage(res, 'pages/apikeys/docs', { title: 'Ingestion API reference', ...apiDocsView(`${req.protocol}://${req.get('host')}`, apiReference()) });
+      renderPage(res, 'pages/apikeys/docs', { title: 'API reference', ...apiDocsView(`${req.protocol}://${req.get('host')}`, apiReference()) });
     },
   };
 }

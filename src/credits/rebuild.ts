@@ -21,9 +21,11 @@ export async function rebuildCreditRollups(db: Knex, workspaceId: number): Promi
  * The rebuild inside the caller's transaction. The credit rollups of the specification (credits per
  * day, per user per day) are rebuilt first unless the caller just rebuilt every rollup.
  */
-export async function rebuildCreditRollupsIn(trx: Knex, workspaceId: number, opts: { rollupsRebuilt?: boolean } = {}): Promise<void> {
+export async function rebuildCreditRollupsIn(trx: Knex, workspaceId: number, opts: { rollupsRebuilt?: boolean; fromDay?: string | null } = {}): Promise<void> {
   {
-    if (!opts.rollupsRebuilt) await rebuildTables(trx, workspaceId, CHARGE_ROLLUPS);
+    if (!opts.rollupsRebuilt) await rebuildTables(trx, workspaceId, CHARGE_ROLLUPS, opts.fromDay ?? null);
+    // Months before `fromDay` lost their raw rows to the retention policy: their Grid counters stay.
+    const purgedMonth = opts.fromDay ? monthOfDay(opts.fromDay) : null;
     const months = new Map<string, { payg: number; overage: number; rows: number; free: number }>();
     const bucket = (m: string) => months.get(m) ?? (months.set(m, { payg: 0, overage: 0, rows: 0, free: 0 }), months.get(m)!);
     const payg = await trx('credit_ledger').select('day').sum({ s: 'amount' }).where({ workspace_id: workspaceId, entry_type: 'payg' }).groupBy('day');
@@ -50,11 +52,10 @@ export async function rebuildCreditRollupsIn(trx: Knex, workspaceId: number, opt
     }
     await trx('credit_monthly').where({ workspace_id: workspaceId }).update({ payg_credits: 0, overage_credits: 0 });
     const exact = (m: string) => !unknownMonths.has(m);
-    if (unknownMonths.size) {
-      await trx('credit_monthly').where({ workspace_id: workspaceId }).whereNotIn('month', [...unknownMonths]).update({ grid_rows: 0, grid_free_rows: 0 });
-    } else {
-      await trx('credit_monthly').where({ workspace_id: workspaceId }).update({ grid_rows: 0, grid_free_rows: 0 });
-    }
+    const gridToRecount = trx('credit_monthly').where({ workspace_id: workspaceId });
+    if (unknownMonths.size) gridToRecount.whereNotIn('month', [...unknownMonths]);
+    if (purgedMonth) gridToRecount.where('month', '>=', purgedMonth);
+    await gridToRecount.update({ grid_rows: 0, grid_free_rows: 0 });
     await upsertAdd(
       trx,
       'credit_monthly',

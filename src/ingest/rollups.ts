@@ -6,15 +6,19 @@ import { ROLLUPS } from '../rollups/spec';
 import { rebuildTables } from '../rollups/rebuild';
 import { rebuildCreditRollupsIn } from '../credits/rebuild';
 import { workspaceIds } from '../workspaces/queries';
+import { rawRowsFrom } from '../retention/policy';
 
 export { ROLLUP_TABLES } from '../rollups/spec';
 
 export async function rebuildRollups(db: Knex, workspaceId: number): Promise<void> {
   await db.transaction(async (trx) => {
-    await rebuildTables(trx, workspaceId, ROLLUPS);
+    // Months whose raw rows the retention policy deleted (whole months before `fromDay`) keep their
+    // rollups: they are the only record left. Everything from `fromDay` on is rebuilt from raw rows.
+    const fromDay = await rawRowsFrom(trx, workspaceId);
+    await rebuildTables(trx, workspaceId, ROLLUPS, fromDay);
     // The credit tables derived from these (monthly PAYG / overage / Grid rows, cached pack
     // balances), in the same transaction: one command repairs everything.
-    await rebuildCreditRollupsIn(trx, Number(workspaceId), { rollupsRebuilt: true });
+    await rebuildCreditRollupsIn(trx, Number(workspaceId), { rollupsRebuilt: true, fromDay });
   });
 }
 

@@ -38,6 +38,12 @@ export const SETTINGS_SECTIONS: SettingsSection[] = [
     href: '/admin/settings/alerts',
     summary: 'Who is told when credits run low, usage spikes or allocations fill up: in-app, e-mail, signed webhooks, Slack and scheduled reports.',
   },
+  {
+    id: 'retention',
+    title: 'Data retention',
+    href: '/admin/settings/retention',
+    summary: 'How long prompt text and raw interactions and logins are kept; report figures are never purged.',
+  },
 ];
 
 export function sectionsFor(ws: Workspace): SettingsSection[] {

@@ -9,5 +9,6 @@ import { INGEST_ROUTES } from './ingest';
 import { SETTINGS_ROUTES } from './settings';
 import { IDENTITY_ROUTES } from './identity';
 import { ALERTS_ROUTES } from './alerts';
+import { READAPI_ROUTES } from './readapi';
 
-export const ALL_ROUTES: RouteCase[] = [...SHELL_ROUTES, ...USERS_ROUTES, ...TOKENS_ROUTES, ...USAGE_ROUTES, ...CREDITS_ROUTES, ...INGEST_ROUTES, ...SETTINGS_ROUTES, ...IDENTITY_ROUTES, ...ALERTS_ROUTES];
+export const ALL_ROUTES: RouteCase[] = [...SHELL_ROUTES, ...USERS_ROUTES, ...TOKENS_ROUTES, ...USAGE_ROUTES, ...CREDITS_ROUTES, ...INGEST_ROUTES, ...SETTINGS_ROUTES, ...IDENTITY_ROUTES, ...ALERTS_ROUTES, ...READAPI_ROUTES];
