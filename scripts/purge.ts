@@ -2,7 +2,7 @@
 // (under the same lease as the scheduled purge, so the two never run at once), or with --dry-run
 // prints what would go without changing anything.
 import { flags, openDb, run } from './cli';
-import { workspaceBySlug } from '../src/apikeys/keys';
+import { findWorkspaceBySlug } from '../src/workspaces/queries';
 import { runExclusive } from '../src/jobs/lease';
 import { readPolicy } from '../src/retention/policy';
 import { purgeWorkspace, type PurgeResult } from '../src/retention/purge';
@@ -26,7 +26,7 @@ run(async () => {
   const dryRun = f['dry-run'] === 'true' || f['dry-run'] === '1';
   const { db } = await openDb();
   try {
-    const ws = await workspaceBySlug(db, slug);
+    const ws = await findWorkspaceBySlug(db, slug);
     if (!ws) throw new Error(`No workspace with slug "${slug}".`);
     const p = await readPolicy(db, ws.id);
     console.log(

@@ -1,6 +1,6 @@
 // The read API's part of the OpenAPI document (merged into src/ingest/openapi.ts): GET /usage,
 // GET /users, GET /users/{id}/interactions, with parameters, response schemas and examples.
-import { SURFACES, TOKEN_KINDS, USER_STATUSES } from '../ingest/model';
+import { SURFACES, TOKEN_KINDS, USER_STATUSES } from '../domain/model';
 import { BUCKETS, DIMENSIONS, METRICS, USAGE_SOURCES, sourceDimensions } from './usage-spec';
 import { USAGE_DEFAULT_LIMIT, USAGE_MAX_DAYS, USAGE_MAX_LIMIT } from './usage';
 import { INTERACTION_COLUMNS, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, USER_COLUMNS } from './users';

@@ -4,8 +4,8 @@
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import { HttpError } from '../http/errors';
-import { streamCsv } from '../exports/csv';
-import type { ColumnType, ExportDefinition } from '../exports/definitions';
+import { streamCsv } from '../csv/stream';
+import type { ColumnType, ExportDefinition } from '../csv/definitions';
 
 export const FORMATS = ['json', 'ndjson', 'csv'] as const;
 export type Format = (typeof FORMATS)[number];

@@ -2,7 +2,7 @@
 // (occurred_at, id) newest first (interactions, on the interactions_user_time index).
 import type { Knex } from 'knex';
 import { logQuery, type LogFilters, type LogRow } from '../activity/queries';
-import { olderThan } from '../activity/keyset';
+import { olderThan } from '../http/keyset';
 
 export interface ApiUserRow {
   id: number;

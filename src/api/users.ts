@@ -6,9 +6,9 @@ import type { AppContext } from '../http/context';
 import { HttpError } from '../http/errors';
 import { describeErrors, fieldErrors } from '../http/validate';
 import { fromDbTime, isValidDay, localDateTime } from '../db/time';
-import { utcCell } from '../exports/definitions';
-import { SURFACES, TOKEN_KINDS, USER_STATUSES } from '../ingest/model';
-import { apiLocals } from '../ingest/api-auth';
+import { utcCell } from '../csv/definitions';
+import { SURFACES, TOKEN_KINDS, USER_STATUSES } from '../domain/model';
+import { apiLocals } from './auth';
 import { chooseFormat, decodeCursor, encodeCursor, fingerprintOf, FORMATS, sendPage, type OutputColumn } from './output';
 import { findApiUser, interactionsPage, usersPage } from './users-queries';
 

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { createApiKey } from '../../src/apikeys/keys';
-import { setUsageClock } from '../../src/usage/definitions';
+import { setUsageClock } from '../../src/reports/clock';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { closeAll } from '../helpers/db';
 import { buildFixture, EVENTS, expectedMonth, NOW, signIn, tokensOf, USERS } from '../tokens/fixture';

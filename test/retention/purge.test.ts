@@ -6,9 +6,9 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { createApiKey } from '../../src/apikeys/keys';
-import { setUsageClock } from '../../src/usage/definitions';
-import { clearMemo } from '../../src/usage/memo';
-import { CHART_IDS } from '../../src/usage/view-model';
+import { setUsageClock } from '../../src/reports/clock';
+import { clearMemo } from '../../src/reports/memo';
+import { CHART_IDS } from '../../src/usage/chart-registry';
 import { recordInteractions } from '../../src/ingest/write-path';
 import { rebuildRollups } from '../../src/ingest/rollups';
 import { savePolicy } from '../../src/retention/policy';
