@@ -3,17 +3,10 @@
 import type { Knex } from 'knex';
 import { logQuery, type LogFilters, type LogRow } from '../activity/queries';
 import { olderThan } from '../http/keyset';
+import type { RosterRow } from '../csv/definitions';
 
-export interface ApiUserRow {
-  id: number;
-  email: string;
-  name: string;
-  role: string;
-  department: string | null;
-  status: string;
-  invited_at: string | null;
-  joined_at: string | null;
-  revoked_at: string | null;
+/** A roster row as the user exports read it, plus the last activity. */
+export interface ApiUserRow extends RosterRow {
   last_active_at: string | null;
 }
 

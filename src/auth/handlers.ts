@@ -1,12 +1,11 @@
 // Sign-in and sign-out handlers (passport's local strategy), and the failed-attempt rate limits.
 import type { NextFunction, Request, Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import type { AppContext, SessionUser } from '../http/context';
 import { safeNext } from '../http/guards';
 import { parse } from '../http/validate';
 import { configurePassport } from './passport';
 import { issueDeviceCookie, trustedDeviceFor } from './device-cookie';
-import { sharedRateLimitStore } from '../http/rate-limit-store';
+import { failedAttemptsLimiter } from '../http/rate-limit-store';
 import { normalizeEmail } from '../http/identifiers';
 import { loginSchema } from './forms';
 import { SESSION_COOKIE } from './session';
@@ -30,39 +29,20 @@ export function authHandlers(ctx: AppContext, signInGate: SignInGate = NO_GATE) 
   // guessing cannot lock the owner out: OWASP's device-cookie scheme).
   const secret = ctx.config.sessionSecret;
   const emailOf = (req: Request) => String(req.body?.email ?? '');
-  const perIp = rateLimit({
-    windowMs: 15 * 60_000,
-    limit: 20,
-    skipSuccessfulRequests: true,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    handler: limitMessage,
-    store: sharedRateLimitStore(ctx, 'login-ip:'),
-    passOnStoreError: true,
-  });
-  const perAccount = rateLimit({
-    windowMs: 15 * 60_000,
+  const perIp = failedAttemptsLimiter(ctx, { prefix: 'login-ip:', limit: 20, handler: limitMessage, headers: true });
+  const perAccount = failedAttemptsLimiter(ctx, {
+    prefix: 'login-account:',
     limit: 5,
-    skipSuccessfulRequests: true,
-    standardHeaders: false,
-    legacyHeaders: false,
+    handler: limitMessage,
     skip: (req) => trustedDeviceFor(req, secret, emailOf(req)) !== null,
-    keyGenerator: (req) => `acct:${normalizeEmail(emailOf(req)).slice(0, 300)}`,
-    handler: limitMessage,
-    store: sharedRateLimitStore(ctx, 'login-account:'),
-    passOnStoreError: true,
+    key: (req) => `acct:${normalizeEmail(emailOf(req)).slice(0, 300)}`,
   });
-  const perDevice = rateLimit({
-    windowMs: 15 * 60_000,
+  const perDevice = failedAttemptsLimiter(ctx, {
+    prefix: 'login-device:',
     limit: 10,
-    skipSuccessfulRequests: true,
-    standardHeaders: false,
-    legacyHeaders: false,
-    skip: (req) => trustedDeviceFor(req, secret, emailOf(req)) === null,
-    keyGenerator: (req) => `device:${trustedDeviceFor(req, secret, emailOf(req))}`,
     handler: limitMessage,
-    store: sharedRateLimitStore(ctx, 'login-device:'),
-    passOnStoreError: true,
+    skip: (req) => trustedDeviceFor(req, secret, emailOf(req)) === null,
+    key: (req) => `device:${trustedDeviceFor(req, secret, emailOf(req))}`,
   });
 
   return {

@@ -11,7 +11,8 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import type { ClientRateLimitInfo, IncrementResponse, Options, Store } from 'express-rate-limit';
+import { rateLimit, type ClientRateLimitInfo, type IncrementResponse, type Options, type Store } from 'express-rate-limit';
+import type { Request, RequestHandler, Response } from 'express';
 import { RedisStore } from 'rate-limit-redis';
 import { createClient } from 'redis';
 import { hitWindowedCounter } from '../db/counters';
@@ -216,4 +217,27 @@ export function sharedRateLimitStore(ctx: AppContext, prefix: string): Store {
   const db = new DbRateLimitStore(ctx.db, prefix);
   if (!ctx.config.REDIS_URL) return db;
   return new RedisWithFallbackStore(redisClient(ctx.config.REDIS_URL, ctx.logger), db, prefix, ctx.logger);
+}
+
+/**
+ * A limiter of failed attempts (sign-in passwords, second-factor codes): a 15-minute window,
+ * successful requests not counted, counted in the shared store so the limit holds across processes
+ * and hosts. `prefix` names the counter; `key`/`skip` pick whose attempts count.
+ */
+export function failedAttemptsLimiter(
+  ctx: AppContext,
+  opts: { prefix: string; limit: number; handler: (req: Request, res: Response) => void; key?: (req: Request) => string; skip?: (req: Request) => boolean; headers?: boolean },
+): RequestHandler {
+  return rateLimit({
+    windowMs: 15 * 60_000,
+    limit: opts.limit,
+    skipSuccessfulRequests: true,
+    standardHeaders: opts.headers ? 'draft-8' : false,
+    legacyHeaders: false,
+    ...(opts.key ? { keyGenerator: opts.key } : {}),
+    ...(opts.skip ? { skip: opts.skip } : {}),
+    handler: opts.handler,
+    store: sharedRateLimitStore(ctx, opts.prefix),
+    passOnStoreError: true,
+  });
 }

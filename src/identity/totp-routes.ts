@@ -1,8 +1,7 @@
 // Two-factor sign-in: the second step of a password sign-in (/login/two-factor), the person's own
 // set-up page (/account/two-factor), and the workspace rule that admins must have it.
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
-import { sharedRateLimitStore } from '../http/rate-limit-store';
+import { failedAttemptsLimiter } from '../http/rate-limit-store';
 import { z } from 'zod';
 import type { AppContext, SessionUser } from '../http/context';
 import { requireUser } from '../http/guards';
@@ -40,18 +39,8 @@ export function twoFactorRouter(ctx: AppContext): Router {
   const tooMany = (_req: Request, res: Response) => showStep(res, 'Too many wrong codes. Wait 15 minutes and try again.', 429);
   // Like the password: failed attempts only, per client IP and per account.
   // Counted in the shared store, so the limits hold across processes and hosts.
-  const perIp = rateLimit({ windowMs: 15 * 60_000, limit: 20, skipSuccessfulRequests: true, standardHeaders: 'draft-8', legacyHeaders: false, handler: tooMany, store: sharedRateLimitStore(ctx, 'totp-ip:'), passOnStoreError: true });
-  const perAccount = rateLimit({
-    windowMs: 15 * 60_000,
-    limit: 5,
-    skipSuccessfulRequests: true,
-    standardHeaders: false,
-    legacyHeaders: false,
-    keyGenerator: (req) => `totp:${req.session.totpPending?.userId ?? 'none'}`,
-    handler: tooMany,
-    store: sharedRateLimitStore(ctx, 'totp-account:'),
-    passOnStoreError: true,
-  });
+  const perIp = failedAttemptsLimiter(ctx, { prefix: 'totp-ip:', limit: 20, handler: tooMany, headers: true });
+  const perAccount = failedAttemptsLimiter(ctx, { prefix: 'totp-account:', limit: 5, handler: tooMany, key: (req) => `totp:${req.session.totpPending?.userId ?? 'none'}` });
 
   const pendingUser = (req: Request) => {
     const p = req.session.totpPending;

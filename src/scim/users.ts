@@ -1,6 +1,7 @@
 // SCIM Users: the console's users as SCIM resources. Mapping (body <-> state), PATCH application,
 // and every query and write (one transaction each, audited under the API key's name).
 import type { Knex } from 'knex';
+import type { RosterRow } from '../csv/definitions';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/audit';
 import { forUpdate } from '../db/dialect';
@@ -23,13 +24,7 @@ export interface UserState {
   active: boolean;
 }
 
-interface UserRow {
-  id: number;
-  email: string;
-  name: string;
-  role: string;
-  department: string | null;
-  status: string;
+interface UserRow extends Pick<RosterRow, 'id' | 'email' | 'name' | 'role' | 'department' | 'status'> {
   scim_user_name: string | null;
   scim_external_id: string | null;
   given_name: string | null;

@@ -1,6 +1,7 @@
 // User Management reads: the summary bar and the user table (filters, sort, page numbers).
 // Usage columns come from rollup_monthly_user and user_activity; `interactions` is never read here.
 import type { Knex } from 'knex';
+import type { RosterRow } from '../csv/definitions';
 import { addMonths, monthOfDay, today } from '../db/time';
 import { findWorkspace } from '../workspaces/queries';
 
@@ -34,13 +35,7 @@ export interface UserListQuery {
   per: number;
 }
 
-export interface UserRow {
-  id: number;
-  email: string;
-  name: string;
-  role: string;
-  department: string | null;
-  status: string;
+export interface UserRow extends Pick<RosterRow, 'id' | 'email' | 'name' | 'role' | 'department' | 'status'> {
   max_inference_tokens: number;
   max_embedding_tokens: number;
   may_spend_credits: boolean;
