@@ -11,7 +11,7 @@ export interface QuoteRequest {
   /** the user's email */
   user: string;
   /** `agent` (agent id) prices an agent run by the agent's type */
-  billable: { category: CreditCategory; units: number; agent?: string | null };
+  billable: { category: CreditCategory; units: number; agent?: string | null; agentType?: string | null };
 }
 
 export interface Quote {
@@ -33,8 +33,9 @@ export async function quoteCredits(db: Knex, workspaceId: number, req: QuoteRequ
   if (user.status === 'revoked') return { credits: 0, allowed: false, reason: `${email} has been revoked from this workspace and cannot run premium actions.` };
 
   const { category, units } = req.billable;
-  let agentType: string | null = null;
-  if (category === 'agents' && req.billable.agent) {
+  // an agent run is priced by its agent's type (named directly by the authorize call, or looked up)
+  let agentType: string | null = req.billable.agentType ?? null;
+  if (category === 'agents' && req.billable.agent && !agentType) {
     const agent = await db('agents').select('type').where({ workspace_id: workspaceId, external_id: req.billable.agent }).first();
     if (!agent) throw new HttpError(404, `No agent with id ${req.billable.agent} in this workspace.`, 'not_found', { field: 'billable.agent' });
     agentType = agent.type;

@@ -5,6 +5,7 @@ import { HttpError } from '../http/errors';
 import { apiErrorHandler, apiRateLimit, authenticate, jsonBody, requireJson, requireScope } from './api-auth';
 import { apiHandlers } from './api-handlers';
 import { openApiDocument } from './openapi';
+import { authorizeHandler } from '../limits/api';
 
 export function apiRouter(ctx: AppContext): Router {
   const router = Router();
@@ -24,6 +25,7 @@ export function apiRouter(ctx: AppContext): Router {
   router.put('/agents/:id', ingest, h.putAgent);
   router.put('/groups/:id', ingest, h.putGroup);
   router.post('/credits/quote', ingest, h.postQuote);
+  router.post('/authorize', ingest, authorizeHandler(ctx));
 
   router.use((req, _res, next) => next(new HttpError(404, `No API endpoint ${req.method} ${req.baseUrl}${req.path}.`, 'not_found')));
   router.use(apiErrorHandler(ctx));
