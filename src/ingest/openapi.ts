@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 description of the ingestion API v1, served at GET /api/v1/openapi.json and
 // rendered on /admin/api-keys/docs. Keep it in step with schemas.ts (a test checks the basics).
 import { CREDIT_CATEGORIES, IQ_LAYERS, OUTPUTS, ROLES, SURFACES, TOKEN_KINDS, USER_STATUSES } from './model';
+import { authorizePaths, authorizeSchemas } from '../limits/openapi';
 import { MAX_BATCH_ITEMS, AGENT_KINDS, AGENT_VISIBILITIES, RECORD_STATUSES, MAX_GROUP_MEMBERS } from './schemas';
 
 const BASE = 'https://console.example.com';
@@ -146,6 +147,7 @@ export function openApiDocument() {
           'x-codeSamples': [curl('POST', '/credits/quote', { user: 'ada@example.com', billable: { category: 'agents', units: 1, agent: 'seo-writer' } })],
         },
       },
+      ...authorizePaths(curl, commonErrors),
     },
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A key from Admin > API keys, e.g. `uc_k3j9x0a1b2c3_...`.' } },
@@ -298,6 +300,7 @@ export function openApiDocument() {
             },
           },
         },
+        ...authorizeSchemas,
         Quote: {
           type: 'object',
           required: ['credits', 'allowed', 'reason'],

@@ -7,5 +7,6 @@ import { USAGE_ROUTES } from './usage';
 import { CREDITS_ROUTES } from './credits';
 import { INGEST_ROUTES } from './ingest';
 import { SETTINGS_ROUTES } from './settings';
+import { LIMITS_ROUTES } from './limits';
 
-export const ALL_ROUTES: RouteCase[] = [...SHELL_ROUTES, ...USERS_ROUTES, ...TOKENS_ROUTES, ...USAGE_ROUTES, ...CREDITS_ROUTES, ...INGEST_ROUTES, ...SETTINGS_ROUTES];
+export const ALL_ROUTES: RouteCase[] = [...SHELL_ROUTES, ...USERS_ROUTES, ...TOKENS_ROUTES, ...USAGE_ROUTES, ...CREDITS_ROUTES, ...INGEST_ROUTES, ...SETTINGS_ROUTES, ...LIMITS_ROUTES];
