@@ -23,6 +23,7 @@ import { notificationsRouter } from './notifications/routes';
 import { apiKeysRouter } from './apikeys/routes';
 import { meRouter } from './me/routes';
 import { settingsRouter } from './settings/routes';
+import { limitsRouter } from './limits/routes';
 import { jsonForScript } from './http/format';
 
 // The project folder: src/.. under tsx, dist/src/../.. when compiled with `npm run build`.
@@ -80,6 +81,7 @@ export function createApp(ctx: AppContext) {
   app.use(auditRouter(ctx));
   app.use(tokensRouter(ctx));
   app.use(settingsRouter(ctx));
+  app.use(limitsRouter(ctx));
   app.use(usageRouter(ctx));
   app.use(exportsRouter(ctx));
   app.use(creditsRouter(ctx));

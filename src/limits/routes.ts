@@ -1,0 +1,136 @@
+// Workspace settings > Limits (/admin/settings/limits): the layers with add, edit and remove, and
+// members' temporary increase requests. The authorize API lives in src/limits/api.ts.
+import { Router, type Request, type Response } from 'express';
+import type { AppContext } from '../http/context';
+import { requireAdmin } from '../http/guards';
+import { renderPage } from '../http/render';
+import { idParam, parse, type FieldErrors } from '../http/validate';
+import { notFound } from '../http/errors';
+import { actorFrom } from '../audit/audit';
+import { settingsLocals } from '../settings/sections';
+import { decideRequestSchema, LAYERS, LAYER_LABELS, localToUtc, policyFormSchema } from './forms';
+import { addPolicy, editPolicy, removePolicy, toPolicyInput } from './admin';
+import { findPolicy, listPolicies } from './queries';
+import { formValues, policyRows } from './view-model';
+import { decideIncrease, pendingLimitRequests } from './requests';
+import { METRICS, METRIC_LABELS, MODES, PERIODS } from './model';
+import { formatNumber } from '../http/format';
+import { localDateTime } from '../db/time';
+import { utcToLocalInput } from './forms';
+
+const NOTICES: Record<string, string> = {
+  added: 'Limit added. It applies to the next authorize call.',
+  saved: 'Limit saved.',
+  removed: 'Limit removed.',
+  approved: 'Request approved: a temporary user override was added.',
+  denied: 'Request denied. The member has been told.',
+};
+
+const EMPTY = { layer: 'workspace', group_id: '', user_email: '', metric: 'inference', period: 'month', amount: '', mode: 'soft', expires_at: '', note: '' };
+
+export function limitsRouter(ctx: AppContext): Router {
+  const { db } = ctx;
+  const router = Router();
+  const zoneOf = (res: Response) => String(res.locals.workspace?.time_zone ?? 'America/Chicago');
+
+  async function choices(ws: number) {
+    const groups = await db('groups').select('id', 'name').where({ workspace_id: ws, status: 'active' }).orderBy('name');
+    return {
+      groups,
+      layers: LAYERS.map((value) => ({ value, label: LAYER_LABELS[value] })),
+      metrics: METRICS.map((value) => ({ value, label: METRIC_LABELS[value] })),
+      periods: PERIODS.map((value) => ({ value, label: `per ${value}` })),
+      modes: MODES.map((value) => ({ value, label: value === 'hard' ? 'Hard — deny past it' : 'Soft — alert, allow' })),
+    };
+  }
+
+  async function page(req: Request, res: Response, extra: { errors?: FieldErrors; values?: Record<string, string>; status?: number } = {}) {
+    const ws = req.user!.workspace_id;
+    const zone = zoneOf(res);
+    const now = new Date();
+    const rows = policyRows(await listPolicies(db, ws), zone, now);
+    const requests = (await pendingLimitRequests(db, ws)).map((r) => ({
+      ...r,
+      metricLabel: METRIC_LABELS[r.metric],
+      amountLabel: formatNumber(r.amount),
+      until: r.expires_at ? localDateTime(r.expires_at, zone).slice(0, 16) : '',
+      untilInput: utcToLocalInput(r.expires_at, zone),
+    }));
+    renderPage(
+      res,
+      'pages/limits/index',
+      {
+        title: 'Limits',
+        ...settingsLocals(res.locals.workspace, 'limits'),
+        sections: LAYERS.map((layer) => ({ layer, label: LAYER_LABELS[layer], rows: rows.filter((r) => r.layer === layer) })),
+        requests,
+        zone,
+        errors: extra.errors ?? {},
+        values: extra.values ?? EMPTY,
+        notice: typeof req.query.notice === 'string' ? NOTICES[req.query.notice] ?? null : null,
+        ...(await choices(ws)),
+      },
+      extra.status ?? 200,
+    );
+  }
+
+  async function editPage(req: Request, res: Response, id: number, extra: { errors?: FieldErrors; values?: Record<string, string>; status?: number } = {}) {
+    const ws = req.user!.workspace_id;
+    const p = await findPolicy(db, ws, id);
+    if (!p) throw notFound('No such limit.');
+    renderPage(
+      res,
+      'pages/limits/edit',
+      { title: 'Edit limit', ...settingsLocals(res.locals.workspace, 'limits'), policyId: id, errors: extra.errors ?? {}, values: extra.values ?? formValues(p, zoneOf(res)), zone: zoneOf(res), ...(await choices(ws)) },
+      extra.status ?? 200,
+    );
+  }
+
+  const rawValues = (body: Record<string, unknown>) => Object.fromEntries(Object.keys(EMPTY).map((k) => [k, typeof body?.[k] === 'string' ? (body[k] as string) : '']));
+
+  router.get('/admin/settings/limits', requireAdmin, (req, res) => page(req, res));
+
+  router.post('/admin/settings/limits', requireAdmin, async (req, res) => {
+    const ws = req.user!.workspace_id;
+    const parsed = parse(policyFormSchema, req.body ?? {});
+    if (!parsed.ok) return page(req, res, { errors: parsed.errors, values: rawValues(req.body), status: 422 });
+    const checked = await toPolicyInput(db, ws, zoneOf(res), parsed.data);
+    if (!checked.ok) return page(req, res, { errors: checked.errors, values: rawValues(req.body), status: 422 });
+    await addPolicy(db, actorFrom(req), ws, checked.input);
+    res.redirect(303, '/admin/settings/limits?notice=added');
+  });
+
+  router.get('/admin/settings/limits/:id/edit', requireAdmin, (req, res) => editPage(req, res, idParam(req.params.id)));
+
+  router.post('/admin/settings/limits/:id', requireAdmin, async (req, res) => {
+    const ws = req.user!.workspace_id;
+    const id = idParam(req.params.id);
+    if (!(await findPolicy(db, ws, id))) throw notFound('No such limit.');
+    const parsed = parse(policyFormSchema, req.body ?? {});
+    if (!parsed.ok) return editPage(req, res, id, { errors: parsed.errors, values: rawValues(req.body), status: 422 });
+    const checked = await toPolicyInput(db, ws, zoneOf(res), parsed.data);
+    if (!checked.ok) return editPage(req, res, id, { errors: checked.errors, values: rawValues(req.body), status: 422 });
+    await editPolicy(db, actorFrom(req), ws, id, checked.input);
+    res.redirect(303, '/admin/settings/limits?notice=saved');
+  });
+
+  router.post('/admin/settings/limits/:id/delete', requireAdmin, async (req, res) => {
+    await removePolicy(db, actorFrom(req), req.user!.workspace_id, idParam(req.params.id));
+    res.redirect(303, '/admin/settings/limits?notice=removed');
+  });
+
+  router.post('/admin/settings/limits/requests/:id', requireAdmin, async (req, res) => {
+    const id = idParam(req.params.id);
+    const parsed = parse(decideRequestSchema, req.body ?? {});
+    if (!parsed.ok) return page(req, res, { errors: Object.fromEntries(Object.entries(parsed.errors).map(([k, v]) => [`request_${id}_${k}`, v])), status: 422 });
+    let expiresAt: Date | null = null;
+    if (parsed.data.expires_at) {
+      expiresAt = localToUtc(parsed.data.expires_at, zoneOf(res));
+      if (!expiresAt) return page(req, res, { errors: { [`request_${id}_expires_at`]: 'Enter a real date and time.' }, status: 422 });
+    }
+    await decideIncrease(db, actorFrom(req), req.user!.workspace_id, id, { decision: parsed.data.decision, amount: parsed.data.amount, expiresAt });
+    res.redirect(303, `/admin/settings/limits?notice=${parsed.data.decision === 'approve' ? 'approved' : 'denied'}`);
+  });
+
+  return router;
+}
