@@ -24,6 +24,7 @@ import { apiKeysRouter } from './apikeys/routes';
 import { meRouter } from './me/routes';
 import { settingsRouter } from './settings/routes';
 import { limitsRouter } from './limits/routes';
+import { meLimitsRouter } from './limits/me';
 import { jsonForScript } from './http/format';
 
 // The project folder: src/.. under tsx, dist/src/../.. when compiled with `npm run build`.
@@ -88,6 +89,7 @@ export function createApp(ctx: AppContext) {
   app.use(notificationsRouter(ctx));
   app.use(apiKeysRouter(ctx));
   app.use(meRouter(ctx));
+  app.use(meLimitsRouter(ctx));
 
   app.use(notFoundHandler);
   app.use(errorHandler(ctx));

@@ -211,3 +211,9 @@ export async function groupUsage(db: Knex, ws: number, groupId: number, today: s
   ]) as any;
   return addRows(usage, today, tokens, credits);
 }
+
+/** A user by id, in the shape the limits need. */
+export async function askingUserById(db: Knex, ws: number, id: number): Promise<AskingUser | null> {
+  const row = await db('users').select('id', 'email', 'name', 'status', 'max_inference_tokens', 'max_embedding_tokens').where({ workspace_id: ws, id }).first();
+  return row ? { ...row, id: Number(row.id), max_inference_tokens: Number(row.max_inference_tokens), max_embedding_tokens: Number(row.max_embedding_tokens) } : null;
+}

@@ -12,6 +12,7 @@ import { isCreditWorkspace, readPool, type CreditWorkspace } from '../credits/po
 import { memberNotifications } from '../notifications/notify';
 import { myCredits, myMonthlyUsage } from './queries';
 import { formatNumber } from '../http/format';
+import { myLimitsView, REQUEST_ERRORS } from '../limits/me';
 
 const NOTICES: Record<string, string> = {
   requested: 'Request sent. Your workspace admins have been notified.',
@@ -55,6 +56,10 @@ export function meRouter(ctx: AppContext): Router {
         pageError: extra.error ?? null,
         fmt: formatNumber,
         when: fmtWhen,
+        // layered limits (src/limits/me.ts)
+        limits: await myLimitsView(db, user.workspace_id, user.id, now),
+        limitNotice: req.query.limit_request === 'sent' ? 'Request sent. Your workspace admins have been notified.' : req.query.limit_request === 'pending' ? 'You already have a pending request for that limit.' : null,
+        limitError: typeof req.query.limit_error === 'string' ? REQUEST_ERRORS[req.query.limit_error] ?? null : null,
       },
       extra.status ?? 200,
     );

@@ -20,3 +20,11 @@ export const LIMITS_ROUTES: RouteCase[] = [
   { method: 'POST', path: '/admin/settings/limits/2147480000/delete', expect: MISSING_POST },
   { method: 'POST', path: '/admin/settings/limits/requests/2147480000', body: { decision: 'deny' }, expect: MISSING_POST },
 ];
+
+LIMITS_ROUTES.push({
+  method: 'POST',
+  path: '/me/limits/requests',
+  body: { limit: 'inference:month', amount: '1000', expires_at: '2099-01-01T00:00' },
+  // members and admins alike may ask; the redirect goes back to /me
+  expect: { anonymous: 403, member: 303, otherAdmin: 303, admin: 303 },
+});
