@@ -25,6 +25,7 @@ import { meRouter } from './me/routes';
 import { settingsRouter } from './settings/routes';
 import { limitsRouter } from './limits/routes';
 import { meLimitsRouter } from './limits/me';
+import { userLimitLabels } from './limits/user-labels';
 import { jsonForScript } from './http/format';
 
 // The project folder: src/.. under tsx, dist/src/../.. when compiled with `npm run build`.
@@ -77,6 +78,7 @@ export function createApp(ctx: AppContext) {
 
   app.use(authRouter(ctx));
   app.use(shellRouter(ctx));
+  app.use(['/admin/users', '/admin/users/*splat'], userLimitLabels(ctx)); // effective limit per row (src/limits)
   app.use(usersRouter(ctx));
   app.use(activityRouter(ctx));
   app.use(auditRouter(ctx));

@@ -9,7 +9,7 @@ import { resolveLimits, usageWindow, type UsageBySubject } from './decide';
 import type { EffectiveLimit, PeriodUsage, Policy, Subject } from './model';
 import { contextStamp, findAskingUser, groupUsage, groupsAndMembers, listPolicies, userUsage, workspaceRow, type AskingUser } from './queries';
 
-interface Context {
+export interface Context {
   workspace: { id: number; name: string; timeZone: string };
   policies: Policy[];
   groupNames: Map<number, string>;
@@ -48,7 +48,7 @@ export function clearLimitsCache(db: Knex): void {
   caches.delete(db);
 }
 
-async function context(db: Knex, ws: number): Promise<Context | null> {
+export async function context(db: Knex, ws: number): Promise<Context | null> {
   const stamp = await contextStamp(db, ws);
   return cached(db, `ctx:${ws}`, stamp, async () => {
     const w = await workspaceRow(db, ws);
@@ -103,3 +103,15 @@ function ctxStampOf(ctx: Context): number {
 }
 
 export { findAskingUser };
+
+/**
+ * The effective per-user limits of a user from a loaded context (no usage, no I/O): what the
+ * user table shows on each row, e.g. "group Engineering, 500k inference tokens/month, hard".
+ */
+export function perUserLimits(ctx: Context, user: { id: number; email: string; max_inference_tokens: number | string; max_embedding_tokens: number | string }, now: Date): EffectiveLimit[] {
+  const subject = subjectOf(
+    { id: Number(user.id), email: user.email, name: '', status: 'active', max_inference_tokens: Number(user.max_inference_tokens), max_embedding_tokens: Number(user.max_embedding_tokens) },
+    ctx.members.get(Number(user.id)) ?? [],
+  );
+  return resolveLimits(ctx.policies, subject, { workspace: ctx.workspace.name, groups: ctx.groupNames }, now).filter((l) => l.counts.kind === 'user');
+}

@@ -65,6 +65,21 @@ describe('limits: admin page and /me', () => {
     expect(JSON.parse(d.before_json)).to.include({ amount: 600_000 });
   });
 
+  it("User Management shows each row's effective limit and where it comes from", async () => {
+    const admin = await loginAs(app, 'admin@alpha.test', PASSWORD);
+    await admin.post('/admin/settings/limits').type('form').send({ _csrf: admin.csrf, layer: 'group_member', group_id: String(eng), metric: 'inference', period: 'month', amount: '500000', mode: 'hard' });
+    const page = await admin.get('/admin/users');
+    const row = (id: number) => new RegExp(`id="user-row-${id}"[\\s\\S]*?</tr>`).exec(page.text)![0];
+    expect(row(w.memberA)).to.contain('Limit: group Engineering, 500k inference tokens/month, hard');
+    expect(row(w.adminA)).to.not.contain('data-testid="effective-limit"'); // not in the group, no default
+    // an allocation is the user layer: it wins over the group
+    await db('users').where({ id: w.memberA }).update({ max_inference_tokens: 2_000_000 });
+    const after = await admin.get(`/admin/users/${w.memberA}/row`).set('HX-Request', 'true');
+    expect(after.text).to.contain('Limit: user allocation, 2M inference tokens/month, soft');
+    await db('users').where({ id: w.memberA }).update({ max_inference_tokens: 0 });
+    await db('limit_policies').where({ workspace_id: w.a.id }).delete();
+  });
+
   it('/me shows each limit with used, remaining and the projection at the current pace', async () => {
     const now = new Date();
     const zone = 'America/Chicago';
