@@ -30,13 +30,14 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('limit_crossings', (t) => {
     t.bigIncrements('id').primary();
     t.integer('workspace_id').unsigned().notNullable();
-    t.integer('policy_id').unsigned().notNullable();
+    t.string('limit_key', 48).notNullable(); // 'policy:<id>' or 'allocation:<metric>'
     t.string('subject', 32).notNullable(); // 'user:<id>' or 'group:<id>'
     t.string('period_start', 10).notNullable(); // YYYY-MM-DD
     t.bigInteger('used').notNullable();
     t.bigInteger('amount').notNullable();
     t.dateTime('created_at', { precision: 3 }).notNullable();
-    t.unique(['workspace_id', 'policy_id', 'subject', 'period_start'], { indexName: 'limit_crossings_once' });
+    t.string('mode', 8).notNullable();
+    t.unique(['workspace_id', 'limit_key', 'subject', 'period_start'], { indexName: 'limit_crossings_once' });
   });
 
   await knex.schema.createTable('limit_requests', (t) => {

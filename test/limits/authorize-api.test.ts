@@ -119,6 +119,24 @@ describe('limits: POST /api/v1/authorize', () => {
     expect(cal.body.reasons[0]).to.match(/may not spend credits/);
   });
 
+  it('crossing a limit raises one notification per limit and period (admins + the user, e-mailed)', async () => {
+    const crossed = () => db('notifications').where({ workspace_id: wsId }).where('kind', 'like', 'limits.crossed%').orderBy('id');
+    expect(await crossed()).to.have.length(0); // ann 400k of 500k, ben 900k of 1M: nothing crossed yet
+    const ev = (id: string, n: number) => ({ id, user: e('ben'), occurred_at: new Date(Date.now() - 1000).toISOString(), kind: 'inference', model: 'm', prompt_tokens: n, completion_tokens: 0 });
+    expect((await post(app, '/events', key, { events: [ev('b2', 100_000)] })).body.accepted).to.equal(1); // exactly 1,000,000: not over
+    expect(await crossed()).to.have.length(0);
+    await post(app, '/events', key, { events: [ev('b3', 1)] }); // 1,000,001 > 1,000,000 (workspace default, hard)
+    const n = await crossed();
+    expect(n.map((x: any) => [x.kind, x.recipient_user_id == null ? 'admins' : 'user'])).to.deep.equal([
+      ['limits.crossed_hard', 'admins'],
+      ['limits.crossed_hard', 'user'],
+    ]);
+    expect(n[0].title).to.contain('ben@auth.test');
+    await post(app, '/events', key, { events: [ev('b4', 5)] }); // still over: no second notification this period
+    expect(await crossed()).to.have.length(2);
+    expect(await db('limit_crossings').where({ workspace_id: wsId })).to.have.length(1);
+  });
+
   it('denies unknown and revoked users with a reason', async () => {
     const r = await authz({ user: 'ghost@auth.test', tokens: { inference: 1 } });
     expect(r.status).to.equal(200);
