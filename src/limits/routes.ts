@@ -17,6 +17,33 @@ import { METRICS, METRIC_LABELS, MODES, PERIODS } from './model';
 import { formatNumber } from '../http/format';
 import { localDateTime } from '../db/time';
 import { utcToLocalInput } from './forms';
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+import { parseOrThrow } from '../http/validate';
+import { recordAudit } from '../audit/audit';
+import { csvFilename, streamCsv } from '../exports/csv';
+import { dayOf } from '../db/time';
+import { describeLimit } from './model';
+import { groupShowback, limitStatuses, LIMIT_STATES, STATE_LABELS, type UserLimitStatus } from './reports';
+import { GROUP_SHOWBACK_EXPORT } from './export-defs';
+
+const statusQuery = z.object({
+  state: z.enum(['all', ...LIMIT_STATES], { error: 'state must be all, over, near, on_track_to_exceed or within' }).default('all'),
+  sort: z.enum(['state', 'share', 'projected', 'name'], { error: 'sort must be state, share, projected or name' }).default('state'),
+});
+
+const STATE_RANK: Record<string, number> = { over: 0, near: 1, on_track_to_exceed: 2, within: 3 };
+
+function sortStatuses(rows: UserLimitStatus[], sort: string): UserLimitStatus[] {
+  const byName = (a: UserLimitStatus, b: UserLimitStatus) => a.name.localeCompare(b.name) || a.id - b.id;
+  const cmp: Record<string, (a: UserLimitStatus, b: UserLimitStatus) => number> = {
+    state: (a, b) => STATE_RANK[a.state] - STATE_RANK[b.state] || b.share - a.share || byName(a, b),
+    share: (a, b) => b.share - a.share || byName(a, b),
+    projected: (a, b) => b.projected / Math.max(1, b.limit.amount) - a.projected / Math.max(1, a.limit.amount) || byName(a, b),
+    name: byName,
+  };
+  return [...rows].sort(cmp[sort]);
+}
 
 const NOTICES: Record<string, string> = {
   added: 'Limit added. It applies to the next authorize call.',
@@ -130,6 +157,55 @@ export function limitsRouter(ctx: AppContext): Router {
     }
     await decideIncrease(db, actorFrom(req), req.user!.workspace_id, id, { decision: parsed.data.decision, amount: parsed.data.amount, expiresAt });
     res.redirect(303, `/admin/settings/limits?notice=${parsed.data.decision === 'approve' ? 'approved' : 'denied'}`);
+  });
+
+  router.get('/admin/settings/limits/status', requireAdmin, async (req, res) => {
+    const q = parseOrThrow(statusQuery, req.query);
+    const all = await limitStatuses(db, req.user!.workspace_id);
+    const counts = Object.fromEntries(LIMIT_STATES.map((s) => [s, all.filter((r) => r.state === s).length]));
+    const rows = sortStatuses(q.state === 'all' ? all : all.filter((r) => r.state === q.state), q.sort).map((r) => ({
+      ...r,
+      stateLabel: STATE_LABELS[r.state],
+      source: describeLimit(r.limit),
+      usedLabel: formatNumber(r.used),
+      limitLabel: formatNumber(r.limit.amount),
+      projectedLabel: formatNumber(r.projected),
+      pct: Number.isFinite(r.share) ? Math.round(r.share * 100) : 100,
+    }));
+    renderPage(res, 'pages/limits/status', {
+      title: 'Limit status',
+      ...settingsLocals(res.locals.workspace, 'limits'),
+      rows,
+      counts,
+      total: all.length,
+      state: q.state,
+      sort: q.sort,
+      states: LIMIT_STATES.map((value) => ({ value, label: STATE_LABELS[value] })),
+    });
+  });
+
+  router.get('/admin/settings/limits/showback', requireAdmin, async (req, res) => {
+    const rows = await groupShowback(db, req.user!.workspace_id);
+    const pct = (used: number, budget: number | null) => (budget ? `${Math.round((used / budget) * 100)} %` : '');
+    renderPage(res, 'pages/limits/showback', {
+      title: 'Group showback',
+      ...settingsLocals(res.locals.workspace, 'limits'),
+      rows: rows.map((r) => ({
+        ...r,
+        cells: [
+          { value: formatNumber(r.inference_tokens), budget: r.inference_budget == null ? '' : formatNumber(r.inference_budget), pct: pct(r.inference_tokens, r.inference_budget), over: r.inference_budget != null && r.inference_tokens > r.inference_budget },
+          { value: formatNumber(r.embedding_tokens), budget: r.embedding_budget == null ? '' : formatNumber(r.embedding_budget), pct: pct(r.embedding_tokens, r.embedding_budget), over: r.embedding_budget != null && r.embedding_tokens > r.embedding_budget },
+          { value: formatNumber(r.credits), budget: r.credits_budget == null ? '' : formatNumber(r.credits_budget), pct: pct(r.credits, r.credits_budget), over: r.credits_budget != null && r.credits > r.credits_budget },
+        ],
+      })),
+    });
+  });
+
+  router.get('/admin/settings/limits/showback.csv', requireAdmin, async (req, res) => {
+    const ws = res.locals.workspace;
+    const rows = await groupShowback(db, ws.id);
+    await recordAudit(db, { workspaceId: ws.id, actor: actorFrom(req), action: 'export.download', targetType: 'export', targetId: GROUP_SHOWBACK_EXPORT.id, after: { export: GROUP_SHOWBACK_EXPORT.id, rows: rows.length } });
+    await streamCsv(req, res, GROUP_SHOWBACK_EXPORT, csvFilename(ws.slug, GROUP_SHOWBACK_EXPORT.id, dayOf(new Date(), ws.time_zone)), Readable.from(rows));
   });
 
   return router;

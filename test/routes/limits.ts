@@ -28,3 +28,9 @@ LIMITS_ROUTES.push({
   // members and admins alike may ask; the redirect goes back to /me
   expect: { anonymous: 403, member: 303, otherAdmin: 303, admin: 303 },
 });
+
+LIMITS_ROUTES.push(
+  { method: 'GET', path: '/admin/settings/limits/status', expect: ADMIN_PAGE },
+  { method: 'GET', path: '/admin/settings/limits/showback', expect: ADMIN_PAGE },
+  { method: 'GET', path: '/admin/settings/limits/showback.csv', expect: ADMIN_PAGE },
+);
