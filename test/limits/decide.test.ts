@@ -6,7 +6,9 @@ import { closeAll, freshDb } from '../helpers/db';
 import { authorize } from '../../src/limits/authorize';
 import { insertPolicy } from '../../src/limits/queries';
 import { periodBounds } from '../../src/limits/decide';
-import { limitsWorld, NOW, policy } from './fixture';
+import { createUser } from '../helpers/fixtures';
+import { recordInteractions } from '../../src/ingest/write-path';
+import { ev, limitsWorld, NOW, policy } from './fixture';
 
 describe('limits: the decision', () => {
   let db: Knex;
@@ -111,6 +113,28 @@ describe('limits: the decision', () => {
     const nobody = await ask('nobody', inf(1));
     expect(nobody.decision).to.equal('deny');
     expect(nobody.reasons[0]).to.match(/Unknown user.*nobody@lim\.test/);
+  });
+
+  it('the 25-hour day of the November DST change is one day: every hour of it counts, and only it', async () => {
+    const gus = await createUser(db, w.ws.id, { email: w.email('gus') });
+    await insertPolicy(db, w.ws.id, policy({ scope: 'user', userId: gus, metric: 'inference', period: 'day', amount: 1000, mode: 'hard' }), null);
+    const r = await recordInteractions(db, w.ws.id, [
+      ev(w.email('gus'), '2026-11-01T04:59:59Z', 1), // 23:59:59 CDT on 31 October: the day before
+      ev(w.email('gus'), '2026-11-01T05:00:00Z', 100), // 00:00 CDT on 1 November
+      ev(w.email('gus'), '2026-11-01T06:30:00Z', 200), // 01:30 CDT
+      ev(w.email('gus'), '2026-11-01T07:30:00Z', 300), // 01:30 CST, the repeated hour
+      ev(w.email('gus'), '2026-11-02T05:59:59Z', 400), // 23:59:59 CST: still 1 November
+      ev(w.email('gus'), '2026-11-02T06:00:00Z', 7), // 00:00 CST on 2 November
+    ]);
+    expect(r.rejected).to.deep.equal([]);
+    const late = new Date('2026-11-02T05:59:59Z');
+    const nov1 = await ask('gus', inf(0), late);
+    expect(nov1.limits[0]).to.include({ period: 'day', used: 1000, remaining: 0 }); // 100 + 200 + 300 + 400
+    expect((await ask('gus', inf(0), late)).decision).to.equal('allow'); // exactly at the limit
+    expect((await ask('gus', inf(1), late)).decision).to.equal('deny');
+    const nov2 = await ask('gus', inf(993), new Date('2026-11-02T06:00:00Z'));
+    expect(nov2.limits[0]).to.include({ used: 7 });
+    expect(nov2.decision).to.equal('allow'); // 7 + 993
   });
 
   it('a temporary boost applies until it expires, then the layer below takes over by itself', async () => {
