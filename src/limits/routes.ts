@@ -53,6 +53,8 @@ const NOTICES: Record<string, string> = {
   denied: 'Request denied. The member has been told.',
 };
 
+const pageQuery = z.object({ edit: z.string().optional(), notice: z.string().max(20).optional() });
+
 const EMPTY = { layer: 'workspace', group_id: '', user_email: '', metric: 'inference', period: 'month', amount: '', mode: 'soft', expires_at: '', note: '' };
 
 export function limitsRouter(ctx: AppContext): Router {
@@ -71,10 +73,22 @@ export function limitsRouter(ctx: AppContext): Router {
     };
   }
 
-  async function page(req: Request, res: Response, extra: { errors?: FieldErrors; values?: Record<string, string>; status?: number } = {}) {
+  /**
+   * The Layers page. With `?edit=<id>` (or after a failed edit) the limit's form takes the place of
+   * the add form, so editing stays on the page (an id of another workspace is a 404).
+   */
+  async function page(req: Request, res: Response, extra: { errors?: FieldErrors; values?: Record<string, string>; status?: number; editId?: number } = {}) {
     const ws = req.user!.workspace_id;
     const zone = zoneOf(res);
     const now = new Date();
+    const q = parseOrThrow(pageQuery, req.query);
+    const editId = extra.editId ?? (q.edit ? idParam(q.edit) : undefined);
+    let values = extra.values ?? EMPTY;
+    if (editId !== undefined) {
+      const p = await findPolicy(db, ws, editId);
+      if (!p) throw notFound('No such limit.');
+      if (!extra.values) values = formValues(p, zone);
+    }
     const rows = policyRows(await listPolicies(db, ws), zone, now);
     const requests = (await pendingLimitRequests(db, ws)).map((r) => ({
       ...r,
@@ -92,23 +106,12 @@ export function limitsRouter(ctx: AppContext): Router {
         sections: LAYERS.map((layer) => ({ layer, label: LAYER_LABELS[layer], rows: rows.filter((r) => r.layer === layer) })),
         requests,
         zone,
+        editId: editId ?? null,
         errors: extra.errors ?? {},
-        values: extra.values ?? EMPTY,
-        notice: typeof req.query.notice === 'string' ? NOTICES[req.query.notice] ?? null : null,
+        values,
+        notice: q.notice ? NOTICES[q.notice] ?? null : null,
         ...(await choices(ws)),
       },
-      extra.status ?? 200,
-    );
-  }
-
-  async function editPage(req: Request, res: Response, id: number, extra: { errors?: FieldErrors; values?: Record<string, string>; status?: number } = {}) {
-    const ws = req.user!.workspace_id;
-    const p = await findPolicy(db, ws, id);
-    if (!p) throw notFound('No such limit.');
-    renderPage(
-      res,
-      'pages/limits/edit',
-      { title: 'Edit limit', ...settingsLocals(res.locals.workspace, 'limits'), policyId: id, errors: extra.errors ?? {}, values: extra.values ?? formValues(p, zoneOf(res)), zone: zoneOf(res), ...(await choices(ws)) },
       extra.status ?? 200,
     );
   }
@@ -127,16 +130,14 @@ export function limitsRouter(ctx: AppContext): Router {
     res.redirect(303, '/admin/settings/limits?notice=added');
   });
 
-  router.get('/admin/settings/limits/:id/edit', requireAdmin, (req, res) => editPage(req, res, idParam(req.params.id)));
-
   router.post('/admin/settings/limits/:id', requireAdmin, async (req, res) => {
     const ws = req.user!.workspace_id;
     const id = idParam(req.params.id);
     if (!(await findPolicy(db, ws, id))) throw notFound('No such limit.');
     const parsed = parse(policyFormSchema, req.body ?? {});
-    if (!parsed.ok) return editPage(req, res, id, { errors: parsed.errors, values: rawValues(req.body), status: 422 });
+    if (!parsed.ok) return page(req, res, { editId: id, errors: parsed.errors, values: rawValues(req.body), status: 422 });
     const checked = await toPolicyInput(db, ws, zoneOf(res), parsed.data);
-    if (!checked.ok) return editPage(req, res, id, { errors: checked.errors, values: rawValues(req.body), status: 422 });
+    if (!checked.ok) return page(req, res, { editId: id, errors: checked.errors, values: rawValues(req.body), status: 422 });
     await editPolicy(db, actorFrom(req), ws, id, checked.input);
     res.redirect(303, '/admin/settings/limits?notice=saved');
   });

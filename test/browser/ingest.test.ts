@@ -67,7 +67,7 @@ import { browserLogin, browserTestsEnabled, cspErrors, startBrowser, type Browse
     expect(overflow).to.be.at.most(0);
     expect(await page.isVisible('#key-name')).to.equal(true);
     await page.goto(`${h.baseUrl}/admin/api-keys/docs`);
-    expect(await page.locator('pre.apidocs-curl').count()).to.equal(6);
+    expect(await page.locator('pre.apidocs-curl').count()).to.equal(7); // one per endpoint, authorize included;
     const docsOverflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(docsOverflow).to.be.at.most(0);
     expect(cspErrors(page)).to.deep.equal([]);

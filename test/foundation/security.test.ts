@@ -13,13 +13,17 @@ import { requestAccess } from '../../src/credits/access-requests';
 import { notify } from '../../src/notifications/notify';
 import { createApiKey } from '../../src/apikeys/keys';
 import { SYSTEM_ACTOR } from '../../src/audit/audit';
+import { insertPolicy } from '../../src/limits/queries';
+import { requestIncrease } from '../../src/limits/requests';
 
-type Kind = 'user' | 'request' | 'notification' | 'apiKey';
+type Kind = 'user' | 'request' | 'notification' | 'apiKey' | 'limit' | 'limitRequest';
 interface Records {
   user: number;
   request: number;
   notification: number;
   apiKey: number;
+  limit: number;
+  limitRequest: number;
 }
 
 /** Which kind of record each id-bearing path names. A new id route must be added here (the test says so). */
@@ -29,6 +33,8 @@ const ID_KINDS: [RegExp, Kind][] = [
   [/^\/admin\/credits\/requests\/:id\b/, 'request'],
   [/^\/admin\/notifications\/:id\b/, 'notification'],
   [/^\/admin\/api-keys\/:id\b/, 'apiKey'],
+  [/^\/admin\/settings\/limits\/requests\/:id\b/, 'limitRequest'],
+  [/^\/admin\/settings\/limits\/:id\b/, 'limit'],
 ];
 
 /** Bodies that would be accepted (so a missing workspace scope would really change something). */
@@ -37,6 +43,8 @@ function validBody(path: string): Record<string, string> {
   if (path.endsWith('/credit-access')) return { allowed: '1' };
   if (path.endsWith('/access')) return { allowed: 'true' };
   if (path.endsWith('/role')) return { role: 'admin' };
+  if (path === '/admin/settings/limits/:id') return { layer: 'workspace', metric: 'inference', period: 'month', amount: '777', mode: 'hard' };
+  if (path === '/admin/settings/limits/requests/:id') return { decision: 'deny' };
   return {};
 }
 
@@ -61,12 +69,15 @@ async function recordsIn(db: Knex, workspaceId: number, label: string): Promise<
   await notify(db, { workspaceId, kind: 'test', title: `note ${label}` });
   const note = await db('notifications').where({ workspace_id: workspaceId, title: `note ${label}` }).first();
   const { row } = await createApiKey(db, workspaceId, `key ${label}`, null);
-  return { user, request: Number(req.id), notification: Number(note.id), apiKey: row.id };
+  const limit = await insertPolicy(db, workspaceId, { scope: 'user', groupId: null, userId: user, appliesTo: 'member', metric: 'credits', period: 'day', amount: 5, mode: 'soft', expiresAt: null, note: label }, null);
+  await requestIncrease(db, SYSTEM_ACTOR, workspaceId, user, { metric: 'credits', period: 'day', amount: 50, expiresAt: new Date(Date.now() + 86_400_000), note: label });
+  const limitRequest = await db('limit_requests').where({ workspace_id: workspaceId, user_id: user }).first();
+  return { user, request: Number(req.id), notification: Number(note.id), apiKey: row.id, limit, limitRequest: Number(limitRequest.id) };
 }
 
 /** Everything a cross-workspace write could touch in one workspace, for before/after comparison. */
 async function snapshot(db: Knex, workspaceId: number) {
-  const [users, requests, notifications, reads, keys, audit, ledger, ws] = await Promise.all([
+  const [users, requests, notifications, reads, keys, audit, ledger, ws, limits, limitRequests] = await Promise.all([
     db('users').select('id', 'role', 'status', 'max_inference_tokens', 'max_embedding_tokens', 'may_spend_credits').where({ workspace_id: workspaceId }).orderBy('id'),
     db('credit_access_requests').select('id', 'status').where({ workspace_id: workspaceId }).orderBy('id'),
     db('notifications').select('id', 'read_at').where({ workspace_id: workspaceId }).orderBy('id'),
@@ -80,8 +91,10 @@ async function snapshot(db: Knex, workspaceId: number) {
     db('audit_log').count({ n: '*' }).where({ workspace_id: workspaceId }),
     db('credit_ledger').count({ n: '*' }).where({ workspace_id: workspaceId }),
     db('workspaces').where({ id: workspaceId }).first(),
+    db('limit_policies').select('id', 'amount', 'mode', 'updated_at').where({ workspace_id: workspaceId }).orderBy('id'),
+    db('limit_requests').select('id', 'status').where({ workspace_id: workspaceId }).orderBy('id'),
   ]);
-  return JSON.stringify({ users, requests, notifications, reads, keys, audit: Number(audit[0].n), ledger: Number(ledger[0].n), ws });
+  return JSON.stringify({ users, requests, notifications, reads, keys, audit: Number(audit[0].n), ledger: Number(ledger[0].n), ws, limits, limitRequests });
 }
 
 describe('foundation: generated security checks over every route', function () {
@@ -167,7 +180,7 @@ describe('foundation: generated security checks over every route', function () {
       for (const r of routes.filter((x) => x.path.includes(':id'))) {
         const kind = ID_KINDS.find(([re]) => re.test(r.path))![1];
         // approve and deny need a pending request each; a fresh set of records per route keeps them independent
-        const own = kind === 'request' || kind === 'apiKey' ? await recordsIn(t.db, w.a.id, `own-${Math.random().toString(36).slice(2, 8)}`) : mine;
+        const own = kind === 'request' || kind === 'apiKey' || kind === 'limit' || kind === 'limitRequest' ? await recordsIn(t.db, w.a.id, `own-${Math.random().toString(36).slice(2, 8)}`) : mine;
         const path = r.path.replace(':id', String(own[kind]));
         const res = r.method === 'GET' ? await admin.get(path) : await admin.post(path).type('form').send({ ...validBody(r.path), _csrf: admin.csrf });
         expect(res.status, `${r.method} ${path}`).to.be.oneOf([200, 201, 204, 303]);

@@ -55,7 +55,10 @@ describe('limits: admin page and /me', () => {
 
     // another workspace's admin cannot see or touch it
     const other = await loginAs(app, 'admin@beta.test', PASSWORD);
-    expect((await other.get(`/admin/settings/limits/${p.id}/edit`)).status).to.equal(404);
+    expect((await other.get(`/admin/settings/limits?edit=${p.id}`)).status).to.equal(404);
+    const editForm = await admin.get(`/admin/settings/limits?edit=${p.id}`);
+    expect(editForm.status).to.equal(200);
+    expect(editForm.text).to.contain(`action="/admin/settings/limits/${p.id}"`).and.contain('value="600000"');
     expect((await other.post(`/admin/settings/limits/${p.id}/delete`).type('form').send({ _csrf: other.csrf })).status).to.equal(404);
 
     const del = await admin.post(`/admin/settings/limits/${p.id}/delete`).type('form').send({ _csrf: admin.csrf });

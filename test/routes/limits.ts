@@ -15,7 +15,7 @@ export const LIMITS_ROUTES: RouteCase[] = [
     body: { layer: 'workspace', metric: 'inference', period: 'month', amount: '1000', mode: 'soft' },
     expect: { anonymous: 403, member: 403, otherAdmin: 303, admin: 303 },
   },
-  { method: 'GET', path: '/admin/settings/limits/2147480000/edit', expect: { anonymous: 303, member: 403, otherAdmin: 404, admin: 404 } },
+  { method: 'GET', path: '/admin/settings/limits?edit=2147480000', expect: { anonymous: 303, member: 403, otherAdmin: 404, admin: 404 } },
   { method: 'POST', path: '/admin/settings/limits/2147480000', body: { layer: 'workspace', metric: 'inference', period: 'month', amount: '1', mode: 'soft' }, expect: MISSING_POST },
   { method: 'POST', path: '/admin/settings/limits/2147480000/delete', expect: MISSING_POST },
   { method: 'POST', path: '/admin/settings/limits/requests/2147480000', body: { decision: 'deny' }, expect: MISSING_POST },
