@@ -58,6 +58,13 @@ describe('browser: limits', function () {
     expect(rows.join(' ')).to.contain('500,000').and.contain('Everyone').and.contain('Engineering');
     expect(cspErrors(h.page)).to.deep.equal([]);
     await shoot('limits-admin');
+    await h.page.goto(`${h.baseUrl}/admin/settings/limits/status`);
+    expect(await h.page.locator('[data-testid=status-row]').count()).to.be.greaterThan(0);
+    await shoot('limits-status');
+    await h.page.goto(`${h.baseUrl}/admin/settings/limits/showback`);
+    expect(await h.page.locator('[data-testid=showback-row]').count()).to.equal(12); // one group x 12 months
+    await shoot('limits-showback');
+    expect(cspErrors(h.page)).to.deep.equal([]);
   });
 
   it('the member sees their limits on /me', async () => {
