@@ -19,17 +19,23 @@ describe('limits: admin page and /me', () => {
   let app: Express;
   let w: Awaited<ReturnType<typeof twoWorkspaces>>;
   let eng: number;
+  let admin: Awaited<ReturnType<typeof loginAs>>;
+  let member: Awaited<ReturnType<typeof loginAs>>;
+  let other: Awaited<ReturnType<typeof loginAs>>;
   before(async () => {
     ({ db, app } = await createTestApp());
     w = await twoWorkspaces(db);
     eng = (await upsertGroup(db, w.a.id, { externalId: 'eng', name: 'Engineering', members: ['member@alpha.test'] })).id;
+    // one sign-in per person for the whole file
+    admin = await loginAs(app, 'admin@alpha.test', PASSWORD);
+    member = await loginAs(app, 'member@alpha.test', PASSWORD);
+    other = await loginAs(app, 'admin@beta.test', PASSWORD);
   });
   after(closeAll);
 
   const audits = (action: string) => db('audit_log').where({ workspace_id: w.a.id, action }).orderBy('id');
 
   it('adds, edits and removes a limit, auditing before and after', async () => {
-    const admin = await loginAs(app, 'admin@alpha.test', PASSWORD);
     const add = await admin.post('/admin/settings/limits').type('form').send({ _csrf: admin.csrf, layer: 'group_member', group_id: String(eng), metric: 'inference', period: 'month', amount: '500,000', mode: 'hard', note: 'team' });
     expect(add.status).to.equal(303);
     const [p] = await db('limit_policies').where({ workspace_id: w.a.id });
@@ -54,7 +60,6 @@ describe('limits: admin page and /me', () => {
     expect(bad.text).to.contain('Enter a whole number');
 
     // another workspace's admin cannot see or touch it
-    const other = await loginAs(app, 'admin@beta.test', PASSWORD);
     expect((await other.get(`/admin/settings/limits?edit=${p.id}`)).status).to.equal(404);
     const editForm = await admin.get(`/admin/settings/limits?edit=${p.id}`);
     expect(editForm.status).to.equal(200);
@@ -69,8 +74,7 @@ describe('limits: admin page and /me', () => {
   });
 
   it("User Management shows each row's effective limit and where it comes from", async () => {
-    const admin = await loginAs(app, 'admin@alpha.test', PASSWORD);
-    await admin.post('/admin/settings/limits').type('form').send({ _csrf: admin.csrf, layer: 'group_member', group_id: String(eng), metric: 'inference', period: 'month', amount: '500000', mode: 'hard' });
+    expect((await admin.post('/admin/settings/limits').type('form').send({ _csrf: admin.csrf, layer: 'group_member', group_id: String(eng), metric: 'inference', period: 'month', amount: '500000', mode: 'hard' })).status).to.equal(303);
     const page = await admin.get('/admin/users');
     const row = (id: number) => new RegExp(`id="user-row-${id}"[\\s\\S]*?</tr>`).exec(page.text)![0];
     expect(row(w.memberA)).to.contain('Limit: group Engineering, 500k inference tokens/month, hard');
@@ -92,21 +96,21 @@ describe('limits: admin page and /me', () => {
     // 3,000 tokens at the first instant of the month (so it is in this month whatever today is)
     const at = startOfDayUtc(start, zone);
     await recordInteractions(db, w.a.id, [{ id: 'me-1', user: 'member@alpha.test', occurredAt: new Date(Math.min(at.getTime() + 1000, now.getTime() - 1000)), kind: 'inference', model: 'm', promptTokens: 3000, completionTokens: 0 }]);
-    const admin = await loginAs(app, 'admin@alpha.test', PASSWORD);
-    await admin.post('/admin/settings/limits').type('form').send({ _csrf: admin.csrf, layer: 'workspace', metric: 'inference', period: 'month', amount: '10000', mode: 'hard' });
-    const member = await loginAs(app, 'member@alpha.test', PASSWORD);
+    const added = await admin.post('/admin/settings/limits').type('form').send({ _csrf: admin.csrf, layer: 'workspace', metric: 'inference', period: 'month', amount: '10000', mode: 'hard' });
+    expect(added.status, added.text.slice(0, 300)).to.equal(303);
     const me = await member.get('/me');
     expect(me.status).to.equal(200);
     const elapsed = Math.round((Date.parse(today) - Date.parse(start)) / 86_400_000) + 1;
     const days = Math.round((Date.parse(end) - Date.parse(start)) / 86_400_000) + 1;
     const projected = Math.round((3000 / elapsed) * days);
-    const row = /data-testid="my-limit">([\s\S]*?)<\/tr>/.exec(me.text)![1];
+    const match = /data-testid="my-limit">([\s\S]*?)<\/tr>/.exec(me.text);
+    expect(match, me.text.slice(me.text.indexOf('id="limits"'), me.text.indexOf('id="limits"') + 400)).to.not.equal(null);
+    const row = match![1];
     expect(row).to.contain('inference tokens per month').and.contain('3,000').and.contain('7,000').and.contain(projected.toLocaleString('en-US'));
     expect(row).to.contain('workspace default');
   });
 
   it('a member asks for a temporary increase; the admin approves it with another expiry; authorize applies it until then', async () => {
-    const member = await loginAs(app, 'member@alpha.test', PASSWORD);
     const asked = await member.post('/me/limits/requests').type('form').send({ _csrf: member.csrf, limit: 'inference:month', amount: '50000', expires_at: '2099-06-30T12:00', note: 'launch week' });
     expect(asked.status).to.equal(303);
     expect(asked.headers.location).to.contain('limit_request=sent');
@@ -115,7 +119,6 @@ describe('limits: admin page and /me', () => {
     const [req] = await db('limit_requests').where({ workspace_id: w.a.id });
     expect(await db('notifications').where({ workspace_id: w.a.id, kind: 'limits.increase_request' })).to.have.length(1);
 
-    const admin = await loginAs(app, 'admin@alpha.test', PASSWORD);
     expect((await admin.get('/admin/settings/limits')).text).to.contain('launch week');
     const until = new Date(Date.now() + 2 * 3600_000);
     const approve = await admin.post(`/admin/settings/limits/requests/${req.id}`).type('form').send({ _csrf: admin.csrf, decision: 'approve', amount: '40000', expires_at: utcToLocalInput(until, 'America/Chicago') });
