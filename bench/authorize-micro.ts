@@ -51,7 +51,13 @@ async function main() {
   };
   await time(50);
   console.log(`warm (cache valid):          ${await time(1000)}`);
-  console.log(`cold (cache cleared each):   ${await time(300, async () => clearLimitsCache(db))}`);
+  let seq = 0;
+  const users = (await db('users').select('id').where({ workspace_id: ws.id }).limit(1)) as { id: number }[];
+  const newEvent = async () => {
+    await db('interactions').insert({ workspace_id: ws.id, user_id: users[0].id, client_event_id: `micro-${Date.now()}-${++seq}`, occurred_at: toDbTime(new Date()), day: today, surface: 'chat', model: 'm', token_kind: 'inference' });
+  };
+  console.log(`after a new event each time: ${await time(300, newEvent)}`);
+  console.log(`cache cleared each time:     ${await time(300, async () => clearLimitsCache(db))}`);
   console.log(`10 concurrent, warm:         ${await (async () => {
     const t: number[] = [];
     await Promise.all(Array.from({ length: 10 }, async () => {

@@ -8,7 +8,7 @@ import { HttpError } from '../http/errors';
 import type { CreditCategory } from '../ingest/model';
 import { quoteCredits } from '../credits/quote';
 import { decide, type Decision, type LimitStatus, type Requested } from './decide';
-import { findAskingUser, limitsForUser } from './service';
+import { findAskingUser, limitsForUser, preload } from './service';
 
 /** Priced actions: the billable categories, or a price item of the price table. */
 export const CREDIT_ACTIONS = ['grid', 'api', 'agents', 'grid_row', 'api_call', 'agent_research', 'agent_optimization', 'agent_other'] as const;
@@ -53,7 +53,8 @@ export interface AuthorizeAnswer {
 
 /** The decision for one request at `now` (the workspace's current day, week and month). */
 export async function authorize(db: Knex, ws: number, body: AuthorizeBody, now: Date = new Date()): Promise<AuthorizeAnswer> {
-  const user = await findAskingUser(db, ws, body.user);
+  // the user, the workspace's limits and its usage version: independent lookups, one round trip of time
+  const [user, pre] = await Promise.all([findAskingUser(db, ws, body.user), preload(db, ws)]);
   if (!user) return { decision: 'deny', reasons: [`Unknown user: no user with email or id ${body.user} in this workspace.`], limits: [] };
   if (user.status === 'revoked') return { decision: 'deny', reasons: [`${user.email} has been revoked from this workspace.`], limits: [] };
 
@@ -62,7 +63,7 @@ export async function authorize(db: Knex, ws: number, body: AuthorizeBody, now: 
   if (body.tokens?.embedding !== undefined) requested.embedding = body.tokens.embedding;
   const denials: string[] = [];
   const [mine, quote] = await Promise.all([
-    limitsForUser(db, ws, user, now),
+    limitsForUser(db, ws, user, now, pre),
     body.credits ? quoteFor(db, ws, user.email, body.credits, now) : Promise.resolve(null),
   ]);
   if (quote) {

@@ -89,7 +89,7 @@ export async function checkLimitCrossings(db: Knex, ws: number, emails: string[]
     const own = await usageOfUsers(db, ws, resolved.map((x) => x.u.id), today, from, to);
     const groups = new Map<number, PeriodUsage>();
     for (const gid of new Set(resolved.flatMap((x) => x.limits.flatMap((l) => (l.counts.kind === 'group' ? [l.counts.groupId] : []))))) {
-      groups.set(gid, await groupUsage(db, ws, gid, today, from, to));
+      groups.set(gid, await groupUsage(db, ws, ctx.membersOf.get(gid) ?? [], today, from, to));
     }
     let announced = 0;
     const seenShared = new Set<string>();

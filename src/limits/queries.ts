@@ -2,6 +2,7 @@
 // memberships, and usage per day read from the per-user rollups (never from raw interactions).
 import type { Knex } from 'knex';
 import { fromDbTime, toDbTime } from '../db/time';
+import { maxInList } from '../db/dialect';
 import { addDayUsage } from './decide';
 import { emptyUsage, type AppliesTo, type Metric, type Mode, type Period, type PeriodUsage, type Policy, type Scope } from './model';
 
@@ -111,8 +112,11 @@ export async function deletePolicy(db: Knex, ws: number, id: number): Promise<vo
 }
 
 /**
- * A stamp of everything the per-workspace limits context is built from: the policies, the
- * groups and their memberships. One round trip; any add, edit or removal changes it.
+ * A stamp of what the per-workspace limits context is built from: the policies and the groups.
+ * One round trip over two small tables; any add, edit or removal of a policy changes it, and so
+ * does every roster write of a group (upsertGroup stamps groups.updated_at, membership changes
+ * included). group_members itself is not read here: scanning it on every authorize call cost more
+ * than the rest of the call; a membership written some other way is seen within the cache's TTL.
  */
 export async function contextStamp(db: Knex, ws: number): Promise<string> {
   const r = (await db
@@ -120,11 +124,10 @@ export async function contextStamp(db: Knex, ws: number): Promise<string> {
       pm: db('limit_policies').where('workspace_id', ws).max('updated_at'),
       pc: db('limit_policies').where('workspace_id', ws).count('*'),
       gm: db('groups').where('workspace_id', ws).max('updated_at'),
-      mm: db('group_members').where('workspace_id', ws).max('added_at'),
-      mc: db('group_members').where('workspace_id', ws).count('*'),
+      gc: db('groups').where('workspace_id', ws).count('*'),
     })
     .first()) as Record<string, unknown>;
-  return ['pm', 'pc', 'gm', 'mm', 'mc'].map((k) => String(r?.[k] ?? '')).join('/');
+  return ['pm', 'pc', 'gm', 'gc'].map((k) => String(r?.[k] ?? '')).join('/');
 }
 
 export interface WorkspaceLimitsRow {
@@ -201,15 +204,22 @@ export async function userUsage(db: Knex, ws: number, userId: number, today: str
   return addRows(usage, today, tokens, credits);
 }
 
-/** A group's total usage (every current member's) in the periods in force. */
-export async function groupUsage(db: Knex, ws: number, groupId: number, today: string, from: string, to: string): Promise<PeriodUsage> {
+/**
+ * A group's total usage in the periods in force: the sum over `memberIds` (the group's current
+ * members). An explicit id list lets both engines walk the (workspace, user, day) index per
+ * member instead of scanning every user's days.
+ */
+export async function groupUsage(db: Knex, ws: number, memberIds: number[], today: string, from: string, to: string): Promise<PeriodUsage> {
   const usage = emptyUsage();
-  const members = db('group_members').select('user_id').where({ workspace_id: ws, group_id: groupId });
-  const [tokens, credits]: [DayRow[], DayRow[]] = await Promise.all([
-    db('rollup_daily_user').select('day', 'token_kind').sum({ t: 'total_tokens' }).where('workspace_id', ws).whereIn('user_id', members).whereBetween('day', [from, to]).groupBy('day', 'token_kind'),
-    db('rollup_daily_user_credits').select('day').sum({ c: 'credits' }).where('workspace_id', ws).whereIn('user_id', members.clone()).whereBetween('day', [from, to]).groupBy('day'),
-  ]) as any;
-  return addRows(usage, today, tokens, credits);
+  for (let i = 0; i < memberIds.length; i += maxInList(db)) {
+    const chunk = memberIds.slice(i, i + maxInList(db));
+    const [tokens, credits]: [DayRow[], DayRow[]] = (await Promise.all([
+      db('rollup_daily_user').select('day', 'token_kind').sum({ t: 'total_tokens' }).where('workspace_id', ws).whereIn('user_id', chunk).whereBetween('day', [from, to]).groupBy('day', 'token_kind'),
+      db('rollup_daily_user_credits').select('day').sum({ c: 'credits' }).where('workspace_id', ws).whereIn('user_id', chunk).whereBetween('day', [from, to]).groupBy('day'),
+    ])) as any;
+    addRows(usage, today, tokens, credits);
+  }
+  return usage;
 }
 
 /** A user by id, in the shape the limits need. */

@@ -15,6 +15,8 @@ export interface Context {
   groupNames: Map<number, string>;
   /** user id -> groups carrying a limit */
   members: Map<number, number[]>;
+  /** group id -> its members (groups carrying a limit) */
+  membersOf: Map<number, number[]>;
 }
 
 const TTL_MS = 60_000;
@@ -56,12 +58,25 @@ export async function context(db: Knex, ws: number): Promise<Context | null> {
     const policies = await listPolicies(db, ws);
     const limited = [...new Set(policies.filter((p) => p.scope === 'group' && p.groupId != null).map((p) => p.groupId!))];
     const { names, members } = await groupsAndMembers(db, ws, limited);
-    return { workspace: { id: w.id, name: w.name, timeZone: w.time_zone }, policies, groupNames: names, members };
+    const membersOf = new Map<number, number[]>();
+    for (const [user, groups] of members) for (const g of groups) (membersOf.get(g) ?? membersOf.set(g, []).get(g)!).push(user);
+    return { workspace: { id: w.id, name: w.name, timeZone: w.time_zone }, policies, groupNames: names, members, membersOf };
   });
 }
 
 export function subjectOf(user: AskingUser, groupIds: number[]): Subject {
   return { id: user.id, email: user.email, groupIds, allocation: { inference: user.max_inference_tokens, embedding: user.max_embedding_tokens } };
+}
+
+/** The per-workspace inputs of a decision, fetched at once (in parallel with the user lookup). */
+export interface Preloaded {
+  ctx: Context | null;
+  version: string;
+}
+
+export async function preload(db: Knex, ws: number): Promise<Preloaded> {
+  const [ctx, version] = await Promise.all([context(db, ws), workspaceTableVersion(db, 'interactions', ws)]);
+  return { ctx, version: String(version) };
 }
 
 export interface UserLimits {
@@ -72,21 +87,21 @@ export interface UserLimits {
 }
 
 /** Every limit that applies to `user` at `now`, with the usage each counts against. */
-export async function limitsForUser(db: Knex, ws: number, user: AskingUser, now: Date = new Date()): Promise<UserLimits> {
-  const ctx = await context(db, ws);
+export async function limitsForUser(db: Knex, ws: number, user: AskingUser, now: Date = new Date(), preloaded?: Preloaded): Promise<UserLimits> {
+  const ctx = preloaded ? preloaded.ctx : await context(db, ws);
   if (!ctx) throw new Error(`workspace ${ws} not found`);
   const today = dayOf(now, ctx.workspace.timeZone);
   const groupIds = ctx.members.get(user.id) ?? [];
   const limits = resolveLimits(ctx.policies, subjectOf(user, groupIds), { workspace: ctx.workspace.name, groups: ctx.groupNames }, now);
   const usage: UsageBySubject = { user: { day: { inference: 0, embedding: 0, credits: 0 }, week: { inference: 0, embedding: 0, credits: 0 }, month: { inference: 0, embedding: 0, credits: 0 } }, groups: new Map() };
   if (limits.length === 0) return { today, timeZone: ctx.workspace.timeZone, limits, usage };
-  const version = String(await workspaceTableVersion(db, 'interactions', ws));
+  const version = preloaded ? preloaded.version : String(await workspaceTableVersion(db, 'interactions', ws));
   const { from, to } = usageWindow(today);
   const needsGroups = [...new Set(limits.flatMap((l) => (l.counts.kind === 'group' ? [l.counts.groupId] : [])))];
   const [own, ...groups] = await Promise.all([
     cached<PeriodUsage>(db, `u:${ws}:${user.id}:${today}`, version, () => userUsage(db, ws, user.id, today, from, to)),
     // a group's total also changes when its membership does
-    ...needsGroups.map((g) => cached<PeriodUsage>(db, `g:${ws}:${g}:${today}`, `${version}:${ctxStampOf(ctx)}`, () => groupUsage(db, ws, g, today, from, to))),
+    ...needsGroups.map((g) => cached<PeriodUsage>(db, `g:${ws}:${g}:${today}`, `${version}:${ctxStampOf(ctx)}`, () => groupUsage(db, ws, ctx.membersOf.get(g) ?? [], today, from, to))),
   ]);
   usage.user = own;
   needsGroups.forEach((g, i) => usage.groups.set(g, groups[i]));
