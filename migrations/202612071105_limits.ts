@@ -38,6 +38,7 @@ export async function up(knex: Knex): Promise<void> {
     t.dateTime('created_at', { precision: 3 }).notNullable();
     t.string('mode', 8).notNullable();
     t.unique(['workspace_id', 'limit_key', 'subject', 'period_start'], { indexName: 'limit_crossings_once' });
+    t.index(['workspace_id', 'period_start'], 'limit_crossings_period');
   });
 
   await knex.schema.createTable('limit_requests', (t) => {

@@ -91,7 +91,8 @@ export async function checkLimitCrossings(db: Knex, ws: number, emails: string[]
     for (const gid of new Set(resolved.flatMap((x) => x.limits.flatMap((l) => (l.counts.kind === 'group' ? [l.counts.groupId] : []))))) {
       groups.set(gid, await groupUsage(db, ws, ctx.membersOf.get(gid) ?? [], today, from, to));
     }
-    let announced = 0;
+    // candidates: every limit now past its amount (a shared budget once per group)
+    const candidates: Crossing[] = [];
     const seenShared = new Set<string>();
     for (const { u, limits } of resolved) {
       const usage: UsageBySubject = { user: own.get(u.id) ?? emptyUsage(), groups };
@@ -104,8 +105,22 @@ export async function checkLimitCrossings(db: Knex, ws: number, emails: string[]
           if (seenShared.has(k)) continue;
           seenShared.add(k);
         }
-        if (await onLimitCrossed(db, { workspaceId: ws, limit: l, user: { id: u.id, email: u.email }, used, periodStart: b.start, periodEnd: b.end })) announced++;
+        candidates.push({ workspaceId: ws, limit: l, user: { id: u.id, email: u.email }, used, periodStart: b.start, periodEnd: b.end });
       }
+    }
+    if (!candidates.length) return 0;
+    // users who stay over their limit would otherwise try (and fail) an insert on every batch:
+    // one read of this period's crossings skips the ones already announced
+    const starts = [...new Set(candidates.map((c) => c.periodStart))];
+    const known = new Set(
+      ((await db('limit_crossings').select('limit_key', 'subject', 'period_start').where('workspace_id', ws).whereIn('period_start', starts)) as any[]).map(
+        (r) => `${r.limit_key}|${r.subject}|${r.period_start}`,
+      ),
+    );
+    let announced = 0;
+    for (const c of candidates) {
+      if (known.has(`${limitKey(c.limit)}|${subjectKey(c)}|${c.periodStart}`)) continue;
+      if (await onLimitCrossed(db, c)) announced++;
     }
     return announced;
   } catch (err) {
