@@ -10,6 +10,9 @@ export interface PageTarget {
   id: string;
   url: string; // absolute, loopback
   headers: Record<string, string>;
+  /** POST targets (the authorize call) carry a method and a body; pages are GETs */
+  method?: 'GET' | 'POST';
+  body?: string;
 }
 
 export interface PagesJob {
@@ -72,7 +75,7 @@ const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
 async function warm(t: PageTarget, n: number) {
   for (let i = 0; i < n; i++) {
-    const r = await fetch(t.url, { headers: t.headers, redirect: 'manual' });
+    const r = await fetch(t.url, { method: t.method ?? 'GET', headers: t.headers, body: t.body, redirect: 'manual' });
     await r.arrayBuffer();
   }
 }
@@ -82,7 +85,7 @@ function runOne(t: PageTarget, connections: number, durationSec: number): Promis
     const times: number[] = [];
     const statusCounts: Record<string, number> = {};
     const inst = autocannon(
-      { url: t.url, headers: t.headers, connections, duration: durationSec, pipelining: 1, timeout: 30, renderProgressBar: false } as autocannon.Options,
+      { url: t.url, method: t.method ?? 'GET', body: t.body, headers: t.headers, connections, duration: durationSec, pipelining: 1, timeout: 30, renderProgressBar: false } as autocannon.Options,
       (err, res) => {
         if (err) return reject(err);
         times.sort((a, b) => a - b);

@@ -18,6 +18,7 @@ import { BENCH_ADMIN, GENERATOR_VERSION, TIME_ZONE, benchDbUrl, ensureDataset, t
 import { DEEP_PAGES, MAX_PARTIALS_PER_PAGE, PAGES, SKIP_PARTIAL, shapeOf, type BenchContext } from './routes';
 import type { IngestJob, IngestResult, LatencyResult, PagesJob, PageTarget } from './load';
 import { prepareIngest, type IngestSetup } from './ingest';
+import { prepareAuthorize } from './authorize';
 import { generationLogFloorSql, GENERATION_LOG_PATH } from './export-floor';
 import { renderMarkdown, checkTargets, spliceResults, type BenchResults, type ExportRunInfo } from './report';
 import { decodeHtml, hxGets, isPlaceholder, olderLink } from './html';
@@ -475,6 +476,21 @@ async function main() {
       if (failing.length) {
         const tail = app.stderrTail.slice(-6).map((l) => l.slice(0, 300));
         results.notes.push(`HTTP 5xx from ${[...new Set(failing.map((p) => p.id))].join(', ')}; last app log lines: ${tail.join(' | ')}`);
+      }
+    }
+
+    // ------------------------------------------------------------ POST /api/v1/authorize (issue 16)
+    if (!opts.skip.has('authorize') && (!opts.only.length || opts.only.some((o) => 'authorize'.includes(o) || o.includes('authorize')))) {
+      const setup = await prepareAuthorize(url, dataset);
+      try {
+        const headers = { authorization: `Bearer ${setup.apiKey}`, 'content-type': 'application/json' };
+        const authTargets: PageTarget[] = setup.bodies.map((b) => ({ id: b.id, url: app!.base + '/api/v1/authorize', method: 'POST', body: b.body, headers }));
+        log(`measuring POST /api/v1/authorize (${authTargets.length} bodies) x [1, 10] connections x ${opts.durationSec} s`);
+        const r = await runLoad<LatencyResult[]>({ mode: 'pages', targets: authTargets, connections: [1, 10], durationSec: opts.durationSec, warmupRequests: 20 });
+        results.pages.push(...r);
+        for (const x of r) log(`  ${x.id} at ${x.connections}: p50 ${x.p50} ms, p95 ${x.p95} ms, ${x.rps} req/s`);
+      } finally {
+        await setup.cleanup();
       }
     }
 

@@ -32,6 +32,9 @@ import { alertsRouter } from './alerts/routes';
 import { webhooksRouter } from './webhooks/routes';
 import { reportsRouter } from './digests/routes';
 import { retentionRouter } from './retention/routes';
+import { limitsRouter } from './limits/routes';
+import { meLimitsRouter } from './limits/me';
+import { userLimitLabels } from './limits/user-labels';
 import { jsonForScript } from './http/format';
 import { unreadBadge } from './notifications/header-badge';
 import { creditMeterBadge } from './credits/header-badge';
@@ -90,6 +93,7 @@ export function createApp(ctx: AppContext) {
   app.use(authRouter(ctx, { signInGate: passwordSignInGate }));
   app.use(identityRouters(ctx));
   app.use(shellRouter(ctx));
+  app.use(['/admin/users', '/admin/users/*splat'], userLimitLabels(ctx)); // effective limit per row (src/limits)
   app.use(usersRouter(ctx));
   app.use(activityRouter(ctx));
   app.use(auditLogRouter(ctx));
@@ -99,12 +103,14 @@ export function createApp(ctx: AppContext) {
   app.use(webhooksRouter(ctx));
   app.use(reportsRouter(ctx));
   app.use(retentionRouter(ctx));
+  app.use(limitsRouter(ctx));
   app.use(usageRouter(ctx));
   app.use(dataDictionaryRouter(ctx));
   app.use(creditsRouter(ctx));
   app.use(notificationsRouter(ctx));
   app.use(apiKeysRouter(ctx, { apiReference: openApiDocument }));
   app.use(meRouter(ctx));
+  app.use(meLimitsRouter(ctx));
 
   app.use(notFoundHandler);
   app.use(errorHandler(ctx));

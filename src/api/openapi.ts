@@ -2,8 +2,9 @@
 // rendered on /admin/api-keys/docs. Keep it in step with schemas.ts (a test checks the basics).
 import { CREDIT_CATEGORIES, IQ_LAYERS, OUTPUTS, ROLES, SURFACES, TOKEN_KINDS, USER_STATUSES } from '../domain/model';
 import { openApiWebhooks } from '../webhooks/event-types';
+import { authorizePaths, authorizeSchemas } from '../limits/openapi';
 import { MAX_BATCH_ITEMS, AGENT_KINDS, AGENT_VISIBILITIES, RECORD_STATUSES, MAX_GROUP_MEMBERS } from './schemas';
-import { readApiPaths, readApiSchemas } from '../api/openapi-read';
+import { readApiPaths, readApiSchemas } from './openapi-read';
 
 const BASE = 'https://console.example.com';
 const AUTH = '-H "Authorization: Bearer $UC_API_KEY"';
@@ -151,6 +152,7 @@ export function openApiDocument() {
         },
       },
       ...readApiPaths(),
+      ...authorizePaths(curl, commonErrors),
     },
     // Events the console POSTs to admins' endpoints (Standard Webhooks), one schema per type.
     webhooks: openApiWebhooks(),
@@ -305,6 +307,7 @@ export function openApiDocument() {
             },
           },
         },
+        ...authorizeSchemas,
         Quote: {
           type: 'object',
           required: ['credits', 'allowed', 'reason'],

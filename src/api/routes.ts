@@ -6,8 +6,9 @@ import { HttpError } from '../http/errors';
 import { apiRateLimit, authenticate, jsonBody, requireJson, requireScope } from './auth';
 import { apiHandlers } from './handlers';
 import { openApiDocument } from './openapi';
-import { usageHandlers } from '../api/usage';
-import { userApiHandlers } from '../api/users';
+import { usageHandlers } from './usage';
+import { userApiHandlers } from './users';
+import { authorizeHandler } from './authorize';
 
 export function apiRouter(ctx: AppContext): Router {
   const router = Router();
@@ -34,6 +35,7 @@ export function apiRouter(ctx: AppContext): Router {
   router.get('/usage', read, usage.getUsage);
   router.get('/users', read, users.listUsers);
   router.get('/users/:id/interactions', read, users.listInteractions);
+  router.post('/authorize', ingest, authorizeHandler(ctx));
 
   router.use((req, _res, next) => next(new HttpError(404, `No API endpoint ${req.method} ${req.baseUrl}${req.path}.`, 'not_found')));
   return router;

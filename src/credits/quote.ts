@@ -12,7 +12,7 @@ export interface QuoteRequest {
   /** the user's email */
   user: string;
   /** `agent` (agent id) prices an agent run by the agent's type */
-  billable: { category: CreditCategory; units: number; agent?: string | null };
+  billable: { category: CreditCategory; units: number; agent?: string | null; agentType?: string | null };
 }
 
 export interface Quote {
@@ -43,8 +43,9 @@ export async function quoteCredits(db: Knex, workspaceId: number, req: QuoteRequ
   const user = await db('users').select('id', 'status', 'may_spend_credits').where({ workspace_id: workspaceId, email }).first();
   if (!user) throw new HttpError(404, `No user with email ${email} in this workspace.`, 'not_found', { field: 'user' });
   const { category, units } = req.billable;
-  let agentType: string | null = null;
-  if (isCreditWorkspace(ws) && user.status !== 'revoked' && category === 'agents' && req.billable.agent) {
+  // an agent run is priced by its agent's type (named directly by the authorize call, or looked up)
+  let agentType: string | null = req.billable.agentType ?? null;
+  if (isCreditWorkspace(ws) && user.status !== 'revoked' && category === 'agents' && req.billable.agent && !agentType) {
     const agent = await db('agents').select('type').where({ workspace_id: workspaceId, external_id: req.billable.agent }).first();
     if (!agent) throw new HttpError(404, `No agent with id ${req.billable.agent} in this workspace.`, 'not_found', { field: 'billable.agent' });
     agentType = agent.type;

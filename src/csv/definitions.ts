@@ -19,7 +19,7 @@ export interface ExportDefinition<R = any> {
   title: string;
   description: string;
   /** where the export lives in the product (section of the data dictionary) */
-  area: 'Usage' | 'Token Statistics' | 'Activity Logs' | 'Credits';
+  area: 'Usage' | 'Token Statistics' | 'Activity Logs' | 'Credits' | 'Limits';
   columns: ExportColumn<R>[];
 }
 

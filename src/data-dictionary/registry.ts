@@ -5,13 +5,14 @@ import { USAGE_EXPORTS } from '../usage/export-defs';
 import { TOKEN_EXPORTS } from '../tokens/export-defs';
 import { ACTIVITY_EXPORTS } from '../activity/export-defs';
 import { CREDIT_EXPORTS } from '../credits/export-defs';
+import { LIMITS_EXPORTS } from '../limits/export-defs';
 
 export function allExports(): ExportDefinition[] {
-  return [...USAGE_EXPORTS, ...TOKEN_EXPORTS, ...ACTIVITY_EXPORTS, ...CREDIT_EXPORTS];
+  return [...USAGE_EXPORTS, ...TOKEN_EXPORTS, ...ACTIVITY_EXPORTS, ...CREDIT_EXPORTS, ...LIMITS_EXPORTS];
 }
 
 /** Areas of the dictionary, in page order. */
-export const AREAS: ExportDefinition['area'][] = ['Usage', 'Token Statistics', 'Activity Logs', 'Credits'];
+export const AREAS: ExportDefinition['area'][] = ['Usage', 'Token Statistics', 'Activity Logs', 'Credits', 'Limits'];
 
 export const areaSlug = (area: string) => `area-${area.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
 

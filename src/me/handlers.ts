@@ -11,6 +11,7 @@ import { requestSchema } from '../credits/forms';
 import { isCreditWorkspace } from '../credits/pool';
 import { myPage } from './view-model';
 import { mayISpendCredits } from './queries';
+import { myLimitsView, REQUEST_ERRORS } from '../limits/me';
 
 const NOTICES: Record<string, string> = {
   requested: 'Request sent. Your workspace admins have been notified.',
@@ -33,6 +34,10 @@ export function meHandlers(ctx: AppContext) {
         errors: extra.errors ?? {},
         values: extra.values ?? {},
         pageError: extra.error ?? null,
+        // layered limits (src/limits/me.ts)
+        limits: await myLimitsView(db, req.user!.workspace_id, req.user!.id, new Date()),
+        limitNotice: req.query.limit_request === 'sent' ? 'Request sent. Your workspace admins have been notified.' : req.query.limit_request === 'pending' ? 'You already have a pending request for that limit.' : null,
+        limitError: typeof req.query.limit_error === 'string' ? REQUEST_ERRORS[req.query.limit_error] ?? null : null,
       },
       extra.status ?? 200,
     );

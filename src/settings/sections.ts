@@ -27,6 +27,12 @@ export const SETTINGS_SECTIONS: SettingsSection[] = [
     appliesTo: (ws) => ws.billing_mode === 'credits',
   },
   {
+    id: 'limits',
+    title: 'Limits',
+    href: '/admin/settings/limits',
+    summary: 'How many tokens and credits each person, group and the workspace may use per day, week or month, soft or hard.',
+  },
+  {
     id: 'api-keys',
     title: 'API keys',
     href: '/admin/api-keys',

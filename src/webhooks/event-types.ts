@@ -110,15 +110,17 @@ export const EVENT_TYPES: EventTypeSpec[] = [
   },
   {
     type: 'limit.exceeded',
-    summary: "A user, group or the workspace used all of its token allocation for the month (once per crossing).",
+    summary: 'A user, group or the workspace reached a limit: a monthly allocation, or a layered limit per day, week or month (once per limit, subject and period).',
     schema: {
       type: 'object',
       required: ['workspace', 'subject', 'metric', 'period', 'limit', 'used'],
       properties: {
         workspace,
         subject,
-        metric: { type: 'string', enum: ['inference_tokens'] },
-        period: { type: 'string', description: 'YYYY-MM (calendar month, workspace time zone)' },
+        metric: { type: 'string', enum: ['inference_tokens', 'embedding_tokens', 'credits'] },
+        period: { type: 'string', description: 'YYYY-MM for a month, otherwise the YYYY-MM-DD the day or (Monday) week starts (workspace time zone)' },
+        limit_period: { type: 'string', enum: ['day', 'week', 'month'], description: 'layered limits only' },
+        mode: { type: 'string', enum: ['soft', 'hard'], description: 'layered limits only' },
         limit: { type: 'number' },
         used: { type: 'number' },
       },

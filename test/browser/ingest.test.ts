@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { PASSWORD, twoWorkspaces } from '../helpers/fixtures';
 import { closeAll } from '../helpers/db';
+import { openApiDocument } from '../../src/api/openapi';
 import { browserLogin, browserTestsEnabled, cspErrors, startBrowser, type BrowserHarness } from '../helpers/browser';
 
 (browserTestsEnabled() ? describe : describe.skip)('browser: API keys', function () {
@@ -67,7 +68,11 @@ import { browserLogin, browserTestsEnabled, cspErrors, startBrowser, type Browse
     expect(overflow).to.be.at.most(0);
     expect(await page.isVisible('#key-name')).to.equal(true);
     await page.goto(`${h.baseUrl}/admin/api-keys/docs`);
-    expect(await page.locator('pre.apidocs-curl').count()).to.equal(12); // a curl example for each of 9 endpoints, an example answer for the 3 read ones
+    // A curl example per operation, plus the example answer of each operation whose 200 has one.
+    const ops = Object.values(openApiDocument().paths as Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { example?: unknown }> }> }>>).flatMap((p) => Object.values(p));
+    const expected = ops.length + ops.filter((op) => op.responses?.['200']?.content?.['application/json']?.example !== undefined).length;
+    expect(ops.length).to.equal(10);
+    expect(await page.locator('pre.apidocs-curl').count()).to.equal(expected);
     const docsOverflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(docsOverflow).to.be.at.most(0);
     expect(cspErrors(page)).to.deep.equal([]);

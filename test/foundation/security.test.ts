@@ -18,7 +18,9 @@ import { enqueueEvent } from '../../src/webhooks/outbox';
 import { createRule } from '../../src/alerts/rules';
 import { toDbTime } from '../../src/db/time';
 
-type Kind = 'user' | 'request' | 'notification' | 'apiKey' | 'alertRule' | 'endpoint' | 'delivery' | 'report';
+import { insertPolicy } from '../../src/limits/queries';
+import { requestIncrease } from '../../src/limits/requests';
+type Kind = 'user' | 'request' | 'notification' | 'apiKey' | 'alertRule' | 'endpoint' | 'delivery' | 'report' | 'limit' | 'limitRequest';
 interface Records {
   user: number;
   request: number;
@@ -28,6 +30,8 @@ interface Records {
   endpoint: number;
   delivery: number;
   report: number;
+  limit: number;
+  limitRequest: number;
 }
 
 /** Which kind of record each id-bearing path names. A new id route must be added here (the test says so). */
@@ -42,6 +46,8 @@ const ID_KINDS: [RegExp, Kind][] = [
   [/^\/admin\/settings\/webhooks\/deliveries\/:id\b/, 'delivery'],
   [/^\/admin\/settings\/webhooks\/:id\b/, 'endpoint'],
   [/^\/admin\/settings\/reports\/:id\b/, 'report'],
+  [/^\/admin\/settings\/limits\/requests\/:id\b/, 'limitRequest'],
+  [/^\/admin\/settings\/limits\/:id\b/, 'limit'],
 ];
 
 /** Bodies that would be accepted (so a missing workspace scope would really change something). */
@@ -53,6 +59,8 @@ function validBody(path: string): Record<string, string> {
   if (path === '/admin/settings/alerts/:id') return { name: 'Low balance', threshold: '500', inapp: '1', enabled: '1' };
   if (path === '/admin/settings/alerts/:id/test') return { channel: 'inapp' };
   if (path === '/admin/settings/webhooks/:id') return { url: 'https://example.com/hook', event_types: 'alert.fired', enabled: '1' };
+  if (path === '/admin/settings/limits/:id') return { layer: 'workspace', metric: 'inference', period: 'month', amount: '777', mode: 'hard' };
+  if (path === '/admin/settings/limits/requests/:id') return { decision: 'deny' };
   return {};
 }
 
@@ -82,12 +90,15 @@ async function recordsIn(db: Knex, workspaceId: number, label: string): Promise<
   await db.transaction((trx) => enqueueEvent(trx, workspaceId, 'user.revoked', { workspace: { id: workspaceId, slug: label }, user: { id: user, email: `${label}@sec.test` }, revoked_by: null }, { endpointId: endpoint }));
   const delivery = Number((await db('webhook_deliveries').where({ endpoint_id: endpoint }).orderBy('id', 'desc').first()).id);
   const [report] = await db('report_subscriptions').insert({ workspace_id: workspaceId, period: 'weekly', recipients: JSON.stringify([`${label}@sec.test`]), exports: '[]', created_at: toDbTime(new Date()) });
-  return { user, request: Number(req.id), notification: Number(note.id), apiKey: row.id, alertRule, endpoint, delivery, report: Number(report) };
+  const limit = await insertPolicy(db, workspaceId, { scope: 'user', groupId: null, userId: user, appliesTo: 'member', metric: 'credits', period: 'day', amount: 5, mode: 'soft', expiresAt: null, note: label }, null);
+  await requestIncrease(db, SYSTEM_ACTOR, workspaceId, user, { metric: 'credits', period: 'day', amount: 50, expiresAt: new Date(Date.now() + 86_400_000), note: label });
+  const limitRequest = await db('limit_requests').where({ workspace_id: workspaceId, user_id: user }).first();
+  return { user, request: Number(req.id), notification: Number(note.id), apiKey: row.id, alertRule, endpoint, delivery, report: Number(report), limit, limitRequest: Number(limitRequest.id) };
 }
 
 /** Everything a cross-workspace write could touch in one workspace, for before/after comparison. */
 async function snapshot(db: Knex, workspaceId: number) {
-  const [users, requests, notifications, reads, keys, audit, ledger, ws] = await Promise.all([
+  const [users, requests, notifications, reads, keys, audit, ledger, ws, limits, limitRequests] = await Promise.all([
     db('users').select('id', 'role', 'status', 'max_inference_tokens', 'max_embedding_tokens', 'may_spend_credits').where({ workspace_id: workspaceId }).orderBy('id'),
     db('credit_access_requests').select('id', 'status').where({ workspace_id: workspaceId }).orderBy('id'),
     db('notifications').select('id', 'read_at').where({ workspace_id: workspaceId }).orderBy('id'),
@@ -101,6 +112,8 @@ async function snapshot(db: Knex, workspaceId: number) {
     db('audit_log').count({ n: '*' }).where({ workspace_id: workspaceId }),
     db('credit_ledger').count({ n: '*' }).where({ workspace_id: workspaceId }),
     db('workspaces').where({ id: workspaceId }).first(),
+    db('limit_policies').select('id', 'amount', 'mode', 'updated_at').where({ workspace_id: workspaceId }).orderBy('id'),
+    db('limit_requests').select('id', 'status').where({ workspace_id: workspaceId }).orderBy('id'),
   ]);
   const [rules, endpoints, deliveries, reports] = await Promise.all([
     db('alert_rules').select('id', 'name', 'params', 'channels', 'enabled').where({ workspace_id: workspaceId }).orderBy('id'),
@@ -108,7 +121,7 @@ async function snapshot(db: Knex, workspaceId: number) {
     db('webhook_deliveries').count({ n: '*' }).where({ workspace_id: workspaceId }),
     db('report_subscriptions').select('id').where({ workspace_id: workspaceId }).orderBy('id'),
   ]);
-  return JSON.stringify({ users, requests, notifications, reads, keys, audit: Number(audit[0].n), ledger: Number(ledger[0].n), ws, rules, endpoints, deliveries: Number(deliveries[0].n), reports });
+  return JSON.stringify({ users, requests, notifications, reads, keys, audit: Number(audit[0].n), ledger: Number(ledger[0].n), ws, rules, endpoints, deliveries: Number(deliveries[0].n), reports, limits, limitRequests });
 }
 
 describe('foundation: generated security checks over every route', function () {
@@ -194,7 +207,7 @@ describe('foundation: generated security checks over every route', function () {
       for (const r of routes.filter((x) => x.path.includes(':id'))) {
         const kind = ID_KINDS.find(([re]) => re.test(r.path))![1];
         // approve and deny need a pending request each; a fresh set of records per route keeps them independent
-        const own = ['request', 'apiKey', 'alertRule', 'endpoint', 'delivery', 'report'].includes(kind) ? await recordsIn(t.db, w.a.id, `own-${Math.random().toString(36).slice(2, 8)}`) : mine;
+        const own = ['request', 'apiKey', 'alertRule', 'endpoint', 'delivery', 'report', 'limit', 'limitRequest'].includes(kind) ? await recordsIn(t.db, w.a.id, `own-${Math.random().toString(36).slice(2, 8)}`) : mine;
         const path = r.path.replace(':id', String(own[kind]));
         const res = r.method === 'GET' ? await admin.get(path) : await admin.post(path).type('form').send({ ...validBody(r.path), _csrf: admin.csrf });
         expect(res.status, `${r.method} ${path}`).to.be.oneOf([200, 201, 204, 303]);
@@ -268,7 +281,9 @@ describe('foundation: generated security checks over every route', function () {
     });
   });
 
-  describe('odd input', () => {
+  describe('odd input', function () {
+    // every route x every odd value: grows with each feature's routes, and slows with a busy machine
+    this.timeout(180_000);
     const FIELDS = ['email', 'name', 'role', 'department', 'max_inference_tokens', 'max_embedding_tokens', 'ids', 'allowed', 'kind', 'amount', 'expires_on', 'price', 'note', 'payg_enabled', 'payg_cap', 'included_credits_per_period', 'grid_row', 'api_call', 'agent_research', 'agent_optimization', 'agent_other', 'grid_free_test_rows', 'return', 'next', 'may_spend_credits'];
     const VALUES = ['', ' ', '-1', '1e309', '99999999999999999999', 'NaN', '0x10', '1.5', 'x'.repeat(5000), '<script>alert(1)</script>', "'; DROP TABLE users; --", '\u0000', '2026-02-30', '../../etc/passwd'];
 

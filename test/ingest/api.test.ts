@@ -431,7 +431,7 @@ describe('ingestion API v1', () => {
           expect(op['x-codeSamples'][0].source).to.match(/^curl /);
         }
       }
-      expect(ops.sort()).to.deep.equal(['GET /usage', 'GET /users', 'GET /users/{id}/interactions', 'POST /credits/quote', 'POST /events', 'POST /logins', 'PUT /agents/{id}', 'PUT /groups/{id}', 'PUT /users/{email}']);
+      expect(ops.sort()).to.deep.equal(['GET /usage', 'GET /users', 'GET /users/{id}/interactions', 'POST /authorize', 'POST /credits/quote', 'POST /events', 'POST /logins', 'PUT /agents/{id}', 'PUT /groups/{id}', 'PUT /users/{email}']);
       expect(res.body.components.schemas.Event.required).to.include.members(['id', 'user', 'occurred_at', 'kind']);
     });
   });

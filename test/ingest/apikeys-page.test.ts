@@ -137,10 +137,10 @@ describe('API keys page', () => {
 
   it('renders the API reference with a curl example per endpoint', async () => {
     const res = await admin.get('/admin/api-keys/docs').expect(200);
-    for (const p of ['/api/v1/events', '/api/v1/logins', '/api/v1/users/{email}', '/api/v1/agents/{id}', '/api/v1/groups/{id}', '/api/v1/credits/quote', '/api/v1/usage', '/api/v1/users', '/api/v1/users/{id}/interactions']) {
+    for (const p of ['/api/v1/events', '/api/v1/logins', '/api/v1/users/{email}', '/api/v1/agents/{id}', '/api/v1/groups/{id}', '/api/v1/credits/quote', '/api/v1/usage', '/api/v1/users', '/api/v1/users/{id}/interactions', '/api/v1/authorize']) {
       expect(res.text).to.contain(p);
     }
-    expect((res.text.match(/<pre class="apidocs-curl"><code>curl /g) ?? []).length).to.equal(9);
+    expect((res.text.match(/<pre class="apidocs-curl"><code>curl /g) ?? []).length).to.equal(10);
     expect(res.text).to.contain('occurred_at');
     await member.get('/admin/api-keys/docs').expect(403);
   });

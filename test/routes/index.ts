@@ -10,5 +10,6 @@ import { SETTINGS_ROUTES } from './settings';
 import { IDENTITY_ROUTES } from './identity';
 import { ALERTS_ROUTES } from './alerts';
 import { READAPI_ROUTES } from './readapi';
+import { LIMITS_ROUTES } from './limits';
 
-export const ALL_ROUTES: RouteCase[] = [...SHELL_ROUTES, ...USERS_ROUTES, ...TOKENS_ROUTES, ...USAGE_ROUTES, ...CREDITS_ROUTES, ...INGEST_ROUTES, ...SETTINGS_ROUTES, ...IDENTITY_ROUTES, ...ALERTS_ROUTES, ...READAPI_ROUTES];
+export const ALL_ROUTES: RouteCase[] = [...SHELL_ROUTES, ...USERS_ROUTES, ...TOKENS_ROUTES, ...USAGE_ROUTES, ...CREDITS_ROUTES, ...INGEST_ROUTES, ...SETTINGS_ROUTES, ...IDENTITY_ROUTES, ...ALERTS_ROUTES, ...READAPI_ROUTES, ...LIMITS_ROUTES];

@@ -1,0 +1,203 @@
+// The pure heart of limits: which limits apply to a user (the layers resolved), the period each
+// one counts over, and the decision for a request. No database, no clock: callers pass `now`,
+// the workspace's `today` and the usage read from the rollups, so tests compute answers by hand.
+import { addDays, firstDayOfMonth, lastDayOfMonth, monthOfDay, weekStartOfDay } from '../db/time';
+import {
+  METRICS,
+  METRIC_LABELS,
+  PERIODS,
+  type EffectiveLimit,
+  type Metric,
+  type Mode,
+  type Period,
+  type PeriodUsage,
+  type Policy,
+  type Subject,
+  describeLimit,
+} from './model';
+import { formatNumber } from '../http/format';
+
+/** The first and last reporting day of the period containing `today` (weeks start on Monday). */
+export function periodBounds(today: string, period: Period): { start: string; end: string } {
+  if (period === 'day') return { start: today, end: today };
+  if (period === 'week') {
+    const start = weekStartOfDay(today);
+    return { start, end: addDays(start, 6) };
+  }
+  const month = monthOfDay(today);
+  return { start: firstDayOfMonth(month), end: lastDayOfMonth(month) };
+}
+
+/** The earliest and latest day any period in force touches (one rollup read covers them all). */
+export function usageWindow(today: string): { from: string; to: string } {
+  const w = periodBounds(today, 'week');
+  const m = periodBounds(today, 'month');
+  return { from: w.start < m.start ? w.start : m.start, to: w.end > m.end ? w.end : m.end };
+}
+
+/** Adds a day's usage into the periods that contain it. */
+export function addDayUsage(usage: PeriodUsage, today: string, day: string, metric: Metric, amount: number): void {
+  for (const p of PERIODS) {
+    const b = periodBounds(today, p);
+    if (day >= b.start && day <= b.end) usage[p][metric] += amount;
+  }
+}
+
+function isActive(p: Policy, now: Date): boolean {
+  return p.expiresAt === null || p.expiresAt.getTime() > now.getTime();
+}
+
+/**
+ * One layer's pick among its active policies for one (metric, period): a temporary limit (one with
+ * an expiry) stands in for the permanent one while it lasts; among several, the newest (highest id).
+ */
+function pickInLayer(candidates: Policy[]): Policy | null {
+  let best: Policy | null = null;
+  for (const p of candidates) {
+    if (!best) best = p;
+    else if (!!p.expiresAt !== !!best.expiresAt) best = p.expiresAt ? p : best;
+    else if (p.id > best.id) best = p;
+  }
+  return best;
+}
+
+export interface LayerNames {
+  workspace: string;
+  /** group id -> name */
+  groups: Map<number, string>;
+}
+
+/**
+ * Every limit that applies to `user` now. Per (metric, period), the most specific layer that sets
+ * a per-user limit wins: the user's override, else their allocation (monthly inference and
+ * embedding, soft), else their groups' per-member limits (the most generous when several groups
+ * set one), else the workspace default. Each shared group budget of the user's groups applies on
+ * top. Expired policies are skipped here, so a temporary boost reverts by itself.
+ */
+export function resolveLimits(policies: Policy[], user: Subject, names: LayerNames, now: Date): EffectiveLimit[] {
+  const active = policies.filter((p) => isActive(p, now));
+  const inGroup = new Set(user.groupIds);
+  const out: EffectiveLimit[] = [];
+  for (const metric of METRICS) {
+    for (const period of PERIODS) {
+      const same = active.filter((p) => p.metric === metric && p.period === period);
+      const fromPolicy = (p: Policy, source: EffectiveLimit['source'], name: string, counts: EffectiveLimit['counts']): EffectiveLimit => ({
+        policyId: p.id,
+        scope: p.scope,
+        name,
+        metric,
+        period,
+        amount: p.amount,
+        mode: p.mode,
+        source,
+        expiresAt: p.expiresAt,
+        counts,
+      });
+      const own = pickInLayer(same.filter((p) => p.scope === 'user' && p.userId === user.id));
+      const allocation = period === 'month' && metric !== 'credits' ? user.allocation[metric] : 0;
+      if (own) out.push(fromPolicy(own, 'user_override', user.email, { kind: 'user' }));
+      else if (allocation > 0) {
+        out.push({ policyId: null, scope: 'user', name: user.email, metric, period, amount: allocation, mode: 'soft', source: 'user_allocation', expiresAt: null, counts: { kind: 'user' } });
+      } else {
+        const perGroup: Policy[] = [];
+        for (const gid of user.groupIds) {
+          const p = pickInLayer(same.filter((x) => x.scope === 'group' && x.appliesTo === 'member' && x.groupId === gid));
+          if (p) perGroup.push(p);
+        }
+        // several groups: the most generous wins (ties: the hard one is not preferred, the older group is)
+        perGroup.sort((a, b) => b.amount - a.amount || (a.mode === b.mode ? 0 : a.mode === 'soft' ? -1 : 1) || (a.groupId! - b.groupId!));
+        const g = perGroup[0];
+        if (g) out.push(fromPolicy(g, 'group_member', names.groups.get(g.groupId!) ?? g.groupName ?? `group ${g.groupId}`, { kind: 'user' }));
+        else {
+          const w = pickInLayer(same.filter((x) => x.scope === 'workspace'));
+          if (w) out.push(fromPolicy(w, 'workspace_default', names.workspace, { kind: 'user' }));
+        }
+      }
+      for (const gid of [...inGroup].sort((a, b) => a - b)) {
+        const s = pickInLayer(same.filter((x) => x.scope === 'group' && x.appliesTo === 'shared' && x.groupId === gid));
+        if (s) out.push(fromPolicy(s, 'group_budget', names.groups.get(gid) ?? s.groupName ?? `group ${gid}`, { kind: 'group', groupId: gid }));
+      }
+    }
+  }
+  return out;
+}
+
+export type Decision = 'allow' | 'allow_with_warning' | 'deny';
+
+/** What the request is about to use; a metric left out takes no part in the decision. */
+export interface Requested {
+  inference?: number;
+  embedding?: number;
+  credits?: number;
+}
+
+export interface LimitStatus {
+  scope: EffectiveLimit['scope'];
+  name: string;
+  metric: Metric;
+  period: Period;
+  limit: number;
+  used: number;
+  remaining: number;
+  mode: Mode;
+  source: EffectiveLimit['source'];
+  expires_at: string | null;
+}
+
+export interface DecisionResult {
+  decision: Decision;
+  reasons: string[];
+  limits: LimitStatus[];
+  /** the limits this request would take past their amount (for notifications and /me) */
+  crossed: EffectiveLimit[];
+}
+
+export interface UsageBySubject {
+  user: PeriodUsage;
+  /** group id -> the group's total (shared budgets) */
+  groups: Map<number, PeriodUsage>;
+}
+
+export function usedFor(l: EffectiveLimit, usage: UsageBySubject): number {
+  const u = l.counts.kind === 'user' ? usage.user : usage.groups.get(l.counts.groupId);
+  return u ? u[l.period][l.metric] : 0;
+}
+
+/**
+ * The decision for a request: a limit is crossed when used + requested goes past its amount
+ * (exactly at the amount is still within it). Any hard limit crossed denies; otherwise any soft
+ * limit crossed allows with a warning. `denials` are reasons to deny found elsewhere (unknown or
+ * revoked user, the credit quote).
+ */
+export function decide(limits: EffectiveLimit[], usage: UsageBySubject, requested: Requested, denials: string[] = []): DecisionResult {
+  const reasons = [...denials];
+  const warnings: string[] = [];
+  const crossed: EffectiveLimit[] = [];
+  let hard = denials.length > 0;
+  const statuses: LimitStatus[] = limits.map((l) => {
+    const used = usedFor(l, usage);
+    const want = requested[l.metric];
+    if (want !== undefined && used + want > l.amount) {
+      crossed.push(l);
+      const what = `${describeLimit(l)}: ${formatNumber(used)} used + ${formatNumber(want)} requested = ${formatNumber(used + want)} ${METRIC_LABELS[l.metric]}, over the limit of ${formatNumber(l.amount)}`;
+      if (l.mode === 'hard') {
+        hard = true;
+        reasons.push(`Hard limit reached (${what}).`);
+      } else warnings.push(`Soft limit exceeded (${what}); allowed with a warning.`);
+    }
+    return {
+      scope: l.scope,
+      name: l.name,
+      metric: l.metric,
+      period: l.period,
+      limit: l.amount,
+      used,
+      remaining: Math.max(0, l.amount - used),
+      mode: l.mode,
+      source: l.source,
+      expires_at: l.expiresAt ? l.expiresAt.toISOString() : null,
+    };
+  });
+  const decision: Decision = hard ? 'deny' : warnings.length ? 'allow_with_warning' : 'allow';
+  return { decision, reasons: [...reasons, ...warnings], limits: statuses, crossed };
+}

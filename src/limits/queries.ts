@@ -1,0 +1,229 @@
+// All SQL of limits: policies, the stamps that version the cache, the user asking, group
+// memberships, and usage per day read from the per-user rollups (never from raw interactions).
+import type { Knex } from 'knex';
+import { fromDbTime, toDbTime } from '../db/time';
+import { maxInList } from '../db/dialect';
+import { addDayUsage } from './decide';
+import { emptyUsage, type AppliesTo, type Metric, type Mode, type Period, type PeriodUsage, type Policy, type Scope } from './model';
+
+interface PolicyRow {
+  id: number;
+  scope: Scope;
+  group_id: number | null;
+  group_name: string | null;
+  user_id: number | null;
+  user_email: string | null;
+  applies_to: AppliesTo;
+  metric: Metric;
+  period: Period;
+  amount: number | string;
+  mode: Mode;
+  expires_at: string | null;
+  note: string | null;
+  updated_at: string;
+}
+
+export interface PolicyRecord extends Policy {
+  userEmail: string | null;
+  note: string | null;
+  updatedAt: string;
+}
+
+function toPolicy(r: PolicyRow): PolicyRecord {
+  return {
+    id: Number(r.id),
+    scope: r.scope,
+    groupId: r.group_id == null ? null : Number(r.group_id),
+    groupName: r.group_name,
+    userId: r.user_id == null ? null : Number(r.user_id),
+    userEmail: r.user_email,
+    appliesTo: r.applies_to,
+    metric: r.metric,
+    period: r.period,
+    amount: Number(r.amount),
+    mode: r.mode,
+    expiresAt: fromDbTime(r.expires_at),
+    note: r.note,
+    updatedAt: String(r.updated_at),
+  };
+}
+
+const POLICY_COLUMNS = ['p.id', 'p.scope', 'p.group_id', 'g.name as group_name', 'p.user_id', 'u.email as user_email', 'p.applies_to', 'p.metric', 'p.period', 'p.amount', 'p.mode', 'p.expires_at', 'p.note', 'p.updated_at'];
+
+function policyQuery(db: Knex, ws: number) {
+  return db('limit_policies as p')
+    .leftJoin('groups as g', 'g.id', 'p.group_id')
+    .leftJoin('users as u', 'u.id', 'p.user_id')
+    .select(POLICY_COLUMNS)
+    .where('p.workspace_id', ws);
+}
+
+/** Every policy of the workspace (expired ones too: the page shows them), layer by layer. */
+export async function listPolicies(db: Knex, ws: number): Promise<PolicyRecord[]> {
+  const rows: PolicyRow[] = await policyQuery(db, ws).orderBy([{ column: 'p.scope', order: 'desc' }, { column: 'g.name' }, { column: 'u.email' }, { column: 'p.metric' }, { column: 'p.period' }, { column: 'p.id' }]);
+  return rows.map(toPolicy);
+}
+
+export async function findPolicy(db: Knex, ws: number, id: number): Promise<PolicyRecord | null> {
+  const r: PolicyRow | undefined = await policyQuery(db, ws).where('p.id', id).first();
+  return r ? toPolicy(r) : null;
+}
+
+export interface PolicyInput {
+  scope: Scope;
+  groupId: number | null;
+  userId: number | null;
+  appliesTo: AppliesTo;
+  metric: Metric;
+  period: Period;
+  amount: number;
+  mode: Mode;
+  expiresAt: Date | null;
+  note: string | null;
+}
+
+function policyColumns(p: PolicyInput) {
+  return {
+    scope: p.scope,
+    group_id: p.groupId,
+    user_id: p.userId,
+    applies_to: p.appliesTo,
+    metric: p.metric,
+    period: p.period,
+    amount: p.amount,
+    mode: p.mode,
+    expires_at: p.expiresAt ? toDbTime(p.expiresAt) : null,
+    note: p.note,
+  };
+}
+
+export async function insertPolicy(db: Knex, ws: number, p: PolicyInput, actorId: number | null): Promise<number> {
+  const now = toDbTime(new Date());
+  const [id] = await db('limit_policies').insert({ workspace_id: ws, ...policyColumns(p), created_by_user_id: actorId, created_at: now, updated_at: now });
+  return Number(id);
+}
+
+export async function updatePolicy(db: Knex, ws: number, id: number, p: PolicyInput): Promise<void> {
+  await db('limit_policies').where({ workspace_id: ws, id }).update({ ...policyColumns(p), updated_at: toDbTime(new Date()) });
+}
+
+export async function deletePolicy(db: Knex, ws: number, id: number): Promise<void> {
+  await db('limit_policies').where({ workspace_id: ws, id }).delete();
+}
+
+/**
+ * A stamp of what the per-workspace limits context is built from: the policies and the groups.
+ * One round trip over two small tables; any add, edit or removal of a policy changes it, and so
+ * does every roster write of a group (upsertGroup stamps groups.updated_at, membership changes
+ * included). group_members itself is not read here: scanning it on every authorize call cost more
+ * than the rest of the call; a membership written some other way is seen within the cache's TTL.
+ */
+export async function contextStamp(db: Knex, ws: number): Promise<string> {
+  const r = (await db
+    .select({
+      pm: db('limit_policies').where('workspace_id', ws).max('updated_at'),
+      pc: db('limit_policies').where('workspace_id', ws).count('*'),
+      gm: db('groups').where('workspace_id', ws).max('updated_at'),
+      gc: db('groups').where('workspace_id', ws).count('*'),
+    })
+    .first()) as Record<string, unknown>;
+  return ['pm', 'pc', 'gm', 'gc'].map((k) => String(r?.[k] ?? '')).join('/');
+}
+
+export interface WorkspaceLimitsRow {
+  id: number;
+  name: string;
+  time_zone: string;
+}
+
+export async function workspaceRow(db: Knex, ws: number): Promise<WorkspaceLimitsRow | null> {
+  return (await db('workspaces').select('id', 'name', 'time_zone').where({ id: ws }).first()) ?? null;
+}
+
+/** Group names of the workspace, and the members of groups that carry a limit (user -> groups). */
+export async function groupsAndMembers(db: Knex, ws: number, limitedGroupIds: number[]): Promise<{ names: Map<number, string>; members: Map<number, number[]> }> {
+  const names = new Map<number, string>();
+  for (const g of await db('groups').select('id', 'name').where('workspace_id', ws)) names.set(Number(g.id), g.name);
+  const members = new Map<number, number[]>();
+  if (limitedGroupIds.length) {
+    const rows = await db('group_members').select('group_id', 'user_id').where('workspace_id', ws).whereIn('group_id', limitedGroupIds);
+    for (const r of rows) {
+      const list = members.get(Number(r.user_id)) ?? [];
+      list.push(Number(r.group_id));
+      members.set(Number(r.user_id), list);
+    }
+  }
+  return { names, members };
+}
+
+export interface AskingUser {
+  id: number;
+  email: string;
+  name: string;
+  status: string;
+  max_inference_tokens: number;
+  max_embedding_tokens: number;
+}
+
+const userExternalIdColumn = new WeakMap<Knex, Promise<boolean>>();
+
+/** The user named by email or, when the roster keeps one, by external id. */
+export async function findAskingUser(db: Knex, ws: number, ident: string): Promise<AskingUser | null> {
+  const cols = ['id', 'email', 'name', 'status', 'max_inference_tokens', 'max_embedding_tokens'];
+  const byEmail = await db('users').select(cols).where({ workspace_id: ws, email: ident.trim().toLowerCase() }).first();
+  let row = byEmail;
+  if (!row) {
+    let has = userExternalIdColumn.get(db);
+    if (!has) userExternalIdColumn.set(db, (has = db.schema.hasColumn('users', 'external_id')));
+    if (await has) row = await db('users').select(cols).where({ workspace_id: ws, external_id: ident.trim() }).first();
+  }
+  if (!row) return null;
+  return { ...row, id: Number(row.id), max_inference_tokens: Number(row.max_inference_tokens), max_embedding_tokens: Number(row.max_embedding_tokens) };
+}
+
+interface DayRow {
+  day: string;
+  token_kind?: string;
+  t?: number | string;
+  c?: number | string;
+}
+
+function addRows(usage: PeriodUsage, today: string, tokens: DayRow[], credits: DayRow[]): PeriodUsage {
+  for (const r of tokens) if (r.token_kind === 'inference' || r.token_kind === 'embedding') addDayUsage(usage, today, String(r.day).slice(0, 10), r.token_kind, Number(r.t));
+  for (const r of credits) addDayUsage(usage, today, String(r.day).slice(0, 10), 'credits', Number(r.c));
+  return usage;
+}
+
+/** One user's usage in the periods in force, from the daily user rollups (tokens and credits). */
+export async function userUsage(db: Knex, ws: number, userId: number, today: string, from: string, to: string): Promise<PeriodUsage> {
+  const usage = emptyUsage();
+  const [tokens, credits]: [DayRow[], DayRow[]] = await Promise.all([
+    db('rollup_daily_user').select('day', 'token_kind').sum({ t: 'total_tokens' }).where({ workspace_id: ws, user_id: userId }).whereBetween('day', [from, to]).groupBy('day', 'token_kind'),
+    db('rollup_daily_user_credits').select('day').sum({ c: 'credits' }).where({ workspace_id: ws, user_id: userId }).whereBetween('day', [from, to]).groupBy('day'),
+  ]) as any;
+  return addRows(usage, today, tokens, credits);
+}
+
+/**
+ * A group's total usage in the periods in force: the sum over `memberIds` (the group's current
+ * members). An explicit id list lets both engines walk the (workspace, user, day) index per
+ * member instead of scanning every user's days.
+ */
+export async function groupUsage(db: Knex, ws: number, memberIds: number[], today: string, from: string, to: string): Promise<PeriodUsage> {
+  const usage = emptyUsage();
+  for (let i = 0; i < memberIds.length; i += maxInList(db)) {
+    const chunk = memberIds.slice(i, i + maxInList(db));
+    const [tokens, credits]: [DayRow[], DayRow[]] = (await Promise.all([
+      db('rollup_daily_user').select('day', 'token_kind').sum({ t: 'total_tokens' }).where('workspace_id', ws).whereIn('user_id', chunk).whereBetween('day', [from, to]).groupBy('day', 'token_kind'),
+      db('rollup_daily_user_credits').select('day').sum({ c: 'credits' }).where('workspace_id', ws).whereIn('user_id', chunk).whereBetween('day', [from, to]).groupBy('day'),
+    ])) as any;
+    addRows(usage, today, tokens, credits);
+  }
+  return usage;
+}
+
+/** A user by id, in the shape the limits need. */
+export async function askingUserById(db: Knex, ws: number, id: number): Promise<AskingUser | null> {
+  const row = await db('users').select('id', 'email', 'name', 'status', 'max_inference_tokens', 'max_embedding_tokens').where({ workspace_id: ws, id }).first();
+  return row ? { ...row, id: Number(row.id), max_inference_tokens: Number(row.max_inference_tokens), max_embedding_tokens: Number(row.max_embedding_tokens) } : null;
+}

@@ -1,0 +1,132 @@
+// Limits for one user, read fast: a per-process cache of the workspace's policies and group
+// memberships (versioned by a stamp of those tables) and of each user's period usage (versioned by
+// the workspace's interaction version, the check the reports use), so a repeated authorize call
+// costs a few primary-key lookups. Usage comes from the per-user daily rollups.
+import type { Knex } from 'knex';
+import { dayOf } from '../db/time';
+import { workspaceTableVersion } from '../reports/memo';
+import { resolveLimits, usageWindow, type UsageBySubject } from './decide';
+import type { EffectiveLimit, PeriodUsage, Policy, Subject } from './model';
+import { contextStamp, findAskingUser, groupUsage, groupsAndMembers, listPolicies, userUsage, workspaceRow, type AskingUser } from './queries';
+
+export interface Context {
+  workspace: { id: number; name: string; timeZone: string };
+  policies: Policy[];
+  groupNames: Map<number, string>;
+  /** user id -> groups carrying a limit */
+  members: Map<number, number[]>;
+  /** group id -> its members (groups carrying a limit) */
+  membersOf: Map<number, number[]>;
+}
+
+const TTL_MS = 60_000;
+const MAX_ENTRIES = 5_000;
+
+interface Entry {
+  version: string;
+  at: number;
+  value: Promise<unknown>;
+}
+
+const caches = new WeakMap<Knex, Map<string, Entry>>();
+
+/** Same value for the same version within the TTL; concurrent callers share one computation. */
+function cached<T>(db: Knex, key: string, version: string, compute: () => Promise<T>): Promise<T> {
+  let cache = caches.get(db);
+  if (!cache) caches.set(db, (cache = new Map()));
+  const now = Date.now();
+  const hit = cache.get(key);
+  if (hit && hit.version === version && now - hit.at < TTL_MS) return hit.value as Promise<T>;
+  const value = compute();
+  cache.delete(key);
+  cache.set(key, { version, at: now, value });
+  value.catch(() => cache!.get(key)?.value === value && cache!.delete(key));
+  if (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
+  return value;
+}
+
+/** Forgets cached limits (tests). */
+export function clearLimitsCache(db: Knex): void {
+  caches.delete(db);
+}
+
+export async function context(db: Knex, ws: number): Promise<Context | null> {
+  const stamp = await contextStamp(db, ws);
+  return cached(db, `ctx:${ws}`, stamp, async () => {
+    const w = await workspaceRow(db, ws);
+    if (!w) return null;
+    const policies = await listPolicies(db, ws);
+    const limited = [...new Set(policies.filter((p) => p.scope === 'group' && p.groupId != null).map((p) => p.groupId!))];
+    const { names, members } = await groupsAndMembers(db, ws, limited);
+    const membersOf = new Map<number, number[]>();
+    for (const [user, groups] of members) for (const g of groups) (membersOf.get(g) ?? membersOf.set(g, []).get(g)!).push(user);
+    return { workspace: { id: w.id, name: w.name, timeZone: w.time_zone }, policies, groupNames: names, members, membersOf };
+  });
+}
+
+export function subjectOf(user: AskingUser, groupIds: number[]): Subject {
+  return { id: user.id, email: user.email, groupIds, allocation: { inference: user.max_inference_tokens, embedding: user.max_embedding_tokens } };
+}
+
+/** The per-workspace inputs of a decision, fetched at once (in parallel with the user lookup). */
+export interface Preloaded {
+  ctx: Context | null;
+  version: string;
+}
+
+export async function preload(db: Knex, ws: number): Promise<Preloaded> {
+  const [ctx, version] = await Promise.all([context(db, ws), workspaceTableVersion(db, 'interactions', ws)]);
+  return { ctx, version: String(version) };
+}
+
+export interface UserLimits {
+  today: string;
+  timeZone: string;
+  limits: EffectiveLimit[];
+  usage: UsageBySubject;
+}
+
+/** Every limit that applies to `user` at `now`, with the usage each counts against. */
+export async function limitsForUser(db: Knex, ws: number, user: AskingUser, now: Date = new Date(), preloaded?: Preloaded): Promise<UserLimits> {
+  const ctx = preloaded ? preloaded.ctx : await context(db, ws);
+  if (!ctx) throw new Error(`workspace ${ws} not found`);
+  const today = dayOf(now, ctx.workspace.timeZone);
+  const groupIds = ctx.members.get(user.id) ?? [];
+  const limits = resolveLimits(ctx.policies, subjectOf(user, groupIds), { workspace: ctx.workspace.name, groups: ctx.groupNames }, now);
+  const usage: UsageBySubject = { user: { day: { inference: 0, embedding: 0, credits: 0 }, week: { inference: 0, embedding: 0, credits: 0 }, month: { inference: 0, embedding: 0, credits: 0 } }, groups: new Map() };
+  if (limits.length === 0) return { today, timeZone: ctx.workspace.timeZone, limits, usage };
+  const version = preloaded ? preloaded.version : String(await workspaceTableVersion(db, 'interactions', ws));
+  const { from, to } = usageWindow(today);
+  const needsGroups = [...new Set(limits.flatMap((l) => (l.counts.kind === 'group' ? [l.counts.groupId] : [])))];
+  const [own, ...groups] = await Promise.all([
+    cached<PeriodUsage>(db, `u:${ws}:${user.id}:${today}`, version, () => userUsage(db, ws, user.id, today, from, to)),
+    // a group's total also changes when its membership does
+    ...needsGroups.map((g) => cached<PeriodUsage>(db, `g:${ws}:${g}:${today}`, `${version}:${ctxStampOf(ctx)}`, () => groupUsage(db, ws, ctx.membersOf.get(g) ?? [], today, from, to))),
+  ]);
+  usage.user = own;
+  needsGroups.forEach((g, i) => usage.groups.set(g, groups[i]));
+  return { today, timeZone: ctx.workspace.timeZone, limits, usage };
+}
+
+const ctxIds = new WeakMap<Context, number>();
+let ctxSeq = 0;
+/** A token that changes whenever the context was rebuilt (policies or memberships changed). */
+function ctxStampOf(ctx: Context): number {
+  let id = ctxIds.get(ctx);
+  if (id === undefined) ctxIds.set(ctx, (id = ++ctxSeq));
+  return id;
+}
+
+export { findAskingUser };
+
+/**
+ * The effective per-user limits of a user from a loaded context (no usage, no I/O): what the
+ * user table shows on each row, e.g. "group Engineering, 500k inference tokens/month, hard".
+ */
+export function perUserLimits(ctx: Context, user: { id: number; email: string; max_inference_tokens: number | string; max_embedding_tokens: number | string }, now: Date): EffectiveLimit[] {
+  const subject = subjectOf(
+    { id: Number(user.id), email: user.email, name: '', status: 'active', max_inference_tokens: Number(user.max_inference_tokens), max_embedding_tokens: Number(user.max_embedding_tokens) },
+    ctx.members.get(Number(user.id)) ?? [],
+  );
+  return resolveLimits(ctx.policies, subject, { workspace: ctx.workspace.name, groups: ctx.groupNames }, now).filter((l) => l.counts.kind === 'user');
+}
