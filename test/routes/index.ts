@@ -7,5 +7,6 @@ import { USAGE_ROUTES } from './usage';
 import { CREDITS_ROUTES } from './credits';
 import { INGEST_ROUTES } from './ingest';
 import { SETTINGS_ROUTES } from './settings';
+import { DATA_DICTIONARY_ROUTES } from './data-dictionary';
 
-export const ALL_ROUTES: RouteCase[] = [...SHELL_ROUTES, ...USERS_ROUTES, ...TOKENS_ROUTES, ...USAGE_ROUTES, ...CREDITS_ROUTES, ...INGEST_ROUTES, ...SETTINGS_ROUTES];
+export const ALL_ROUTES: RouteCase[] = [...SHELL_ROUTES, ...USERS_ROUTES, ...TOKENS_ROUTES, ...USAGE_ROUTES, ...CREDITS_ROUTES, ...INGEST_ROUTES, ...SETTINGS_ROUTES, ...DATA_DICTIONARY_ROUTES];
