@@ -309,14 +309,36 @@ describe('users: row actions, invite, bulk and audit', () => {
       await t.db('audit_log').where({ action: 'test.ipv4mapped' }).delete();
     });
 
+    it('reads as sentences naming the people (codes kept small for the filter), never another workspace\'s names', async () => {
+      const base = { workspace_id: w.a.id, actor_user_id: w.alice, actor_label: 'admin@alpha.test', ip: '10.0.0.1', created_at: '2026-02-03 10:00:00.000' };
+      await t.db('audit_log').insert([
+        { ...base, action: 'credits.access_request.approve', target_type: 'credit_access_request', target_id: '3', before_json: JSON.stringify({ user: 'bob@alpha.test', status: 'pending' }), after_json: JSON.stringify({ user: 'bob@alpha.test', status: 'approved' }) },
+        { ...base, action: 'user.role.update', target_type: 'user', target_id: String(w.mark), before_json: JSON.stringify({ email: 'member@alpha.test', role: 'member' }), after_json: JSON.stringify({ email: 'member@alpha.test', role: 'admin' }) },
+        { ...base, actor_user_id: null, actor_label: 'system', action: 'export.download', target_type: 'export', target_id: 'users', after_json: JSON.stringify({ file: 'alpha-users-2026-02-03.csv' }) },
+        // an e-mail of the other workspace is shown as stored, never resolved to that workspace's name
+        { ...base, action: 'user.revoke', target_type: 'user', target_id: String(w.adminB), before_json: JSON.stringify({ email: 'admin@beta.test', status: 'active' }), after_json: JSON.stringify({ email: 'admin@beta.test', status: 'revoked' }) },
+      ]);
+      const res = await admin.get('/admin/audit-log?from=2026-02-03&to=2026-02-03').expect(200);
+      const sentences = [...res.text.matchAll(/data-testid="audit-sentence">([^<]*)</g)].map((m) => m[1].replace(/&#39;/g, "'"));
+      expect(sentences).to.have.members([
+        'Alice Admin approved Bob Builder’s credit access request',
+        'Alice Admin made Mark Member an admin',
+        'The system downloaded alpha-users-2026-02-03.csv',
+        'Alice Admin revoked admin@beta.test’s access',
+      ]);
+      expect(res.text).to.not.contain('Bea Admin');
+      expect(res.text).to.contain('<code data-testid="audit-code">credits.access_request.approve</code>');
+      await t.db('audit_log').where({ created_at: '2026-02-03 10:00:00.000' }).delete();
+    });
+
     it('lists changes newest first with before → after, actor and IP; filters by action and actor', async () => {
       const res = await admin.get('/admin/audit-log').expect(200);
       const ids = [...res.text.matchAll(/data-audit-id="(\d+)"/g)].map((m) => Number(m[1]));
       expect(ids).to.deep.equal([...ids].sort((a, b) => b - a));
       expect(res.text).to.contain('user.allocation.update').and.contain('admin@alpha.test');
-      expect(res.text).to.match(/<strong>max_inference_tokens<\/strong>:\s*<span class="from">100<\/span> → <span class="to">1,500<\/span>/);
+      expect(res.text).to.match(/<li data-key="max_inference_tokens"><strong>Max inference tokens<\/strong>:\s*<span class="from">100<\/span> → <span class="to">1,500<\/span>/);
       const only = await admin.get('/admin/audit-log?action=user.revoke').expect(200);
-      const actions = [...only.text.matchAll(/<td class="action"><code>([\s\S]*?)<\/code>/g)].map((m) => m[1].replace(/<wbr>/g, ''));
+      const actions = [...only.text.matchAll(/<code data-testid="audit-code">([\s\S]*?)<\/code>/g)].map((m) => m[1]);
       expect(actions.length).to.equal((await audits('user.revoke')).length);
       expect(new Set(actions)).to.deep.equal(new Set(['user.revoke']));
       const byActor = await admin.get(`/admin/audit-log?actor=${w.mark}`).expect(200);
