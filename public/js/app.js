@@ -135,4 +135,48 @@
     live.textContent = '';
     setTimeout(function () { live.textContent = text; }, 50);
   });
+
+  // ---- polish (issue 13): busy regions and instant tab feedback ----
+  // During every htmx request the region being replaced is marked busy (aria-busy, dimmed by CSS);
+  // after ~300 ms without an answer it also shows a spinner (.is-busy-slow), so quick swaps never flash.
+  // A clicked tab (a link in nav.tabs, the range presets, a settings sub-navigation) is highlighted at
+  // once rather than when its content arrives.
+  var BUSY_DELAY_MS = 300;
+  function busyTarget(e) {
+    var ctx = e.detail && e.detail.ctx;
+    var t = ctx && ctx.target;
+    return t && t.nodeType === 1 && t !== document.body ? t : null;
+  }
+  document.addEventListener('htmx:before:request', function (e) {
+    var t = busyTarget(e);
+    if (!t) return;
+    t.classList.add('is-busy');
+    t.setAttribute('aria-busy', 'true');
+    clearTimeout(t.__busyTimer);
+    t.__busyTimer = setTimeout(function () { if (t.classList.contains('is-busy')) t.classList.add('is-busy-slow'); }, BUSY_DELAY_MS);
+    var src = e.target && e.target.closest && e.target.closest('nav.tabs a, .tabs a, [role="tab"]');
+    if (src) {
+      var bar = src.parentElement && src.closest('nav, [role="tablist"], .tabs');
+      if (bar) bar.querySelectorAll('a, [role="tab"]').forEach(function (a) {
+        var on = a === src;
+        a.classList.toggle('active', on);
+        if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+        if (a.getAttribute('role') === 'tab') a.setAttribute('aria-selected', on ? 'true' : 'false');
+      });
+    }
+  });
+  function clearBusy(e) {
+    var t = busyTarget(e);
+    document.querySelectorAll('.is-busy').forEach(function (el) {
+      if (t && el !== t && el.isConnected) return;
+      clearTimeout(el.__busyTimer);
+      el.classList.remove('is-busy', 'is-busy-slow');
+      el.removeAttribute('aria-busy');
+    });
+  }
+  document.addEventListener('htmx:finally:request', clearBusy);
+  document.addEventListener('htmx:after:swap', function () {
+    // an outerHTML swap replaces the busy element itself: nothing stays marked busy
+    document.querySelectorAll('.is-busy').forEach(function (el) { if (!el.isConnected) clearTimeout(el.__busyTimer); });
+  });
 })();

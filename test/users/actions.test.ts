@@ -98,11 +98,11 @@ describe('users: row actions, invite, bulk and audit', () => {
 
   describe('role and the last-admin rule', () => {
     it('the last active admin cannot be demoted (no JS: redirect with the error; htmx: row with the error)', async () => {
-      const res = await post(`/admin/users/${w.alice}/role`, { role: 'member', return: '/admin/users' }).expect(303);
+      const res = await post(`/admin/users/${w.alice}/role`, { role: 'member', return: '/admin/users', confirm_self: '1' }).expect(303);
       expect(res.headers.location).to.equal('/admin/users?error=last_admin');
       const page = await admin.get(res.headers.location).expect(200);
       expect(page.text).to.contain(LAST_ADMIN_MESSAGE.replace(/'/g, '&#39;'));
-      const hx = await post(`/admin/users/${w.alice}/role`, { role: 'member' }, true).expect(422);
+      const hx = await post(`/admin/users/${w.alice}/role`, { role: 'member', confirm_self: '1' }, true).expect(422);
       expect(hx.text).to.contain('data-testid="row-error"').and.contain('last active admin');
       expect((await user(w.alice)).role).to.equal('admin');
       expect(await audits('user.role.update')).to.have.length(0);
@@ -116,7 +116,7 @@ describe('users: row actions, invite, bulk and audit', () => {
 
     it('promotes a member (audited); with two admins one may be demoted; a revoked admin does not count', async () => {
       await post(`/admin/users/${w.dave}/role`, { role: 'admin' }).expect(303); // Dave is revoked
-      await post(`/admin/users/${w.alice}/role`, { role: 'member' }).expect(303);
+      await post(`/admin/users/${w.alice}/role`, { role: 'member', confirm_self: '1' }).expect(303);
       expect((await user(w.alice)).role).to.equal('admin'); // revoked Dave is not an active admin
       await post(`/admin/users/${w.mark}/role`, { role: 'admin' }).expect(303);
       const [a] = await audits('user.role.update', w.mark);
@@ -126,6 +126,26 @@ describe('users: row actions, invite, bulk and audit', () => {
       await post(`/admin/users/${w.mark}/role`, { role: 'member' }).expect(303);
       expect((await user(w.mark)).role).to.equal('member');
       await post(`/admin/users/${w.dave}/role`, { role: 'member' }).expect(303);
+    });
+
+    it('role changes ask first, naming the person and the new role; demoting yourself takes a second, explicit confirmation', async () => {
+      const list = (await admin.get('/admin/users').expect(200)).text;
+      const markRow = new RegExp(`<tr id="user-row-${w.mark}"[\\s\\S]*?</tr>`).exec(list)![0];
+      expect(markRow).to.contain('hx-confirm="Change Mark Member’s role to admin? They will be able to manage users, credits and exports."');
+      const aliceRow = new RegExp(`<tr id="user-row-${w.alice}"[\\s\\S]*?</tr>`).exec(list)![0];
+      expect(aliceRow).to.contain('hx-confirm="Change your own role to member?"');
+      // a second admin exists, so the rule would allow it: still, the first request only asks again
+      await post(`/admin/users/${w.mark}/role`, { role: 'admin' }).expect(303);
+      const hx = await post(`/admin/users/${w.alice}/role`, { role: 'member' }, true).expect(409);
+      expect(hx.text).to.contain('data-testid="self-demote"').and.contain('You will lose access to every admin page at once');
+      expect(hx.text).to.contain('name="confirm_self" value="1"');
+      const page = await post(`/admin/users/${w.alice}/role`, { role: 'member', return: '/admin/users' }).expect(200);
+      expect(page.text).to.contain('<h1>Remove your admin role?</h1>');
+      expect((await user(w.alice)).role).to.equal('admin');
+      expect(await audits('user.role.update', w.alice)).to.have.length(0);
+      // another admin is demoted without the extra step (the menu's confirm is enough)
+      await post(`/admin/users/${w.mark}/role`, { role: 'member' }).expect(303);
+      expect((await user(w.mark)).role).to.equal('member');
     });
 
     it('rejects an unknown role', async () => {
