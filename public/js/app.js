@@ -179,4 +179,22 @@
     // an outerHTML swap replaces the busy element itself: nothing stays marked busy
     document.querySelectorAll('.is-busy').forEach(function (el) { if (!el.isConnected) clearTimeout(el.__busyTimer); });
   });
+
+  // ---- polish (issue 13): scroll cues on wide tables ----
+  // A .table-wrap that scrolls sideways says where more columns are hidden (data-scroll="left right");
+  // CSS fades that edge. Kept current on scroll, resize and after htmx swaps.
+  function markScroll(w) {
+    var more = [];
+    if (w.scrollLeft > 1) more.push('left');
+    if (w.scrollLeft + w.clientWidth < w.scrollWidth - 1) more.push('right');
+    var v = more.join(' ');
+    if (w.getAttribute('data-scroll') !== v) w.setAttribute('data-scroll', v);
+  }
+  function markAllScroll() { document.querySelectorAll('.table-wrap').forEach(markScroll); }
+  document.addEventListener('scroll', function (e) { if (e.target && e.target.classList && e.target.classList.contains('table-wrap')) markScroll(e.target); }, true);
+  window.addEventListener('resize', markAllScroll);
+  document.addEventListener('htmx:after:swap', markAllScroll);
+  document.addEventListener('htmx:after:settle', markAllScroll);
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', markAllScroll);
+  else markAllScroll();
 })();
