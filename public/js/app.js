@@ -190,7 +190,11 @@
     var v = more.join(' ');
     if (w.getAttribute('data-scroll') !== v) w.setAttribute('data-scroll', v);
   }
-  function markAllScroll() { document.querySelectorAll('.table-wrap').forEach(markScroll); }
+  function markAllScroll() {
+    // a wide table that reads newest-last (the heatmap) opens scrolled to its end, once
+    document.querySelectorAll('.table-wrap[data-start="end"]').forEach(function (w) { w.scrollLeft = w.scrollWidth; w.removeAttribute('data-start'); });
+    document.querySelectorAll('.table-wrap').forEach(markScroll);
+  }
   document.addEventListener('scroll', function (e) { if (e.target && e.target.classList && e.target.classList.contains('table-wrap')) markScroll(e.target); }, true);
   window.addEventListener('resize', markAllScroll);
   document.addEventListener('htmx:after:swap', markAllScroll);

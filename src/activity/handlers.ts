@@ -6,6 +6,7 @@ import { renderPageOrPartial } from '../http/render';
 import { idParam, fieldErrors } from '../http/validate';
 import { streamRows } from '../db/dialect';
 import { fromDbTime, localDateTimeLabel, monthOfDay, today } from '../db/time';
+import { monthLabel } from '../http/format';
 import { csvFilename } from '../csv/stream';
 import { auditedCsvDownload } from '../csv/download';
 import { SURFACES, SURFACE_LABELS } from '../ingest/model';
@@ -64,7 +65,7 @@ export function activityHandlers(ctx: AppContext) {
         title: `Activity Logs · ${user.name}`,
         subject: user,
         zone,
-        month,
+        month: monthLabel(month),
         usage,
         models,
         surfaces: SURFACES.map((s) => ({ value: s, label: SURFACE_LABELS[s] })),

@@ -101,7 +101,7 @@ export function shareClass(row: UserRow): string {
   return '';
 }
 
-export { formatNumber as fmt } from '../http/format';
+export { formatNumber as fmt, dayLabel, monthLabel } from '../http/format';
 
 export function pct(share: number | null): string {
   return share == null ? '—' : `${Math.round(share * 1000) / 10}%`;

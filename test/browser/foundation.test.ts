@@ -96,8 +96,9 @@ const NAV = ['Usage', 'Users', 'Token Statistics', 'Credits', 'Audit log'];
     const header = await page.evaluate(() => {
       const bar = document.querySelector('.topbar')!.getBoundingClientRect();
       const kids = Array.from(document.querySelectorAll('.topbar-left > *, .topbar-right > *')).filter((e) => (e as HTMLElement).offsetParent !== null);
-      const tops = kids.map((e) => Math.round(e.getBoundingClientRect().top));
-      return { height: bar.height, rows: new Set(tops.map((t) => Math.round(t / 20))).size, sidenav: !!(document.querySelector('.shell > .sidenav') as HTMLElement).offsetParent };
+      // one row: every visible item's vertical centre lies within a few pixels of the others'
+      const mids = kids.map((e) => { const r = e.getBoundingClientRect(); return r.top + r.height / 2; });
+      return { height: bar.height, rows: Math.max(...mids) - Math.min(...mids) < 8 ? 1 : 2, sidenav: !!(document.querySelector('.shell > .sidenav') as HTMLElement).offsetParent };
     });
     expect(header.height).to.be.at.most(60);
     expect(header.rows).to.equal(1);
