@@ -201,4 +201,15 @@
   document.addEventListener('htmx:after:settle', markAllScroll);
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', markAllScroll);
   else markAllScroll();
+
+  // ---- polish (issue 13): a form shown with errors focuses its first invalid field ----
+  function focusFirstInvalid(root) {
+    var el = (root || document).querySelector('main [aria-invalid="true"], [data-autofocus][aria-invalid="true"]');
+    if (el && document.activeElement !== el) el.focus();
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', function () { focusFirstInvalid(); });
+  else focusFirstInvalid();
+  document.addEventListener('htmx:after:swap', function () {
+    if (!document.activeElement || document.activeElement === document.body) focusFirstInvalid();
+  });
 })();
