@@ -95,6 +95,34 @@ import { usersWorld, type UsersWorld } from '../users/fixture';
     expect(cspErrors(page)).to.deep.equal([]);
   });
 
+  it('legends match their series: the doughnut gives each slice its value and share', async () => {
+    const page = h.page;
+    await page.goto(`${h.baseUrl}/admin/tokens?tab=usage`);
+    await page.waitForFunction(() => !!(document.querySelector('canvas[data-chart-config="chart-tokens-split"]') as unknown as { __chart?: unknown })?.__chart);
+    const legend = await page.evaluate(() => {
+      const chart = (document.querySelector('canvas[data-chart-config="chart-tokens-split"]') as unknown as { __chart: { legend: { legendItems: { text: string }[] }; data: { datasets: { data: number[] }[] } } }).__chart;
+      return { items: chart.legend.legendItems.map((i) => i.text), data: chart.data.datasets[0].data };
+    });
+    const total = legend.data.reduce((a, b) => a + b, 0);
+    expect(total).to.be.greaterThan(0);
+    legend.items.forEach((text, i) => {
+      const share = Math.round((legend.data[i] / total) * 1000) / 10;
+      expect(text).to.match(new RegExp(`: ${legend.data[i].toLocaleString('en-US').replace(/,/g, ',')} \\(${String(share).replace('.', '\\.')}%\\)$`));
+    });
+    // a bar chart's legend keeps boxes
+    const monthly = await page.evaluate(() => (document.querySelector('canvas[data-chart-config="chart-tokens-monthly"]') as unknown as { __chart: { legend: { legendItems: { pointStyle: string }[] } } }).__chart.legend.legendItems.map((i) => i.pointStyle));
+    expect(monthly.every((p) => p === 'rect')).to.equal(true);
+    // the Usage page's IQ adoption line shows as a line in its legend, the generation bars as a box
+    await page.goto(`${h.baseUrl}/admin/usage?from=2026-01-01&to=2026-12-31`);
+    const sel = '#usage-chart-weekly-generations canvas[data-chart-config]';
+    const drawn = await page.waitForFunction((s) => !!(document.querySelector(s) as unknown as { __chart?: unknown } | null)?.__chart, sel, { timeout: 10000 }).then(() => true, () => false);
+    expect(drawn, 'the weekly generations chart is drawn').to.equal(true);
+    const items = await page.evaluate((s) => (document.querySelector(s) as unknown as { __chart: { legend: { legendItems: { text: string; pointStyle: string }[] } } }).__chart.legend.legendItems.map((i) => `${i.text}:${i.pointStyle}`), sel);
+    expect(items).to.include('IQ adoption:line');
+    expect(items.filter((i) => i.endsWith(':rect'))).to.have.length.greaterThan(0);
+    expect(cspErrors(page)).to.deep.equal([]);
+  });
+
   it('at 390 px: the header is one row, the user table keeps its first column fixed and shows a scroll cue', async () => {
     const page = h.page;
     await page.setViewportSize({ width: 390, height: 844 });
