@@ -145,6 +145,27 @@ run(async () => {
     await shoot({ name: 'state workspace menu open', url: '/admin/usage', as: 0, act: (p) => p.click('.workspace-menu > summary') });
     await shoot({ name: 'state users row menu open', url: '/admin/users', as: 0, act: (p) => p.locator('[aria-haspopup="menu"], .row-menu-trigger').first().click() });
     await shoot({ name: 'state api key form error', url: '/admin/api-keys', as: 0, act: (p) => p.click('.apikeys-create-form button[type=submit]') });
+    await shoot({
+      name: 'state phone menu open',
+      url: '/admin/users',
+      as: 0,
+      act: async (p) => {
+        if (await p.isVisible('.site-menu > summary')) await p.click('.site-menu > summary');
+      },
+    });
+    await shoot({
+      name: 'state users inline allocation error',
+      url: '/admin/users',
+      as: 0,
+      act: async (p) => {
+        await p.locator('[data-testid="row-menu-button"]').first().click();
+        await p.locator('[role="menuitem"]:has-text("Edit allocation")').first().click();
+        await p.waitForSelector('tr.editing input[name="max_inference_tokens"]');
+        await p.fill('tr.editing input[name="max_inference_tokens"]', '-3');
+        await p.locator('tr.editing button[type="submit"]').first().click();
+        await p.waitForSelector('tr.editing .field-error');
+      },
+    });
     await shoot({ name: 'state member me', url: '/me', as: 1 });
     await shoot({ name: 'state seat workspace usage', url: '/admin/usage', as: 2 });
     await shoot({ name: 'state seat workspace users', url: '/admin/users', as: 2 });

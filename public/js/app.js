@@ -154,4 +154,81 @@
     live.textContent = '';
     setTimeout(function () { live.textContent = text; }, 50);
   });
+
+  // ---- polish (issue 13): busy regions and instant tab feedback ----
+  // During every htmx request the region being replaced is marked busy (aria-busy, dimmed by CSS);
+  // after ~300 ms without an answer it also shows a spinner (.is-busy-slow), so quick swaps never flash.
+  // A clicked tab (a link in nav.tabs, the range presets, a settings sub-navigation) is highlighted at
+  // once rather than when its content arrives.
+  var BUSY_DELAY_MS = 300;
+  function busyTarget(e) {
+    var ctx = e.detail && e.detail.ctx;
+    var t = ctx && ctx.target;
+    return t && t.nodeType === 1 && t !== document.body ? t : null;
+  }
+  document.addEventListener('htmx:before:request', function (e) {
+    var t = busyTarget(e);
+    if (!t) return;
+    t.classList.add('is-busy');
+    t.setAttribute('aria-busy', 'true');
+    clearTimeout(t.__busyTimer);
+    t.__busyTimer = setTimeout(function () { if (t.classList.contains('is-busy')) t.classList.add('is-busy-slow'); }, BUSY_DELAY_MS);
+    var src = e.target && e.target.closest && e.target.closest('nav.tabs a, .tabs a, [role="tab"]');
+    if (src) {
+      var bar = src.parentElement && src.closest('nav, [role="tablist"], .tabs');
+      if (bar) bar.querySelectorAll('a, [role="tab"]').forEach(function (a) {
+        var on = a === src;
+        a.classList.toggle('active', on);
+        if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+        if (a.getAttribute('role') === 'tab') a.setAttribute('aria-selected', on ? 'true' : 'false');
+      });
+    }
+  });
+  function clearBusy(e) {
+    var t = busyTarget(e);
+    document.querySelectorAll('.is-busy').forEach(function (el) {
+      if (t && el !== t && el.isConnected) return;
+      clearTimeout(el.__busyTimer);
+      el.classList.remove('is-busy', 'is-busy-slow');
+      el.removeAttribute('aria-busy');
+    });
+  }
+  document.addEventListener('htmx:finally:request', clearBusy);
+  document.addEventListener('htmx:after:swap', function () {
+    // an outerHTML swap replaces the busy element itself: nothing stays marked busy
+    document.querySelectorAll('.is-busy').forEach(function (el) { if (!el.isConnected) clearTimeout(el.__busyTimer); });
+  });
+
+  // ---- polish (issue 13): scroll cues on wide tables ----
+  // A .table-wrap that scrolls sideways says where more columns are hidden (data-scroll="left right");
+  // CSS fades that edge. Kept current on scroll, resize and after htmx swaps.
+  function markScroll(w) {
+    var more = [];
+    if (w.scrollLeft > 1) more.push('left');
+    if (w.scrollLeft + w.clientWidth < w.scrollWidth - 1) more.push('right');
+    var v = more.join(' ');
+    if (w.getAttribute('data-scroll') !== v) w.setAttribute('data-scroll', v);
+  }
+  function markAllScroll() {
+    // a wide table that reads newest-last (the heatmap) opens scrolled to its end, once
+    document.querySelectorAll('.table-wrap[data-start="end"]').forEach(function (w) { w.scrollLeft = w.scrollWidth; w.removeAttribute('data-start'); });
+    document.querySelectorAll('.table-wrap').forEach(markScroll);
+  }
+  document.addEventListener('scroll', function (e) { if (e.target && e.target.classList && e.target.classList.contains('table-wrap')) markScroll(e.target); }, true);
+  window.addEventListener('resize', markAllScroll);
+  document.addEventListener('htmx:after:swap', markAllScroll);
+  document.addEventListener('htmx:after:settle', markAllScroll);
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', markAllScroll);
+  else markAllScroll();
+
+  // ---- polish (issue 13): a form shown with errors focuses its first invalid field ----
+  function focusFirstInvalid(root) {
+    var el = (root || document).querySelector('main [aria-invalid="true"], [data-autofocus][aria-invalid="true"]');
+    if (el && document.activeElement !== el) el.focus();
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', function () { focusFirstInvalid(); });
+  else focusFirstInvalid();
+  document.addEventListener('htmx:after:swap', function () {
+    if (!document.activeElement || document.activeElement === document.body) focusFirstInvalid();
+  });
 })();

@@ -29,6 +29,33 @@
     config.options.maintainAspectRatio = false;
     config.options.animation = false;
     config.options.plugins = config.options.plugins || {};
+    // Legends match their series: a line dataset shows as a line, a bar as a box; a doughnut's legend
+    // gives each slice's value and share, so the numbers need no hover.
+    config.options.plugins.legend = config.options.plugins.legend || {};
+    var legendLabels = config.options.plugins.legend.labels = config.options.plugins.legend.labels || {};
+    legendLabels.usePointStyle = true;
+    legendLabels.generateLabels = function (chart) {
+      var base = window.Chart.defaults.plugins.legend.labels.generateLabels;
+      var isRound = chart.config.type === 'doughnut' || chart.config.type === 'pie';
+      var items = isRound ? window.Chart.overrides[chart.config.type].plugins.legend.labels.generateLabels(chart) : base(chart);
+      if (isRound) {
+        var data = (chart.data.datasets[0] && chart.data.datasets[0].data) || [];
+        var total = data.reduce(function (a, b) { return a + (Number(b) || 0); }, 0);
+        items.forEach(function (it, i) {
+          var v = Number(data[i]) || 0;
+          it.text = it.text + ': ' + numberFormat(v) + (total > 0 ? ' (' + (Math.round((v / total) * 1000) / 10) + '%)' : '');
+          it.pointStyle = 'rect';
+        });
+        return items;
+      }
+      items.forEach(function (it) {
+        var ds = chart.data.datasets[it.datasetIndex] || {};
+        var line = ds.type === 'line' || (!ds.type && chart.config.type === 'line');
+        it.pointStyle = line ? 'line' : 'rect';
+        if (line) { it.lineWidth = 3; it.fillStyle = it.strokeStyle; }
+      });
+      return items;
+    };
     config.options.plugins.tooltip = config.options.plugins.tooltip || {};
     config.options.plugins.tooltip.callbacks = {
       label: function (ctx) {

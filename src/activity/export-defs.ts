@@ -1,5 +1,5 @@
 // CSV export definitions of this feature (columns feed the exporter and the data dictionary).
-import { defineExport, type ExportDefinition } from '../csv/definitions';
+import { defineExport, utcCell, type ExportDefinition } from '../csv/definitions';
 import { SURFACE_LABELS, type Surface } from '../domain/model';
 import type { LogRow } from './queries';
 
@@ -20,8 +20,15 @@ export const ACTIVITY_LOG_EXPORT = defineExport<ActivityCsvRow>({
   columns: [
     { key: 'interaction_id', type: 'integer', description: 'Internal id of the interaction (unique; a tie-breaker for equal timestamps).', example: '184220', value: (r) => r.id },
     { key: 'user_email', type: 'string', description: 'Email of the user.', example: 'jane@example.com' },
-    { key: 'occurred_at_utc', type: 'datetime', description: 'When the interaction happened, UTC (YYYY-MM-DD HH:MM:SS.mmm).', example: '2026-03-09 15:04:05.120', value: (r) => String(r.occurred_at).replace('T', ' ').slice(0, 23) },
-    { key: 'occurred_at_local', type: 'datetime', description: 'The same instant as wall-clock time in the workspace time zone.', example: '2026-03-09 10:04:05', value: (r) => r.occurred_at_local },
+    { key: 'occurred_at_utc', type: 'datetime', description: 'When the interaction happened, UTC (ISO 8601, like every export).', example: '2026-03-09T15:04:05.120Z', value: (r) => utcCell(r.occurred_at) },
+    {
+      key: 'occurred_at_local',
+      type: 'string',
+      description:
+        'The same instant as local wall-clock time in the workspace time zone (YYYY-MM-DD HH:MM:SS, not UTC). In the hour repeated when clocks fall back, the zone abbreviation follows, so the two 01:30s differ (01:30:00 CDT, then 01:30:00 CST).',
+      example: '2026-03-09 10:04:05',
+      value: (r) => r.occurred_at_local,
+    },
     { key: 'day', type: 'date', description: 'Reporting day in the workspace time zone (the day the reports count it on).', example: '2026-03-09' },
     { key: 'surface', type: 'string', description: `Where it happened: ${Object.values(SURFACE_LABELS).join(', ')} (unknown surfaces are Other).`, example: 'Chat', value: (r) => SURFACE_LABELS[r.surface as Surface] ?? r.surface },
     { key: 'token_kind', type: 'string', description: 'inference (a generation) or embedding (document ingestion / training run).', example: 'inference' },

@@ -5,7 +5,8 @@ import { HttpError, isHtmx } from '../http/errors';
 import { renderPageOrPartial } from '../http/render';
 import { idParam, fieldErrors } from '../http/validate';
 import { streamRows } from '../db/dialect';
-import { fromDbTime, localDateTime, monthOfDay, today } from '../db/time';
+import { fromDbTime, localDateTimeLabel, monthOfDay, today } from '../db/time';
+import { monthLabel } from '../http/format';
 import { csvFilename } from '../csv/stream';
 import { auditedCsvDownload } from '../csv/download';
 import { SURFACES, SURFACE_LABELS } from '../domain/model';
@@ -64,7 +65,7 @@ export function activityHandlers(ctx: AppContext) {
         title: `Activity Logs · ${user.name}`,
         subject: user,
         zone,
-        month,
+        month: monthLabel(month),
         usage,
         models,
         surfaces: SURFACES.map((s) => ({ value: s, label: SURFACE_LABELS[s] })),
@@ -112,7 +113,7 @@ export function activityHandlers(ctx: AppContext) {
       const source = streamRows(db, logExportQuery(db, ws, user.id, filters, zone));
       async function* withLocalTime(): AsyncGenerator<ActivityCsvRow> {
         for await (const row of source as AsyncIterable<LogRow>) {
-          yield { ...row, user_email: user!.email, occurred_at_local: localDateTime(fromDbTime(row.occurred_at)!, zone) } as ActivityCsvRow;
+          yield { ...row, user_email: user!.email, occurred_at_local: localDateTimeLabel(fromDbTime(row.occurred_at)!, zone) } as ActivityCsvRow;
         }
       }
       const rows = withLocalTime();

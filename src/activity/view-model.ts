@@ -1,6 +1,6 @@
 // View model of Activity Logs: one interaction as a table row (local and UTC time, a type label,
 // the prompt cut for the preview).
-import { fromDbTime, localDateTime } from '../db/time';
+import { fromDbTime, localDateTimeLabel } from '../db/time';
 import { SURFACE_LABELS, type Surface } from '../domain/model';
 import type { LogRow } from './queries';
 
@@ -17,7 +17,7 @@ export function logRowView(r: LogRow, zone: string) {
   const prompt = r.prompt_excerpt ?? '';
   return {
     ...r,
-    local: localDateTime(at, zone),
+    local: localDateTimeLabel(at, zone),
     utc: `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`,
     iso: at.toISOString(),
     type: `${SURFACE_LABELS[r.surface as Surface] ?? r.surface} · ${r.token_kind}${r.output === 'image' ? ' · image' : ''}`,

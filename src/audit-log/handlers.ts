@@ -5,8 +5,8 @@ import { renderPageOrPartial } from '../http/render';
 import { keysetLinks, keysetNav, pushListUrl } from '../http/keyset';
 import { addDays, startOfDayUtc, toDbTime } from '../db/time';
 import { parseFilters } from './forms';
-import { auditFacets, auditPage, type AuditFilters } from './queries';
-import { auditRowView } from './view-model';
+import { auditFacets, auditNames, auditPage, type AuditFilters } from './queries';
+import { auditRowView, pageMentions } from './view-model';
 
 export function auditLogHandlers(ctx: AppContext) {
   const db = ctx.db;
@@ -28,7 +28,9 @@ export function auditLogHandlers(ctx: AppContext) {
       ]);
       const fp = new URLSearchParams();
       for (const k of ['actor', 'action', 'from', 'to'] as const) if (f[k]) fp.set(k, f[k]!);
-      const rows = page.rows.map((r) => auditRowView(r, zone));
+      const m = pageMentions(page.rows);
+      const names = await auditNames(db, ws, m.ids, m.emails);
+      const rows = page.rows.map((r) => auditRowView(r, zone, names));
       const links = keysetLinks('/admin/audit-log', fp, page, nav, f);
       pushListUrl(req, res, links.currentUrl);
       renderPageOrPartial(

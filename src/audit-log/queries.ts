@@ -2,6 +2,7 @@
 // first) and the actors and actions seen (filter choices).
 import type { Knex } from 'knex';
 import { keysetPage, type Cursor, type KeysetPage } from '../http/keyset';
+import type { AuditNames } from './sentences';
 
 export interface AuditFilters {
   /** a user id (actor_user_id) or a non-user actor label such as 'system' or 'api-key:abcd' */
@@ -49,4 +50,27 @@ export const AUDIT_PAGE_SIZE = 50;
 /** One page of the filtered log, newest first. */
 export function auditPage(db: Knex, workspaceId: number, f: AuditFilters, nav: { before?: Cursor | null; after?: Cursor | null }): Promise<KeysetPage<Record<string, unknown>>> {
   return keysetPage<Record<string, unknown>>(() => auditQuery(db, workspaceId, f), 'created_at', 'id', AUDIT_PAGE_SIZE, nav);
+}
+
+/** Display names of the users a page of entries mentions (by id and by e-mail), in this workspace only. */
+export async function auditNames(db: Knex, workspaceId: number, ids: number[], emails: string[]): Promise<AuditNames> {
+  const byId = new Map<number, string>();
+  const byEmail = new Map<string, string>();
+  const uniqIds = [...new Set(ids)].slice(0, 1000);
+  const uniqEmails = [...new Set(emails)].slice(0, 1000);
+  if (uniqIds.length || uniqEmails.length) {
+    const rows = await db('users')
+      .select('id', 'name', 'email')
+      .where({ workspace_id: workspaceId })
+      .andWhere((w) => {
+        if (uniqIds.length) w.orWhereIn('id', uniqIds);
+        if (uniqEmails.length) w.orWhereIn('email', uniqEmails);
+      });
+    for (const r of rows as { id: number; name: string; email: string }[]) {
+      const name = r.name && r.name.trim() ? r.name : r.email;
+      byId.set(Number(r.id), name);
+      byEmail.set(String(r.email).toLowerCase(), name);
+    }
+  }
+  return { byId, byEmail };
 }

@@ -1,8 +1,11 @@
 // View model of the Audit log page: each row's time, actor, target, client IP and what changed.
 import { fromDbTime, localDateTime } from '../db/time';
+import { auditSentence, mentions, type AuditNames, type AuditRowInput } from './sentences';
 
 interface Change {
   key: string;
+  /** the key in words ("Max inference tokens") */
+  label: string;
   from?: string;
   to?: string;
 }
@@ -15,9 +18,16 @@ export function displayIp(ip: string | null): string | null {
 
 function show(v: unknown): string {
   if (v === null || v === undefined) return '—';
+  if (typeof v === 'boolean') return v ? 'Yes' : 'No';
   if (typeof v === 'number') return v.toLocaleString('en-US');
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
+}
+
+/** A stored key in words: "max_inference_tokens" -> "Max inference tokens". */
+export function keyLabel(key: string): string {
+  const words = key.replace(/_/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 /** Before/after as a list of changed keys (values that stayed equal are context only, e.g. the email). */
@@ -40,15 +50,51 @@ export function describeChange(beforeJson: string | null, afterJson: string | nu
     const bv = b ? b[k] : undefined;
     const av = a ? a[k] : undefined;
     if (b && a && JSON.stringify(bv) === JSON.stringify(av)) continue;
-    changes.push({ key: k, from: b && k in b ? show(bv) : undefined, to: a && k in a ? show(av) : undefined });
+    changes.push({ key: k, label: keyLabel(k), from: b && k in b ? show(bv) : undefined, to: a && k in a ? show(av) : undefined });
   }
   return { subject, changes };
 }
 
-/** A stored audit row as the page shows it. */
-export function auditRowView(r: Record<string, unknown>, zone: string) {
+function parseJson(s: unknown): Record<string, unknown> | null {
+  if (typeof s !== 'string' || !s) return null;
+  try {
+    const v = JSON.parse(s);
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A stored row in the shape the sentences read. */
+export function sentenceInput(r: Record<string, unknown>): AuditRowInput {
+  return {
+    actor_user_id: r.actor_user_id == null ? null : Number(r.actor_user_id),
+    actor_label: String(r.actor_label ?? ''),
+    action: String(r.action),
+    target_type: (r.target_type as string | null) ?? null,
+    target_id: (r.target_id as string | number | null) ?? null,
+    before: parseJson(r.before_json),
+    after: parseJson(r.after_json),
+  };
+}
+
+/** The user ids and e-mails a page of stored rows mentions. */
+export function pageMentions(rows: Record<string, unknown>[]): { ids: number[]; emails: string[] } {
+  const ids: number[] = [];
+  const emails: string[] = [];
+  for (const r of rows) {
+    const m = mentions(sentenceInput(r));
+    ids.push(...m.ids);
+    emails.push(...m.emails);
+  }
+  return { ids, emails };
+}
+
+/** A stored audit row as the page shows it: a sentence, with the code and target kept beside it. */
+export function auditRowView(r: Record<string, unknown>, zone: string, names: AuditNames = { byId: new Map(), byEmail: new Map() }) {
   const at = fromDbTime(String(r.created_at))!;
   return {
+    sentence: auditSentence(sentenceInput(r), names),
     id: Number(r.id),
     local: localDateTime(at, zone),
     utc: `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`,

@@ -9,6 +9,8 @@ import { csvFilename } from '../csv/stream';
 import { auditedCsvDownload } from '../csv/download';
 import { DATA_DICTIONARY_EXPORT, dictionaryRows } from './export-defs';
 import { dictionaryPage } from './view-model';
+import { dictionaryPdf } from './pdf';
+import { actorFrom, recordAudit } from '../audit/audit';
 
 async function* rows() {
   yield* dictionaryRows();
@@ -24,6 +26,31 @@ export function dictionaryHandlers(ctx: AppContext) {
       const ws = workspaceOf(res);
       const filename = csvFilename(ws.slug, DATA_DICTIONARY_EXPORT.id, today(ws.time_zone, usageNow()));
       await auditedCsvDownload(ctx.db, req, res, DATA_DICTIONARY_EXPORT, { workspaceId: ws.id, filename }, rows());
+    },
+
+    /** The dictionary as a PDF, audited like every download (same audit shape as the CSV exports). */
+    async downloadDictionaryPdf(req: Request, res: Response) {
+      const ws = workspaceOf(res);
+      const day = today(ws.time_zone, usageNow());
+      const filename = `${ws.slug}-data-dictionary-${day}.pdf`.replace(/[^A-Za-z0-9._-]/g, '_');
+      await recordAudit(ctx.db, {
+        workspaceId: ws.id,
+        actor: actorFrom(req),
+        action: 'export.download',
+        targetType: 'export',
+        targetId: 'data-dictionary-pdf',
+        after: { export: 'data-dictionary-pdf', file: filename, path: '/admin/data-dictionary.pdf' },
+      });
+      res.setHeader('Content-Type', 'application/pdf');
+      res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+      const doc = dictionaryPdf({ workspaceName: ws.name, day });
+      doc.pipe(res);
+      doc.end();
+      await new Promise<void>((resolve, reject) => {
+        res.on('finish', resolve);
+        res.on('close', resolve);
+        doc.on('error', reject);
+      });
     },
   };
 }

@@ -158,6 +158,37 @@ export function localDateTime(instant: Date, zone: string): string {
   return new Date(instant.getTime() + off * 60000).toISOString().slice(0, 19).replace('T', ' ');
 }
 
+const abbrevFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's short name at an instant ("CDT", "CST"; "GMT+1" where no abbreviation exists). */
+export function zoneAbbreviation(instant: Date, zone: string): string {
+  let f = abbrevFormatters.get(zone);
+  if (!f) abbrevFormatters.set(zone, (f = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'short' })));
+  return f.formatToParts(instant).find((p) => p.type === 'timeZoneName')?.value ?? '';
+}
+
+/**
+ * True when the instant's local wall-clock time happens twice that day (the hour repeated when
+ * clocks fall back): 01:30 CDT and 01:30 CST are one hour apart but read the same without the zone.
+ */
+export function isRepeatedLocalTime(instant: Date, zone: string): boolean {
+  const off = zoneOffsetMinutes(instant, zone);
+  const wall = localDateTime(instant, zone);
+  for (const hours of [-3, 3]) {
+    const other = zoneOffsetMinutes(new Date(instant.getTime() + hours * 3600_000), zone);
+    if (other === off) continue;
+    const twin = new Date(instant.getTime() + (off - other) * 60_000);
+    if (twin.getTime() !== instant.getTime() && localDateTime(twin, zone) === wall) return true;
+  }
+  return false;
+}
+
+/** Local wall-clock time for display and CSV; in a repeated hour the zone abbreviation follows ("01:30:00 CDT"). */
+export function localDateTimeLabel(instant: Date, zone: string): string {
+  const wall = localDateTime(instant, zone);
+  return isRepeatedLocalTime(instant, zone) ? `${wall} ${zoneAbbreviation(instant, zone)}` : wall;
+}
+
 /** DB timestamp string (UTC, millisecond precision) — the one format both engines store and return. */
 export function toDbTime(instant: Date): string {
   return instant.toISOString().slice(0, 23).replace('T', ' ');

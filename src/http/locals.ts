@@ -35,7 +35,14 @@ export function viewLocals(ctx: AppContext, badges: readonly HeaderBadge[] = [])
         // The header badges are only drawn with the layout: an htmx fragment (a chart, a filtered
         // list) skips their queries. Boosted and full-page htmx requests render the layout.
         const fragment = isHtmx(req) && req.get('HX-Request-Type') !== 'full' && !req.get('HX-Boosted');
-        if (req.user.role === 'admin' && req.method === 'GET' && !fragment) Object.assign(res.locals, await loadBadges(badges, ctx.db, req.user, res.locals.workspace));
+        if (req.user.role === 'admin' && !fragment) {
+          const user = req.user;
+          const workspace = res.locals.workspace;
+          if (req.method === 'GET') Object.assign(res.locals, await loadBadges(badges, ctx.db, user, workspace));
+          // A form post usually redirects; when it re-renders its page (an error), renderPage loads the
+          // badges first, so the header keeps its meter and bell.
+          else res.locals.loadHeaderBadges = async () => Object.assign(res.locals, await loadBadges(badges, ctx.db, user, workspace));
+        }
       }
       next();
     } catch (err) {

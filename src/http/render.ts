@@ -3,6 +3,15 @@ import type { Request, Response } from 'express';
 import { isHtmx } from './errors';
 
 export function renderPage(res: Response, view: string, locals: Record<string, unknown> = {}, status = 200) {
+  const loadBadges = res.locals.loadHeaderBadges as (() => Promise<unknown>) | undefined;
+  if (typeof loadBadges === 'function') {
+    delete res.locals.loadHeaderBadges;
+    loadBadges().then(
+      () => renderPage(res, view, locals, status),
+      (err) => res.req.next!(err),
+    );
+    return;
+  }
   res.status(status);
   res.render(view, locals, (err: Error | null, body?: string) => {
     if (err) return res.req.next!(err);

@@ -14,6 +14,8 @@ export interface UserExportRow extends RosterRow {
   last_active_at: string | null;
   max_inference_tokens?: number | string | null;
   max_embedding_tokens?: number | string | null;
+  total_inference_tokens?: number | string | null;
+  total_embedding_tokens?: number | string | null;
   total_usage_tokens?: number | string | null;
   monthly_inference_tokens?: number | string | null;
   previous_month_inference_tokens?: number | string | null;
@@ -72,16 +74,30 @@ export const USERS_WITH_TOKENS_EXPORT = defineExport<UserExportRow>({
   path: '/admin/exports/users-with-tokens.csv',
   title: 'Users with tokens',
   description:
-    'The user list with each user’s token allocations and usage: lifetime total, this calendar month’s and the previous calendar month’s inference tokens (workspace time zone). Useful for audits and usage reports.',
+    'The user list with each user’s token allocations and usage: lifetime inference, embedding and combined totals, this calendar month’s and the previous calendar month’s inference tokens (workspace time zone). Useful for audits and usage reports.',
   area: 'Token Statistics',
   columns: [
     ...USER_COLUMNS,
     { key: 'max_inference_tokens', type: 'integer', description: 'Monthly inference token allocation assigned to the user (0 = none assigned).', example: '1000000', value: (r) => n(r.max_inference_tokens) },
     { key: 'max_embedding_tokens', type: 'integer', description: 'Training/embedding token allocation assigned to the user (0 = none assigned).', example: '500000', value: (r) => n(r.max_embedding_tokens) },
     {
+      key: 'total_inference_tokens',
+      type: 'integer',
+      description: 'Inference tokens (prompt + completion of chat and generation) consumed since the account was created.',
+      example: '2200000',
+      value: (r) => n(r.total_inference_tokens),
+    },
+    {
+      key: 'total_embedding_tokens',
+      type: 'integer',
+      description: 'Embedding tokens (document ingestion and training) consumed since the account was created.',
+      example: '250000',
+      value: (r) => n(r.total_embedding_tokens),
+    },
+    {
       key: 'total_usage_tokens',
       type: 'integer',
-      description: 'Total tokens consumed since the account was created: inference + embedding (training) combined.',
+      description: 'Total tokens consumed since the account was created: total_inference_tokens + total_embedding_tokens.',
       example: '2450000',
       value: (r) => n(r.total_usage_tokens),
     },

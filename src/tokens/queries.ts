@@ -90,7 +90,7 @@ export function usersQuery(db: Knex, workspaceId: number): Knex.QueryBuilder {
 }
 
 /**
- * The users-with-tokens.csv query: users plus allocations, lifetime tokens and this/previous
+ * The users-with-tokens.csv query: users plus allocations, lifetime tokens (inference, embedding, both) and this/previous
  * month's inference tokens, summed from rollup_monthly_user (one row per user, month and kind).
  */
 export function usersWithTokensQuery(db: Knex, workspaceId: number, month: string, previousMonth: string): Knex.QueryBuilder {
@@ -98,6 +98,8 @@ export function usersWithTokensQuery(db: Knex, workspaceId: number, month: strin
     .select('user_id')
     .sum({ total_usage_tokens: 'total_tokens' })
     .select(
+      db.raw("SUM(CASE WHEN token_kind = 'inference' THEN total_tokens ELSE 0 END) AS total_inference_tokens"),
+      db.raw("SUM(CASE WHEN token_kind = 'inference' THEN 0 ELSE total_tokens END) AS total_embedding_tokens"),
       db.raw("SUM(CASE WHEN token_kind = 'inference' AND month = ? THEN total_tokens ELSE 0 END) AS monthly_inference_tokens", [month]),
       db.raw("SUM(CASE WHEN token_kind = 'inference' AND month = ? THEN total_tokens ELSE 0 END) AS previous_month_inference_tokens", [previousMonth]),
     )
@@ -106,7 +108,7 @@ export function usersWithTokensQuery(db: Knex, workspaceId: number, month: strin
     .as('t');
   return db('users as u')
     .select(USER_COLUMNS)
-    .select('u.max_inference_tokens', 'u.max_embedding_tokens', 't.total_usage_tokens', 't.monthly_inference_tokens', 't.previous_month_inference_tokens')
+    .select('u.max_inference_tokens', 'u.max_embedding_tokens', 't.total_inference_tokens', 't.total_embedding_tokens', 't.total_usage_tokens', 't.monthly_inference_tokens', 't.previous_month_inference_tokens')
     .leftJoin('user_activity as ua', function () {
       this.on('ua.user_id', '=', 'u.id').andOn('ua.workspace_id', '=', 'u.workspace_id');
     })

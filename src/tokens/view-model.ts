@@ -1,6 +1,7 @@
 // Token Statistics view models: the monthly history (every month since the workspace began, zeros
 // included), the Token Usage tab (monthly chart, shares, models, interactive vs ingestion) and the
 // Monthly Data table. Pure arithmetic over the rows src/tokens/queries.ts reads from rollups.
+import { changeKind, type ChangeKind } from '../reports/change';
 import type { Knex } from 'knex';
 import { addMonths, firstDayOfMonth, fromDbTime, monthOf, monthsBetween, today } from '../db/time';
 import type { MonthRow } from './export-defs';
@@ -73,6 +74,8 @@ export interface MonthlyTableRow extends MonthRow {
   total: number;
   change: number | null; // total - previous month's total; null for the first month
   changePct: number | null; // null when the previous month had no usage
+  /** how to word the change: the current month is month to date; 0 before is "new"; a tiny base has no comparable data */
+  changeKind: 'first' | 'to-date' | ChangeKind;
   current: boolean;
 }
 
@@ -93,12 +96,20 @@ export function monthlyView(months: MonthRow[], current: string): MonthlyView {
       total,
       change: prev === null ? null : total - prev,
       changePct: prev === null || prev === 0 ? null : ((total - prev) / prev) * 100,
+      changeKind: prev === null ? 'first' : m.period === current ? 'to-date' : changeKind(total, prev),
       current: m.period === current,
     };
   });
+  // Leading months before any usage are left out (the CSV keeps the whole history); with no usage at
+  // all, only the current month is listed.
+  const firstUsed = rows.findIndex((r) => r.total > 0);
+  const shown = firstUsed === -1 ? rows.filter((r) => r.current).slice(-1) : rows.slice(firstUsed);
+  if (shown.length && shown[0].changeKind !== 'to-date') {
+    shown[0] = { ...shown[0], change: null, changePct: null, changeKind: 'first' };
+  }
   const totals = { inference: 0, embedding: 0, total: 0 };
   const years = new Map<string, { year: string; inference: number; embedding: number; total: number }>();
-  for (const r of rows) {
+  for (const r of shown) {
     totals.inference += r.inference;
     totals.embedding += r.embedding;
     totals.total += r.total;
@@ -110,7 +121,7 @@ export function monthlyView(months: MonthRow[], current: string): MonthlyView {
     yr.total += r.total;
   }
   return {
-    rows: rows.reverse(),
+    rows: shown.reverse(),
     totals,
     years: [...years.values()].sort((a, b) => (a.year < b.year ? 1 : -1)),
     hasUsage: totals.total > 0,

@@ -1,5 +1,6 @@
 // The Usage page's cards: total generations, IQ adoption, hours saved, licenses, active users and
 // their rate, each with its delta against the previous period.
+import { changeKind } from '../reports/change';
 import type { Knex } from 'knex';
 import { addDays } from '../db/time';
 import { SURFACES, type Surface } from '../domain/model';
@@ -26,7 +27,9 @@ export interface Card {
 
 function relativeDelta(cur: number, prev: number, period: string): Delta {
   if (prev === 0 && cur === 0) return { text: `No change vs ${period}`, cls: 'muted' };
-  if (prev === 0) return { text: `Up from 0 vs ${period}`, cls: 'delta-up' };
+  const kind = changeKind(cur, prev);
+  if (kind === 'new') return { text: `New: none in the ${period}`, cls: 'muted' };
+  if (kind === 'incomparable') return { text: `No comparable data in the ${period}`, cls: 'muted' };
   const change = ((cur - prev) / prev) * 100;
   if (Math.abs(change) < 0.05) return { text: `No change vs ${period}`, cls: 'muted' };
   return { text: `${change > 0 ? '▲ +' : '▼ '}${fmt(change, 1)}% vs ${period}`, cls: change > 0 ? 'delta-up' : 'delta-down' };

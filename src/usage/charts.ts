@@ -253,7 +253,7 @@ export async function topUsersByFeature(db: Knex, ws: number, r: UsageRange): Pr
   const top = leaders.map((l) => ({ id: l.user_id, m: per.get(l.user_id)!, total: l.total, name: users.get(l.user_id)?.name ?? `User #${l.user_id}`, email: users.get(l.user_id)?.email ?? '' }));
   const used = SURFACES.filter((s) => top.some((u) => u.m[s] > 0));
   return {
-    subtitle: `Top ${TOP_N} users by generations, split by feature. Calendar months: ${monthsSubtitle(months)}.`,
+    subtitle: `Top ${TOP_N} users by generations, split by feature. Counted over whole calendar months (${monthsSubtitle(months)}), the months your range touches: per-user totals are kept by month.`,
     empty: top.length === 0 ? 'No generations by any user in these months.' : null,
     config: {
       type: 'bar',
@@ -296,7 +296,7 @@ export async function topUsersByAgentType(db: Knex, ws: number, r: UsageRange): 
   const top = leaders.map((l) => ({ id: l.user_id, m: per.get(l.user_id)!, total: l.total, name: users.get(l.user_id)?.name ?? `User #${l.user_id}`, email: users.get(l.user_id)?.email ?? '' }));
   const typeLabel = (t: string) => AGENT_TYPE_LABELS[t] ?? t.charAt(0).toUpperCase() + t.slice(1);
   return {
-    subtitle: `Top ${TOP_N} agent users, split by the type of agent they ran. Calendar months: ${monthsSubtitle(months)}.`,
+    subtitle: `Top ${TOP_N} agent users, split by the type of agent they ran. Counted over whole calendar months (${monthsSubtitle(months)}), the months your range touches: per-user totals are kept by month.`,
     empty: top.length === 0 ? 'No agent runs in these months.' : null,
     config: {
       type: 'bar',

@@ -32,7 +32,7 @@ export function generationLogExport(l: Lookups): ExportDefinition<GenerationRow>
     file: 'generation-log.csv',
     path: '/admin/exports/generation-log.csv',
     title: 'Generation log',
-    description: 'One row per generation (inference interaction, text or image) in the selected range, at most the rolling 12 months. Query: from, to (YYYY-MM-DD); default the whole window.',
+    description: 'One row per generation (inference interaction, text or image) over the rolling 12-month window, through yesterday. You can also download only the range selected on the page; the file name says which (12-months or selected-range).',
     area: 'Usage',
     columns: [
       { key: 'occurred_at_utc', type: 'datetime', description: 'When the generation happened, UTC (ISO 8601).', example: '2026-11-02T15:04:05.123Z', value: (r) => utcCell(r.occurred_at) },
@@ -68,7 +68,7 @@ export function userActivityLogExport(l: Lookups): ExportDefinition<LoginDayRow>
     file: 'user-activity-log.csv',
     path: '/admin/exports/user-activity-log.csv',
     title: 'User activity log',
-    description: 'Daily web-app login records per user for the past 12 months (one row per user per day with at least one login). Query: from, to; default the whole window.',
+    description: 'Daily web-app login records per user for the past 12 months (one row per user per day with at least one login). You can also download only the range selected on the page; the file name says which (12-months or selected-range).',
     area: 'Usage',
     columns: [
       { key: 'date', type: 'date', description: 'Day in the workspace time zone.', example: '2026-11-02', value: (r) => day(r.day) },

@@ -9,19 +9,9 @@ export const fmt = (v: number, digits = 0) => {
   return f.format(v);
 };
 export const pct = (part: number, whole: number) => (whole > 0 ? (100 * part) / whole : 0);
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** 'YYYY-MM' -> 'Nov 2026' */
-export function monthLabel(month: string): string {
-  const [y, m] = month.split('-').map(Number);
-  return `${MONTHS[m - 1]} ${y}`;
-}
-
-/** 'YYYY-MM-DD' -> 'Nov 24, 2026' */
-export function dayLabel(day: string): string {
-  const [y, m, d] = day.split('-').map(Number);
-  return `${MONTHS[m - 1]} ${d}, ${y}`;
-}
+// Day and month labels are the product's one format (src/http/format.ts).
+import { dayLabel, monthLabel } from '../http/format';
+export { dayLabel, monthLabel };
 
 // ---------------------------------------------------------------- cards
 

@@ -38,9 +38,22 @@ function exportRange(query: unknown, ws: Workspace): UsageRange {
   return r.range;
 }
 
-/** The file name: workspace slug, export and the range it covers (or today for a snapshot). */
-function filename(w: Workspace, def: ExportDefinition, range?: UsageRange): string {
-  return csvFilename(w.slug, def.id, range ? `${range.from}_${range.to}` : dayOf(usageNow(), w.time_zone));
+/**
+ * The file name: workspace slug, export and the range it covers (or today for a snapshot). The two
+ * logs that default to the 12-month window say which choice the file is: `-12-months-` (the whole
+ * window, the default) or `-selected-range-` (only the range chosen on the page).
+ */
+function filename(w: Workspace, def: ExportDefinition, range?: UsageRange, choice?: WindowChoice): string {
+  const id = choice ? `${def.id}-${choice}` : def.id;
+  return csvFilename(w.slug, id, range ? `${range.from}_${range.to}` : dayOf(usageNow(), w.time_zone));
+}
+
+type WindowChoice = '12-months' | 'selected-range';
+
+/** A log export without from/to covers the whole 12-month window; with them, only that range. */
+function windowChoice(query: unknown): WindowChoice {
+  const q = (query ?? {}) as Record<string, unknown>;
+  return q.from || q.to ? 'selected-range' : '12-months';
 }
 
 async function lookups(db: Knex, ws: number): Promise<Lookups> {
@@ -55,8 +68,16 @@ export function usageHandlers(ctx: AppContext) {
    * Audits and streams one export of the workspace. `range`: the days the rows cover, if any; the
    * file is named after it unless `nameRange` is null (a snapshot counted over a window).
    */
-  const download = <R>(req: Request, res: Response, w: Workspace, def: ExportDefinition<R>, rows: () => Knex.QueryBuilder, range?: UsageRange, nameRange: UsageRange | null = range ?? null) =>
-    auditedCsvDownload(db, req, res, def, { workspaceId: w.id, filename: filename(w, def, nameRange ?? undefined), range }, () => streamRows(db, rows()));
+  const download = <R>(
+    req: Request,
+    res: Response,
+    w: Workspace,
+    def: ExportDefinition<R>,
+    rows: () => Knex.QueryBuilder,
+    range?: UsageRange,
+    nameRange: UsageRange | null = range ?? null,
+    choice?: WindowChoice,
+  ) => auditedCsvDownload(db, req, res, def, { workspaceId: w.id, filename: filename(w, def, nameRange ?? undefined, choice), range }, () => streamRows(db, rows()));
 
   return {
     async showUsage(req: Request, res: Response) {
@@ -119,14 +140,14 @@ export function usageHandlers(ctx: AppContext) {
       const w = workspaceOf(res);
       const r = exportRange(req.query, w);
       const l = await lookups(db, w.id);
-      await download(req, res, w, generationLogExport(l), () => generationLogQuery(db, w.id, r.from, r.to), r);
+      await download(req, res, w, generationLogExport(l), () => generationLogQuery(db, w.id, r.from, r.to), r, r, windowChoice(req.query));
     },
 
     async downloadUserActivityLog(req: Request, res: Response) {
       const w = workspaceOf(res);
       const r = exportRange(req.query, w);
       const l = await lookups(db, w.id);
-      await download(req, res, w, userActivityLogExport(l), () => loginDaysQuery(db, w.id, r.from, r.to), r);
+      await download(req, res, w, userActivityLogExport(l), () => loginDaysQuery(db, w.id, r.from, r.to), r, r, windowChoice(req.query));
     },
 
     async downloadUserLog(req: Request, res: Response) {

@@ -6,6 +6,7 @@ import * as q from './queries';
 import { memo } from '../reports/memo';
 import { monthlyRows, monthStamp } from './aggregates';
 import { fmt, monthLabel, monthsSubtitle } from './format';
+import { firstDayOfMonth, lastDayOfMonth } from '../db/time';
 import { chartTitle } from './chart-registry';
 
 export const HEATMAP_PAGE_SIZE = 25;
@@ -34,6 +35,8 @@ export interface HeatmapModel {
   subtitle: string;
   months: string[];
   monthLabels: string[];
+  /** per month: true when the range covers only part of it */
+  monthPartial: boolean[];
   rows: HeatmapRow[];
   matched: number;
   start: number;
@@ -127,6 +130,8 @@ export async function heatmap(db: Knex, ws: number, r: UsageRange, p: HeatmapPar
     subtitle: `Generations per user per calendar month (${monthsSubtitle(months)}), including active users with none.`,
     months,
     monthLabels: months.map(monthLabel),
+    // a month the range covers only in part (its first or last month) is marked, so its column is not read as a whole month
+    monthPartial: months.map((m) => r.from > firstDayOfMonth(m) || r.to < lastDayOfMonth(m)),
     rows: shown,
     matched: all.length,
     start,

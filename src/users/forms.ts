@@ -76,7 +76,11 @@ export const bulkAllocationSchema = z
     path: ['max_inference_tokens'],
   });
 
-export const roleSchema = z.object({ role: z.enum(['admin', 'member'], { error: 'Choose a role: admin or member.' }) });
+export const roleSchema = z.object({
+  role: z.enum(['admin', 'member'], { error: 'Choose a role: admin or member.' }),
+  /** "1" once an admin has confirmed, a second time, removing their own admin role */
+  confirm_self: z.preprocess(emptyToUndefined, z.enum(['1']).optional()),
+});
 
 export const creditSchema = z.object({ allowed: z.enum(['0', '1'], { error: 'Choose allow or disallow.' }).transform((v) => v === '1') });
 

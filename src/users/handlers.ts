@@ -162,6 +162,14 @@ export function userHandlers(ctx: AppContext) {
       const id = idParam(req.params.id);
       const parsed = parse(forms.roleSchema, req.body);
       if (!parsed.ok) throw new HttpError(422, parsed.message, 'validation_failed', parsed.errors);
+      // Removing your own admin role takes a second, explicit confirmation: you lose the admin pages at once.
+      if (id === req.user!.id && parsed.data.role === 'member' && !parsed.data.confirm_self) {
+        const returnUrl = forms.safeReturn(req.body?.return);
+        const locals = await rowLocals(req, res, id, returnUrl, { selfDemote: true });
+        if ((locals.row as UserRow).role !== 'admin') return afterRowAction(req, res, id, 'role');
+        if (isHtmx(req)) return res.status(409).render('partials/users/row', locals);
+        return renderPage(res, 'pages/users/confirm-self-demotion', { ...locals, title: 'Remove your admin role?' });
+      }
       await ruledRowAction(req, res, id, 'role', () => actions.setRole(db, actorFrom(req), req.user!.workspace_id, id, parsed.data.role));
     },
 

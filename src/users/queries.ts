@@ -13,6 +13,8 @@ export const SORT_KEYS = [
   'status',
   'max_inference',
   'max_embedding',
+  'total_inference',
+  'total_embedding',
   'total_usage',
   'monthly',
   'prev_month',
@@ -39,6 +41,8 @@ export interface UserRow extends Pick<RosterRow, 'id' | 'email' | 'name' | 'role
   max_inference_tokens: number;
   max_embedding_tokens: number;
   may_spend_credits: boolean;
+  total_inference: number;
+  total_embedding: number;
   total_usage: number;
   monthly_inference: number;
   prev_month_inference: number;
@@ -69,6 +73,8 @@ export function likeContains(term: string): string {
 const MONTHLY_SQL = 'COALESCE(cur.total_tokens, 0)';
 const PREV_SQL = 'COALESCE(prev.total_tokens, 0)';
 const TOTAL_SQL = 'COALESCE(tot.tokens, 0)';
+const TOTAL_INFERENCE_SQL = 'COALESCE(tot.inference, 0)';
+const TOTAL_EMBEDDING_SQL = 'COALESCE(tot.embedding, 0)';
 const SHARE_SQL = `CASE WHEN u.max_inference_tokens > 0 THEN ${MONTHLY_SQL} * 1.0 / u.max_inference_tokens ELSE NULL END`;
 
 const SORT_SQL: Record<SortKey, string> = {
@@ -79,6 +85,8 @@ const SORT_SQL: Record<SortKey, string> = {
   status: 'u.status',
   max_inference: 'u.max_inference_tokens',
   max_embedding: 'u.max_embedding_tokens',
+  total_inference: TOTAL_INFERENCE_SQL,
+  total_embedding: TOTAL_EMBEDDING_SQL,
   total_usage: TOTAL_SQL,
   monthly: MONTHLY_SQL,
   prev_month: PREV_SQL,
@@ -91,6 +99,8 @@ type Join = 'cur' | 'prev' | 'tot' | 'ua';
 
 /** The joins a sort key needs (the users columns need none). */
 const SORT_JOINS: Partial<Record<SortKey, Join[]>> = {
+  total_inference: ['tot'],
+  total_embedding: ['tot'],
   total_usage: ['tot'],
   monthly: ['cur'],
   prev_month: ['prev'],
@@ -140,7 +150,14 @@ function usersWith(db: Knex, workspaceId: number, m: MonthContext, joins: Set<Jo
   if (joins.has('cur')) month('cur', m.month);
   if (joins.has('prev')) month('prev', m.prevMonth);
   if (joins.has('tot')) {
-    const tot = db('rollup_monthly_user').select('user_id').sum({ tokens: 'total_tokens' }).where({ workspace_id: workspaceId });
+    const tot = db('rollup_monthly_user')
+      .select('user_id')
+      .sum({ tokens: 'total_tokens' })
+      .select(
+        db.raw("SUM(CASE WHEN token_kind = 'inference' THEN total_tokens ELSE 0 END) AS inference"),
+        db.raw("SUM(CASE WHEN token_kind = 'inference' THEN 0 ELSE total_tokens END) AS embedding"),
+      )
+      .where({ workspace_id: workspaceId });
     if (ids) tot.whereIn('user_id', ids);
     q.leftJoin(tot.groupBy('user_id').as('tot'), 'tot.user_id', 'u.id');
   }
@@ -164,6 +181,8 @@ function toRow(r: Record<string, unknown>): UserRow {
     max_inference_tokens: Number(r.max_inference_tokens),
     max_embedding_tokens: Number(r.max_embedding_tokens),
     may_spend_credits: !!Number(r.may_spend_credits),
+    total_inference: Number(r.total_inference ?? 0),
+    total_embedding: Number(r.total_embedding ?? 0),
     total_usage: Number(r.total_usage ?? 0),
     monthly_inference: Number(r.monthly_inference ?? 0),
     prev_month_inference: Number(r.prev_month_inference ?? 0),
@@ -184,6 +203,8 @@ async function rowsFor(db: Knex, workspaceId: number, m: MonthContext, ids: numb
     'u.max_inference_tokens',
     'u.max_embedding_tokens',
     'u.may_spend_credits',
+    db.raw(`${TOTAL_INFERENCE_SQL} AS total_inference`),
+    db.raw(`${TOTAL_EMBEDDING_SQL} AS total_embedding`),
     db.raw(`${TOTAL_SQL} AS total_usage`),
     db.raw(`${MONTHLY_SQL} AS monthly_inference`),
     db.raw(`${PREV_SQL} AS prev_month_inference`),

@@ -11,6 +11,8 @@ export const COLUMNS: { key: SortKey; label: string; full: string; num?: boolean
   { key: 'status', label: 'Status', full: 'Status' },
   { key: 'max_inference', label: 'Max inf.', full: 'Max Inference Tokens (monthly allocation)', num: true },
   { key: 'max_embedding', label: 'Max emb.', full: 'Max Embedding Tokens (embedding/training allocation)', num: true },
+  { key: 'total_inference', label: 'Total inf.', full: 'Total Inference Tokens: all-time inference tokens', num: true },
+  { key: 'total_embedding', label: 'Total emb.', full: 'Total Embedding Tokens: all-time embedding (training) tokens', num: true },
   { key: 'total_usage', label: 'Total', full: 'Total Usage: all-time tokens, inference + embedding', num: true },
   { key: 'monthly', label: 'This month', full: 'Monthly Inference Tokens: this calendar month (workspace time zone)', num: true },
   { key: 'prev_month', label: 'Prev. month', full: 'Prev Month Inference Tokens: the previous calendar month', num: true },
@@ -32,17 +34,9 @@ export function column(key: SortKey) {
   return COLUMNS.find((c) => c.key === key)!;
 }
 
-/**
- * Whole numbers: exact below 10,000, else compact ("18.3M", "500K"). A compact cell also carries the
- * exact value as a hover title, as visually-hidden text (screen readers) and in the row's exact-values
- * line shown while keyboard focus is in the row (sighted keyboard users cannot hover).
- */
-const COMPACT = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
-export function isCompact(n: number): boolean {
-  return Math.abs(n) >= 10_000;
-}
-export function compact(n: number): string {
-  return isCompact(n) ? COMPACT.format(n) : Number(n).toLocaleString('en-US');
+/** Allocation columns where 0 means "none assigned": the table shows "Not set" instead of a 0. */
+export function isUnsetAllocation(key: SortKey, n: number): boolean {
+  return (key === 'max_inference' || key === 'max_embedding') && !n;
 }
 
 /** The token-count cells of a row, in column order, with their short header. */
@@ -50,6 +44,8 @@ export function numberCells(r: UserRow): { key: SortKey; label: string; n: numbe
   const values: [SortKey, number][] = [
     ['max_inference', r.max_inference_tokens],
     ['max_embedding', r.max_embedding_tokens],
+    ['total_inference', r.total_inference],
+    ['total_embedding', r.total_embedding],
     ['total_usage', r.total_usage],
     ['monthly', r.monthly_inference],
     ['prev_month', r.prev_month_inference],
@@ -105,7 +101,7 @@ export function shareClass(row: UserRow): string {
   return '';
 }
 
-export { formatNumber as fmt } from '../http/format';
+export { formatNumber as fmt, dayLabel, monthLabel } from '../http/format';
 
 export function pct(share: number | null): string {
   return share == null ? '—' : `${Math.round(share * 1000) / 10}%`;

@@ -72,7 +72,7 @@ describe('foundation: user-controlled text is escaped on every page', function (
 
   function pagesToVisit(): string[] {
     const paths = appRoutes(t.app)
-      .filter((r) => r.method === 'GET' && !/^\/(api|scim)\//.test(r.path) && !r.path.endsWith('.csv') && r.path !== '/healthz')
+      .filter((r) => r.method === 'GET' && !/^\/(api|scim)\//.test(r.path) && !r.path.endsWith('.csv') && !r.path.endsWith('.pdf') && r.path !== '/healthz')
       .map((r) => r.path);
     const charts = ['weekly-generations', 'weekly-logins', 'credits', 'features', 'agents', 'heatmap', 'users-features', 'users-agent-types', 'groups'];
     const out: string[] = [];

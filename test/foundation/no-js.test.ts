@@ -26,7 +26,7 @@ describe('foundation: every htmx URL also renders a whole page without JavaScrip
   it('follows every hx-get on every page', async () => {
     const member = (await t.db('users').where({ email: 'member@acme.test' }).first()).id;
     const start = appRoutes(t.app)
-      .filter((r) => r.method === 'GET' && !r.path.startsWith('/api/') && !r.path.endsWith('.csv') && r.path !== '/healthz' && !r.path.includes(':chart'))
+      .filter((r) => r.method === 'GET' && !r.path.startsWith('/api/') && !r.path.endsWith('.csv') && !r.path.endsWith('.pdf') && r.path !== '/healthz' && !r.path.includes(':chart'))
       .map((r) => r.path.replace(':id', String(member)));
     const htmxUrls = new Set<string>();
     for (const p of start) {

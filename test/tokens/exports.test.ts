@@ -150,31 +150,45 @@ describe('Token Statistics exports', () => {
       rows = csvOf(res);
     });
 
-    it('adds allocations, lifetime usage and this/previous month inference tokens per user', () => {
-      expect(rows[0].slice(10)).to.deep.equal(['max_inference_tokens', 'max_embedding_tokens', 'total_usage_tokens', 'monthly_inference_tokens', 'previous_month_inference_tokens']);
+    it('adds allocations, lifetime usage (inference, embedding, both) and this/previous month inference tokens per user', () => {
+      expect(rows[0].slice(10)).to.deep.equal([
+        'max_inference_tokens',
+        'max_embedding_tokens',
+        'total_inference_tokens',
+        'total_embedding_tokens',
+        'total_usage_tokens',
+        'monthly_inference_tokens',
+        'previous_month_inference_tokens',
+      ]);
       expect(rows).to.have.length(USERS.length + 1);
       const byId = new Map(rows.slice(1).map((r) => [r[0], r]));
       for (const u of USERS) {
         const mine = EVENTS.filter((e) => e.user === u.key);
         const total = mine.reduce((s, e) => s + tokensOf(e), 0);
+        const inference = mine.filter((e) => e.kind === 'inference').reduce((s, e) => s + tokensOf(e), 0);
+        const embedding = mine.filter((e) => e.kind === 'embedding').reduce((s, e) => s + tokensOf(e), 0);
+        expect(inference + embedding, u.key).to.equal(total);
         const monthly = mine.filter((e) => e.kind === 'inference' && e.month === THIS_MONTH).reduce((s, e) => s + tokensOf(e), 0);
         const prev = mine.filter((e) => e.kind === 'inference' && e.month === PREV_MONTH).reduce((s, e) => s + tokensOf(e), 0);
         const row = byId.get(String(ids[u.key]))!;
         expect(row.slice(0, 10), u.key).to.deep.equal([String(ids[u.key]), safe(u.name), u.email, u.role, safe(u.department), u.status, iso(u.invitedAt), iso(u.joinedAt), iso(u.revokedAt), lastActive(u.key)]);
-        expect(row.slice(10), u.key).to.deep.equal([String(u.maxInference), String(u.maxEmbedding), String(total), String(monthly), String(prev)]);
+        expect(row.slice(10), u.key).to.deep.equal([String(u.maxInference), String(u.maxEmbedding), String(inference), String(embedding), String(total), String(monthly), String(prev)]);
       }
     });
 
     it('counts month-boundary interactions in the right month (by hand)', () => {
       const byId = new Map(rows.slice(1).map((r) => [r[0], r]));
       // formula: e12 (Nov 30 23:30 CST, 4,000) is previous month, nothing this month; lifetime 15+700+500+4000
-      expect(byId.get(String(ids.formula))!.slice(12)).to.deep.equal(['5215', '0', '4000']);
+      expect(byId.get(String(ids.formula))!.slice(14)).to.deep.equal(['5215', '0', '4000']);
       // zoe: e13 (Dec 1 00:30 CST, 100) this month; e9 (Oct 31 23:30 CDT) is October, so previous month 0
-      expect(byId.get(String(ids.zoe))!.slice(12)).to.deep.equal(['2526', '100', '0']);
+      expect(byId.get(String(ids.zoe))!.slice(14)).to.deep.equal(['2526', '100', '0']);
       // quote: Nov 1 DST 01:30 CDT inference 100 previous month; the embedding does not count as inference
-      expect(byId.get(String(ids.quote))!.slice(12)).to.deep.equal(['7900', '0', '100']);
+      expect(byId.get(String(ids.quote))!.slice(14)).to.deep.equal(['7900', '0', '100']);
+      // the split by hand: formula's 700 (e6) is embedding, the rest inference; quote's 5,000 + 2,500 are embedding
+      expect(byId.get(String(ids.formula))!.slice(12, 15)).to.deep.equal(['4515', '700', '5215']);
+      expect(byId.get(String(ids.quote))!.slice(12, 15)).to.deep.equal(['400', '7500', '7900']);
       // the invited user has no usage: zeros, not blanks
-      expect(byId.get(String(ids.plus))!.slice(10)).to.deep.equal(['0', '0', '0', '0', '0']);
+      expect(byId.get(String(ids.plus))!.slice(10)).to.deep.equal(['0', '0', '0', '0', '0', '0', '0']);
     });
 
     it('audits every download', async () => {
@@ -195,7 +209,8 @@ describe('Token Statistics exports', () => {
       const rows = csvOf(await download(beta, '/admin/exports/users-with-tokens.csv'));
       expect(rows.slice(1).map((r) => r[2]).sort()).to.deep.equal(['admin@beta.test', 'other@beta.test']);
       const other = rows.find((r) => r[2] === 'other@beta.test')!;
-      expect(other.slice(12)).to.deep.equal(['177776', '0', '0']); // 99,999 in June + 77,777 embedding in December
+      // 99,999 inference in June + 77,777 embedding in December
+      expect(other.slice(12)).to.deep.equal(['99999', '77777', '177776', '0', '0']);
       const betaUsage = csvOf(await download(beta, '/admin/exports/token-usage.csv'));
       expect(betaUsage.slice(1).reduce((s, r) => s + Number(r[3]), 0)).to.equal(177776);
       // beta's downloads are audited in beta's log

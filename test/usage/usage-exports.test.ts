@@ -34,7 +34,7 @@ describe('usage exports', () => {
   async function download(path: string): Promise<{ rows: Record<string, string>[]; header: string[]; res: any }> {
     const res = await admin.get(path).buffer(true).parse(binaryParser).expect(200);
     expect(res.headers['content-type']).to.equal('text/csv; charset=utf-8');
-    expect(res.headers['content-disposition']).to.match(/^attachment; filename="acme-[a-z-]+-[0-9_-]+\.csv"$/);
+    expect(res.headers['content-disposition']).to.match(/^attachment; filename="acme-[a-z0-9-]+-[0-9_-]+\.csv"$/);
     const body = res.body as string;
     const header = parse(body, { to: 1 })[0] as string[];
     const rows = parse(body, { columns: true }) as Record<string, string>[];
@@ -64,16 +64,22 @@ describe('usage exports', () => {
     expect(rows[4]).to.include({ agent_kind: 'public', iq_layers: 'brand_voice,knowledge', model: 'gpt-test', total_tokens: '150' });
   });
 
-  it('generation-log without a range covers the rolling 12 months through yesterday', async () => {
-    const { rows } = await download('/admin/exports/generation-log.csv');
+  it('generation-log without a range covers the rolling 12 months through yesterday, and its file name says so', async () => {
+    const { rows, res } = await download('/admin/exports/generation-log.csv');
+    // NOW is 2026-11-25 (Chicago): yesterday is 2026-11-24, the window's first day 12 months before
+    expect(res.headers['content-disposition']).to.match(/filename="acme-generation-log-12-months-2025-11-2[56]_2026-11-24\.csv"$/);
     // every inference event but e8 (today): e5, e6, e7, e12, e10, e1, e2, e3, e4, e9
     expect(rows.map((r) => r.occurred_at_utc.slice(0, 10))).to.deep.equal([
       '2026-01-01', '2026-01-04', '2026-01-05', '2026-10-20', '2026-10-25', '2026-11-01', '2026-11-01', '2026-11-02', '2026-11-02', '2026-11-25',
     ]);
   });
 
-  it('user-activity-log: one row per user per login day, through yesterday', async () => {
-    const { rows } = await download('/admin/exports/user-activity-log.csv');
+  it('user-activity-log: one row per user per login day, through yesterday; only the selected range on request', async () => {
+    const { rows, res } = await download('/admin/exports/user-activity-log.csv');
+    expect(res.headers['content-disposition']).to.match(/filename="acme-user-activity-log-12-months-2025-11-2[56]_2026-11-24\.csv"$/);
+    const ranged = await download('/admin/exports/user-activity-log.csv?from=2026-11-04&to=2026-11-24');
+    expect(ranged.res.headers['content-disposition']).to.equal('attachment; filename="acme-user-activity-log-selected-range-2026-11-04_2026-11-24.csv"');
+    expect(ranged.rows.map((r) => `${r.date} ${r.user_email}`)).to.deep.equal(['2026-11-04 bob@acme.test', '2026-11-05 ann@acme.test']);
     const ann = rows.find((r) => r.user_email === 'ann@acme.test' && r.date === '2026-11-03')!;
     expect(ann).to.include({ logins: '2', first_login_utc: '2026-11-03T15:00:00.000Z', last_login_utc: '2026-11-03T20:00:00.000Z' });
     expect(rows.map((r) => `${r.date} ${r.user_email}`)).to.deep.equal([
@@ -111,10 +117,16 @@ describe('usage exports', () => {
     expect(rows[2]).to.include({ knowledge_applied: 'false', iq_resources: '' });
   });
 
-  it('the Usage page links the five exports (ranged ones with the range) and the data dictionary as a page and a file', async () => {
+  it('the Usage page links the five exports (the two logs: 12 months first, the selected range second) and the data dictionary as a page, a PDF and a file', async () => {
     const html = (await admin.get('/admin/usage?from=2026-10-26&to=2026-11-24').expect(200)).text;
-    expect(html).to.include('href="/admin/exports/generation-log.csv?from=2026-10-26&amp;to=2026-11-24" download data-export="generation-log"');
-    expect(html).to.include('href="/admin/exports/user-activity-log.csv?from=2026-10-26&amp;to=2026-11-24" download data-export="user-activity-log"');
+    for (const id of ['generation-log', 'user-activity-log']) {
+      const whole = html.indexOf(`href="/admin/exports/${id}.csv" download data-export="${id}"`);
+      const only = html.indexOf(`href="/admin/exports/${id}.csv?from=2026-10-26&amp;to=2026-11-24" download data-export="${id}-range"`);
+      expect(whole, id).to.be.greaterThan(0);
+      expect(only, id).to.be.greaterThan(whole);
+    }
+    expect(html).to.include('Only the selected range');
+    expect(html).to.include('href="/admin/data-dictionary.pdf"');
     for (const id of ['user-log', 'agents-log', 'group-members-log']) expect(html).to.include(`href="/admin/exports/${id}.csv" download data-export="${id}"`);
     expect(html).to.include('href="/admin/data-dictionary"');
     expect(html).to.include('href="/admin/data-dictionary.csv" class="btn btn-small" download');
@@ -122,16 +134,16 @@ describe('usage exports', () => {
 
   it('audits every download with the export and its range', async () => {
     const audits = await t.db('audit_log').where({ workspace_id: w.ws, action: 'export.download' }).orderBy('id');
-    expect(audits.map((a: any) => a.target_id)).to.deep.equal(['generation-log', 'generation-log', 'user-activity-log', 'user-log', 'agents-log', 'group-members-log']);
+    expect(audits.map((a: any) => a.target_id)).to.deep.equal(['generation-log', 'generation-log', 'user-activity-log', 'user-activity-log', 'user-log', 'agents-log', 'group-members-log']);
     expect(JSON.parse(audits[0].after_json)).to.deep.equal({
       export: 'generation-log',
-      file: 'acme-generation-log-2026-10-26_2026-11-24.csv',
+      file: 'acme-generation-log-selected-range-2026-10-26_2026-11-24.csv',
       path: '/admin/exports/generation-log.csv',
       from: '2026-10-26',
       to: '2026-11-24',
     });
     // snapshot exports are named with today's date (Chicago) and carry no range
-    expect(JSON.parse(audits[3].after_json)).to.deep.equal({ export: 'user-log', file: 'acme-user-log-2026-11-25.csv', path: '/admin/exports/user-log.csv' });
+    expect(JSON.parse(audits[4].after_json)).to.deep.equal({ export: 'user-log', file: 'acme-user-log-2026-11-25.csv', path: '/admin/exports/user-log.csv' });
     expect(audits[0].actor_label).to.equal('admin@acme.test');
   });
 });

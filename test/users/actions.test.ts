@@ -98,11 +98,11 @@ describe('users: row actions, invite, bulk and audit', () => {
 
   describe('role and the last-admin rule', () => {
     it('the last active admin cannot be demoted (no JS: redirect with the error; htmx: row with the error)', async () => {
-      const res = await post(`/admin/users/${w.alice}/role`, { role: 'member', return: '/admin/users' }).expect(303);
+      const res = await post(`/admin/users/${w.alice}/role`, { role: 'member', return: '/admin/users', confirm_self: '1' }).expect(303);
       expect(res.headers.location).to.equal('/admin/users?error=last_admin');
       const page = await admin.get(res.headers.location).expect(200);
       expect(page.text).to.contain(LAST_ADMIN_MESSAGE.replace(/'/g, '&#39;'));
-      const hx = await post(`/admin/users/${w.alice}/role`, { role: 'member' }, true).expect(422);
+      const hx = await post(`/admin/users/${w.alice}/role`, { role: 'member', confirm_self: '1' }, true).expect(422);
       expect(hx.text).to.contain('data-testid="row-error"').and.contain('last active admin');
       expect((await user(w.alice)).role).to.equal('admin');
       expect(await audits('user.role.update')).to.have.length(0);
@@ -116,7 +116,7 @@ describe('users: row actions, invite, bulk and audit', () => {
 
     it('promotes a member (audited); with two admins one may be demoted; a revoked admin does not count', async () => {
       await post(`/admin/users/${w.dave}/role`, { role: 'admin' }).expect(303); // Dave is revoked
-      await post(`/admin/users/${w.alice}/role`, { role: 'member' }).expect(303);
+      await post(`/admin/users/${w.alice}/role`, { role: 'member', confirm_self: '1' }).expect(303);
       expect((await user(w.alice)).role).to.equal('admin'); // revoked Dave is not an active admin
       await post(`/admin/users/${w.mark}/role`, { role: 'admin' }).expect(303);
       const [a] = await audits('user.role.update', w.mark);
@@ -126,6 +126,26 @@ describe('users: row actions, invite, bulk and audit', () => {
       await post(`/admin/users/${w.mark}/role`, { role: 'member' }).expect(303);
       expect((await user(w.mark)).role).to.equal('member');
       await post(`/admin/users/${w.dave}/role`, { role: 'member' }).expect(303);
+    });
+
+    it('role changes ask first, naming the person and the new role; demoting yourself takes a second, explicit confirmation', async () => {
+      const list = (await admin.get('/admin/users').expect(200)).text;
+      const markRow = new RegExp(`<tr id="user-row-${w.mark}"[\\s\\S]*?</tr>`).exec(list)![0];
+      expect(markRow).to.contain('hx-confirm="Change Mark Member’s role to admin? They will be able to manage users, credits and exports."');
+      const aliceRow = new RegExp(`<tr id="user-row-${w.alice}"[\\s\\S]*?</tr>`).exec(list)![0];
+      expect(aliceRow).to.contain('hx-confirm="Change your own role to member?"');
+      // a second admin exists, so the rule would allow it: still, the first request only asks again
+      await post(`/admin/users/${w.mark}/role`, { role: 'admin' }).expect(303);
+      const hx = await post(`/admin/users/${w.alice}/role`, { role: 'member' }, true).expect(409);
+      expect(hx.text).to.contain('data-testid="self-demote"').and.contain('You will lose access to every admin page at once');
+      expect(hx.text).to.contain('name="confirm_self" value="1"');
+      const page = await post(`/admin/users/${w.alice}/role`, { role: 'member', return: '/admin/users' }).expect(200);
+      expect(page.text).to.contain('<h1>Remove your admin role?</h1>');
+      expect((await user(w.alice)).role).to.equal('admin');
+      expect(await audits('user.role.update', w.alice)).to.have.length(0);
+      // another admin is demoted without the extra step (the menu's confirm is enough)
+      await post(`/admin/users/${w.mark}/role`, { role: 'member' }).expect(303);
+      expect((await user(w.mark)).role).to.equal('member');
     });
 
     it('rejects an unknown role', async () => {
@@ -309,14 +329,36 @@ describe('users: row actions, invite, bulk and audit', () => {
       await t.db('audit_log').where({ action: 'test.ipv4mapped' }).delete();
     });
 
+    it('reads as sentences naming the people (codes kept small for the filter), never another workspace\'s names', async () => {
+      const base = { workspace_id: w.a.id, actor_user_id: w.alice, actor_label: 'admin@alpha.test', ip: '10.0.0.1', created_at: '2026-02-03 10:00:00.000' };
+      await t.db('audit_log').insert([
+        { ...base, action: 'credits.access_request.approve', target_type: 'credit_access_request', target_id: '3', before_json: JSON.stringify({ user: 'bob@alpha.test', status: 'pending' }), after_json: JSON.stringify({ user: 'bob@alpha.test', status: 'approved' }) },
+        { ...base, action: 'user.role.update', target_type: 'user', target_id: String(w.mark), before_json: JSON.stringify({ email: 'member@alpha.test', role: 'member' }), after_json: JSON.stringify({ email: 'member@alpha.test', role: 'admin' }) },
+        { ...base, actor_user_id: null, actor_label: 'system', action: 'export.download', target_type: 'export', target_id: 'users', after_json: JSON.stringify({ file: 'alpha-users-2026-02-03.csv' }) },
+        // an e-mail of the other workspace is shown as stored, never resolved to that workspace's name
+        { ...base, action: 'user.revoke', target_type: 'user', target_id: String(w.adminB), before_json: JSON.stringify({ email: 'admin@beta.test', status: 'active' }), after_json: JSON.stringify({ email: 'admin@beta.test', status: 'revoked' }) },
+      ]);
+      const res = await admin.get('/admin/audit-log?from=2026-02-03&to=2026-02-03').expect(200);
+      const sentences = [...res.text.matchAll(/data-testid="audit-sentence">([^<]*)</g)].map((m) => m[1].replace(/&#39;/g, "'"));
+      expect(sentences).to.have.members([
+        'Alice Admin approved Bob Builder’s credit access request',
+        'Alice Admin made Mark Member an admin',
+        'The system downloaded alpha-users-2026-02-03.csv',
+        'Alice Admin revoked admin@beta.test’s access',
+      ]);
+      expect(res.text).to.not.contain('Bea Admin');
+      expect(res.text).to.contain('<code data-testid="audit-code">credits.access_request.approve</code>');
+      await t.db('audit_log').where({ created_at: '2026-02-03 10:00:00.000' }).delete();
+    });
+
     it('lists changes newest first with before → after, actor and IP; filters by action and actor', async () => {
       const res = await admin.get('/admin/audit-log').expect(200);
       const ids = [...res.text.matchAll(/data-audit-id="(\d+)"/g)].map((m) => Number(m[1]));
       expect(ids).to.deep.equal([...ids].sort((a, b) => b - a));
       expect(res.text).to.contain('user.allocation.update').and.contain('admin@alpha.test');
-      expect(res.text).to.match(/<strong>max_inference_tokens<\/strong>:\s*<span class="from">100<\/span> → <span class="to">1,500<\/span>/);
+      expect(res.text).to.match(/<li data-key="max_inference_tokens"><strong>Max inference tokens<\/strong>:\s*<span class="from">100<\/span> → <span class="to">1,500<\/span>/);
       const only = await admin.get('/admin/audit-log?action=user.revoke').expect(200);
-      const actions = [...only.text.matchAll(/<td class="action"><code>([\s\S]*?)<\/code>/g)].map((m) => m[1].replace(/<wbr>/g, ''));
+      const actions = [...only.text.matchAll(/<code data-testid="audit-code">([\s\S]*?)<\/code>/g)].map((m) => m[1]);
       expect(actions.length).to.equal((await audits('user.revoke')).length);
       expect(new Set(actions)).to.deep.equal(new Set(['user.revoke']));
       const byActor = await admin.get(`/admin/audit-log?actor=${w.mark}`).expect(200);

@@ -159,16 +159,16 @@ describe('activity: per-user Activity Logs', () => {
     await check('training=no&model=gpt-4o', (e) => !e.training && e.model === 'gpt-4o');
     // kind alone is answered by the (day, user, kind) rollup, inline
     const kind = await check('kind=embedding', (e) => e.kind === 'embedding');
-    expect(kind.page).to.contain('Totals from the daily per-user rollup');
+    expect(kind.page).to.contain('data-source="rollup">Totals cover every matching entry, not just this page.');
     // Chicago is UTC-5 in October: local days 3..5 October = [03T05:00Z, 06T05:00Z)
     const lo = Date.parse('2026-10-03T05:00:00Z');
     const hi = Date.parse('2026-10-06T05:00:00Z');
     const dated = await check('from=2026-10-03&to=2026-10-05', (e) => e.at.getTime() >= lo && e.at.getTime() < hi);
-    expect(dated.page).to.contain('Totals from the daily per-user rollup');
+    expect(dated.page).to.contain('data-source="rollup"');
     await check('from=2026-10-03&to=2026-10-05&kind=inference', (e) => e.at.getTime() >= lo && e.at.getTime() < hi && e.kind === 'inference');
     const mixed = await check('from=2026-10-03&to=2026-10-05&surface=chat', (e) => e.at.getTime() >= lo && e.at.getTime() < hi && e.surface === 'chat');
     expect(mixed.page).to.not.contain('data-testid="tot-interactions"');
-    expect(mixed.totals).to.contain('Totals computed over the filtered range');
+    expect(mixed.totals).to.contain('data-source="range"');
   });
 
   it('the totals fragment: 404 for unknown or foreign users; bad filters are ignored, not a 500', async () => {
@@ -214,7 +214,7 @@ describe('activity: per-user Activity Logs', () => {
     expect(byIdx(5).prompt).to.equal(XSS);
     expect(byIdx(7).prompt).to.equal(TRICKY);
     // #7: 2026-10-01T12:00Z + 21h = 2026-10-02T09:00Z = 04:00 CDT
-    expect(byIdx(7).occurred_at_utc).to.equal('2026-10-02 09:00:00.000');
+    expect(byIdx(7).occurred_at_utc).to.equal('2026-10-02T09:00:00.000Z');
     expect(byIdx(7).occurred_at_local).to.equal('2026-10-02 04:00:00');
     expect(byIdx(7).day).to.equal('2026-10-02');
     expect(byIdx(7).total_tokens).to.equal('10');

@@ -196,42 +196,39 @@ describe('users: User Management page', () => {
     expect(anon.headers.location).to.match(/^\/login/);
   });
 
-  it('compact table: email under the name, short headers with the full name, compact numbers with the exact value', async () => {
-    const big = await createUser(t.db, w.a.id, { email: 'big.spender@alpha.test', name: 'Big Spender', maxInferenceTokens: 2_500_000, maxEmbeddingTokens: 9_999 });
-    // 1,000,000 + 234,567 inference tokens this month, through the write path
+  it('table: email under the name (one line, full value on hover), one exact number format per column, unset allocations read "Not set"', async () => {
+    const big = await createUser(t.db, w.a.id, { email: 'big.spender@alpha.test', name: 'Big Spender', maxInferenceTokens: 2_500_000, maxEmbeddingTokens: 0 });
+    // 1,000,000 + 234,567 inference tokens this month and 4,321 embedding tokens, through the write path
     await recordInteractions(t.db, w.a.id, [
       ev('big.spender@alpha.test', w.nowish, { promptTokens: 1_000_000, completionTokens: 0 }),
       ev('big.spender@alpha.test', w.nowish, { promptTokens: 200_000, completionTokens: 34_567 }),
+      ev('big.spender@alpha.test', w.nowish, { kind: 'embedding', promptTokens: 4_321, completionTokens: 0 }),
     ]);
     const res = await admin.get('/admin/users?q=big.spender').expect(200);
     const row = new RegExp(`<tr id="user-row-${big}"[\\s\\S]*?</tr>`).exec(res.text)![0];
-    // name and email share one cell
-    expect(/<td class="user-name">[\s\S]*?<\/td>/.exec(row)![0]).to.contain('Big Spender').and.contain('data-col="email"');
+    // name and email share one cell; the address is whole (no <wbr> split) with the full value as its title
+    expect(/<td class="user-name">[\s\S]*?<\/td>/.exec(row)![0]).to.contain('Big Spender').and.contain('data-col="email" title="big.spender@alpha.test"');
     expect(cell(res.text, big, 'email')).to.equal('big.spender@alpha.test');
-    // 1,234,567 -> 1.2M with the exact value in the title, in data-value and as visually-hidden text
-    // (screen readers hear the exact count, not the abbreviation); 2,500,000 -> 2.5M; 9,999 stays exact
-    const exact = (col: string, value: number, shown: string, text: string) =>
-      expect(row).to.contain(`data-col="${col}" data-value="${value}" title="${text} tokens"><span aria-hidden="true">${shown}</span><span class="visually-hidden">${text} tokens</span></td>`);
-    exact('monthly', 1234567, '1.2M', '1,234,567');
-    exact('total_usage', 1234567, '1.2M', '1,234,567');
-    exact('max_inference', 2500000, '2.5M', '2,500,000');
-    expect(row).to.match(/data-col="max_embedding" data-value="9999">9,999<\/td>/);
-    // sighted keyboard users: the row's exact-values line (shown while focus is in the row, CSS) lists
-    // every token column exactly; screen readers skip it (they already read the cells)
-    const line = /<div class="row-exact small" aria-hidden="true" data-testid="row-exact">([\s\S]*?)<\/div>/.exec(row)![1].replace(/<[^>]+>/g, '');
-    expect(line).to.equal('Max inf. 2,500,000 · Max emb. 9,999 · Total 1,234,567 · This month 1,234,567 · Prev. month 0');
-    // rows with no compact number need no such line
-    expect(new RegExp(`<tr id="user-row-${w.bob}"[\\s\\S]*?</tr>`).exec((await admin.get('/admin/users?q=bob').expect(200)).text)![0]).to.not.contain('row-exact');
+    // every token column: the exact count with separators, never an abbreviation (one format per column)
+    const exact = (col: string, value: number, text: string) => expect(row).to.contain(`data-col="${col}" data-value="${value}">${text}</td>`);
+    exact('monthly', 1234567, '1,234,567');
+    exact('total_inference', 1234567, '1,234,567');
+    exact('total_embedding', 4321, '4,321');
+    exact('total_usage', 1238888, '1,238,888');
+    exact('max_inference', 2500000, '2,500,000');
+    expect(row).to.not.match(/\d(\.\d)?[KM]</);
+    // an allocation never set reads "Not set", not 0
+    expect(row).to.match(/data-col="max_embedding" data-value="0"><span class="muted not-set" data-testid="not-set">Not set<\/span><\/td>/);
     // 1,234,567 / 2,500,000 = 49.38% -> 49.4%
     expect(cell(res.text, big, 'share')).to.contain('49.4%');
     // headers: abbreviations carry the issue's full column names
     // headers: each short label is hidden from screen readers, which read the full name instead; the
     // full name is also the hover title and (data-full) the tip shown when the link has keyboard focus
-    for (const full of ['Max Inference Tokens', 'Max Embedding Tokens', 'Total Usage', 'Monthly Inference Tokens', 'Prev Month Inference Tokens']) {
+    for (const full of ['Max Inference Tokens', 'Max Embedding Tokens', 'Total Inference Tokens', 'Total Embedding Tokens', 'Total Usage', 'Monthly Inference Tokens', 'Prev Month Inference Tokens']) {
       expect(res.text).to.match(new RegExp(`<abbr title="(${full}[^"]*)" data-full="\\1"><span aria-hidden="true">[^<]+</span><span class="visually-hidden">\\1</span></abbr>`));
     }
     const short = [...res.text.matchAll(/<abbr [^>]*><span aria-hidden="true">([^<]+)<\/span>/g)].map((m) => m[1]);
-    expect(short).to.deep.equal(['Dept.', 'Max inf.', 'Max emb.', 'Total', 'This month', 'Prev. month', 'Used', 'Credits', 'Last active']);
+    expect(short).to.deep.equal(['Dept.', 'Max inf.', 'Max emb.', 'Total inf.', 'Total emb.', 'Total', 'This month', 'Prev. month', 'Used', 'Credits', 'Last active']);
     expect(res.text).to.match(/data-sort="name"[^>]*>Name<\/a><span class="sort-sep"[^>]*> \/ <\/span><a[^>]*data-sort="email"/);
   });
   it('the share is highlighted from exactly 80 % (the "near or over" filter threshold) and at 100 %', async () => {
