@@ -21,6 +21,9 @@ export interface DatasetParams {
   months: number;
   seed: number;
   version: number;
+  /** agents and groups of the roster; absent = derived from the user count (the default profile) */
+  agents?: number;
+  groups?: number;
 }
 
 /** Bump when the generator changes so an old dataset is rebuilt rather than reused. */
@@ -183,7 +186,8 @@ async function readMeta(db: Knex): Promise<DatasetInfo | null> {
 }
 
 const sameParams = (a: DatasetParams, b: DatasetParams) =>
-  a.interactions === b.interactions && a.users === b.users && a.months === b.months && a.seed === b.seed && a.version === b.version;
+  a.interactions === b.interactions && a.users === b.users && a.months === b.months && a.seed === b.seed && a.version === b.version &&
+  (a.agents ?? null) === (b.agents ?? null) && (a.groups ?? null) === (b.groups ?? null);
 
 /** Reuses the dataset when its parameters match (and it is intact), otherwise rebuilds it. */
 export async function ensureDataset(url: string, params: DatasetParams, opts: { rebuild: boolean; reuse?: boolean; log: Log }): Promise<DatasetInfo> {
@@ -326,7 +330,7 @@ export async function buildDataset(url: string, params: DatasetParams, log: Log)
       });
     }
     const agentIds: number[] = [];
-    const nAgents = Math.max(6, Math.min(60, Math.round(params.users / 35)));
+    const nAgents = params.agents ?? Math.max(6, Math.min(60, Math.round(params.users / 35)));
     for (let i = 0; i < nAgents; i++) {
       const custom = i >= 12;
       const { id } = await upsertAgent(db, wsId, {
@@ -340,7 +344,7 @@ export async function buildDataset(url: string, params: DatasetParams, log: Log)
       });
       agentIds.push(id);
     }
-    const nGroups = Math.max(3, Math.min(40, Math.round(params.users / 60)));
+    const nGroups = params.groups ?? Math.max(3, Math.min(40, Math.round(params.users / 60)));
     for (let g = 0; g < nGroups; g++) {
       const members: string[] = [];
       const size = 5 + Math.floor(rnd() * 80);
