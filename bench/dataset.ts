@@ -290,6 +290,9 @@ export async function buildDataset(url: string, params: DatasetParams, log: Log)
     });
     const wsId = Number(wsIdRaw);
     const adminHash = await hashPassword(BENCH_ADMIN.password);
+    // One transaction for the whole roster (the product's upserts, one commit): 20,000 users
+    // commit by commit would spend minutes in log flushes.
+    const rosterTrx = await db.transaction();
     const users: GenUser[] = [];
     const firstNames = ['Ada', 'Ben', 'Cara', 'Dev', 'Eli', 'Fay', 'Gus', 'Hana', 'Ivo', 'Jun', 'Kai', 'Lea', 'Mo', 'Nia', 'Oli', 'Pia', 'Quin', 'Ravi', 'Sol', 'Tess'];
     const lastNames = ['Ng', 'Okafor', 'Schmidt', 'Garcia', 'Kowalski', 'Tanaka', 'Smith', 'Dubois', 'Rossi', 'Silva', 'Haddad', 'Olsen', 'Park', 'Nguyen'];
@@ -304,7 +307,7 @@ export async function buildDataset(url: string, params: DatasetParams, log: Log)
       const email = isAdmin ? BENCH_ADMIN.email : `user${String(i).padStart(5, '0')}@bench.test`;
       const name = isAdmin ? 'Bench Admin' : `${firstNames[i % firstNames.length]} ${lastNames[(i * 7) % lastNames.length]} ${i}`;
       const maySpend = rnd() < 0.9;
-      const { id } = await upsertUser(db, wsId, {
+      const { id } = await upsertUser(rosterTrx, wsId, {
         email,
         name,
         role: isAdmin || i % 97 === 1 ? 'admin' : 'member',
@@ -333,7 +336,7 @@ export async function buildDataset(url: string, params: DatasetParams, log: Log)
     const nAgents = params.agents ?? Math.max(6, Math.min(60, Math.round(params.users / 35)));
     for (let i = 0; i < nAgents; i++) {
       const custom = i >= 12;
-      const { id } = await upsertAgent(db, wsId, {
+      const { id } = await upsertAgent(rosterTrx, wsId, {
         externalId: custom ? `custom-${i}` : `public-${i}`,
         name: custom ? `Custom agent ${i}` : `${AGENT_TYPES[i % AGENT_TYPES.length]} assistant ${i}`,
         kind: custom ? 'custom' : 'public',
@@ -349,7 +352,7 @@ export async function buildDataset(url: string, params: DatasetParams, log: Log)
       const members: string[] = [];
       const size = 5 + Math.floor(rnd() * 80);
       for (let k = 0; k < size; k++) members.push(users[Math.floor(rnd() * users.length)].email);
-      await upsertGroup(db, wsId, {
+      await upsertGroup(rosterTrx, wsId, {
         externalId: `group-${g}`,
         name: `${DEPTS[g % DEPTS.length]} team ${g}`,
         knowledgeApplied: g % 2 === 0,
@@ -357,6 +360,7 @@ export async function buildDataset(url: string, params: DatasetParams, log: Log)
         members,
       });
     }
+    await rosterTrx.commit();
     lap('roster', tStep);
 
     // ---------------------------------------------------------- hours: reporting day + weight
