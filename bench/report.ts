@@ -35,6 +35,8 @@ export interface BenchResults {
     range: { from: string; to: string };
   } | null;
   ingest: IngestResult | null;
+  /** enterprise profile: users-with-tokens.csv (one row per user) */
+  usersExport?: ExportRunInfo | null;
   /** `--workers 1,2`: the pages at 10 clients with each WEB_CONCURRENCY (1 = the main run) */
   workerPages?: { workers: number; pages: LatencyResult[] }[] | null;
   notes: string[];
@@ -88,6 +90,12 @@ export function checkTargets(r: BenchResults): string[] {
     if (e.full.rssGrowthMb >= TARGETS.exportRssGrowthMb) missed.push(`export: app RSS grew ${e.full.rssGrowthMb} MB >= ${TARGETS.exportRssGrowthMb} MB`);
     if (e.full.rssGrowthMb > e.small.rssGrowthMb + TARGETS.exportRssFlatToleranceMb)
       missed.push(`export: RSS not flat: +${e.small.rssGrowthMb} MB at ${e.small.rows} rows vs +${e.full.rssGrowthMb} MB at ${e.full.rows} rows`);
+  }
+  if (r.usersExport) {
+    const u = r.usersExport;
+    if (u.status !== 200) missed.push(`users-with-tokens.csv: HTTP ${u.status}`);
+    if (u.ttfbMs >= TARGETS.exportTtfbMs) missed.push(`users-with-tokens.csv: first byte after ${u.ttfbMs} ms >= ${TARGETS.exportTtfbMs} ms`);
+    if (u.rssGrowthMb >= TARGETS.exportRssGrowthMb) missed.push(`users-with-tokens.csv: app RSS grew ${u.rssGrowthMb} MB >= ${TARGETS.exportRssGrowthMb} MB`);
   }
   if (!r.ingest) missed.push('ingestion: not measured (API not available)');
   else {
@@ -160,6 +168,11 @@ export function renderMarkdown(r: BenchResults): string {
     L.push(
       `Export ratio **${e.ratio}x** the command-line floor (target >= ${TARGETS.exportRatio}x): ${ok(e.ratio >= TARGETS.exportRatio)}; first byte ${ok(e.full.ttfbMs < TARGETS.exportTtfbMs)}; RSS growth < ${TARGETS.exportRssGrowthMb} MB and flat: ${ok(e.full.rssGrowthMb < TARGETS.exportRssGrowthMb && e.full.rssGrowthMb <= e.small.rssGrowthMb + TARGETS.exportRssFlatToleranceMb)}.`,
     );
+    L.push('');
+  }
+  if (r.usersExport) {
+    const u = r.usersExport;
+    L.push(`users-with-tokens.csv: ${n(u.rows)} rows, first byte **${u.ttfbMs} ms** (target < ${TARGETS.exportTtfbMs} ms): ${ok(u.ttfbMs < TARGETS.exportTtfbMs && u.status === 200)}; app RSS ${u.rssBeforeMb} -> ${u.rssPeakMb} MB (+${u.rssGrowthMb}).`);
     L.push('');
   }
   if (r.ingest) {

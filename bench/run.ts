@@ -26,6 +26,7 @@ import { decodeHtml, hxGets, isPlaceholder, olderLink } from './html';
 
 const ROOT = path.resolve(__dirname, '..');
 const RESULTS_DIR = path.join(__dirname, 'results');
+const USERS_WITH_TOKENS_PATH = '/admin/exports/users-with-tokens.csv';
 
 // ---------------------------------------------------------------- options
 interface Options {
@@ -517,6 +518,13 @@ async function main() {
         const floor = await mariadbFloor(url, generationLogFloorSql(dataset.workspaceId, range.from, range.to), path.join(os.tmpdir(), `uc-bench-floor-${process.pid}.tsv`));
         log(`  ${floor.rows.toLocaleString('en-US')} rows, ${floor.rowsPerSec.toLocaleString('en-US')} rows/s`);
         results.exports = { small, full: fullRun, floor, ratio: Math.round((fullRun.rowsPerSec / floor.rowsPerSec) * 100) / 100, range };
+        if (opts.profile.name === 'enterprise') {
+          // One row per user: the roster export's first byte and memory at 20,000 users.
+          log(`export: ${USERS_WITH_TOKENS_PATH}`);
+          const roster = await downloadCsv(app.base, USERS_WITH_TOKENS_PATH, cookie, app.child.pid!);
+          log(`  ${roster.rows.toLocaleString('en-US')} rows, first byte ${roster.ttfbMs} ms, RSS +${roster.rssGrowthMb} MB`);
+          results.usersExport = roster;
+        }
       }
     }
 

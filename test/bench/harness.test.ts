@@ -82,6 +82,12 @@ describe('bench: harness', () => {
     expect(checkTargets(results({ pages: slow, targets: PROFILES.enterprise.targets }))).to.deep.equal(['users at 1 client(s): p95 151 ms > 150 ms', 'users at 10 client(s): p95 401 ms > 400 ms']);
   });
 
+  it("checks the enterprise profile's users-with-tokens.csv first byte", () => {
+    const exp = { url: '/u', status: 200, rows: 20_000, bytes: 1, seconds: 1, rowsPerSec: 20_000, ttfbMs: 300, rssBeforeMb: 100, rssPeakMb: 110, rssGrowthMb: 10 };
+    expect(checkTargets(results({ usersExport: exp }))).to.deep.equal([]);
+    expect(checkTargets(results({ usersExport: { ...exp, ttfbMs: 1000 } }))).to.deep.equal(['users-with-tokens.csv: first byte after 1000 ms >= 1000 ms']);
+  });
+
   it('enterprise profile: 20M interactions, 20,000 users, 500 agents, 300 groups, its own database, 2 workers beside 1', () => {
     const e = PROFILES.enterprise;
     expect([e.interactions, e.users, e.agents, e.groups, e.appWorkers]).to.deep.equal([20_000_000, 20_000, 500, 300, 2]);
