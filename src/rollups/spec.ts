@@ -255,6 +255,19 @@ export const ROLLUPS = [
     },
   },
   {
+    // All-time per user (every token kind): the user list's total-usage column and sort, one
+    // primary-key lookup per user (migrations/202612071110_user_totals.ts).
+    table: 'user_totals',
+    keys: ['workspace_id', 'user_id'],
+    counters: ['interactions', 'total_tokens'],
+    interaction: (f) => ({ workspace_id: f.workspace_id, user_id: f.user_id, interactions: 1, total_tokens: f.total_tokens }),
+    rebuild: {
+      from: 'interactions',
+      where: OF_WS,
+      select: { workspace_id: 'workspace_id', user_id: 'user_id', interactions: 'COUNT(*)', total_tokens: 'SUM(total_tokens)' },
+    },
+  },
+  {
     // First and last activity (interactions and logins) per user.
     table: 'user_activity',
     keys: ['workspace_id', 'user_id'],
