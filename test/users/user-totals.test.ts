@@ -48,6 +48,20 @@ describe('users: user_totals (all-time usage per user)', () => {
     expect(rowIds(res.text)).to.deep.equal([w.alice, w.bob, w.dave, w.eve, ...zero]);
   });
 
+  it('users-with-tokens.csv reads the totals: 0 for a month without usage and for a user without any', async () => {
+    const res = await admin.get('/admin/exports/users-with-tokens.csv').expect(200);
+    const [head, ...lines] = res.text.trim().split('\r\n');
+    const cols = head.split(',').map((c) => c.replace(/"/g, ''));
+    const row = (email: string) => {
+      const cells = lines.find((l) => l.includes(`"${email}"`))!.split(',');
+      const at = (c: string) => cells[cols.indexOf(c)];
+      return [at('total_usage_tokens'), at('monthly_inference_tokens'), at('previous_month_inference_tokens')];
+    };
+    expect(row('dave@alpha.test')).to.deep.equal(['70', '0', '70']); // last month only
+    expect(row('bob@alpha.test')).to.deep.equal(['135', '85', '40']);
+    expect(row('member@alpha.test')).to.deep.equal(['0', '0', '0']); // a login, no usage (the export writes 0)
+  });
+
   it('the total-usage sort reads user_totals by index, no grouped subquery (EXPLAIN on MySQL)', async function () {
     if (!isMySqlRun()) return this.skip();
     const seen: { sql: string; bindings: unknown[] }[] = [];
