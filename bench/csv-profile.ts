@@ -1,7 +1,7 @@
 // Profiles the CSV export path in isolation: streamRows (src/db/dialect.ts) -> streamCsv
 // (src/exports/csv.ts) with the real generation-log definition, into a file, on the bench database.
 // Prints rows/s, peak RSS and a SHA-256 of the output (must not change when optimising).
-//   tsx bench/csv-profile.ts [--database usage_console_bench] [--rows 1000000] [--out /tmp/x.csv]
+//   tsx bench/csv-profile.ts [--database usage_console_bench] [--rows 1000000] [--out /tmp/x.csv] [--no-cache]
 import fs from 'node:fs';
 import crypto from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -51,7 +51,9 @@ async function main() {
   const db = createDb(`mysql://root@127.0.0.1:3306/${database}`, { poolMax: 2 });
   try {
     const ws = (await db('workspaces').where({ slug: 'bench' }).first()).id as number;
-    const def = generationLogExport({ users: await userMap(db, ws), agents: await agentMap(db, ws) });
+    const full = generationLogExport({ users: await userMap(db, ws), agents: await agentMap(db, ws) });
+    // --no-cache: the columns without their per-key cell cache (an A/B of that optimisation; same bytes)
+    const def = argv.includes('--no-cache') ? { ...full, columns: full.columns.map(({ cacheBy: _drop, ...c }) => c) } : full;
     const qb = db('interactions')
       .select('occurred_at', 'day', 'user_id', 'output', 'surface', 'agent_id', 'iq_layers', 'model', 'prompt_tokens', 'completion_tokens', 'total_tokens')
       .where('workspace_id', ws)

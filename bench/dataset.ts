@@ -21,6 +21,9 @@ export interface DatasetParams {
   months: number;
   seed: number;
   version: number;
+  /** agents and groups of the roster; absent = derived from the user count (the default profile) */
+  agents?: number;
+  groups?: number;
 }
 
 /** Bump when the generator changes so an old dataset is rebuilt rather than reused. */
@@ -183,7 +186,8 @@ async function readMeta(db: Knex): Promise<DatasetInfo | null> {
 }
 
 const sameParams = (a: DatasetParams, b: DatasetParams) =>
-  a.interactions === b.interactions && a.users === b.users && a.months === b.months && a.seed === b.seed && a.version === b.version;
+  a.interactions === b.interactions && a.users === b.users && a.months === b.months && a.seed === b.seed && a.version === b.version &&
+  (a.agents ?? null) === (b.agents ?? null) && (a.groups ?? null) === (b.groups ?? null);
 
 /** Reuses the dataset when its parameters match (and it is intact), otherwise rebuilds it. */
 export async function ensureDataset(url: string, params: DatasetParams, opts: { rebuild: boolean; reuse?: boolean; log: Log }): Promise<DatasetInfo> {
@@ -286,6 +290,9 @@ export async function buildDataset(url: string, params: DatasetParams, log: Log)
     });
     const wsId = Number(wsIdRaw);
     const adminHash = await hashPassword(BENCH_ADMIN.password);
+    // One transaction for the whole roster (the product's upserts, one commit): 20,000 users
+    // commit by commit would spend minutes in log flushes.
+    const rosterTrx = await db.transaction();
     const users: GenUser[] = [];
     const firstNames = ['Ada', 'Ben', 'Cara', 'Dev', 'Eli', 'Fay', 'Gus', 'Hana', 'Ivo', 'Jun', 'Kai', 'Lea', 'Mo', 'Nia', 'Oli', 'Pia', 'Quin', 'Ravi', 'Sol', 'Tess'];
     const lastNames = ['Ng', 'Okafor', 'Schmidt', 'Garcia', 'Kowalski', 'Tanaka', 'Smith', 'Dubois', 'Rossi', 'Silva', 'Haddad', 'Olsen', 'Park', 'Nguyen'];
@@ -300,7 +307,7 @@ export async function buildDataset(url: string, params: DatasetParams, log: Log)
       const email = isAdmin ? BENCH_ADMIN.email : `user${String(i).padStart(5, '0')}@bench.test`;
       const name = isAdmin ? 'Bench Admin' : `${firstNames[i % firstNames.length]} ${lastNames[(i * 7) % lastNames.length]} ${i}`;
       const maySpend = rnd() < 0.9;
-      const { id } = await upsertUser(db, wsId, {
+      const { id } = await upsertUser(rosterTrx, wsId, {
         email,
         name,
         role: isAdmin || i % 97 === 1 ? 'admin' : 'member',
@@ -326,10 +333,10 @@ export async function buildDataset(url: string, params: DatasetParams, log: Log)
       });
     }
     const agentIds: number[] = [];
-    const nAgents = Math.max(6, Math.min(60, Math.round(params.users / 35)));
+    const nAgents = params.agents ?? Math.max(6, Math.min(60, Math.round(params.users / 35)));
     for (let i = 0; i < nAgents; i++) {
       const custom = i >= 12;
-      const { id } = await upsertAgent(db, wsId, {
+      const { id } = await upsertAgent(rosterTrx, wsId, {
         externalId: custom ? `custom-${i}` : `public-${i}`,
         name: custom ? `Custom agent ${i}` : `${AGENT_TYPES[i % AGENT_TYPES.length]} assistant ${i}`,
         kind: custom ? 'custom' : 'public',
@@ -340,12 +347,12 @@ export async function buildDataset(url: string, params: DatasetParams, log: Log)
       });
       agentIds.push(id);
     }
-    const nGroups = Math.max(3, Math.min(40, Math.round(params.users / 60)));
+    const nGroups = params.groups ?? Math.max(3, Math.min(40, Math.round(params.users / 60)));
     for (let g = 0; g < nGroups; g++) {
       const members: string[] = [];
       const size = 5 + Math.floor(rnd() * 80);
       for (let k = 0; k < size; k++) members.push(users[Math.floor(rnd() * users.length)].email);
-      await upsertGroup(db, wsId, {
+      await upsertGroup(rosterTrx, wsId, {
         externalId: `group-${g}`,
         name: `${DEPTS[g % DEPTS.length]} team ${g}`,
         knowledgeApplied: g % 2 === 0,
@@ -353,6 +360,7 @@ export async function buildDataset(url: string, params: DatasetParams, log: Log)
         members,
       });
     }
+    await rosterTrx.commit();
     lap('roster', tStep);
 
     // ---------------------------------------------------------- hours: reporting day + weight

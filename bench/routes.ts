@@ -2,6 +2,8 @@
 // real pages (every distinct hx-get URL), so a partial added to a page is measured without
 // touching this file. Placeholder pages ("Coming soon") are measured but reported as not built.
 
+import { SORT_KEYS } from '../src/users/queries';
+
 export interface BenchContext {
   /** 12-month Usage range: from = to - 12 months + 1 day, to = yesterday (workspace zone) */
   from: string;
@@ -39,6 +41,22 @@ export const PAGES: PageSpec[] = [
   // Usage over the 12-month range: the page and every chart partial it loads
   { id: 'usage', feature: 'Usage', path: (c) => `/admin/usage?from=${c.from}&to=${c.to}`, discover: true },
 ];
+
+/**
+ * Every User Management sort (ascending, then the heaviest descending) and every filter, each on its
+ * last page (`page=100000` is clamped to the last page): the enterprise profile's "last page" targets.
+ * Measured as full pages (the page includes the same results partial htmx swaps).
+ */
+export function userListLastPages(department: string): PageSpec[] {
+  const last = 'page=100000';
+  const specs: PageSpec[] = SORT_KEYS.map((k) => ({ id: `users?sort=${k}&${last}`, feature: 'Users' as const, path: () => `/admin/users?sort=${k}&${last}` }));
+  for (const k of ['total_usage', 'monthly', 'last_active'] as const)
+    specs.push({ id: `users?sort=${k}&dir=desc&${last}`, feature: 'Users', path: () => `/admin/users?sort=${k}&dir=desc&${last}` });
+  const filters = ['status=active', 'status=invited', 'status=revoked', 'role=admin', 'credit=no', 'allocation=near', 'allocation=over', `department=${encodeURIComponent(department)}`, 'q=user1'];
+  for (const f of filters) specs.push({ id: `users?${f}&${last}`, feature: 'Users', path: () => `/admin/users?${f}&${last}` });
+  specs.push({ id: `users?per=100&${last}`, feature: 'Users', path: () => `/admin/users?per=100&${last}`, asPartial: true });
+  return specs;
+}
 
 /** Activity Logs depth for the "deep page" measurement (pages followed through "Older" links). */
 export const DEEP_PAGES = 1000;

@@ -14,8 +14,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import mysql from 'mysql2/promise';
 import { createDb } from '../src/db/knex';
 import { addDays, dayOf, parseDay, formatDay } from '../src/db/time';
+import { PROFILES, type BenchProfile } from './profiles';
 import { BENCH_ADMIN, GENERATOR_VERSION, TIME_ZONE, benchDbUrl, ensureDataset, type DatasetInfo } from './dataset';
-import { DEEP_PAGES, MAX_PARTIALS_PER_PAGE, PAGES, SKIP_PARTIAL, shapeOf, type BenchContext } from './routes';
+import { DEEP_PAGES, MAX_PARTIALS_PER_PAGE, PAGES, SKIP_PARTIAL, shapeOf, userListLastPages, type BenchContext } from './routes';
+import { DEPARTMENTS } from '../src/domain/model';
 import type { IngestJob, IngestResult, LatencyResult, PagesJob, PageTarget } from './load';
 import { prepareIngest, type IngestSetup } from './ingest';
 import { prepareAuthorize } from './authorize';
@@ -26,9 +28,12 @@ import { readApiTargets } from './read-api';
 
 const ROOT = path.resolve(__dirname, '..');
 const RESULTS_DIR = path.join(__dirname, 'results');
+const USERS_WITH_TOKENS_PATH = '/admin/exports/users-with-tokens.csv';
 
 // ---------------------------------------------------------------- options
 interface Options {
+  /** 'default' (issue 8: 5M interactions, 2,000 users) or 'enterprise' (issue 19: 20M, 20,000 users) */
+  profile: BenchProfile;
   interactions: number;
   users: number;
   months: number;
@@ -48,6 +53,13 @@ interface Options {
   updateDocs: boolean;
   /** also measure the pages at 10 clients with the app on these WEB_CONCURRENCY values (besides 1) */
   workers: number[];
+  /** WEB_CONCURRENCY of the main run (1; 2 for the enterprise profile) */
+  appWorkers: number;
+  /** roster sizes fixed by the profile (undefined: derived from the user count) */
+  agents?: number;
+  groups?: number;
+  /** --scale F: the profile's interactions and users multiplied by F (a scaled-down check of a profile) */
+  scale: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -63,29 +75,44 @@ function parseArgs(argv: string[]): Options {
     const i = argv.indexOf(flag);
     return i < 0 ? def : String(argv[i + 1]);
   };
-  const interactions = num('--interactions', quick ? 200_000 : 5_000_000);
+  const profileName = str('--profile', 'default');
+  if (!(profileName in PROFILES)) throw new Error(`--profile: one of ${Object.keys(PROFILES).join(', ')}`);
+  const profile = PROFILES[profileName as keyof typeof PROFILES];
+  const scaleArg = argv.indexOf('--scale');
+  const scale = scaleArg < 0 ? 1 : Number(argv[scaleArg + 1]);
+  if (!(scale > 0 && scale <= 1)) throw new Error('--scale: a fraction in (0, 1], e.g. 0.015');
+  const scaled = (n: number) => Math.max(1, Math.round(n * scale));
+  const interactions = num('--interactions', quick ? 200_000 : scaled(profile.interactions));
+  const users = num('--users', scale < 1 ? Math.max(50, scaled(profile.users)) : profile.users);
+  const custom = scale < 1 || argv.includes('--interactions') || argv.includes('--users');
+  const defaultDb = quick ? `${profile.database}_quick` : custom && profile.name !== 'default' ? `${profile.database}_scaled` : profile.database;
   const opts: Options = {
+    profile,
     interactions,
-    users: num('--users', 2000),
+    users,
     months: num('--months', 13),
     quick,
     rebuild: argv.includes('--rebuild'),
     reuse: argv.includes('--reuse'),
     durationSec: num('--duration', quick ? 1 : 5),
-    database: str('--database', quick ? 'usage_console_bench_quick' : 'usage_console_bench'),
-    bufferPoolBytes: num('--buffer-pool-mb', interactions >= 1_000_000 ? 4096 : 1024) * 1024 * 1024,
+    database: str('--database', defaultDb),
+    bufferPoolBytes: num('--buffer-pool-mb', interactions >= 10_000_000 ? 8192 : interactions >= 1_000_000 ? 4096 : 1024) * 1024 * 1024,
     skip: new Set(str('--skip', '').split(',').filter(Boolean)),
     buildOnly: argv.includes('--build-only'),
     updateDocs: argv.includes('--update-docs'),
     only: str('--only', '').split(',').filter(Boolean),
     profileDir: argv.includes('--profile-app') ? path.resolve(str('--profile-app', 'bench/results/profile')) : null,
-    workers: str('--workers', '1')
+    workers: str('--workers', profile.workers.join(','))
       .split(',')
       .filter(Boolean)
       .map((w) => {
         if (!/^[1-9]\d?$/.test(w)) throw new Error('--workers: a comma-separated list of worker counts, e.g. 1,2');
         return Number(w);
       }),
+    appWorkers: num('--app-workers', profile.appWorkers),
+    agents: profile.agents,
+    groups: profile.groups,
+    scale,
   };
   if (opts.rebuild && opts.reuse) throw new Error('--rebuild and --reuse are exclusive');
   if (!/^[A-Za-z0-9_]+$/.test(opts.database)) throw new Error('--database: letters, digits and _ only');
@@ -333,7 +360,8 @@ async function main() {
     date: new Date().toISOString(),
     machine: `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${Math.round(os.totalmem() / 2 ** 30)} GB RAM, Node ${process.version}`,
     database: '',
-    params: { interactions: opts.interactions, users: opts.users, months: opts.months, quick: opts.quick, durationSec: opts.durationSec },
+    params: { profile: opts.profile.name, scale: opts.scale, appWorkers: opts.appWorkers, interactions: opts.interactions, users: opts.users, months: opts.months, quick: opts.quick, durationSec: opts.durationSec },
+    targets: opts.profile.targets,
     dataset: null,
     coldStartMs: null,
     pages: [],
@@ -367,7 +395,7 @@ async function main() {
     // ------------------------------------------------------------ dataset
     const dataset: DatasetInfo = await ensureDataset(
       url,
-      { interactions: opts.interactions, users: opts.users, months: opts.months, seed: 20261125, version: GENERATOR_VERSION },
+      { interactions: opts.interactions, users: opts.users, months: opts.months, seed: 20261125, version: GENERATOR_VERSION, agents: opts.agents, groups: opts.groups },
       { rebuild: opts.rebuild, reuse: opts.reuse, log },
     );
     results.dataset = dataset;
@@ -386,9 +414,9 @@ async function main() {
     }
 
     // ------------------------------------------------------------ the app
-    app = await startApp(url, opts.profileDir);
+    app = await startApp(url, opts.profileDir, opts.appWorkers);
     results.coldStartMs = app.coldStartMs;
-    log(`app up: cold start ${app.coldStartMs} ms (process start -> first 200 on /healthz), pid ${app.child.pid}`);
+    log(`app up (WEB_CONCURRENCY=${opts.appWorkers}): cold start ${app.coldStartMs} ms (process start -> first 200 on /healthz), pid ${app.child.pid}`);
     const session = await signIn(app.base);
     const cookie = session.header();
     log('signed in through the login form');
@@ -403,7 +431,8 @@ async function main() {
     const seen = new Set<string>();
     const full = { cookie };
     const partial = { cookie, 'HX-Request': 'true' };
-    for (const spec of PAGES) {
+    const specs = opts.profile.userListLastPages ? [...PAGES, ...userListLastPages(DEPARTMENTS[0])] : PAGES;
+    for (const spec of specs) {
       const p = spec.path(ctx);
       const page = await session.get(p);
       if (page.status !== 200) {
@@ -518,6 +547,13 @@ async function main() {
         const floor = await mariadbFloor(url, generationLogFloorSql(dataset.workspaceId, range.from, range.to), path.join(os.tmpdir(), `uc-bench-floor-${process.pid}.tsv`));
         log(`  ${floor.rows.toLocaleString('en-US')} rows, ${floor.rowsPerSec.toLocaleString('en-US')} rows/s`);
         results.exports = { small, full: fullRun, floor, ratio: Math.round((fullRun.rowsPerSec / floor.rowsPerSec) * 100) / 100, range };
+        if (opts.profile.name === 'enterprise') {
+          // One row per user: the roster export's first byte and memory at 20,000 users.
+          log(`export: ${USERS_WITH_TOKENS_PATH}`);
+          const roster = await downloadCsv(app.base, USERS_WITH_TOKENS_PATH, cookie, app.child.pid!);
+          log(`  ${roster.rows.toLocaleString('en-US')} rows, first byte ${roster.ttfbMs} ms, RSS +${roster.rssGrowthMb} MB`);
+          results.usersExport = roster;
+        }
       }
     }
 
@@ -538,12 +574,12 @@ async function main() {
     }
 
     // ------------------------------------------------------------ the same pages with several workers
-    // The 1-worker figures are the run above; each other count gets a fresh app (WEB_CONCURRENCY=N)
-    // and the same URLs at 10 clients, reported side by side.
-    const others = [...new Set(opts.workers)].filter((w) => w !== 1);
+    // The main run's figures (WEB_CONCURRENCY=appWorkers) are the run above; each other count gets a
+    // fresh app (WEB_CONCURRENCY=N) and the same URLs at 10 clients, reported side by side.
+    const others = [...new Set(opts.workers)].filter((w) => w !== opts.appWorkers);
     if (others.length && !opts.skip.has('pages') && results.pages.length) {
       const oldBase = app.base;
-      results.workerPages = [{ workers: 1, pages: results.pages.filter((p) => p.connections === 10) }];
+      results.workerPages = [{ workers: opts.appWorkers, pages: results.pages.filter((p) => p.connections === 10) }];
       for (const w of others) {
         await stopApp(app);
         app = await startApp(url, null, w);
@@ -577,11 +613,12 @@ async function main() {
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const md = renderMarkdown(results);
   // partial runs (--skip, --profile-app) never replace the full results
-  const suffix = opts.skip.size || opts.profileDir || opts.only.length ? '-partial' : opts.quick ? '-quick' : '';
+  const prof = opts.profile.name === 'default' ? '' : `-${opts.profile.name}${opts.scale < 1 || opts.database !== opts.profile.database ? '-scaled' : ''}`;
+  const suffix = opts.skip.size || opts.profileDir || opts.only.length ? `${prof}-partial` : opts.quick ? `${prof}-quick` : prof;
   fs.writeFileSync(path.join(RESULTS_DIR, `latest${suffix}.json`), JSON.stringify(results, null, 2) + '\n');
   fs.writeFileSync(path.join(RESULTS_DIR, `latest${suffix}.md`), md);
   process.stdout.write('\n' + md + '\n');
-  if (opts.updateDocs && !suffix) {
+  if (opts.updateDocs && !suffix && opts.profile.name === 'default') {
     const docs = path.join(ROOT, 'docs', 'bench.md');
     const updated = spliceResults(fs.readFileSync(docs, 'utf8'), md);
     if (!updated) log('docs/bench.md has no results markers: not updated');

@@ -10,6 +10,11 @@ export interface ExportColumn<R = any> {
   example: string;
   /** derive the cell from the row; default: row[key] */
   value?: (row: R) => unknown;
+  /**
+   * The cell depends only on this key (a looked-up user or agent): the formatted cell is computed
+   * once per key per download and reused, instead of a look-up and a quoting per row.
+   */
+  cacheBy?: (row: R) => unknown;
 }
 
 export interface ExportDefinition<R = any> {

@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import type { Request, Response } from 'express';
 import { number as numberFormatter, string as stringFormatter } from '@json2csv/formatters';
-import type { ExportDefinition, ColumnType } from './definitions';
+import type { ExportColumn, ExportDefinition, ColumnType } from './definitions';
 
 const quoteString = stringFormatter({ quote: '"', escapedQuote: '""' });
 const formatNumber = numberFormatter();
@@ -60,6 +60,27 @@ function cellFormatter(type: ColumnType): CellFormatter {
 }
 
 type RowFormatter<R> = (row: R) => string;
+
+/** Most distinct keys a `cacheBy` column remembers (a roster's users); past it cells are formatted per row. */
+const CELL_CACHE_MAX = 200_000;
+
+/** A column's cell of a row: its getter and formatter, memoised per key for `cacheBy` columns. */
+function columnCell<R>(c: ExportColumn<R>): (row: R) => string {
+  const get = c.value ?? ((row: R) => (row as Record<string, unknown>)[c.key]);
+  const format = cellFormatter(c.type);
+  const by = c.cacheBy;
+  if (!by) return (row) => format(get(row));
+  const cache = new Map<unknown, string>();
+  return (row) => {
+    const k = by(row);
+    let cell = cache.get(k);
+    if (cell === undefined) {
+      cell = format(get(row));
+      if (cache.size < CELL_CACHE_MAX) cache.set(k, cell);
+    }
+    return cell;
+  };
+}
 const compiled = new WeakMap<ExportDefinition<any>, RowFormatter<any>>();
 
 /**
@@ -69,12 +90,11 @@ const compiled = new WeakMap<ExportDefinition<any>, RowFormatter<any>>();
 export function rowFormatter<R>(def: ExportDefinition<R>): RowFormatter<R> {
   let f = compiled.get(def) as RowFormatter<R> | undefined;
   if (f) return f;
-  const getters = def.columns.map((c) => c.value ?? ((row: R) => (row as Record<string, unknown>)[c.key]));
-  const formatters = def.columns.map((c) => cellFormatter(c.type));
-  const n = getters.length;
+  const cells = def.columns.map((c) => columnCell(c));
+  const n = cells.length;
   f = (row: R) => {
-    let line = formatters[0](getters[0](row));
-    for (let i = 1; i < n; i++) line += ',' + formatters[i](getters[i](row));
+    let line = cells[0](row);
+    for (let i = 1; i < n; i++) line += ',' + cells[i](row);
     return line;
   };
   if (n === 0) f = () => '';

@@ -76,9 +76,26 @@ export function forUpdateSkipLocked<T extends Knex.QueryBuilder>(db: Knex, qb: T
   return (isSQLite(db) ? qb : qb.forUpdate().skipLocked()) as T;
 }
 
-/** `SELECT ... LOCK IN SHARE MODE` (a read of the latest committed row that others may also share); no-op on SQLite. */
+/**
+ * Which MySQL-compatible engine serves a mysql:// DATABASE_URL (`DB_FLAVOR`): 'mysql' (MySQL and
+ * MariaDB, the default), 'tidb' or 'vitess'. Only this module asks; see docs/scaling.md.
+ */
+export type DbFlavor = 'mysql' | 'tidb' | 'vitess';
+export function dbFlavor(env: NodeJS.ProcessEnv = process.env): DbFlavor {
+  const v = (env.DB_FLAVOR ?? '').trim().toLowerCase();
+  if (v === '' || v === 'mysql' || v === 'mariadb') return 'mysql';
+  if (v === 'tidb' || v === 'vitess') return v;
+  throw new Error(`DB_FLAVOR must be mysql, mariadb, tidb or vitess (got "${env.DB_FLAVOR}")`);
+}
+
+/**
+ * `SELECT ... LOCK IN SHARE MODE` (a read of the latest committed row that others may also share); no-op on SQLite.
+ * TiDB implements shared locks as a no-op that errors by default: there the read takes the row
+ * lock instead (stronger, and the rows read this way are one per workspace).
+ */
 export function forShare<T extends Knex.QueryBuilder>(db: Knex, qb: T): T {
-  return (isSQLite(db) ? qb : qb.forShare()) as T;
+  if (isSQLite(db)) return qb;
+  return (dbFlavor() === 'tidb' ? qb.forUpdate() : qb.forShare()) as T;
 }
 
 /** True when the error is a unique-key violation on either engine. */
@@ -98,8 +115,14 @@ export function uniqueTextKey(db: Knex): (text: string) => string {
 
 /** True when InnoDB chose this transaction as a deadlock victim (a retry may succeed). */
 export function isDeadlockError(err: unknown): boolean {
-  return (err as { code?: string })?.code === 'ER_LOCK_DEADLOCK';
+  const e = err as { code?: string; errno?: number };
+  return e?.code === 'ER_LOCK_DEADLOCK' || e?.errno === TIDB_WRITE_CONFLICT;
 }
+
+/** TiDB's optimistic-transaction write conflict (the deadlock of that model: retry the transaction). */
+const TIDB_WRITE_CONFLICT = 9007;
+/** TiDB errors after which nothing was committed: write conflict, commit failed (retry), schema changed during the transaction. */
+const TIDB_TRANSIENT_ERRNOS = new Set([TIDB_WRITE_CONFLICT, 8022, 8028]);
 
 /** Error codes after which nothing was committed and a retry of the request may succeed. */
 const TRANSIENT_CODES = new Set([
@@ -120,8 +143,9 @@ const TRANSIENT_CODES = new Set([
 /** The database failed or went away mid-request (connection lost, deadlock, lock timeout): a retry may succeed. */
 export function isTransientDbError(err: unknown): boolean {
   if (isConnectionError(err)) return true;
-  const e = err as { code?: string; message?: string; name?: string };
+  const e = err as { code?: string; errno?: number; message?: string; name?: string };
   if (e?.code && TRANSIENT_CODES.has(e.code)) return true;
+  if (e?.errno && TIDB_TRANSIENT_ERRNOS.has(e.errno)) return true;
   // better-sqlite3 after its connection was closed; knex after its pool was destroyed.
   return /database connection is not open|Unable to acquire a connection|aborted|Knex: Timeout acquiring a connection|Connection (is in closed state|was killed)|Cannot enqueue/i.test(e?.message ?? '');
 }

@@ -255,6 +255,33 @@ export const ROLLUPS = [
     },
   },
   {
+    // All-time per user (in all and per token kind): the user list's total columns and sorts, one
+    // primary-key lookup per user (migrations/202612071110_user_totals.ts).
+    table: 'user_totals',
+    keys: ['workspace_id', 'user_id'],
+    counters: ['interactions', 'total_tokens', 'inference_tokens', 'embedding_tokens'],
+    interaction: (f) => ({
+      workspace_id: f.workspace_id,
+      user_id: f.user_id,
+      interactions: 1,
+      total_tokens: f.total_tokens,
+      inference_tokens: f.token_kind === 'inference' ? f.total_tokens : 0,
+      embedding_tokens: f.token_kind === 'inference' ? 0 : f.total_tokens,
+    }),
+    rebuild: {
+      from: 'interactions',
+      where: OF_WS,
+      select: {
+        workspace_id: 'workspace_id',
+        user_id: 'user_id',
+        interactions: 'COUNT(*)',
+        total_tokens: 'SUM(total_tokens)',
+        inference_tokens: "SUM(CASE WHEN token_kind = 'inference' THEN total_tokens ELSE 0 END)",
+        embedding_tokens: "SUM(CASE WHEN token_kind = 'inference' THEN 0 ELSE total_tokens END)",
+      },
+    },
+  },
+  {
     // First and last activity (interactions and logins) per user.
     table: 'user_activity',
     keys: ['workspace_id', 'user_id'],

@@ -90,29 +90,38 @@ export function usersQuery(db: Knex, workspaceId: number): Knex.QueryBuilder {
 }
 
 /**
- * The users-with-tokens.csv query: users plus allocations, lifetime tokens (inference, embedding, both) and this/previous
- * month's inference tokens, summed from rollup_monthly_user (one row per user, month and kind).
+ * The users-with-tokens.csv query: users plus allocations, lifetime tokens (`user_totals`) and
+ * this/previous month's inference tokens (`rollup_monthly_user`), each joined by its primary key,
+ * so rows stream from the first user on instead of after a grouped pass over every monthly row.
+ * A user without usage has NULL usage columns (the export writes 0), as with the grouped read before.
  */
 export function usersWithTokensQuery(db: Knex, workspaceId: number, month: string, previousMonth: string): Knex.QueryBuilder {
-  const perUser = db('rollup_monthly_user')
-    .select('user_id')
-    .sum({ total_usage_tokens: 'total_tokens' })
-    .select(
-      db.raw("SUM(CASE WHEN token_kind = 'inference' THEN total_tokens ELSE 0 END) AS total_inference_tokens"),
-      db.raw("SUM(CASE WHEN token_kind = 'inference' THEN 0 ELSE total_tokens END) AS total_embedding_tokens"),
-      db.raw("SUM(CASE WHEN token_kind = 'inference' AND month = ? THEN total_tokens ELSE 0 END) AS monthly_inference_tokens", [month]),
-      db.raw("SUM(CASE WHEN token_kind = 'inference' AND month = ? THEN total_tokens ELSE 0 END) AS previous_month_inference_tokens", [previousMonth]),
-    )
-    .where('workspace_id', workspaceId)
-    .groupBy('user_id')
-    .as('t');
+  const monthOf = (alias: string, value: string) =>
+    function (this: Knex.JoinClause) {
+      this.on(`${alias}.workspace_id`, '=', 'u.workspace_id')
+        .andOnVal(`${alias}.month`, '=', value)
+        .andOn(`${alias}.user_id`, '=', 'u.id')
+        .andOnVal(`${alias}.token_kind`, '=', 'inference');
+    };
   return db('users as u')
     .select(USER_COLUMNS)
-    .select('u.max_inference_tokens', 'u.max_embedding_tokens', 't.total_inference_tokens', 't.total_embedding_tokens', 't.total_usage_tokens', 't.monthly_inference_tokens', 't.previous_month_inference_tokens')
+    .select(
+      'u.max_inference_tokens',
+      'u.max_embedding_tokens',
+      't.inference_tokens as total_inference_tokens',
+      't.embedding_tokens as total_embedding_tokens',
+      't.total_tokens as total_usage_tokens',
+      db.raw('CASE WHEN t.user_id IS NULL THEN NULL ELSE COALESCE(cur.total_tokens, 0) END AS monthly_inference_tokens'),
+      db.raw('CASE WHEN t.user_id IS NULL THEN NULL ELSE COALESCE(prev.total_tokens, 0) END AS previous_month_inference_tokens'),
+    )
     .leftJoin('user_activity as ua', function () {
       this.on('ua.user_id', '=', 'u.id').andOn('ua.workspace_id', '=', 'u.workspace_id');
     })
-    .leftJoin(perUser, 't.user_id', 'u.id')
+    .leftJoin('user_totals as t', function () {
+      this.on('t.workspace_id', '=', 'u.workspace_id').andOn('t.user_id', '=', 'u.id');
+    })
+    .leftJoin({ cur: 'rollup_monthly_user' }, monthOf('cur', month))
+    .leftJoin({ prev: 'rollup_monthly_user' }, monthOf('prev', previousMonth))
     .where('u.workspace_id', workspaceId)
     .orderBy('u.id');
 }

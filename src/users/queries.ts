@@ -69,12 +69,12 @@ export function likeContains(term: string): string {
   return `%${term.replace(/[!%_]/g, (c) => `!${c}`)}%`;
 }
 
-/** Usage expressions over the joins below (cur/prev: one rollup row per user at most; tot: grouped). */
+/** Usage expressions over the joins below (cur/prev/tot: one row per user at most, by primary key). */
 const MONTHLY_SQL = 'COALESCE(cur.total_tokens, 0)';
 const PREV_SQL = 'COALESCE(prev.total_tokens, 0)';
-const TOTAL_SQL = 'COALESCE(tot.tokens, 0)';
-const TOTAL_INFERENCE_SQL = 'COALESCE(tot.inference, 0)';
-const TOTAL_EMBEDDING_SQL = 'COALESCE(tot.embedding, 0)';
+const TOTAL_SQL = 'COALESCE(tot.total_tokens, 0)';
+const TOTAL_INFERENCE_SQL = 'COALESCE(tot.inference_tokens, 0)';
+const TOTAL_EMBEDDING_SQL = 'COALESCE(tot.embedding_tokens, 0)';
 const SHARE_SQL = `CASE WHEN u.max_inference_tokens > 0 THEN ${MONTHLY_SQL} * 1.0 / u.max_inference_tokens ELSE NULL END`;
 
 const SORT_SQL: Record<SortKey, string> = {
@@ -133,10 +133,9 @@ function applyAllocationFilter(q: Knex.QueryBuilder, f: Partial<UserListQuery>):
 }
 
 /**
- * `users u` of the workspace with the usage joins asked for. `cur`/`prev` join the month's rollup row
- * by its full primary key (workspace, month, user, kind): one eq_ref lookup per user, no grouping.
- * `tot` (all-time) is the only grouped read; with `ids` it reads just those users' rows through the
- * (workspace, user, month) index, otherwise one pass over the workspace's monthly rows.
+ * `users u` of the workspace with the usage joins asked for, each by a full primary key (one eq_ref
+ * lookup per user, no grouping): `cur`/`prev` the month's rollup row (workspace, month, user, kind),
+ * `tot` the user's all-time row of `user_totals`, `ua` first/last activity.
  */
 function usersWith(db: Knex, workspaceId: number, m: MonthContext, joins: Set<Join>, ids?: number[]): Knex.QueryBuilder {
   const q = db({ u: 'users' }).where('u.workspace_id', workspaceId);
@@ -150,16 +149,9 @@ function usersWith(db: Knex, workspaceId: number, m: MonthContext, joins: Set<Jo
   if (joins.has('cur')) month('cur', m.month);
   if (joins.has('prev')) month('prev', m.prevMonth);
   if (joins.has('tot')) {
-    const tot = db('rollup_monthly_user')
-      .select('user_id')
-      .sum({ tokens: 'total_tokens' })
-      .select(
-        db.raw("SUM(CASE WHEN token_kind = 'inference' THEN total_tokens ELSE 0 END) AS inference"),
-        db.raw("SUM(CASE WHEN token_kind = 'inference' THEN 0 ELSE total_tokens END) AS embedding"),
-      )
-      .where({ workspace_id: workspaceId });
-    if (ids) tot.whereIn('user_id', ids);
-    q.leftJoin(tot.groupBy('user_id').as('tot'), 'tot.user_id', 'u.id');
+    q.leftJoin({ tot: 'user_totals' }, function () {
+      this.on('tot.workspace_id', '=', 'u.workspace_id').andOn('tot.user_id', '=', 'u.id');
+    });
   }
   if (joins.has('ua')) {
     q.leftJoin({ ua: 'user_activity' }, function () {

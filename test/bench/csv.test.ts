@@ -94,6 +94,39 @@ describe('bench: CSV export path', () => {
         expect(formatRow(def, row), JSON.stringify(row)).to.equal(referenceLine(row));
       }
     });
+
+    it('a cacheBy column gives the per-cell reference output: one cell per key, looked up once', () => {
+      // users looked up by id, as the generation log does (names with quotes, commas, formulas)
+      const people = new Map<number, string>([
+        [1, 'Ana "the" Silva'],
+        [2, 'Smith, Bo'],
+        [3, '=HYPERLINK("x")'],
+      ]);
+      let lookups = 0;
+      const name = (r: Row) => {
+        lookups++;
+        return r.user_id == null ? '' : (people.get(r.user_id as number) ?? '');
+      };
+      const cols = (cached: boolean) =>
+        defineExport<Row>({
+          ...def,
+          columns: [
+            { key: 'user_name', type: 'string', description: '', example: '', value: name, ...(cached ? { cacheBy: (r: Row) => r.user_id } : {}) },
+            { key: 'n', type: 'integer', description: '', example: '' },
+          ],
+        });
+      const plain = cols(false);
+      const cached = cols(true);
+      const ids = [1, 2, 3, null, 4, 2, 1, 3, null, 1];
+      const expected = ['"Ana ""the"" Silva"', '"Smith, Bo"', `"'=HYPERLINK(""x"")"`, '', '', '"Smith, Bo"', '"Ana ""the"" Silva"', `"'=HYPERLINK(""x"")"`, '', '"Ana ""the"" Silva"'];
+      ids.forEach((id, i) => {
+        const row = { user_id: id, n: i };
+        expect(formatRow(plain, row)).to.equal(`${expected[i]},${i}`);
+        expect(formatRow(cached, row)).to.equal(`${expected[i]},${i}`);
+      });
+      // the plain definition looked up every row; the cached one each distinct key once (1, 2, 3, null, 4)
+      expect(lookups).to.equal(ids.length + 5);
+    });
   });
 
   describe('streaming from the database', () => {

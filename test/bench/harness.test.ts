@@ -2,7 +2,9 @@
 // percentiles and the target checks (a bench that cannot fail is worthless).
 import { expect } from 'chai';
 import { hxGets, isPlaceholder, olderLink } from '../../bench/html';
-import { shapeOf } from '../../bench/routes';
+import { shapeOf, userListLastPages } from '../../bench/routes';
+import { PROFILES } from '../../bench/profiles';
+import { SORT_KEYS } from '../../src/users/queries';
 import { percentile } from '../../bench/load';
 import { checkTargets, spliceResults, type BenchResults } from '../../bench/report';
 import type { LatencyResult } from '../../bench/load';
@@ -70,6 +72,38 @@ describe('bench: harness', () => {
 
   it('passes a run that meets every target', () => {
     expect(checkTargets(results())).to.deep.equal([]);
+  });
+
+  it('holds a run to its profile: the enterprise page targets are 150 ms at 1 client and 400 ms at 10', () => {
+    const pages = [...results().pages, page('users', 1, 120), page('users', 10, 350)];
+    expect(checkTargets(results({ pages }))).to.deep.equal(['users at 1 client(s): p95 120 ms > 100 ms', 'users at 10 client(s): p95 350 ms > 300 ms']);
+    expect(checkTargets(results({ pages, targets: PROFILES.enterprise.targets }))).to.deep.equal([]);
+    const slow = [...results().pages, page('users', 1, 151), page('users', 10, 401)];
+    expect(checkTargets(results({ pages: slow, targets: PROFILES.enterprise.targets }))).to.deep.equal(['users at 1 client(s): p95 151 ms > 150 ms', 'users at 10 client(s): p95 401 ms > 400 ms']);
+  });
+
+  it("checks the enterprise profile's users-with-tokens.csv first byte", () => {
+    const exp = { url: '/u', status: 200, rows: 20_000, bytes: 1, seconds: 1, rowsPerSec: 20_000, ttfbMs: 300, rssBeforeMb: 100, rssPeakMb: 110, rssGrowthMb: 10 };
+    expect(checkTargets(results({ usersExport: exp }))).to.deep.equal([]);
+    expect(checkTargets(results({ usersExport: { ...exp, ttfbMs: 1000 } }))).to.deep.equal(['users-with-tokens.csv: first byte after 1000 ms >= 1000 ms']);
+  });
+
+  it('enterprise profile: 20M interactions, 20,000 users, 500 agents, 300 groups, its own database, 2 workers beside 1', () => {
+    const e = PROFILES.enterprise;
+    expect([e.interactions, e.users, e.agents, e.groups, e.appWorkers]).to.deep.equal([20_000_000, 20_000, 500, 300, 2]);
+    expect(e.workers).to.include(1);
+    expect(e.database).to.not.equal(PROFILES.default.database);
+  });
+
+  it('measures every User Management sort and filter on its last page', () => {
+    const specs = userListLastPages('Sales');
+    const ctx = { from: 'a', to: 'b', topUserId: 1, search: 's' };
+    const urls = specs.map((s) => new URL(s.path(ctx), 'http://x'));
+    for (const k of SORT_KEYS) expect(urls.some((u) => u.searchParams.get('sort') === k && !u.searchParams.get('dir')), k).to.equal(true);
+    for (const f of ['status', 'role', 'credit', 'allocation', 'department', 'q']) expect(urls.some((u) => u.searchParams.has(f)), f).to.equal(true);
+    // page=100000 is beyond any roster: the list clamps it to the last page
+    for (const u of urls) expect(u.searchParams.get('page')).to.equal('100000');
+    expect(new Set(specs.map((s) => s.id)).size).to.equal(specs.length);
   });
 
   it('misses the deep page when the data holds fewer than 1,000 pages (full runs)', () => {
