@@ -46,7 +46,7 @@ describe('credits: the section', () => {
         const res = await admin.get(path).expect(200);
         expect(res.text, path).to.include('<html');
         expect(res.text, path).to.match(new RegExp(`href="${path}"[^>]*data-tab="${id}" class="active" aria-current="page"`));
-        expect(res.text.match(/aria-current="page"/g)!.length, path).to.equal(2); // the side nav's Credits and this tab
+        expect(res.text.match(/aria-current="page"/g)!.length, path).to.equal(3); // the side nav's and the phone menu's Credits, and this tab
         expect(res.text, path).to.include(`data-testid="credits-panel-${id}"`);
       }
       // A tab click (htmx, target #credits-section) gets the tab bar and panel, no layout.

@@ -57,6 +57,8 @@ describe('ingestion API: concurrency and faults', () => {
   });
 
   it('a database failure mid-batch answers 503, leaves nothing half-written, and the retry succeeds', async function () {
+    // Waits for the batch to reach the held lock: slow on a loaded machine, so allow for it.
+    this.timeout(90_000);
     const before = await snapshot(t.db, w.a.id);
     // Every event shares a (month, user, kind) rollup row with the first test's events, so the batch
     // must update rows written before: the failure happens after its raw rows were inserted.
@@ -73,10 +75,14 @@ describe('ingestion API: concurrency and faults', () => {
         await lock('rollup_monthly_user').where({ workspace_id: w.a.id }).forUpdate().select('user_id');
         pending = post(t.app, '/events', key, { events }).then((r) => r);
         let victim: { id: number; modified: number } | null = null;
-        for (let i = 0; i < 200 && victim == null; i++) {
+        for (let i = 0; i < 1200 && victim == null; i++) {
           await new Promise((r) => setTimeout(r, 25));
           // Only this database's transactions: other test runs share the server.
-          const [rows] = await killer.raw("SELECT t.trx_mysql_thread_id AS id, t.trx_rows_modified AS modified FROM information_schema.innodb_trx t JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id WHERE t.trx_state = 'LOCK WAIT' AND p.db = DATABASE()");
+          // The batch's statement waiting on the held rows (innodb_trx does not always say LOCK WAIT
+          // while a statement with a time bound waits, so find it by what it runs).
+          const [rows] = await killer.raw(
+            "SELECT t.trx_mysql_thread_id AS id, t.trx_rows_modified AS modified FROM information_schema.innodb_trx t JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id WHERE p.db = DATABASE() AND (t.trx_state = 'LOCK WAIT' OR p.info LIKE 'insert into `rollup_monthly_user`%')",
+          );
           if (rows.length) victim = { id: Number(rows[0].id), modified: Number(rows[0].modified) };
         }
         expect(victim, 'the batch transaction blocked on the held lock').to.not.equal(null);
