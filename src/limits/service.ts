@@ -4,7 +4,7 @@
 // costs a few primary-key lookups. Usage comes from the per-user daily rollups.
 import type { Knex } from 'knex';
 import { dayOf } from '../db/time';
-import { workspaceTableVersion } from '../reports/memo';
+import { versionedCache, workspaceTableVersion } from '../reports/memo';
 import { resolveLimits, usageWindow, type UsageBySubject } from './decide';
 import type { EffectiveLimit, PeriodUsage, Policy, Subject } from './model';
 import { contextStamp, findAskingUser, groupUsage, groupsAndMembers, listPolicies, userUsage, workspaceRow, type AskingUser } from './queries';
@@ -19,35 +19,13 @@ export interface Context {
   membersOf: Map<number, number[]>;
 }
 
-const TTL_MS = 60_000;
-const MAX_ENTRIES = 5_000;
-
-interface Entry {
-  version: string;
-  at: number;
-  value: Promise<unknown>;
-}
-
-const caches = new WeakMap<Knex, Map<string, Entry>>();
-
-/** Same value for the same version within the TTL; concurrent callers share one computation. */
-function cached<T>(db: Knex, key: string, version: string, compute: () => Promise<T>): Promise<T> {
-  let cache = caches.get(db);
-  if (!cache) caches.set(db, (cache = new Map()));
-  const now = Date.now();
-  const hit = cache.get(key);
-  if (hit && hit.version === version && now - hit.at < TTL_MS) return hit.value as Promise<T>;
-  const value = compute();
-  cache.delete(key);
-  cache.set(key, { version, at: now, value });
-  value.catch(() => cache!.get(key)?.value === value && cache!.delete(key));
-  if (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
-  return value;
-}
+/** Policies, memberships and usage per workspace: an entry lives a minute at most. */
+const cache = versionedCache(60_000, 5_000);
+const cached = <T>(db: Knex, key: string, version: string, compute: () => Promise<T>) => cache.get(db, key, version, compute);
 
 /** Forgets cached limits (tests). */
 export function clearLimitsCache(db: Knex): void {
-  caches.delete(db);
+  cache.clear(db);
 }
 
 export async function context(db: Knex, ws: number): Promise<Context | null> {

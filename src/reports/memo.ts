@@ -18,7 +18,39 @@ interface Entry {
   value: Promise<unknown>;
 }
 
-const caches = new WeakMap<Knex, Map<string, Entry>>();
+export interface VersionedCache {
+  /** Same value for the same version within the TTL; concurrent callers share one computation. */
+  get<T>(db: Knex, key: string, version: string, compute: () => Promise<T>): Promise<T>;
+  clear(db: Knex): void;
+}
+
+/**
+ * A per-process cache per database handle: an entry is served while its version matches and it is
+ * younger than `ttlMs`; a failed computation is forgotten; past `maxEntries` the oldest key goes.
+ */
+export function versionedCache(ttlMs: number, maxEntries: number): VersionedCache {
+  const caches = new WeakMap<Knex, Map<string, Entry>>();
+  return {
+    get<T>(db: Knex, key: string, version: string, compute: () => Promise<T>): Promise<T> {
+      let cache = caches.get(db);
+      if (!cache) caches.set(db, (cache = new Map()));
+      const now = Date.now();
+      const hit = cache.get(key);
+      if (hit && hit.version === version && now - hit.at < ttlMs) return hit.value as Promise<T>;
+      const value = compute();
+      cache.delete(key);
+      cache.set(key, { version, at: now, value });
+      value.catch(() => cache!.get(key)?.value === value && cache!.delete(key));
+      if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
+      return value;
+    },
+    clear(db: Knex): void {
+      caches.delete(db);
+    },
+  };
+}
+
+const reports = versionedCache(TTL_MS, MAX_ENTRIES);
 
 interface Watermark {
   /** newest id of the whole table at the last look */
@@ -118,23 +150,13 @@ export async function loginVersion(db: Knex, ws: number): Promise<string> {
   return String(await workspaceTableVersion(db, 'logins', ws));
 }
 
-export async function memo<T>(db: Knex, key: string, version: string, compute: () => Promise<T>): Promise<T> {
-  let cache = caches.get(db);
-  if (!cache) caches.set(db, (cache = new Map()));
-  const now = Date.now();
-  const hit = cache.get(key);
-  if (hit && hit.version === version && now - hit.at < TTL_MS) return hit.value as Promise<T>;
-  const value = compute();
-  cache.delete(key);
-  cache.set(key, { version, at: now, value });
-  value.catch(() => cache!.get(key)?.value === value && cache!.delete(key));
-  if (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
-  return value;
+export function memo<T>(db: Knex, key: string, version: string, compute: () => Promise<T>): Promise<T> {
+  return reports.get(db, key, version, compute);
 }
 
 /** Forgets every memoised result and watermark of `db` (tests, and measuring cold paths). */
 export function clearMemo(db: Knex): void {
-  caches.delete(db);
+  reports.clear(db);
   marks.delete(db);
   epochs.delete(db);
 }
