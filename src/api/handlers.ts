@@ -93,13 +93,16 @@ function actorOf(req: Request, res: Response): Actor {
   return { userId: null, label: `api-key:${apiLocals(res).apiKey.prefix}`, ip: req.ip ?? null };
 }
 
+/** The first message per field of a failed body, keyed by its path ('body' for the whole body). */
+export function fieldDetails(error: z.ZodError): Record<string, string> {
+  const details: Record<string, string> = {};
+  for (const i of error.issues) details[i.path.join('.') || 'body'] ??= i.message;
+  return details;
+}
+
 function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const r = schema.safeParse(body);
-  if (!r.success) {
-    const details: Record<string, string> = {};
-    for (const i of r.error.issues) details[i.path.join('.') || 'body'] ??= i.message;
-    throw new HttpError(422, describeItemError(r.error, 'body'), 'validation_failed', details);
-  }
+  if (!r.success) throw new HttpError(422, describeItemError(r.error, 'body'), 'validation_failed', fieldDetails(r.error));
   return r.data;
 }
 
