@@ -1,12 +1,17 @@
 // Where ingestion time goes: calls the write path (recordInteractions) directly with the bench's
 // batches from N concurrent loops against the bench database, timing every SQL statement by kind
 // (knex query / query-response events). Run after `npm run bench` has built the dataset:
-//   tsx bench/ingest-profile.ts [--database usage_console_bench] [--batches 40] [--senders 4]
+//   tsx bench/ingest-profile.ts [--database usage_console_bench] [--batches 40] [--senders 4] [--crossings]
+//   [--writers 4 --group-events 1000]
+// --crossings also runs a limit-crossing pass after each batch (the app runs one per workspace at
+// most every second, off the request path: this is its worst case).
 import type { Knex } from 'knex';
 import { createDb } from '../src/db/knex';
 import { recordInteractions } from '../src/ingest/write-path';
+import { configureWriteQueue } from '../src/ingest/write-queue';
 import type { InteractionInput } from '../src/domain/model';
 import { INGEST_WS_SLUG } from './ingest';
+import { checkWorkspaceCrossings } from '../src/limits/crossings';
 
 function kindOf(sql: string): string {
   const s = sql.replace(/\s+/g, ' ').trim();
@@ -25,6 +30,9 @@ async function main() {
   const db: Knex = createDb(`mysql://root@127.0.0.1:3306/${arg('--database', 'usage_console_bench')}`, { poolMax: 10 });
   const batches = Number(arg('--batches', '40'));
   const senders = Number(arg('--senders', '4'));
+  const crossings = argv.includes('--crossings');
+  // --writers N --group-events M: the write queue's settings (src/ingest/write-queue.ts)
+  if (argv.includes('--writers') || argv.includes('--group-events')) configureWriteQueue({ writers: Number(arg('--writers', '4')), maxGroupEvents: Number(arg('--group-events', '1000')) });
   const stats = new Map<string, { n: number; ms: number }>();
   const started = new Map<string, { t: number; kind: string }>();
   db.on('query', (q: { __knexQueryUid: string; sql: string }) => started.set(q.__knexQueryUid, { t: performance.now(), kind: kindOf(q.sql) }));
@@ -69,7 +77,11 @@ async function main() {
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: senders }, async () => {
-        while (next < all.length) await recordInteractions(db, ws.id, all[next++]);
+        while (next < all.length) {
+          const batch = all[next++];
+          await recordInteractions(db, ws.id, batch);
+          if (crossings) await checkWorkspaceCrossings(db, ws.id);
+        }
       }),
     );
     const secs = (performance.now() - t0) / 1000;

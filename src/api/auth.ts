@@ -5,8 +5,7 @@ import { rateLimit } from 'express-rate-limit';
 import { sharedRateLimitStore } from '../http/rate-limit-store';
 import type { AppContext } from '../http/context';
 import { HttpError, JSON_BODY_LIMIT, sendJsonError } from '../http/errors';
-import { touchApiKey, verifyApiKey, type ApiScope, type AuthenticatedKey } from '../apikeys/keys';
-import { findWorkspace } from '../workspaces/queries';
+import { touchApiKey, verifyApiKeyWithWorkspace, type ApiScope, type AuthenticatedKey } from '../apikeys/keys';
 import type { Workspace } from '../workspaces/workspace';
 
 export type ApiWorkspace = Workspace;
@@ -37,14 +36,13 @@ export function authenticate(ctx: AppContext): RequestHandler {
         res.set('WWW-Authenticate', 'Bearer realm="usage-console"');
         throw new HttpError(401, 'Missing API key: send "Authorization: Bearer <key>".', 'unauthorized');
       }
-      const key = await verifyApiKey(ctx.db, token);
-      if (!key) {
+      const found = await verifyApiKeyWithWorkspace(ctx.db, token);
+      if (!found) {
         res.set('WWW-Authenticate', 'Bearer realm="usage-console", error="invalid_token"');
         throw new HttpError(401, 'Invalid or revoked API key.', 'unauthorized');
       }
-      const ws = await findWorkspace(ctx.db, key.workspaceId);
-      if (!ws) throw new HttpError(401, 'Invalid or revoked API key.', 'unauthorized');
-      Object.assign(res.locals, { apiKey: key, workspace: ws } satisfies ApiLocals);
+      const { key, workspace } = found;
+      Object.assign(res.locals, { apiKey: key, workspace } satisfies ApiLocals);
       await touchApiKey(ctx.db, key.id);
       next();
     } catch (err) {

@@ -2,7 +2,7 @@
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import type { AppContext } from '../http/context';
-import { checkLimitCrossings } from '../limits/crossings';
+import { scheduleCrossingCheck } from '../limits/crossings';
 import { HttpError } from '../http/errors';
 import { addDays, dayOf, startOfDayUtc } from '../db/time';
 import { recordInteractions, recordLogins, type WriteOptions } from '../ingest/write-path';
@@ -121,8 +121,9 @@ export function apiHandlers(ctx: AppContext) {
       const w = acceptedWindow(workspace);
       const checked = checkItems(items, eventSchema, 'event', w, true);
       const stored = await recordInteractions(db, workspace.id, checked.valid.map((v) => toInteraction(v.value)), w);
-      // limits crossed by this usage are announced once per limit and period (src/limits/crossings.ts)
-      if (stored.accepted > 0) await checkLimitCrossings(db, workspace.id, checked.valid.map((v) => v.value.user), ctx.logger);
+      // limits crossed by this usage are announced once per limit and period, by a pass off the
+      // request path (src/limits/crossings.ts)
+      if (stored.accepted > 0) scheduleCrossingCheck(db, workspace.id, ctx.logger);
       res.json(merge(checked, stored));
     },
 

@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { toDbTime } from '../db/time';
 import { isDuplicateKeyError } from '../db/dialect';
+import type { Workspace } from '../workspaces/workspace';
 
 /** What a key may do: `ingest` (usage, roster, authorize), `read` (read API), `scim` (provisioning). */
 export const API_SCOPES = ['ingest', 'read', 'scim'] as const;
@@ -106,14 +107,35 @@ const DUMMY_HASH = Buffer.from(hashKey('uc_000000000000_' + 'x'.repeat(43)), 'he
  * an unknown prefix still costs one comparison so timing does not reveal which prefixes exist.
  */
 export async function verifyApiKey(db: Knex, presented: string): Promise<AuthenticatedKey | null> {
+  return (await verifyApiKeyWithWorkspace(db, presented))?.key ?? null;
+}
+
+interface KeyColumns {
+  k_id: number;
+  k_workspace_id: number;
+  k_prefix: string;
+  k_name: string;
+  k_secret_hash: string;
+  k_revoked_at: string | null;
+  k_scopes: string | null;
+}
+
+const KEY_COLUMNS = { k_id: 'k.id', k_workspace_id: 'k.workspace_id', k_prefix: 'k.prefix', k_name: 'k.name', k_secret_hash: 'k.secret_hash', k_revoked_at: 'k.revoked_at', k_scopes: 'k.scopes' };
+
+/**
+ * verifyApiKey and the key's workspace row, read in one query: every API request needs both, and
+ * a round trip saved on each counts for the authorize call.
+ */
+export async function verifyApiKeyWithWorkspace(db: Knex, presented: string): Promise<{ key: AuthenticatedKey; workspace: Workspace } | null> {
   const prefix = prefixOf(presented);
   if (!prefix) return null;
-  const row = await db('api_keys').select('id', 'workspace_id', 'prefix', 'name', 'secret_hash', 'revoked_at', 'scopes').where({ prefix }).first();
+  const row: (Workspace & KeyColumns) | undefined = await db('api_keys as k').join('workspaces as w', 'w.id', 'k.workspace_id').select('w.*').select(KEY_COLUMNS).where('k.prefix', prefix).first();
   const given = Buffer.from(hashKey(presented), 'hex');
-  const stored = row && /^[0-9a-f]{64}$/.test(row.secret_hash) ? Buffer.from(row.secret_hash, 'hex') : DUMMY_HASH;
+  const stored = row && /^[0-9a-f]{64}$/.test(row.k_secret_hash) ? Buffer.from(row.k_secret_hash, 'hex') : DUMMY_HASH;
   const match = crypto.timingSafeEqual(given, stored);
-  if (!row || !match || row.revoked_at) return null;
-  return { id: row.id, workspaceId: row.workspace_id, prefix: row.prefix, name: row.name, scopes: parseScopes(row.scopes) };
+  if (!row || !match || row.k_revoked_at) return null;
+  const { k_id, k_workspace_id, k_prefix, k_name, k_secret_hash: _hash, k_revoked_at: _revoked, k_scopes, ...workspace } = row;
+  return { key: { id: k_id, workspaceId: k_workspace_id, prefix: k_prefix, name: k_name, scopes: parseScopes(k_scopes) }, workspace };
 }
 
 const USE_STAMP_INTERVAL_MS = 60_000;

@@ -11,6 +11,29 @@ export function isMySQL(db: Knex): boolean {
   return !isSQLite(db);
 }
 
+const returningProbe = new WeakMap<object, Promise<boolean>>();
+
+/**
+ * Whether `INSERT ... RETURNING` works, ON DUPLICATE KEY / ON CONFLICT upserts included: SQLite
+ * (3.35+) and MariaDB (10.5+) yes, MySQL no. Probed once per database handle (transactions share it).
+ */
+export function supportsInsertReturning(db: Knex): Promise<boolean> {
+  if (isSQLite(db)) return Promise.resolve(true);
+  const key = db.client.config as object;
+  let p = returningProbe.get(key);
+  if (!p) {
+    p = db.raw('SELECT VERSION() AS v').then(
+      (r) => /mariadb/i.test(String(rawRows<{ v: string }>(r)[0]?.v ?? '')),
+      () => {
+        returningProbe.delete(key); // ask again next time; meanwhile the portable path
+        return false;
+      },
+    );
+    returningProbe.set(key, p);
+  }
+  return p;
+}
+
 /**
  * Upsert that adds `counters` onto an existing row (rollup upkeep).
  * `rows` must all share the same keys; `keys` is the table's unique key.

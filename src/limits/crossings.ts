@@ -1,7 +1,8 @@
 // Notifications when recorded usage crosses a limit: once per limit, subject (user, or group for a
 // shared budget) and period, whichever process sees it first (a unique key in limit_crossings).
-// Checked after each batch of POST /api/v1/events for the users in it. `onLimitCrossed` is the one
-// place a crossing is announced (in-app + e-mail; a webhook can join it there).
+// Checked off the request path: a pass over the workspace soon after each batch of POST
+// /api/v1/events (batches meanwhile share it) and a periodic job. `onLimitCrossed` is the one place a
+// crossing is announced (in-app + e-mail, and the limit.exceeded webhook through the outbox).
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { dayOf, toDbTime } from '../db/time';
@@ -9,10 +10,11 @@ import { isDuplicateKeyError, maxInList } from '../db/dialect';
 import { formatNumber } from '../http/format';
 import { notify } from '../notifications/notify';
 import { enqueueEvent, workspaceRef } from '../webhooks/outbox';
-import { addDayUsage, periodBounds, resolveLimits, usageWindow, usedFor, type UsageBySubject } from './decide';
-import { describeLimit, emptyUsage, METRIC_LABELS, type EffectiveLimit, type PeriodUsage } from './model';
-import { context, subjectOf } from './service';
-import { groupUsage } from './queries';
+import { workspaceTableVersion, rosterStamp } from '../reports/memo';
+import { periodBounds, resolveLimits, usedFor } from './decide';
+import { describeLimit, emptyUsage, METRIC_LABELS, METRICS, PERIODS, type EffectiveLimit, type PeriodUsage, type Policy } from './model';
+import { context, subjectOf, type Context } from './service';
+import { contextStamp, periodUsageByUser, type AskingUser, type UsageNeeds } from './queries';
 
 export interface Crossing {
   workspaceId: number;
@@ -89,79 +91,146 @@ export async function onLimitCrossed(db: Knex, c: Crossing): Promise<boolean> {
   return true;
 }
 
-/** After usage was recorded for `emails`: announces every limit of theirs now crossed (never twice). */
-export async function checkLimitCrossings(db: Knex, ws: number, emails: string[], logger?: Logger, now: Date = new Date()): Promise<number> {
-  try {
-    const ctx = await context(db, ws);
-    if (!ctx) return 0;
-    const unique = [...new Set(emails.map((e) => e.trim().toLowerCase()))];
-    const users: { id: number; email: string; name: string; status: string; max_inference_tokens: number; max_embedding_tokens: number }[] = [];
-    for (let i = 0; i < unique.length; i += maxInList(db)) {
-      const rows = await db('users').select('id', 'email', 'name', 'status', 'max_inference_tokens', 'max_embedding_tokens').where('workspace_id', ws).whereIn('email', unique.slice(i, i + maxInList(db)));
-      for (const r of rows) users.push({ ...r, id: Number(r.id), max_inference_tokens: Number(r.max_inference_tokens), max_embedding_tokens: Number(r.max_embedding_tokens) });
-    }
-    const names = { workspace: ctx.workspace.name, groups: ctx.groupNames };
-    const resolved = users.map((u) => ({ u, limits: resolveLimits(ctx.policies, subjectOf(u, ctx.members.get(u.id) ?? []), names, now) })).filter((x) => x.limits.length);
-    if (!resolved.length) return 0;
-    const today = dayOf(now, ctx.workspace.timeZone);
-    const { from, to } = usageWindow(today);
-    const own = await usageOfUsers(db, ws, resolved.map((x) => x.u.id), today, from, to);
-    const groups = new Map<number, PeriodUsage>();
-    for (const gid of new Set(resolved.flatMap((x) => x.limits.flatMap((l) => (l.counts.kind === 'group' ? [l.counts.groupId] : []))))) {
-      groups.set(gid, await groupUsage(db, ws, ctx.membersOf.get(gid) ?? [], today, from, to));
-    }
-    // candidates: every limit now past its amount (a shared budget once per group)
-    const candidates: Crossing[] = [];
-    const seenShared = new Set<string>();
-    for (const { u, limits } of resolved) {
-      const usage: UsageBySubject = { user: own.get(u.id) ?? emptyUsage(), groups };
-      for (const l of limits) {
-        const used = usedFor(l, usage);
-        if (used <= l.amount) continue;
-        const b = periodBounds(today, l.period);
-        if (l.counts.kind === 'group') {
-          const k = `${limitKey(l)}:${l.counts.groupId}`;
-          if (seenShared.has(k)) continue;
-          seenShared.add(k);
-        }
-        candidates.push({ workspaceId: ws, limit: l, user: { id: u.id, email: u.email }, used, periodStart: b.start, periodEnd: b.end });
-      }
-    }
-    if (!candidates.length) return 0;
-    // users who stay over their limit would otherwise try (and fail) an insert on every batch:
-    // one read of this period's crossings skips the ones already announced
-    const starts = [...new Set(candidates.map((c) => c.periodStart))];
-    const known = new Set(
-      ((await db('limit_crossings').select('limit_key', 'subject', 'period_start').where('workspace_id', ws).whereIn('period_start', starts)) as any[]).map(
-        (r) => `${r.limit_key}|${r.subject}|${r.period_start}`,
-      ),
-    );
-    let announced = 0;
-    for (const c of candidates) {
-      if (known.has(`${limitKey(c.limit)}|${subjectKey(c)}|${c.periodStart}`)) continue;
-      if (await onLimitCrossed(db, c)) announced++;
-    }
-    return announced;
-  } catch (err) {
-    // the usage is stored already: a failed check must not fail the call (the next batch retries it)
-    logger?.error({ err, workspace: ws }, 'limit crossing check failed');
-    return 0;
-  }
+/**
+ * Announces every limit of the workspace now crossed, once per limit, subject and period: one
+ * set-wise pass over the period rollups (periodUsageByUser), the users with usage in the periods
+ * and the cached limits context. Skipped when nothing it reads has changed since this process's
+ * last pass (the interactions data version, the policies and groups stamp, the roster stamp, the day).
+ */
+export async function checkWorkspaceCrossings(db: Knex, ws: number, now: Date = new Date()): Promise<number> {
+  const ctx = await context(db, ws);
+  if (!ctx) return 0;
+  const today = dayOf(now, ctx.workspace.timeZone);
+  const stamp = [await workspaceTableVersion(db, 'interactions', ws), await contextStamp(db, ws), await rosterStamp(db, ws), today].join('|');
+  const seen = lastPass.get(db) ?? lastPass.set(db, new Map()).get(db)!;
+  if (seen.get(ws) === stamp) return 0;
+  const usage = await periodUsageByUser(db, ws, today, usageNeeds(ctx.policies, now));
+  const announced = usage.size ? await announceCrossings(db, ctx, usage, today, now) : 0;
+  seen.set(ws, stamp);
+  return announced;
 }
 
-async function usageOfUsers(db: Knex, ws: number, ids: number[], today: string, from: string, to: string): Promise<Map<number, PeriodUsage>> {
-  const out = new Map<number, PeriodUsage>();
-  const get = (id: number) => {
-    let u = out.get(id);
-    if (!u) out.set(id, (u = emptyUsage()));
-    return u;
+/** What each workspace looked like at this process's last pass (an optimisation only: losing it costs one pass). */
+const lastPass = new WeakMap<Knex, Map<number, string>>();
+
+/** The month's tokens always (allocations are monthly), and every (metric, period) an active policy sets. */
+function usageNeeds(policies: Policy[], now: Date): UsageNeeds {
+  const needs: UsageNeeds = { inference: { month: true }, embedding: { month: true } };
+  for (const p of policies) if (p.expiresAt === null || p.expiresAt.getTime() > now.getTime()) (needs[p.metric] ??= {})[p.period] = true;
+  return needs;
+}
+
+async function announceCrossings(db: Knex, ctx: Context, usage: Map<number, PeriodUsage>, today: string, now: Date): Promise<number> {
+  const ws = ctx.workspace.id;
+  const users = await usersWithUsage(db, ws, [...usage.keys()]);
+  const names = { workspace: ctx.workspace.name, groups: ctx.groupNames };
+  // a shared budget counts its current members' usage
+  const groups = new Map<number, PeriodUsage>();
+  const groupTotal = (gid: number): PeriodUsage => {
+    let total = groups.get(gid);
+    if (!total) {
+      total = emptyUsage();
+      for (const member of ctx.membersOf.get(gid) ?? []) {
+        const u = usage.get(member);
+        if (u) for (const p of PERIODS) for (const m of METRICS) total[p][m] += u[p][m];
+      }
+      groups.set(gid, total);
+    }
+    return total;
   };
-  for (let i = 0; i < ids.length; i += maxInList(db)) {
-    const chunk = ids.slice(i, i + maxInList(db));
-    const tokens = await db('rollup_daily_user').select('user_id', 'day', 'token_kind').sum({ t: 'total_tokens' }).where('workspace_id', ws).whereIn('user_id', chunk).whereBetween('day', [from, to]).groupBy('user_id', 'day', 'token_kind');
-    for (const r of tokens as any[]) if (r.token_kind === 'inference' || r.token_kind === 'embedding') addDayUsage(get(Number(r.user_id)), today, String(r.day).slice(0, 10), r.token_kind, Number(r.t));
-    const credits = await db('rollup_daily_user_credits').select('user_id', 'day').sum({ c: 'credits' }).where('workspace_id', ws).whereIn('user_id', chunk).whereBetween('day', [from, to]).groupBy('user_id', 'day');
-    for (const r of credits as any[]) addDayUsage(get(Number(r.user_id)), today, String(r.day).slice(0, 10), 'credits', Number(r.c));
+  // candidates: every limit now past its amount (a shared budget once per group)
+  const candidates: Crossing[] = [];
+  const seenShared = new Set<string>();
+  for (const u of users) {
+    const limits = resolveLimits(ctx.policies, subjectOf(u, ctx.members.get(u.id) ?? []), names, now);
+    for (const l of limits) {
+      if (l.counts.kind === 'group') {
+        const k = `${limitKey(l)}:${l.counts.groupId}`;
+        if (seenShared.has(k)) continue;
+        groupTotal(l.counts.groupId);
+      }
+      const used = usedFor(l, { user: usage.get(u.id) ?? emptyUsage(), groups });
+      if (used <= l.amount) continue;
+      if (l.counts.kind === 'group') seenShared.add(`${limitKey(l)}:${l.counts.groupId}`);
+      const b = periodBounds(today, l.period);
+      candidates.push({ workspaceId: ws, limit: l, user: { id: u.id, email: u.email }, used, periodStart: b.start, periodEnd: b.end });
+    }
   }
-  return out;
+  if (!candidates.length) return 0;
+  // users who stay over their limit would otherwise try (and fail) an insert on every pass:
+  // one read of this period's crossings skips the ones already announced
+  const starts = [...new Set(candidates.map((c) => c.periodStart))];
+  const known = new Set(
+    ((await db('limit_crossings').select('limit_key', 'subject', 'period_start').where('workspace_id', ws).whereIn('period_start', starts)) as any[]).map(
+      (r) => `${r.limit_key}|${r.subject}|${String(r.period_start).slice(0, 10)}`,
+    ),
+  );
+  let announced = 0;
+  for (const c of candidates) {
+    if (known.has(`${limitKey(c.limit)}|${subjectKey(c)}|${c.periodStart}`)) continue;
+    if (await onLimitCrossed(db, c)) announced++;
+  }
+  return announced;
+}
+
+/** The (not revoked) users among `ids`: by id when few, else the whole roster in one read. */
+async function usersWithUsage(db: Knex, ws: number, ids: number[]): Promise<AskingUser[]> {
+  const cols = ['id', 'email', 'name', 'status', 'max_inference_tokens', 'max_embedding_tokens'];
+  const rows: any[] = [];
+  if (ids.length <= maxInList(db)) rows.push(...(await db('users').select(cols).where('workspace_id', ws).whereIn('id', ids)));
+  else {
+    const wanted = new Set(ids);
+    for (const r of await db('users').select(cols).where('workspace_id', ws)) if (wanted.has(Number(r.id))) rows.push(r);
+  }
+  return rows
+    .filter((r) => r.status !== 'revoked')
+    .map((r) => ({ ...r, id: Number(r.id), max_inference_tokens: Number(r.max_inference_tokens), max_embedding_tokens: Number(r.max_embedding_tokens) }));
+}
+
+/** Every workspace's crossings (the periodic job: catches what a process that died before its pass left). */
+export async function checkAllCrossings(db: Knex, now: Date = new Date()): Promise<number> {
+  let announced = 0;
+  for (const w of (await db('workspaces').select('id')) as { id: number }[]) announced += await checkWorkspaceCrossings(db, Number(w.id), now);
+  return announced;
+}
+
+/** How long after a batch of events its workspace's pass runs (batches meanwhile share the pass). */
+let passDelayMs = 1000;
+export function configureCrossingChecks(o: { delayMs: number }): void {
+  passDelayMs = Math.max(0, o.delayMs);
+}
+
+const scheduled = new WeakMap<Knex, Map<number, { timer: NodeJS.Timeout | null; running: boolean; again: boolean }>>();
+
+/**
+ * After usage was recorded: a pass over the workspace's limits soon, off the request path. Batches
+ * arriving meanwhile share the pass, so its cost does not grow with the ingestion rate. The
+ * `limit-crossings` job (every minute, one process at a time) is the safety net: usage recorded by a
+ * process that stopped before its pass is announced by the next run, whichever process runs it.
+ */
+export function scheduleCrossingCheck(db: Knex, ws: number, logger?: Logger): void {
+  const byWs = scheduled.get(db) ?? scheduled.set(db, new Map()).get(db)!;
+  const s = byWs.get(ws) ?? byWs.set(ws, { timer: null, running: false, again: false }).get(ws)!;
+  if (s.running) {
+    s.again = true;
+    return;
+  }
+  if (s.timer) return;
+  s.timer = setTimeout(async () => {
+    s.timer = null;
+    s.running = true;
+    try {
+      await checkWorkspaceCrossings(db, ws);
+    } catch (err) {
+      // the usage is stored already: a failed pass fails nothing (the next pass or the job retries)
+      logger?.error({ err, workspace: ws }, 'limit crossing check failed');
+    } finally {
+      s.running = false;
+      if (s.again) {
+        s.again = false;
+        scheduleCrossingCheck(db, ws, logger);
+      }
+    }
+  }, passDelayMs);
+  s.timer.unref();
 }

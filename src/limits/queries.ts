@@ -1,9 +1,9 @@
 // All SQL of limits: policies, the stamps that version the cache, the user asking, group
 // memberships, and usage per day read from the per-user rollups (never from raw interactions).
 import type { Knex } from 'knex';
-import { fromDbTime, toDbTime } from '../db/time';
+import { fromDbTime, monthOfDay, toDbTime, weekStartOfDay } from '../db/time';
 import { maxInList } from '../db/dialect';
-import { addDayUsage } from './decide';
+import { addDayUsage, usageWindow } from './decide';
 import { emptyUsage, type AppliesTo, type Metric, type Mode, type Period, type PeriodUsage, type Policy, type Scope } from './model';
 
 interface PolicyRow {
@@ -226,4 +226,67 @@ export async function groupUsage(db: Knex, ws: number, memberIds: number[], toda
 export async function askingUserById(db: Knex, ws: number, id: number): Promise<AskingUser | null> {
   const row = await db('users').select('id', 'email', 'name', 'status', 'max_inference_tokens', 'max_embedding_tokens').where({ workspace_id: ws, id }).first();
   return row ? { ...row, id: Number(row.id), max_inference_tokens: Number(row.max_inference_tokens), max_embedding_tokens: Number(row.max_embedding_tokens) } : null;
+}
+
+/** Which (metric, period) pairs a set-wise read must cover (only those some limit uses). */
+export type UsageNeeds = Partial<Record<Metric, Partial<Record<Period, true>>>>;
+
+/**
+ * Every user's usage in the periods in force, set-wise (one grouped read per rollup, no per-user
+ * query): the month's tokens from the monthly user rollup, the week's and day's tokens from the daily
+ * one (at most 7 days), credits from the daily user credit rollup. Only the metrics and periods in
+ * `needs` are read; users with no usage in them are absent from the map.
+ */
+export async function periodUsageByUser(db: Knex, ws: number, today: string, needs: UsageNeeds): Promise<Map<number, PeriodUsage>> {
+  const out = new Map<number, PeriodUsage>();
+  const get = (id: number) => out.get(id) ?? out.set(id, emptyUsage()).get(id)!;
+  const tokenKinds = (['inference', 'embedding'] as const).filter((m) => needs[m]);
+  const reads: Promise<void>[] = [];
+  const kindsNeeding = (period: Period) => tokenKinds.filter((m) => needs[m]?.[period]);
+  if (kindsNeeding('month').length) {
+    reads.push(
+      db('rollup_monthly_user')
+        .select('user_id', 'token_kind', 'total_tokens')
+        .where({ workspace_id: ws, month: monthOfDay(today) })
+        .whereIn('token_kind', kindsNeeding('month'))
+        .then((rows: { user_id: number; token_kind: 'inference' | 'embedding'; total_tokens: number | string }[]) => {
+          for (const r of rows) get(Number(r.user_id)).month[r.token_kind] += Number(r.total_tokens);
+        }),
+    );
+  }
+  const shortKinds = [...new Set([...kindsNeeding('week'), ...kindsNeeding('day')])];
+  if (shortKinds.length) {
+    const week = weekStartOfDay(today);
+    reads.push(
+      db('rollup_daily_user')
+        .select('user_id', 'day', 'token_kind', 'total_tokens')
+        .where('workspace_id', ws)
+        .whereBetween('day', [week, today])
+        .whereIn('token_kind', shortKinds)
+        .then((rows: { user_id: number; day: string; token_kind: 'inference' | 'embedding'; total_tokens: number | string }[]) => {
+          for (const r of rows) {
+            const u = get(Number(r.user_id));
+            const t = Number(r.total_tokens);
+            u.week[r.token_kind] += t;
+            if (String(r.day).slice(0, 10) === today) u.day[r.token_kind] += t;
+          }
+        }),
+    );
+  }
+  if (needs.credits) {
+    const { from } = usageWindow(today);
+    reads.push(
+      db('rollup_daily_user_credits')
+        .select('user_id', 'day')
+        .sum({ c: 'credits' })
+        .where('workspace_id', ws)
+        .whereBetween('day', [from, today])
+        .groupBy('user_id', 'day')
+        .then((rows) => {
+          for (const r of rows as { user_id: number; day: string; c: number | string }[]) addDayUsage(get(Number(r.user_id)), today, String(r.day).slice(0, 10), 'credits', Number(r.c));
+        }),
+    );
+  }
+  await Promise.all(reads);
+  return out;
 }

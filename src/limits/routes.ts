@@ -1,5 +1,7 @@
 // Workspace settings > Limits (/admin/settings/limits): the layers with add, edit and remove, and
 // members' temporary increase requests. The authorize API lives in src/limits/api.ts.
+import { registerJob } from '../jobs/scheduler';
+import { checkAllCrossings } from './crossings';
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../http/context';
 import { requireAdmin } from '../http/guards';
@@ -60,6 +62,8 @@ const EMPTY = { layer: 'workspace', group_id: '', user_email: '', metric: 'infer
 export function limitsRouter(ctx: AppContext): Router {
   const { db } = ctx;
   const router = Router();
+  // the safety net of the passes scheduled after each events batch (src/limits/crossings.ts)
+  registerJob({ name: 'limit-crossings', everyMs: 60_000, leaseMs: 5 * 60_000, run: async (c) => void (await checkAllCrossings(c.db)) });
   const zoneOf = (res: Response) => String(res.locals.workspace?.time_zone ?? 'America/Chicago');
 
   async function choices(ws: number) {

@@ -14,6 +14,17 @@ import { post } from '../ingest/helpers';
 import { policy } from './fixture';
 import { billable, record } from '../credits/fixture';
 import { createEndpoint } from '../../src/webhooks/endpoints';
+import { checkAllCrossings, checkWorkspaceCrossings, configureCrossingChecks } from '../../src/limits/crossings';
+
+async function waitFor<T>(probe: () => Promise<T | null>, ms = 5000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== null) return v;
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 
 describe('limits: POST /api/v1/authorize', () => {
   let db: Knex;
@@ -23,6 +34,7 @@ describe('limits: POST /api/v1/authorize', () => {
   const e = (who: string) => `${who}@auth.test`;
 
   before(async () => {
+    configureCrossingChecks({ delayMs: 50 });
     ({ db, app } = await createTestApp());
     const ws = await createWorkspace(db, { slug: 'auth', name: 'Auth Co', billing_mode: 'credits' });
     wsId = ws.id;
@@ -38,7 +50,10 @@ describe('limits: POST /api/v1/authorize', () => {
     await addCredits(db, { userId: admin, label: e('admin'), ip: null }, wsId, { kind: 'grant', amount: 1000, expiresAt: null, note: null, priceCents: null });
     key = (await createApiKey(db, wsId, 'platform', null)).key;
   });
-  after(closeAll);
+  after(async () => {
+    configureCrossingChecks({ delayMs: 1000 });
+    await closeAll();
+  });
 
   const authz = (body: unknown, k: string | null = key) => post(app, '/authorize', k, body);
 
@@ -127,15 +142,22 @@ describe('limits: POST /api/v1/authorize', () => {
     await createEndpoint(db, 'limits-test-key-limits-test-key-0000', wsId, { kind: 'webhook', url: 'https://example.com/hook', description: 'limits', eventTypes: ['limit.exceeded'] });
     const ev = (id: string, n: number) => ({ id, user: e('ben'), occurred_at: new Date(Date.now() - 1000).toISOString(), kind: 'inference', model: 'm', prompt_tokens: n, completion_tokens: 0 });
     expect((await post(app, '/events', key, { events: [ev('b2', 100_000)] })).body.accepted).to.equal(1); // exactly 1,000,000: not over
+    expect(await checkWorkspaceCrossings(db, wsId)).to.equal(0);
     expect(await crossed()).to.have.length(0);
+    // the pass runs off the request path, shortly after the batch (configured to 50 ms here)
     await post(app, '/events', key, { events: [ev('b3', 1)] }); // 1,000,001 > 1,000,000 (workspace default, hard)
-    const n = await crossed();
+    const n = await waitFor(async () => {
+      const rows = await crossed();
+      return rows.length >= 2 ? rows : null;
+    });
     expect(n.map((x: any) => [x.kind, x.recipient_user_id == null ? 'admins' : 'user'])).to.deep.equal([
       ['limits.crossed_hard', 'admins'],
       ['limits.crossed_hard', 'user'],
     ]);
     expect(n[0].title).to.contain('ben@auth.test');
     await post(app, '/events', key, { events: [ev('b4', 5)] }); // still over: no second notification this period
+    expect(await checkWorkspaceCrossings(db, wsId)).to.equal(0);
+    expect(await checkAllCrossings(db)).to.equal(0); // nor from the periodic job
     expect(await crossed()).to.have.length(2);
     expect(await db('limit_crossings').where({ workspace_id: wsId })).to.have.length(1);
     const events = await db('webhook_events').where({ workspace_id: wsId, type: 'limit.exceeded' });
