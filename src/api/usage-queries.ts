@@ -57,17 +57,16 @@ export function bucketsOf(from: string, to: string, bucket: Bucket): [string, st
 }
 
 /** Compares row keys: null first, then plain string order (the cursor's order). */
-export function compareKeys(a: (string | null)[], b: (string | null)[]): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const x = a[i] ?? null;
-    const y = b[i] ?? null;
-    if (x === y) continue;
-    if (x === null) return -1;
-    if (y === null) return 1;
-    return x < y ? -1 : 1;
-  }
-  return 0;
+/**
+ * A key as one string that sorts (with plain <) as keys sort: element by element, null before any
+ * value, values by code unit. Identifiers never hold control characters (refused at the API).
+ */
+export function sortableKey(key: (string | null)[]): string {
+  let out = '';
+  for (let i = 0; i < key.length; i++) out += (i ? '\u0000' : '') + (key[i] === null ? '\u0000' : '\u0001' + key[i]);
+  return out;
 }
+
 
 interface Part {
   table: string;
@@ -189,15 +188,31 @@ export async function usagePage(db: Knex, q: UsageQuery, src: UsageSource): Prom
   // Keyset: rows after the cursor are in its bucket or later, so earlier days are not read at all.
   if (q.after && q.bucket !== 'none' && q.after[0] && q.after[0] > from) from = q.after[0];
   const names = await labels(db, q);
-  const chunks: [string, string][] = [];
-  if (q.bucket === 'none') chunks.push([from, q.to]);
-  else {
-    const buckets = bucketsOf(from, q.to, q.bucket);
-    const per = BUCKETS_PER_CHUNK[q.bucket];
-    for (let i = 0; i < buckets.length; i += per) chunks.push([buckets[i][1], buckets[Math.min(i + per, buckets.length) - 1][2]]);
-  }
+  // Chunks of buckets, read one statement set at a time: the first chunk is BUCKETS_PER_CHUNK
+  // buckets; later ones are sized from the rows per bucket seen so far, so that a page usually
+  // takes two reads whatever the density (a month of 2,000 users, or of 20,000).
+  const buckets = q.bucket === 'none' ? [] : bucketsOf(from, q.to, q.bucket);
+  let nextBucket = 0;
+  let readBuckets = 0;
+  const nextChunk = (): [string, string] | null => {
+    if (q.bucket === 'none') return nextBucket++ === 0 ? [from, q.to] : null;
+    if (nextBucket >= buckets.length) return null;
+    let per = BUCKETS_PER_CHUNK[q.bucket];
+    if (readBuckets > 0) {
+      const perBucket = Math.max(1, merged.size / readBuckets);
+      per = Math.max(per, Math.ceil((q.limit + 1 - merged.size) / perBucket) + 1);
+    }
+    const last = Math.min(nextBucket + per, buckets.length) - 1;
+    const chunk: [string, string] = [buckets[nextBucket][1], buckets[last][2]];
+    readBuckets += last - nextBucket + 1;
+    nextBucket = last + 1;
+    return chunk;
+  };
+  // rows by their sortable key (merging the parts of one key; sorting by it is a string compare)
   const merged = new Map<string, { key: (string | null)[]; value: number }>();
-  for (const [chunkFrom, chunkTo] of chunks) {
+  const afterKey = q.after ? sortableKey(q.after) : null;
+  for (let chunk = nextChunk(); chunk; chunk = nextChunk()) {
+    const [chunkFrom, chunkTo] = chunk;
     const steps = plan(q, src, chunkFrom, chunkTo);
     const results = await Promise.all(steps.map((s) => shape(db, q, src, s.part, s.withBucket)));
     steps.forEach((step, i) => {
@@ -215,7 +230,7 @@ export async function usagePage(db: Knex, q: UsageQuery, src: UsageSource): Prom
             key.push(map ? (map.get(Number(v)) ?? `#${v}`) : String(v));
           }
         }
-        const k = JSON.stringify(key);
+        const k = sortableKey(key);
         const m = merged.get(k);
         if (m) m.value += num(r.v);
         else merged.set(k, { key, value: num(r.v) });
@@ -223,12 +238,12 @@ export async function usagePage(db: Knex, q: UsageQuery, src: UsageSource): Prom
     });
     // A later chunk only holds later buckets: stop once this page (and one more row) is known.
     let ahead = 0;
-    for (const r of merged.values()) if (r.value !== 0 && (!q.after || compareKeys(r.key, q.after) > 0)) ahead++;
+    for (const [k, r] of merged) if (r.value !== 0 && (afterKey === null || k > afterKey)) ahead++;
     if (ahead > q.limit) break;
   }
-  let rows = [...merged.values()].filter((r) => r.value !== 0);
-  if (q.after) rows = rows.filter((r) => compareKeys(r.key, q.after!) > 0);
-  rows.sort((a, b) => compareKeys(a.key, b.key));
+  const sorted = [...merged].filter(([k, r]) => r.value !== 0 && (afterKey === null || k > afterKey));
+  sorted.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const rows = sorted.map(([, r]) => r);
   const more = rows.length > q.limit;
   const page = rows.slice(0, q.limit);
   return {
