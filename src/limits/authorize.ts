@@ -8,7 +8,7 @@ import { HttpError } from '../http/errors';
 import type { CreditCategory } from '../domain/model';
 import { quoteCredits } from '../credits/quote';
 import { decide, type Decision, type LimitStatus, type Requested } from './decide';
-import { findAskingUser, limitsForUser, preload } from './service';
+import { askingUserAndPreload, limitsForUser } from './service';
 
 /** Priced actions: the billable categories, or a price item of the price table. */
 export const CREDIT_ACTIONS = ['grid', 'api', 'agents', 'grid_row', 'api_call', 'agent_research', 'agent_optimization', 'agent_other'] as const;
@@ -53,8 +53,8 @@ export interface AuthorizeAnswer {
 
 /** The decision for one request at `now` (the workspace's current day, week and month). */
 export async function authorize(db: Knex, ws: number, body: AuthorizeBody, now: Date = new Date()): Promise<AuthorizeAnswer> {
-  // the user, the workspace's limits and its usage version: independent lookups, one round trip of time
-  const [user, pre] = await Promise.all([findAskingUser(db, ws, body.user), preload(db, ws)]);
+  // the user, the workspace's limits and its usage version: one round trip while the caches are valid
+  const { user, pre } = await askingUserAndPreload(db, ws, body.user);
   if (!user) return { decision: 'deny', reasons: [`Unknown user: no user with email or id ${body.user} in this workspace.`], limits: [] };
   if (user.status === 'revoked') return { decision: 'deny', reasons: [`${user.email} has been revoked from this workspace.`], limits: [] };
 

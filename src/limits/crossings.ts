@@ -14,7 +14,7 @@ import { workspaceTableVersion, rosterStamp } from '../reports/memo';
 import { periodBounds, resolveLimits, usedFor } from './decide';
 import { describeLimit, emptyUsage, METRIC_LABELS, METRICS, PERIODS, type EffectiveLimit, type PeriodUsage, type Policy } from './model';
 import { context, subjectOf, type Context } from './service';
-import { contextStamp, periodUsageByUser, type AskingUser, type UsageNeeds } from './queries';
+import { askingUserOf, contextStamp, periodUsageByUser, type AskingUser, type UsageNeeds } from './queries';
 
 export interface Crossing {
   workspaceId: number;
@@ -176,15 +176,13 @@ async function announceCrossings(db: Knex, ctx: Context, usage: Map<number, Peri
 /** The (not revoked) users among `ids`: by id when few, else the whole roster in one read. */
 async function usersWithUsage(db: Knex, ws: number, ids: number[]): Promise<AskingUser[]> {
   const cols = ['id', 'email', 'name', 'status', 'max_inference_tokens', 'max_embedding_tokens'];
-  const rows: any[] = [];
+  const rows: Record<string, unknown>[] = [];
   if (ids.length <= maxInList(db)) rows.push(...(await db('users').select(cols).where('workspace_id', ws).whereIn('id', ids)));
   else {
     const wanted = new Set(ids);
     for (const r of await db('users').select(cols).where('workspace_id', ws)) if (wanted.has(Number(r.id))) rows.push(r);
   }
-  return rows
-    .filter((r) => r.status !== 'revoked')
-    .map((r) => ({ ...r, id: Number(r.id), max_inference_tokens: Number(r.max_inference_tokens), max_embedding_tokens: Number(r.max_embedding_tokens) }));
+  return rows.map((r) => askingUserOf(r)!).filter((u) => u.status !== 'revoked');
 }
 
 /** Every workspace's crossings (the periodic job: catches what a process that died before its pass left). */

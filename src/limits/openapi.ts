@@ -56,7 +56,7 @@ export const authorizeSchemas = {
     required: ['user'],
     description: 'Name `tokens` and/or `credits`. A metric left out takes no part in the decision.',
     properties: {
-      user: { type: 'string', maxLength: 255, description: 'Email (or external id) of a user of the workspace.' },
+      user: { type: 'string', maxLength: 255, description: "Email of a user of the workspace, or the identity provider's externalId of a user provisioned over SCIM." },
       tokens: { type: 'object', properties: { inference: count, embedding: count } },
       credits: {
         type: 'object',

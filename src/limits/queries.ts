@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import { fromDbTime, monthOfDay, toDbTime, weekStartOfDay } from '../db/time';
 import { maxInList } from '../db/dialect';
 import { addDayUsage, usageWindow } from './decide';
+import { INTERACTIONS_TOP_SQL } from '../reports/memo';
 import { emptyUsage, type AppliesTo, type Metric, type Mode, type Period, type PeriodUsage, type Policy, type Scope } from './model';
 
 interface PolicyRow {
@@ -119,15 +120,54 @@ export async function deletePolicy(db: Knex, ws: number, id: number): Promise<vo
  * than the rest of the call; a membership written some other way is seen within the cache's TTL.
  */
 export async function contextStamp(db: Knex, ws: number): Promise<string> {
-  const r = (await db
-    .select({
-      pm: db('limit_policies').where('workspace_id', ws).max('updated_at'),
-      pc: db('limit_policies').where('workspace_id', ws).count('*'),
-      gm: db('groups').where('workspace_id', ws).max('updated_at'),
-      gc: db('groups').where('workspace_id', ws).count('*'),
-    })
-    .first()) as Record<string, unknown>;
+  return stampOf((await db.select(stampColumns(db, ws)).first()) as Record<string, unknown>);
+}
+
+function stampColumns(db: Knex, ws: number) {
+  return {
+    pm: db('limit_policies').where('workspace_id', ws).max('updated_at'),
+    pc: db('limit_policies').where('workspace_id', ws).count('*'),
+    gm: db('groups').where('workspace_id', ws).max('updated_at'),
+    gc: db('groups').where('workspace_id', ws).count('*'),
+  };
+}
+
+function stampOf(r: Record<string, unknown> | undefined): string {
   return ['pm', 'pc', 'gm', 'gc'].map((k) => String(r?.[k] ?? '')).join('/');
+}
+
+const ASKING_COLUMNS = ['id', 'email', 'name', 'status', 'max_inference_tokens', 'max_embedding_tokens'] as const;
+
+/** A users row (its columns optionally prefixed) in the shape the limits need; null when absent. */
+export function askingUserOf(row: Record<string, unknown> | undefined, prefix = ''): AskingUser | null {
+  if (!row || row[`${prefix}id`] == null) return null;
+  return {
+    id: Number(row[`${prefix}id`]),
+    email: String(row[`${prefix}email`]),
+    name: String(row[`${prefix}name`] ?? ''),
+    status: String(row[`${prefix}status`]),
+    max_inference_tokens: Number(row[`${prefix}max_inference_tokens`]),
+    max_embedding_tokens: Number(row[`${prefix}max_embedding_tokens`]),
+  };
+}
+
+/**
+ * What an authorize call reads first, in one round trip: the user named by email (null when the
+ * ident is not one of the workspace's emails: findAskingUser then tries the external id), the limits
+ * context stamp, and MAX(id) of interactions for the workspace's data version.
+ */
+export async function askingUserAndStamps(db: Knex, ws: number, ident: string): Promise<{ user: AskingUser | null; stamp: string; interactionsTop: number }> {
+  const email = ident.trim().toLowerCase();
+  const row = (await db
+    .from(db.raw('(SELECT 1 AS one) AS d'))
+    .leftJoin('users as u', function () {
+      this.on('u.workspace_id', '=', db.raw('?', [ws])).andOn('u.email', '=', db.raw('?', [email]));
+    })
+    .select(Object.fromEntries(ASKING_COLUMNS.map((c) => [`u_${c}`, `u.${c}`])))
+    .select(stampColumns(db, ws))
+    .select({ top: db.raw(INTERACTIONS_TOP_SQL) })
+    .first()) as Record<string, unknown> | undefined;
+  return { user: askingUserOf(row, 'u_'), stamp: stampOf(row), interactionsTop: Number(row?.top ?? 0) };
 }
 
 export interface WorkspaceLimitsRow {
@@ -165,20 +205,13 @@ export interface AskingUser {
   max_embedding_tokens: number;
 }
 
-const userExternalIdColumn = new WeakMap<Knex, Promise<boolean>>();
-
-/** The user named by email or, when the roster keeps one, by external id. */
+/**
+ * The user named by email or, for users provisioned over SCIM, by the identity provider's
+ * externalId (users.scim_external_id).
+ */
 export async function findAskingUser(db: Knex, ws: number, ident: string): Promise<AskingUser | null> {
-  const cols = ['id', 'email', 'name', 'status', 'max_inference_tokens', 'max_embedding_tokens'];
-  const byEmail = await db('users').select(cols).where({ workspace_id: ws, email: ident.trim().toLowerCase() }).first();
-  let row = byEmail;
-  if (!row) {
-    let has = userExternalIdColumn.get(db);
-    if (!has) userExternalIdColumn.set(db, (has = db.schema.hasColumn('users', 'external_id')));
-    if (await has) row = await db('users').select(cols).where({ workspace_id: ws, external_id: ident.trim() }).first();
-  }
-  if (!row) return null;
-  return { ...row, id: Number(row.id), max_inference_tokens: Number(row.max_inference_tokens), max_embedding_tokens: Number(row.max_embedding_tokens) };
+  const byEmail = await db('users').select([...ASKING_COLUMNS]).where({ workspace_id: ws, email: ident.trim().toLowerCase() }).first();
+  return askingUserOf(byEmail ?? (await db('users').select([...ASKING_COLUMNS]).where({ workspace_id: ws, scim_external_id: ident.trim() }).first()));
 }
 
 interface DayRow {
@@ -224,8 +257,7 @@ export async function groupUsage(db: Knex, ws: number, memberIds: number[], toda
 
 /** A user by id, in the shape the limits need. */
 export async function askingUserById(db: Knex, ws: number, id: number): Promise<AskingUser | null> {
-  const row = await db('users').select('id', 'email', 'name', 'status', 'max_inference_tokens', 'max_embedding_tokens').where({ workspace_id: ws, id }).first();
-  return row ? { ...row, id: Number(row.id), max_inference_tokens: Number(row.max_inference_tokens), max_embedding_tokens: Number(row.max_embedding_tokens) } : null;
+  return askingUserOf(await db('users').select([...ASKING_COLUMNS]).where({ workspace_id: ws, id }).first());
 }
 
 /** Which (metric, period) pairs a set-wise read must cover (only those some limit uses). */

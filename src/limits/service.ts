@@ -7,7 +7,7 @@ import { dayOf } from '../db/time';
 import { versionedCache, workspaceTableVersion } from '../reports/memo';
 import { resolveLimits, usageWindow, type UsageBySubject } from './decide';
 import type { EffectiveLimit, PeriodUsage, Policy, Subject } from './model';
-import { contextStamp, findAskingUser, groupUsage, groupsAndMembers, listPolicies, userUsage, workspaceRow, type AskingUser } from './queries';
+import { askingUserAndStamps, contextStamp, findAskingUser, groupUsage, groupsAndMembers, listPolicies, userUsage, workspaceRow, type AskingUser } from './queries';
 
 export interface Context {
   workspace: { id: number; name: string; timeZone: string };
@@ -28,8 +28,9 @@ export function clearLimitsCache(db: Knex): void {
   cache.clear(db);
 }
 
-export async function context(db: Knex, ws: number): Promise<Context | null> {
-  const stamp = await contextStamp(db, ws);
+/** The workspace's limits context (`stamp`: its contextStamp, when the caller read it already). */
+export async function context(db: Knex, ws: number, knownStamp?: string): Promise<Context | null> {
+  const stamp = knownStamp ?? (await contextStamp(db, ws));
   return cached(db, `ctx:${ws}`, stamp, async () => {
     const w = await workspaceRow(db, ws);
     if (!w) return null;
@@ -52,9 +53,18 @@ export interface Preloaded {
   version: string;
 }
 
-export async function preload(db: Knex, ws: number): Promise<Preloaded> {
-  const [ctx, version] = await Promise.all([context(db, ws), workspaceTableVersion(db, 'interactions', ws)]);
-  return { ctx, version: String(version) };
+/**
+ * The user asking and the per-workspace inputs of a decision, from one round trip when the context
+ * and the usage cache are valid (askingUserAndStamps); an external id costs one more lookup.
+ */
+export async function askingUserAndPreload(db: Knex, ws: number, ident: string): Promise<{ user: AskingUser | null; pre: Preloaded }> {
+  const first = await askingUserAndStamps(db, ws, ident);
+  const [user, ctx, version] = await Promise.all([
+    first.user ?? findAskingUser(db, ws, ident),
+    context(db, ws, first.stamp),
+    workspaceTableVersion(db, 'interactions', ws, first.interactionsTop),
+  ]);
+  return { user, pre: { ctx, version: String(version) } };
 }
 
 export interface UserLimits {

@@ -90,18 +90,23 @@ function bumpMonths(e: Epochs, fromDay: string, toDay: string): void {
   }
 }
 
+/** MAX(id) of interactions as a scalar subquery, for callers that read it along with other things. */
+export const INTERACTIONS_TOP_SQL = '(SELECT MAX(id) FROM interactions)';
+
 /**
  * The newest id of `table` (interactions or logins) that belongs to workspace `ws`, found
  * incrementally: one O(1) MAX(id) on the primary key, and when it moved since the last look, a
  * primary-key range scan of only the ids added since then. The first look (and a look after
  * rows were deleted or after a very large load) takes the table's newest id: it may change the
- * version once without need, never miss a change.
+ * version once without need, never miss a change. A caller that read MAX(id) in a statement of its
+ * own (INTERACTIONS_TOP_SQL) passes it as `knownTop`.
  */
-export async function workspaceTableVersion(db: Knex, table: 'interactions' | 'logins', ws: number): Promise<number> {
+export async function workspaceTableVersion(db: Knex, table: 'interactions' | 'logins', ws: number, knownTop?: number): Promise<number> {
   let byKey = marks.get(db);
   if (!byKey) marks.set(db, (byKey = new Map()));
   const key = `${table}:${ws}`;
-  const top = Number(((await db(table).max({ m: 'id' }).first()) as any)?.m ?? 0);
+  // `knownTop`: the table's MAX(id), when the caller read it in a statement of its own
+  const top = knownTop ?? Number(((await db(table).max({ m: 'id' }).first()) as any)?.m ?? 0);
   const mark = byKey.get(key);
   if (mark && top === mark.seen) return mark.version;
   let version = top;

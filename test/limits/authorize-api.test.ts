@@ -173,4 +173,18 @@ describe('limits: POST /api/v1/authorize', () => {
     expect(r.body.decision).to.equal('deny');
     expect(r.body.reasons[0]).to.match(/Unknown user/);
   });
+
+  it("names a SCIM-provisioned user by the identity provider's externalId as well as by email", async () => {
+    await db('users').where({ workspace_id: wsId, email: e('ben') }).update({ scim_external_id: '00u-ben-okta' });
+    const byEmail = await authz({ user: e('ben'), tokens: { inference: 1 } });
+    const byId = await authz({ user: '00u-ben-okta', tokens: { inference: 1 } });
+    expect(byId.status).to.equal(200);
+    expect(byId.body).to.deep.equal(byEmail.body);
+    expect(byId.body.limits.length).to.be.greaterThan(0);
+    // another workspace's externalId is unknown here
+    const other = await createWorkspace(db, { slug: 'auth-other', name: 'Other' });
+    await createUser(db, other.id, { email: 'zed@other.test' });
+    await db('users').where({ workspace_id: other.id }).update({ scim_external_id: '00u-zed' });
+    expect((await authz({ user: '00u-zed', tokens: { inference: 1 } })).body.reasons[0]).to.match(/Unknown user/);
+  });
 });
