@@ -1,6 +1,6 @@
-// Evaluating alert rules. Credit rules run inside the charging transaction (called from the credit
-// pool's alert reconciliation); allocation and spike rules run in the alerts job from rollups.
-// Every rule fires once per crossing per subject and re-arms when the condition clears.
+// Evaluating allocation and spike rules, in the alerts job from rollups (credit rules run inside the
+// charging transaction: src/alerts/credit-rules.ts). Every rule fires once per crossing per subject
+// and re-arms when the condition clears.
 import type { Knex } from 'knex';
 import { addDays, monthOf, today } from '../db/time';
 import { formatNumber } from '../http/format';
@@ -9,41 +9,6 @@ import { fireRule, subjectKey, type Subject } from './fire';
 import { firedSubjects, listRules, setFired, type AlertRule, type Scope } from './rules';
 
 const fmt = (n: number) => formatNumber(Math.round(n * 100) / 100);
-
-// ---- Credits: called from src/credits/alerts.ts inside the charging transaction. ----
-
-/**
- * After the pool's balance changed: the `credits.threshold_crossed` events for the built-in levels
- * the pool just fired, then the workspace's "balance at or below N" rules.
- */
-export async function onCreditBalance(trx: Knex, workspaceId: number, available: number, paygEnabled: boolean, firedLevels: number[]): Promise<void> {
-  if (firedLevels.length) {
-    const workspace = await workspaceRef(trx, workspaceId);
-    for (const t of firedLevels) await enqueueEvent(trx, workspaceId, 'credits.threshold_crossed', { workspace, threshold: t, balance: available, payg_enabled: paygEnabled });
-  }
-  const rules = await listRules(trx, workspaceId, 'pool_below', true);
-  for (const rule of rules) {
-    const n = Number(rule.params.threshold ?? 0);
-    const state = (await firedSubjects(trx, rule.id)).get('workspace');
-    const below = available <= n;
-    if (below && !state?.fired) {
-      const summary = n === 0 ? `the credit pool is used up (balance ${fmt(available)})` : `the credit pool balance is ${fmt(available)}, at or below ${fmt(n)}`;
-      await fireRule(trx, rule, { type: 'workspace', id: null, name: null }, summary, { balance: available, threshold: n, payg_enabled: paygEnabled });
-      await setFired(trx, rule.id, 'workspace', true);
-    } else if (!below && state?.fired) await setFired(trx, rule.id, 'workspace', false);
-  }
-}
-
-/** The PAYG cap was reached this month (called once per month and cap by the credit pool). */
-export async function onCapReached(trx: Knex, workspaceId: number, month: string, cap: number, paygUsed: number): Promise<void> {
-  await enqueueEvent(trx, workspaceId, 'credits.cap_reached', { workspace: await workspaceRef(trx, workspaceId), month, cap, payg_used: paygUsed });
-  for (const rule of await listRules(trx, workspaceId, 'cap_reached', true)) {
-    const key = `month:${month}`;
-    if ((await firedSubjects(trx, rule.id)).get(key)?.fired) continue;
-    await fireRule(trx, rule, { type: 'workspace', id: null, name: null }, `pay-as-you-go use reached the monthly cap of ${fmt(cap)} credits for ${month}`, { month, cap, payg_used: paygUsed });
-    await setFired(trx, rule.id, key, true);
-  }
-}
 
 // ---- Limits: the limits feature may call this directly; allocation rules at 100 % do. ----
 

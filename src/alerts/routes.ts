@@ -10,15 +10,20 @@ import { notFound } from '../http/errors';
 import { actorFrom, recordAudit } from '../audit/audit';
 import { settingsLocals } from '../settings/sections';
 import { registerJob } from '../jobs/scheduler';
-import { CONDITIONS, CONDITION_LABELS, SCOPES, createRule, deleteRule, ensureDefaultRules, getRule, listFirings, listRules, paramsSchema, updateRule, type Channels, type Condition, type RuleParams } from './rules';
+import { CONDITIONS, CONDITION_LABELS, SCOPES, createRule, deleteRule, ensureDefaultRules, getRule, listFirings, listRules, missingDefaultRules, paramsSchema, restoreDefaultRules, updateRule, type Channels, type Condition, type EmailTo, type RuleParams } from './rules';
 import { deliverToChannels } from './fire';
 import { evaluateAllRules } from './evaluate';
 
 const checkbox = z.enum(['1']).optional().transform((v) => v === '1');
+// `email`: admin user ids, or "all" (every active admin, also admins added later; wins over ids).
+const emailChoice = z.string().regex(/^(\d{1,10}|all)$/);
 const ids = z
-  .union([z.string().regex(/^\d{1,10}$/), z.array(z.string().regex(/^\d{1,10}$/))], { error: 'Choose admins from the list.' })
+  .union([emailChoice, z.array(emailChoice)], { error: 'Choose admins from the list.' })
   .optional()
-  .transform((v) => (v === undefined ? [] : ([] as string[]).concat(v).map(Number)));
+  .transform((v): EmailTo => {
+    const picked = v === undefined ? [] : ([] as string[]).concat(v);
+    return picked.includes('all') ? 'all' : picked.map(Number);
+  });
 
 const ruleSchema = z.object({
   name: z.string({ error: 'Name the rule.' }).trim().min(1, 'Name the rule.').max(200, 'Use at most 200 characters.'),
@@ -32,8 +37,14 @@ const ruleSchema = z.object({
 
 const CHANNELS = ['inapp', 'email', 'webhook', 'slack'] as const;
 const testSchema = z.object({ channel: z.enum(CHANNELS, { error: 'Choose a channel.' }) });
-const noticeQuery = z.object({ notice: z.enum(['created', 'saved', 'deleted', 'test']).optional(), rule: z.string().regex(/^\d{1,10}$/).optional() });
-const NOTICES = { created: 'Rule created.', saved: 'Rule saved. It is armed again for every subject.', deleted: 'Rule deleted.', test: 'Test alert sent through that channel.' };
+const noticeQuery = z.object({ notice: z.enum(['created', 'saved', 'deleted', 'test', 'restored']).optional(), rule: z.string().regex(/^\d{1,10}$/).optional() });
+const NOTICES = {
+  created: 'Rule created.',
+  saved: 'Rule saved. It is armed again for every subject (a credit rule starts from the balance as it is now).',
+  deleted: 'Rule deleted. A deleted default rule stays deleted until you restore the default rules.',
+  test: 'Test alert sent through that channel.',
+  restored: 'Default rules restored.',
+};
 
 /** Parses the whole rule form: common fields plus the chosen condition's parameters. */
 function parseRule(body: Record<string, unknown>, condition?: Condition): { ok: true; data: { name: string; condition: Condition; params: RuleParams; channels: Channels; enabled: boolean } } | { ok: false; errors: FieldErrors } {
@@ -53,11 +64,13 @@ export function alertsRouter(ctx: AppContext): Router {
   async function page(req: Request, res: Response, locals: { errors?: FieldErrors; values?: Record<string, unknown>; editing?: number | null; notice?: string | null } = {}, status = 200) {
     const ws = res.locals.workspace;
     const wsId = req.user!.workspace_id;
-    await ensureDefaultRules(db, wsId, ws.billing_mode === 'credits');
-    const [rules, firings, admins] = await Promise.all([
+    const credits = ws.billing_mode === 'credits';
+    await ensureDefaultRules(db, wsId, credits);
+    const [rules, firings, admins, missingDefaults] = await Promise.all([
       listRules(db, wsId),
       listFirings(db, wsId),
       db('users').select('id', 'name', 'email').where({ workspace_id: wsId, role: 'admin', status: 'active' }).orderBy('name'),
+      missingDefaultRules(db, wsId, credits),
     ]);
     renderPage(
       res,
@@ -69,6 +82,7 @@ export function alertsRouter(ctx: AppContext): Router {
         rules,
         firings,
         admins,
+        missingDefaults: missingDefaults.map((d) => d.input.name),
         conditions: CONDITIONS,
         conditionLabels: CONDITION_LABELS,
         scopes: SCOPES,
@@ -94,6 +108,14 @@ export function alertsRouter(ctx: AppContext): Router {
     const id = await createRule(db, wsId, parsed.data);
     await recordAudit(db, { workspaceId: wsId, actor: actorFrom(req), action: 'alert_rule.create', targetType: 'alert_rule', targetId: id, after: parsed.data });
     res.redirect(303, '/admin/settings/alerts?notice=created');
+  });
+
+  // Before /:id, which would take "restore-defaults" for an id.
+  router.post('/admin/settings/alerts/restore-defaults', requireAdmin, async (req, res) => {
+    const wsId = req.user!.workspace_id;
+    const restored = await restoreDefaultRules(db, wsId, res.locals.workspace?.billing_mode === 'credits');
+    if (restored.length) await recordAudit(db, { workspaceId: wsId, actor: actorFrom(req), action: 'alert_rule.restore_defaults', targetType: 'workspace', targetId: wsId, after: { restored } });
+    res.redirect(303, '/admin/settings/alerts?notice=restored');
   });
 
   router.post('/admin/settings/alerts/:id', requireAdmin, async (req, res) => {
@@ -125,7 +147,8 @@ export function alertsRouter(ctx: AppContext): Router {
     if (!rule) throw notFound('No such alert rule.');
     const { channel } = parseOrThrow(testSchema, req.body ?? {}, 422);
     // The test goes through the channel even when the rule has it off, so it can be tried first.
-    const testRule = { ...rule, name: `[Test] ${rule.name}`, channels: { inapp: channel === 'inapp', email: channel === 'email' ? (rule.channels.email.length ? rule.channels.email : [req.user!.id]) : [], webhook: channel === 'webhook', slack: channel === 'slack' } };
+    const email = rule.channels.email;
+    const testRule = { ...rule, name: `[Test] ${rule.name}`, channels: { inapp: channel === 'inapp', email: channel === 'email' ? (email === 'all' || email.length ? email : [req.user!.id]) : [], webhook: channel === 'webhook', slack: channel === 'slack' } };
     await db.transaction((trx) => deliverToChannels(trx, testRule, { type: 'workspace', id: null, name: null }, 'this is a test alert; nothing crossed a threshold', { test: true }, new Date(), channel));
     await recordAudit(db, { workspaceId: wsId, actor: actorFrom(req), action: 'alert_rule.test', targetType: 'alert_rule', targetId: id, after: { channel } });
     res.redirect(303, '/admin/settings/alerts?notice=test');

@@ -38,10 +38,12 @@ export type RuleParams = {
   k?: number;
 };
 
+/** Who is e-mailed: every active admin ('all', also admins added later) or these admins' user ids. */
+export type EmailTo = 'all' | number[];
+
 export interface Channels {
   inapp: boolean;
-  /** user ids of admins to e-mail */
-  email: number[];
+  email: EmailTo;
   webhook: boolean;
   slack: boolean;
 }
@@ -73,7 +75,7 @@ function toRule(r: Record<string, unknown>): AlertRule {
     name: String(r.name),
     condition: r.condition as Condition,
     params: parseJson<RuleParams>(r.params, {}),
-    channels: { inapp: !!ch.inapp, email: Array.isArray(ch.email) ? ch.email.map(Number) : [], webhook: !!ch.webhook, slack: !!ch.slack },
+    channels: { inapp: !!ch.inapp, email: ch.email === 'all' ? 'all' : Array.isArray(ch.email) ? ch.email.map(Number) : [], webhook: !!ch.webhook, slack: !!ch.slack },
     enabled: !!r.enabled,
     builtin: (r.builtin as string) ?? null,
   };
@@ -135,17 +137,36 @@ export async function deleteRule(db: Knex, workspaceId: number, id: number): Pro
   });
 }
 
-/** Today's built-in credit alerts as editable rules (webhook and Slack channels; in-app/e-mail come from the credit pool). */
-export const DEFAULT_RULES: { builtin: string; input: RuleInput; appliesToCredits: boolean }[] = [
-  ...[10_000, 5_000, 1_000, 0].map((t) => ({
+/**
+ * The default credit alert levels: pool balance at or below each. The one place these numbers live:
+ * the default rules are made from them, and the credit meter colours at them (src/credits/state.ts).
+ */
+export const DEFAULT_CREDIT_LEVELS = [10_000, 5_000, 1_000, 0] as const;
+
+export interface DefaultRule {
+  builtin: string;
+  input: RuleInput;
+  /** a credit rule: only credit-billed workspaces get it */
+  appliesToCredits: boolean;
+}
+
+const EVERYWHERE: Channels = { inapp: true, email: 'all', webhook: true, slack: true };
+
+/**
+ * The rules every workspace starts with. The credit ones are the only source of credit alerts: in
+ * the console and by e-mail to every admin (as the pool used to send them), and to webhook and
+ * Slack endpoints. Admins edit, switch off or delete them like any rule.
+ */
+export const DEFAULT_RULES: DefaultRule[] = [
+  ...DEFAULT_CREDIT_LEVELS.map((t) => ({
     builtin: `pool_below:${t}`,
     appliesToCredits: true,
-    input: { name: t === 0 ? 'Credits used up' : `Credit balance below ${t.toLocaleString('en-US')}`, condition: 'pool_below' as const, params: { threshold: t }, channels: { inapp: false, email: [], webhook: true, slack: true }, enabled: true },
+    input: { name: t === 0 ? 'Credits used up' : `Credit balance below ${t.toLocaleString('en-US')}`, condition: 'pool_below' as const, params: { threshold: t }, channels: EVERYWHERE, enabled: true },
   })),
   {
     builtin: 'cap_reached',
     appliesToCredits: true,
-    input: { name: 'Pay-as-you-go cap reached', condition: 'cap_reached', params: {}, channels: { inapp: false, email: [], webhook: true, slack: true }, enabled: true },
+    input: { name: 'Pay-as-you-go cap reached', condition: 'cap_reached', params: {}, channels: EVERYWHERE, enabled: true },
   },
   {
     builtin: 'allocation_above:user:100',
@@ -154,27 +175,51 @@ export const DEFAULT_RULES: { builtin: string; input: RuleInput; appliesToCredit
   },
 ];
 
+function defaultsFor(credits: boolean, only?: 'credits'): DefaultRule[] {
+  return DEFAULT_RULES.filter((d) => (d.appliesToCredits ? credits : only !== 'credits'));
+}
+
+async function insertDefault(db: Knex, workspaceId: number, d: DefaultRule): Promise<void> {
+  const now = toDbTime(new Date());
+  const { input } = d;
+  await db('alert_rules')
+    .insert({ workspace_id: workspaceId, name: input.name, condition: input.condition, params: JSON.stringify(input.params), channels: JSON.stringify(input.channels), enabled: input.enabled, builtin: d.builtin, created_at: now, updated_at: now })
+    .onConflict(['workspace_id', 'builtin'])
+    .ignore();
+}
+
 /**
- * Creates the default rules once per workspace (the unique builtin key makes it idempotent across
- * processes). Pool rules start in the state the credit pool's own alerts are in, so nothing fires
- * for a level that was already passed.
+ * Gives the workspace each default rule once (`only: 'credits'`: just the credit ones, as the credit
+ * pool does before it checks its rules). alert_rule_defaults remembers what was given, so a default
+ * rule an admin deleted stays deleted. Safe across processes (unique keys, inserts that ignore a
+ * row another process wrote first). A new rule has no state: its first check records where the
+ * pool stands and fires nothing (see src/alerts/credit-rules.ts).
  */
-export async function ensureDefaultRules(db: Knex, workspaceId: number, credits: boolean): Promise<void> {
-  const have = new Set((await db('alert_rules').select('builtin').where({ workspace_id: workspaceId }).whereNotNull('builtin')).map((r: { builtin: string }) => r.builtin));
-  const missing = DEFAULT_RULES.filter((d) => !have.has(d.builtin) && (credits || !d.appliesToCredits));
-  if (missing.length === 0) return;
-  const state = await db('credit_state').select('armed_thresholds').where({ workspace_id: workspaceId }).first();
-  const armed = state?.armed_thresholds == null ? null : new Set(String(state.armed_thresholds).split(',').filter(Boolean).map(Number));
+export async function ensureDefaultRules(db: Knex, workspaceId: number, credits: boolean, only?: 'credits'): Promise<void> {
+  const given = new Set((await db('alert_rule_defaults').select('builtin').where({ workspace_id: workspaceId })).map((r: { builtin: string }) => r.builtin));
+  const missing = defaultsFor(credits, only).filter((d) => !given.has(d.builtin));
   for (const d of missing) {
-    try {
-      const id = await createRule(db, workspaceId, d.input, d.builtin);
-      if (d.input.condition === 'pool_below' && armed) {
-        await setFired(db, id, 'workspace', !armed.has(d.input.params.threshold!));
-      }
-    } catch {
-      /* another process created it first */
-    }
+    await insertDefault(db, workspaceId, d);
+    await db('alert_rule_defaults').insert({ workspace_id: workspaceId, builtin: d.builtin, installed_at: toDbTime(new Date()) }).onConflict(['workspace_id', 'builtin']).ignore();
   }
+}
+
+/** The default rules this workspace does not have (deleted by an admin): what "Restore default rules" brings back. */
+export async function missingDefaultRules(db: Knex, workspaceId: number, credits: boolean): Promise<DefaultRule[]> {
+  const have = new Set((await db('alert_rules').select('builtin').where({ workspace_id: workspaceId }).whereNotNull('builtin')).map((r: { builtin: string }) => r.builtin));
+  return defaultsFor(credits).filter((d) => !have.has(d.builtin));
+}
+
+/** Creates the deleted default rules again, as they first were (edited ones are left alone); returns their names. */
+export async function restoreDefaultRules(db: Knex, workspaceId: number, credits: boolean): Promise<string[]> {
+  const missing = await missingDefaultRules(db, workspaceId, credits);
+  await db.transaction(async (trx) => {
+    for (const d of missing) {
+      await insertDefault(trx, workspaceId, d);
+      await trx('alert_rule_defaults').insert({ workspace_id: workspaceId, builtin: d.builtin, installed_at: toDbTime(new Date()) }).onConflict(['workspace_id', 'builtin']).ignore();
+    }
+  });
+  return missing.map((d) => d.input.name);
 }
 
 // ---- State: one row per rule and subject, "fired" until the condition clears. ----
@@ -182,6 +227,16 @@ export async function ensureDefaultRules(db: Knex, workspaceId: number, credits:
 export async function firedSubjects(db: Knex, ruleId: number): Promise<Map<string, { fired: boolean; last_day: string | null }>> {
   const rows = await db('alert_rule_state').select('subject', 'fired', 'last_day').where({ rule_id: ruleId });
   return new Map(rows.map((r: { subject: string; fired: unknown; last_day: string | null }) => [r.subject, { fired: !!r.fired, last_day: r.last_day }]));
+}
+
+/** The enabled rules of one condition with their state for one subject (`fired` null: not checked yet), in one query. */
+export async function rulesWithState(db: Knex, workspaceId: number, condition: Condition, subject: string): Promise<{ rule: AlertRule; fired: boolean | null }[]> {
+  const rows = await db('alert_rules as r')
+    .leftJoin('alert_rule_state as s', (j) => j.on('s.rule_id', '=', 'r.id').andOnVal('s.subject', '=', subject))
+    .select('r.*', 's.fired as state_fired', 's.rule_id as state_rule')
+    .where({ 'r.workspace_id': workspaceId, 'r.condition': condition, 'r.enabled': true })
+    .orderBy('r.id');
+  return rows.map((r: Record<string, unknown>) => ({ rule: toRule(r), fired: r.state_rule == null ? null : !!r.state_fired }));
 }
 
 export async function setFired(db: Knex, ruleId: number, subject: string, fired: boolean, lastDay?: string): Promise<void> {

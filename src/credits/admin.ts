@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import { recordAudit, type Actor } from '../audit/audit';
 import { dayOf, monthOf, toDbTime } from '../db/time';
 import { HttpError } from '../http/errors';
-import { reconcileAlerts, reconcileCapAlert } from './alerts';
+import { onCreditBalance, onPaygUse } from '../alerts/credit-rules';
 import { livePacks, lockPool, monthlyCounters, readPool, saveRemaining, type Pack } from './pool';
 import { PRICE_ITEMS, readPrices, type Prices } from './prices';
 import { updateWorkspace } from '../workspaces/queries';
@@ -40,8 +40,8 @@ export async function addCredits(db: Knex, actor: Actor, workspaceId: number, in
     const before = await readPool(trx, locked.ws, now, true);
     const [id] = await trx('credit_ledger').insert(packEntry(locked.ws, input, now, actor.userId));
     const after = await readPool(trx, locked.ws, now, true);
-    // A top-up re-arms the alert levels it lifts the balance above.
-    await reconcileAlerts(trx, locked, after);
+    // A top-up re-arms the alert rules whose level it lifts the balance above.
+    await onCreditBalance(trx, workspaceId, { available: after.available, paygEnabled: !!locked.ws.payg_enabled }, now);
     await recordAudit(trx, {
       workspaceId,
       actor,
@@ -90,7 +90,7 @@ export async function removeCredits(db: Knex, actor: Actor, workspaceId: number,
     }
     await saveRemaining(trx, workspaceId, drawn);
     const after = available - input.amount;
-    await reconcileAlerts(trx, locked, { available: after, paygEnabled: !!locked.ws.payg_enabled });
+    await onCreditBalance(trx, workspaceId, { available: after, paygEnabled: !!locked.ws.payg_enabled }, now);
     await recordAudit(trx, { workspaceId, actor, action: 'credits.adjustment', targetType: 'workspace', targetId: workspaceId, before: { available }, after: { available: after, removed: input.amount, note: input.note } });
   });
 }
@@ -111,12 +111,11 @@ export async function updateSettings(db: Knex, actor: Actor, workspaceId: number
     if (JSON.stringify(before) === JSON.stringify(after)) return false;
     await updateWorkspace(trx, workspaceId, after);
     await recordAudit(trx, { workspaceId, actor, action: 'credits.settings.update', targetType: 'workspace', targetId: workspaceId, before, after });
-    // A cap lowered to (or below) what PAYG already used this month is reached now: alert at once,
-    // not only on the next charge (once per month and cap value, as for charges).
-    locked.ws = { ...ws, payg_enabled: s.paygEnabled, payg_monthly_cap: s.paygCap, included_credits_per_period: s.includedPerPeriod };
+    // A cap lowered to (or below) what PAYG already used this month is reached now: the cap rules
+    // fire at once, not only on the next charge (once per month and cap value, as for charges).
     const month = monthOf(now, ws.time_zone);
     const used = (await monthlyCounters(trx, workspaceId, month, true)).payg_credits;
-    if (used > 0) await reconcileCapAlert(trx, locked, month, used);
+    if (used > 0) await onPaygUse(trx, workspaceId, { month, paygEnabled: s.paygEnabled, cap: s.paygCap, paygUsed: used }, now);
     return true;
   });
 }

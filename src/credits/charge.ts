@@ -12,7 +12,7 @@ import { insertChunked, upsertAdd } from '../db/dialect';
 import { monthOfDay, toDbTime } from '../db/time';
 import { agentTypes, costOf, priceItemFor } from './prices';
 import { lockPool, monthlyCountersOf, paygCapOf, saveRemaining, type MonthlyCounters, type Pack } from './pool';
-import { reconcileAlerts, reconcileCapAlert } from './alerts';
+import { onCreditBalance, onPaygUse } from '../alerts/credit-rules';
 import type { Workspace } from '../workspaces/workspace';
 
 export interface ChargeRequest {
@@ -156,7 +156,8 @@ export async function chargeBatch(trx: Knex, wsIn: ChargeWorkspace, requests: Ch
 
   const nowText = toDbTime(now);
   const available = packs.filter((p) => p.expires_at == null || p.expires_at > nowText).reduce((s, p) => s + Math.max(0, p.remaining), 0);
-  await reconcileAlerts(trx, locked, { available, paygEnabled: !!ws.payg_enabled });
-  for (const m of paygMonths) await reconcileCapAlert(trx, locked, m, counters.get(m)!.payg_credits);
+  // The workspace's credit alert rules, in this transaction: they fire with the charge or not at all.
+  await onCreditBalance(trx, ws.id, { available, paygEnabled: !!ws.payg_enabled }, now);
+  for (const m of paygMonths) await onPaygUse(trx, ws.id, { month: m, paygEnabled: !!ws.payg_enabled, cap: ws.payg_monthly_cap == null ? null : Number(ws.payg_monthly_cap), paygUsed: counters.get(m)!.payg_credits }, now);
   return out;
 }

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { dayOf, firstDayOfMonth, addMonths, monthOf, startOfDayUtc, toDbTime } from '../db/time';
 import { forUpdate } from '../db/dialect';
 import { PRICE_ITEMS, pricesFrom, readPriceRows, seedDefaultPrices, type Prices } from './prices';
-import { reconcileAlerts } from './alerts';
+import { onCreditBalance } from '../alerts/credit-rules';
 import { loadWorkspaceShared } from '../workspaces/queries';
 import type { Workspace } from '../workspaces/workspace';
 
@@ -301,7 +301,6 @@ export async function grantIncluded(trx: Knex, ws: CreditWorkspace, now: Date): 
 
 export interface LockedPool {
   ws: CreditWorkspace;
-  state: { armed_thresholds: string | null; cap_alert_key: string | null };
   /** Packs not expired at `settleBefore` (what a charge may draw on), with what is left, in draw order. */
   packs: Pack[];
   /** The price table, read under the lock. */
@@ -318,7 +317,7 @@ export interface LockedPool {
 export async function ensureCreditState(db: Knex, workspaceId: number): Promise<void> {
   const row = await db('credit_state').select('workspace_id').where({ workspace_id: workspaceId }).first();
   if (row) return;
-  await db('credit_state').insert({ workspace_id: workspaceId, armed_thresholds: null, cap_alert_key: null, updated_at: toDbTime(new Date()) }).onConflict('workspace_id').ignore();
+  await db('credit_state').insert({ workspace_id: workspaceId, updated_at: toDbTime(new Date()) }).onConflict('workspace_id').ignore();
 }
 
 /**
@@ -331,11 +330,10 @@ export async function ensureCreditState(db: Knex, workspaceId: number): Promise<
 export async function lockPool(trx: Knex, workspaceId: number, now: Date = new Date(), settleBefore: Date = now): Promise<LockedPool> {
   // The lock: an exclusive locking read of the workspace's credit_state row, taken first. Only when
   // the row does not exist yet (a caller that did not run ensureCreditState) is it created here.
-  const lockRow = () => forUpdate(trx, trx('credit_state').select('armed_thresholds', 'cap_alert_key').where({ workspace_id: workspaceId })).first();
-  let state = await lockRow();
-  if (!state) {
-    await trx('credit_state').insert({ workspace_id: workspaceId, armed_thresholds: null, cap_alert_key: null, updated_at: toDbTime(now) }).onConflict('workspace_id').ignore();
-    state = await lockRow();
+  const lockRow = () => forUpdate(trx, trx('credit_state').select('workspace_id').where({ workspace_id: workspaceId })).first();
+  if (!(await lockRow())) {
+    await trx('credit_state').insert({ workspace_id: workspaceId, updated_at: toDbTime(now) }).onConflict('workspace_id').ignore();
+    await lockRow();
   }
   // Settings are re-read under the lock (a PAYG or cap change committed meanwhile is honoured) with a
   // shared lock, so inserts elsewhere that check their foreign key to the workspace are not blocked.
@@ -353,9 +351,9 @@ export async function lockPool(trx: Knex, workspaceId: number, now: Date = new D
   const packs = await livePacks(trx, workspaceId, settleAt, true);
   const nowText = toDbTime(now);
   const available = packs.filter((p) => p.expires_at == null || p.expires_at > nowText).reduce((sum, p) => sum + Math.max(0, p.remaining), 0);
-  const locked: LockedPool = { ws, state, packs, prices: pricesFrom(prices) };
-  await reconcileAlerts(trx, locked, { available, paygEnabled: !!ws.payg_enabled });
-  return locked;
+  // The alert rules see the balance before the caller changes it: a rule not checked yet starts from here.
+  await onCreditBalance(trx, workspaceId, { available, paygEnabled: !!ws.payg_enabled }, now);
+  return { ws, packs, prices: pricesFrom(prices) };
 }
 
 /** Brings the ledger up to date (included grant, expiries, alerts) in its own transaction. */

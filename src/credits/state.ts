@@ -1,11 +1,21 @@
 // The credit state of a pool in words and levels: what the header meter colours, when the
 // "paused" wording applies, and the banner on the Credits overview and /me.
+//
+// The meter's colour steps are a fixed scale: the default alert levels (DEFAULT_CREDIT_LEVELS),
+// not the workspace's rules. Rules decide who is told what; the meter shows everyone, members too,
+// the same three steps (a class per step in public/css), whatever an admin did to the rules.
 import type { PoolState } from './pool';
-import { THRESHOLDS } from './alerts';
+import { DEFAULT_CREDIT_LEVELS } from '../alerts/rules';
 import { formatNumber } from '../http/format';
 
-/** ok = above every alert level; below-N = at or below that alert level; zero = no prepaid credits but PAYG headroom; paused = neither. */
-export type CreditLevel = 'ok' | 'below-10000' | 'below-5000' | 'below-1000' | 'zero' | 'paused';
+type Step = Exclude<(typeof DEFAULT_CREDIT_LEVELS)[number], 0>;
+/** The meter's steps above 0, highest first. */
+const STEPS = DEFAULT_CREDIT_LEVELS.filter((t): t is Step => t > 0);
+/** The lowest step: "low" on the meter and the banner from here down. */
+const LOW: Step = STEPS[STEPS.length - 1];
+
+/** ok = above every step; below-N = at or below that step; zero = no prepaid credits but PAYG headroom; paused = neither. */
+export type CreditLevel = 'ok' | `below-${Step}` | 'zero' | 'paused';
 
 export interface CreditState {
   level: CreditLevel;
@@ -16,16 +26,16 @@ export interface CreditState {
 
 type PoolLike = Pick<PoolState, 'available' | 'paygEnabled' | 'paygHeadroom'>;
 
-/** The level the balance is at: the lowest alert threshold it has fallen below (the same levels the alerts use). */
+/** The level the balance is at: the lowest step it is at or below (compared as alerts are: at or below). */
 export function creditState(pool: PoolLike): CreditState {
   const headroom = pool.paygHeadroom ?? 0;
   if (pool.available <= 0) {
     return headroom > 0 ? { level: 'zero', paused: false, label: 'on pay-as-you-go' } : { level: 'paused', paused: true, label: 'paused' };
   }
-  // THRESHOLDS descend (10,000, 5,000, 1,000, 0): the last one the balance is at or below wins (alerts fire at the same points).
+  // STEPS descend: the last one the balance is at or below wins.
   let level: CreditLevel = 'ok';
-  for (const t of THRESHOLDS) if (t > 0 && pool.available <= t) level = `below-${t}` as CreditLevel;
-  return { level, paused: false, label: level === 'below-1000' ? 'low' : '' };
+  for (const t of STEPS) if (pool.available <= t) level = `below-${t}`;
+  return { level, paused: false, label: level === `below-${LOW}` ? 'low' : '' };
 }
 
 export interface CreditBanner {
@@ -39,7 +49,7 @@ export interface CreditBanner {
 
 const PREMIUM = 'Grid rows beyond the free test rows, API and MCP calls, and research and optimization agent runs';
 
-/** The state banner: below 1,000 credits and at 0. Null while the balance is at or above 1,000. */
+/** The state banner: at or below the lowest step, and at 0. Null above it. */
 export function creditBanner(pool: PoolLike & Pick<PoolState, 'paygCap'>): CreditBanner | null {
   const fmt = formatNumber;
   const s = creditState(pool);
@@ -61,7 +71,7 @@ export function creditBanner(pool: PoolLike & Pick<PoolState, 'paygCap'>): Credi
       remedy: 'An admin can add credits to stop the overage, or change the pay-as-you-go cap.',
     };
   }
-  if (s.level === 'below-1000') {
+  if (s.level === `below-${LOW}`) {
     const then = pool.paygHeadroom == null
       ? `When they run out, ${PREMIUM} pause (pay-as-you-go is off).`
       : `When they run out, premium actions are billed as pay-as-you-go${pool.paygHeadroom === Infinity ? '' : ` up to ${fmt(pool.paygHeadroom)} more credits this month`}.`;

@@ -4,6 +4,9 @@ import { HOURS_SAVED_MINUTES } from '../usage/definitions';
 import { SURFACES, SURFACE_LABELS } from '../domain/model';
 import { exportsByArea } from './registry';
 import { DATA_DICTIONARY_EXPORT, isPathTemplate, pathTemplate } from './export-defs';
+import { DEFAULT_CREDIT_LEVELS } from '../alerts/rules';
+
+const levels = DEFAULT_CREDIT_LEVELS.map((t) => t.toLocaleString('en-US'));
 
 /** The metric definitions every page and export uses (the product's wording; shown on the data dictionary page). */
 export const DEFINITIONS: { term: string; definition: string }[] = [
@@ -33,7 +36,7 @@ export const DEFINITIONS: { term: string; definition: string }[] = [
   { term: 'Reporting window', definition: 'Rolling 12 months, through yesterday (today can be included on request where a page offers it).' },
   {
     term: 'Credit alerts',
-    definition: 'Fire once per crossing of 10,000, 5,000, 1,000 and 0 credits, and when the pay-as-you-go cap is reached; a top-up re-arms them.',
+    definition: `Come from the workspace's alert rules (Workspace settings > Alerts): by default when the credit balance falls to or below ${levels.slice(0, -1).join(', ')} and ${levels[levels.length - 1]} credits, and when the pay-as-you-go cap is reached. Each fires once per crossing; a top-up re-arms it.`,
   },
 ];
 

@@ -13,6 +13,8 @@ export interface NewNotification {
   link?: string | null;
   /** also e-mail it when SMTP is configured */
   email?: boolean;
+  /** false: e-mail only, never listed in the console (an alert rule that e-mails without notifying in-app) */
+  inApp?: boolean;
   /** what it is about (e.g. a credit access request), so deciding it marks it handled for every admin */
   subject?: { type: string; id: number } | null;
 }
@@ -29,6 +31,7 @@ export async function notify(db: Knex, n: NewNotification): Promise<void> {
     link: n.link ?? null,
     created_at: toDbTime(new Date()),
     email_status: email ? 'pending' : null,
+    in_app: n.inApp ?? true,
     subject_type: n.subject?.type ?? null,
     subject_id: n.subject?.id ?? null,
   });
@@ -57,7 +60,7 @@ export interface NotificationCursor {
 }
 
 /**
- * The notifications `userId` can see (shared with every admin, or addressed to them) with their own
+ * The notifications `userId` can see (shared with every admin, or addressed to them; not the e-mail-only ones) with their own
  * read state: `read_at` comes from notification_reads (one row per reader), so one admin reading a
  * shared notification leaves it unread for the others.
  */
@@ -66,6 +69,7 @@ function visibleWithReadState(db: Knex, workspaceId: number, userId: number) {
     .leftJoin('notification_reads as r', (j) => j.on('r.notification_id', '=', 'n.id').andOnVal('r.user_id', '=', userId))
     .leftJoin('users as h', 'h.id', 'n.handled_by_user_id')
     .where('n.workspace_id', workspaceId)
+    .where('n.in_app', true)
     .where((w) => w.whereNull('n.recipient_user_id').orWhere('n.recipient_user_id', userId));
 }
 

@@ -60,7 +60,7 @@ export const EVENT_TYPES: EventTypeSpec[] = [
   },
   {
     type: 'credits.threshold_crossed',
-    summary: 'The shared credit pool fell to or below an alert level (10,000, 5,000, 1,000 or 0); one event per level crossed.',
+    summary: "The shared credit pool fell to or below the level of one of the workspace's \"balance at or below\" alert rules that sends to webhooks or Slack; one event per level crossed.",
     schema: {
       type: 'object',
       required: ['workspace', 'threshold', 'balance', 'payg_enabled'],
@@ -70,7 +70,7 @@ export const EVENT_TYPES: EventTypeSpec[] = [
   },
   {
     type: 'credits.cap_reached',
-    summary: "This month's pay-as-you-go use reached the monthly cap.",
+    summary: "This month's pay-as-you-go use reached the monthly cap (sent by the workspace's \"cap reached\" alert rules that send to webhooks or Slack).",
     schema: {
       type: 'object',
       required: ['workspace', 'month', 'cap', 'payg_used'],

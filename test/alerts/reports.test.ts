@@ -2,9 +2,8 @@
 // exactly that week's local days, is sent once per period even with two processes, catches up
 // after downtime, and carries the chosen CSV files. Mail goes to a local SMTP server.
 import { expect } from 'chai';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { closeAll, isMySqlRun, testDatabaseUrl } from '../helpers/db';
+import { mimePart, startSmtp, type LocalSmtp, type Mail } from '../helpers/smtp';
 import { createTestApp, testContext, type TestApp } from '../helpers/app';
 import { createUser, createWorkspace } from '../helpers/fixtures';
 import { createDb } from '../../src/db/knex';
@@ -14,56 +13,21 @@ import { toDbTime } from '../../src/db/time';
 import { completePeriods } from '../../src/digests/digest';
 import { runReports } from '../../src/digests/send';
 
-interface Mail {
-  to: string[];
-  raw: string;
-}
-
-/** The decoded body of the MIME part whose headers match `headerRe`. */
-function mimePart(raw: string, headerRe: RegExp): string | null {
-  const boundaries = [...raw.matchAll(/boundary="?([^";\r\n]+)"?/g)].map((m) => m[1]);
-  for (const b of boundaries) {
-    for (const part of raw.split(`--${b}`)) {
-      const [head, ...rest] = part.split(/\r?\n\r?\n/);
-      if (!headerRe.test(head) || /boundary=/.test(head)) continue;
-      const body = rest.join('\n\n').trim();
-      if (/content-transfer-encoding:\s*base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-      if (/content-transfer-encoding:\s*quoted-printable/i.test(head)) {
-        return body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
-      }
-      return body;
-    }
-  }
-  return null;
-}
-
 describe('scheduled reports', function () {
   this.timeout(30_000);
-  let server: SMTPServer;
-  const inbox: Mail[] = [];
+  let smtp: LocalSmtp;
+  let inbox: Mail[];
   let t: TestApp;
 
   before(async () => {
-    server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
-      onData(stream, session, callback) {
-        let raw = '';
-        stream.on('data', (c: Buffer) => (raw += c.toString('utf8')));
-        stream.on('end', () => {
-          inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    t = await createTestApp({ env: { SMTP_URL: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}` } });
+    smtp = await startSmtp();
+    inbox = smtp.inbox;
+    t = await createTestApp({ env: { SMTP_URL: smtp.url } });
   });
   after(async () => {
     configureMail(t.db, { smtpUrl: undefined, from: '', logger: t.ctx.logger });
     await closeAll();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await smtp.close();
   });
 
   it('weeks start Monday 00:00 in the workspace zone, also across the end of DST', () => {
@@ -109,7 +73,7 @@ describe('scheduled reports', function () {
     const url = isMySqlRun() ? testDatabaseUrl() : `sqlite:${(t.db.client.config.connection as { filename: string }).filename}`;
     const other = createDb(url, { poolMax: 2 });
     const ctx2 = testContext(other);
-    configureMail(other, { smtpUrl: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`, from: 'x@y', logger: t.ctx.logger });
+    configureMail(other, { smtpUrl: smtp.url, from: 'x@y', logger: t.ctx.logger });
     try {
       const now = new Date('2026-11-02T06:00:30Z');
       const counts = await Promise.all([runReports(t.ctx, now), runReports(ctx2, now)]);

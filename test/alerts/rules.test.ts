@@ -100,9 +100,10 @@ describe('alert rules', function () {
     expect(fired).to.have.length(1);
     const balance = Number((await t.db('credit_ledger').where({ workspace_id: w.wsId }).sum({ s: 'amount' }).first())!.s);
     expect(JSON.parse(fired[0].values_json)).to.deep.equal({ balance, threshold: 1500, payg_enabled: false });
-    // The e-mail channel: a notification addressed to the chosen admin, queued for e-mail.
-    const mails = await t.db('notifications').where({ workspace_id: w.wsId, kind: 'alert.pool_below', recipient_user_id: w.admin });
-    expect(mails).to.have.length(1);
+    // The e-mail channel: a notification addressed to the chosen admin, queued for e-mail only (the
+    // in-app one is for every admin); credit rules write credit notifications, named by the level.
+    const mails = await t.db('notifications').where({ workspace_id: w.wsId, kind: 'credits.threshold.1500', recipient_user_id: w.admin });
+    expect(mails.map((m) => !!m.in_app)).to.deep.equal([false]);
     // More charges below the line: no new firing.
     await record(t.db, w.wsId, [billable(w.email('alice'), 'api', 10)]);
     expect(await t.db('alert_firings').where({ rule_id: ruleId })).to.have.length(1);

@@ -1,9 +1,8 @@
 // Alert e-mails: with SMTP_URL set, admins receive threshold alerts by e-mail from a local SMTP
 // server, sent after the transaction commits (never for a rolled-back change).
 import { expect } from 'chai';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { closeAll } from '../helpers/db';
+import { startSmtp, type LocalSmtp } from '../helpers/smtp';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { createUser } from '../helpers/fixtures';
 import { addCredits } from '../../src/credits/admin';
@@ -11,39 +10,19 @@ import { flushMail, configureMail } from '../../src/notifications/mailer';
 import { notify } from '../../src/notifications/notify';
 import { billable, creditWorld, record } from './fixture';
 
-interface Received {
-  to: string[];
-  body: string;
-}
-
 describe('credits: alert e-mails over SMTP', () => {
-  let server: SMTPServer;
-  let port: number;
-  const inbox: Received[] = [];
+  let smtp: LocalSmtp;
   let t: TestApp;
+  const inbox = () => smtp.inbox;
 
   before(async () => {
-    server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
-      onData(stream, session, callback) {
-        let body = '';
-        stream.on('data', (c: Buffer) => (body += c.toString('utf8')));
-        stream.on('end', () => {
-          inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), body });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    port = (server.server.address() as AddressInfo).port;
-    t = await createTestApp({ env: { SMTP_URL: `smtp://127.0.0.1:${port}` } });
+    smtp = await startSmtp();
+    t = await createTestApp({ env: { SMTP_URL: smtp.url } });
   });
   after(async () => {
     configureMail(t.db, { smtpUrl: undefined, from: '', logger: t.ctx.logger });
     await closeAll();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await smtp.close();
   });
 
   it('e-mails each threshold alert to every active admin, once', async () => {
@@ -53,20 +32,20 @@ describe('credits: alert e-mails over SMTP', () => {
     await addCredits(t.db, w.actor, w.wsId, { kind: 'grant', amount: 1200, expiresAt: null, note: null, priceCents: null });
     await record(t.db, w.wsId, [billable(w.email('alice'), 'api', 150)]); // 1,200 -> 900: crosses 1,000
     await flushMail();
-    expect(inbox).to.have.length(1);
-    expect(inbox[0].to.sort()).to.deep.equal(['admin@mail.test', 'second-admin@mail.test']);
-    expect(inbox[0].body).to.include('Subject: [Usage Console] Credit balance below 1,000: 900 left');
+    expect(inbox()).to.have.length(1);
+    expect(inbox()[0].to.sort()).to.deep.equal(['admin@mail.test', 'second-admin@mail.test']);
+    expect(inbox()[0].raw).to.include('Subject: [Usage Console] Credit balance below 1,000: 900 left');
     const rows = await t.db('notifications').where({ workspace_id: w.wsId });
     expect(rows.map((r) => r.email_status)).to.deep.equal(['sent']);
 
     await record(t.db, w.wsId, [billable(w.email('alice'), 'api', 10)]); // 880: nothing new
     await flushMail();
-    expect(inbox).to.have.length(1);
+    expect(inbox()).to.have.length(1);
   });
 
   it('sends nothing when the writing transaction rolls back', async () => {
     const w = await creditWorld(t.db, { slug: 'rollback' });
-    const before = inbox.length;
+    const before = inbox().length;
     await t.db
       .transaction(async (trx) => {
         await notify(trx, { workspaceId: w.wsId, kind: 'credits.test', title: 'never sent', email: true });
@@ -74,7 +53,7 @@ describe('credits: alert e-mails over SMTP', () => {
       })
       .catch(() => undefined);
     await flushMail();
-    expect(inbox.length).to.equal(before);
+    expect(inbox().length).to.equal(before);
     expect(await t.db('notifications').where({ workspace_id: w.wsId })).to.have.length(0);
   });
 });

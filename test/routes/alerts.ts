@@ -14,6 +14,7 @@ export const ALERTS_ROUTES: RouteCase[] = [
   { method: 'POST', path: '/admin/settings/alerts/999999', body: { name: 'x', threshold: '5' }, expect: POST_MISSING },
   { method: 'POST', path: '/admin/settings/alerts/abc', body: { name: 'x' }, expect: POST_MISSING },
   { method: 'POST', path: '/admin/settings/alerts/999999/delete', body: {}, expect: POST_MISSING },
+  { method: 'POST', path: '/admin/settings/alerts/restore-defaults', body: {}, expect: { anonymous: 403, member: 403, otherAdmin: 303, admin: 303 } },
   { method: 'POST', path: '/admin/settings/alerts/999999/test', body: { channel: 'inapp' }, expect: POST_MISSING },
   { method: 'GET', path: '/admin/settings/webhooks', expect: ADMIN_PAGE },
   { method: 'POST', path: '/admin/settings/webhooks', body: { kind: 'webhook', url: 'ftp://example.com', event_types: 'alert.fired' }, expect: POST_INVALID },
