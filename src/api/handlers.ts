@@ -114,6 +114,22 @@ function parseParam<S extends z.ZodType>(schema: S, value: unknown, name: string
 
 export function apiHandlers(ctx: AppContext) {
   const db = ctx.db;
+
+  /** PUT /users/:email, /agents/:id, /groups/:id: parse the id and body, upsert, 201 when created. */
+  function putRoster<P extends z.ZodType, B extends z.ZodType, R extends { created: boolean }>(
+    paramSchema: P,
+    param: string,
+    bodySchema: B,
+    upsert: (db: AppContext['db'], ws: number, actor: Actor, id: z.infer<P>, body: z.infer<B>) => Promise<R>,
+  ) {
+    return async (req: Request, res: Response) => {
+      const { workspace } = apiLocals(res);
+      const id = parseParam(paramSchema, req.params[param], param);
+      const body = parseBody(bodySchema, req.body);
+      const out = await upsert(db, workspace.id, actorOf(req, res), id, body);
+      res.status(out.created ? 201 : 200).json(out);
+    };
+  }
   return {
     async postEvents(req: Request, res: Response) {
       const { workspace } = apiLocals(res);
@@ -136,42 +152,25 @@ export function apiHandlers(ctx: AppContext) {
       res.json(merge(checked, stored));
     },
 
-    async putUser(req: Request, res: Response) {
-      const { workspace } = apiLocals(res);
-      const email = parseParam(emailParamSchema, req.params.email, 'email');
-      const body = parseBody(userBodySchema, req.body);
-      const out = await putUser(db, workspace.id, actorOf(req, res), email, body);
-      res.status(out.created ? 201 : 200).json(out);
-    },
-
-    async putAgent(req: Request, res: Response) {
-      const { workspace } = apiLocals(res);
-      const id = parseParam(externalIdParamSchema, req.params.id, 'id');
-      const body = parseBody(agentBodySchema, req.body);
-      const out = await putAgent(db, workspace.id, actorOf(req, res), id, body);
-      res.status(out.created ? 201 : 200).json(out);
-    },
-
-    async putGroup(req: Request, res: Response) {
-      const { workspace } = apiLocals(res);
-      const id = parseParam(externalIdParamSchema, req.params.id, 'id');
-      const body = parseBody(groupBodySchema, req.body);
-      const out = await putGroup(db, workspace.id, actorOf(req, res), id, body);
-      res.status(out.created ? 201 : 200).json(out);
-    },
+    putUser: putRoster(emailParamSchema, 'email', userBodySchema, putUser),
+    putAgent: putRoster(externalIdParamSchema, 'id', agentBodySchema, putAgent),
+    putGroup: putRoster(externalIdParamSchema, 'id', groupBodySchema, putGroup),
 
     async postQuote(req: Request, res: Response) {
       const { workspace } = apiLocals(res);
       const body = parseBody(quoteBodySchema, req.body);
-      const user = await db('users').select('id').where({ workspace_id: workspace.id, email: body.user }).first();
-      if (!user) throw new HttpError(422, `user: no user with email ${body.user} in this workspace`, 'validation_failed', { user: 'no such user in this workspace' });
       const agent = body.billable.agent ?? null;
-      if (agent && body.billable.category === 'agents') {
-        const found = await db('agents').select('id').where({ workspace_id: workspace.id, external_id: agent }).first();
-        if (!found) throw new HttpError(422, `billable.agent: no agent with id ${agent} in this workspace`, 'validation_failed', { 'billable.agent': 'no such agent in this workspace' });
+      try {
+        const q = await quoteCredits(db, workspace.id, { user: body.user, billable: { category: body.billable.category, units: body.billable.units, agent } });
+        res.json({ credits: q.credits, allowed: q.allowed, reason: q.reason ?? null });
+      } catch (err) {
+        // an unknown user or agent is a fault of the body (422 naming the field), not a missing resource
+        const field = err instanceof HttpError && err.status === 404 ? (err.details as { field?: string } | undefined)?.field : undefined;
+        if (field === 'user') throw new HttpError(422, `user: no user with email ${body.user} in this workspace`, 'validation_failed', { user: 'no such user in this workspace' });
+        if (field === 'billable.agent') throw new HttpError(422, `billable.agent: no agent with id ${agent} in this workspace`, 'validation_failed', { 'billable.agent': 'no such agent in this workspace' });
+        throw err;
       }
-      const q = await quoteCredits(db, workspace.id, { user: body.user, billable: { category: body.billable.category, units: body.billable.units, agent } });
-      res.json({ credits: q.credits, allowed: q.allowed, reason: q.reason ?? null });
     },
+
   };
 }

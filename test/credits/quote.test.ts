@@ -102,6 +102,8 @@ describe('credits: quotes', () => {
     expect(unknown.body.error.message).to.equal('billable.agent: no agent with id nope in this workspace');
     const bad = await post({ user: w.email('alice'), billable: { category: 'agents', units: 1, agent: '' } }).expect(422);
     expect(bad.body.error.message).to.equal('billable.agent: must not be empty');
+    const nobody = await post({ user: 'nobody@nowhere.test', billable: { category: 'api', units: 1 } }).expect(422);
+    expect(nobody.body.error).to.deep.equal({ code: 'validation_failed', message: 'user: no user with email nobody@nowhere.test in this workspace', details: { user: 'no such user in this workspace' } });
     // The same agent priced the same way when the run is recorded.
     const r = await record(db, w.wsId, [billable(w.email('alice'), 'agents', 2, 5, { agent: 'deep-research' })]);
     expect(r.accepted).to.equal(1);
