@@ -47,7 +47,19 @@ export async function upsertAdd(
   counters: string[],
   opts: { maxCols?: string[]; minCols?: string[]; chunk?: number } = {},
 ): Promise<void> {
-  if (rows.length === 0) return;
+  for (const q of upsertAddQueries(db, table, keys, rows, counters, opts)) await q;
+}
+
+/** upsertAdd's statements, built but not run (a caller may compile them ahead: see RollupBatch.compile). */
+export function upsertAddQueries(
+  db: Knex,
+  table: string,
+  keys: string[],
+  rows: Record<string, unknown>[],
+  counters: string[],
+  opts: { maxCols?: string[]; minCols?: string[]; chunk?: number } = {},
+): Knex.QueryBuilder[] {
+  if (rows.length === 0) return [];
   const sqlite = isSQLite(db);
   const merge: Record<string, Knex.Raw> = {};
   for (const c of counters) {
@@ -64,9 +76,9 @@ export async function upsertAdd(
       : db.raw('LEAST(COALESCE(??, VALUES(??)), VALUES(??))', [c, c, c]);
   }
   const chunk = opts.chunk ?? rowsPerStatement(db, Object.keys(rows[0]).length);
-  for (let i = 0; i < rows.length; i += chunk) {
-    await db(table).insert(rows.slice(i, i + chunk)).onConflict(keys).merge(merge);
-  }
+  const out: Knex.QueryBuilder[] = [];
+  for (let i = 0; i < rows.length; i += chunk) out.push(db(table).insert(rows.slice(i, i + chunk)).onConflict(keys).merge(merge));
+  return out;
 }
 
 /** Rows per multi-row statement with `paramsPerRow` bound parameters each (SQLite's parameter limit; 1000 rows on MySQL). */

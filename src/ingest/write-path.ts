@@ -15,7 +15,7 @@ import {
   truncatePrompt,
 } from '../domain/model';
 import { INTERACTION_ROLLUPS, LOGIN_ROLLUPS } from '../rollups/spec';
-import { RollupBatch } from '../rollups/upkeep';
+import { RollupBatch, runCompiled } from '../rollups/upkeep';
 import { writeQueue } from './write-queue';
 import { chargeBatch, type ChargeRequest } from '../credits/charge';
 import { ensureCreditState } from '../credits/pool';
@@ -339,6 +339,8 @@ async function writeGroup(db: Knex, group: PendingWrite[]): Promise<{ accepted: 
     // Raw rows first: they touch no shared rows, so concurrent batches insert them in parallel.
     // Only then the workspace's credit lock and the shared rollup rows, which serialise batches.
     await insertChunked(trx, 'interactions', rows);
+    // the rollup upserts' SQL, built now rather than while the credit lock is held
+    const rollupStatements = rollups.compile(trx);
 
     const chargeRequests: ChargeRequest[] = fresh
       .filter((p) => p.input.billable)
@@ -371,7 +373,7 @@ async function writeGroup(db: Knex, group: PendingWrite[]): Promise<{ accepted: 
     await setCharges(trx, workspaceId, charged);
 
     // The credit rollups were upkept by the charge; the usage rollups and first/last activity now.
-    await rollups.flush(trx);
+    await runCompiled(trx, rollupStatements);
     return results;
   });
   return stored.map((r, i) => ({ accepted: r.accepted, duplicates: r.duplicates + inGroupDuplicates[i] }));

@@ -1,7 +1,7 @@
 // Incremental rollup upkeep: adds what each stored event contributes (per the specification in
 // spec.ts) into in-memory rows, then writes each table with one multi-row upsert per batch.
 import type { Knex } from 'knex';
-import { upsertAdd } from '../db/dialect';
+import { upsertAddQueries } from '../db/dialect';
 import type { ChargeFacts, InteractionFacts, LoginFacts, RollupSpec, Row } from './spec';
 
 /** The rows of one rollup table a batch adds to, merged by key. */
@@ -22,11 +22,11 @@ class Accumulator {
     for (const c of s.maxCols ?? []) if ((row[c] as string) > (old[c] as string)) old[c] = row[c];
   }
 
-  async flush(db: Knex) {
+  queries(db: Knex): Knex.QueryBuilder[] {
     // Key order, so concurrent batches lock shared rollup rows in the same order (no deadlocks).
     const keys = [...this.rows.keys()].sort();
     const s = this.spec;
-    await upsertAdd(db, s.table, [...s.keys], keys.map((k) => this.rows.get(k)!), [...s.counters], { minCols: [...(s.minCols ?? [])], maxCols: [...(s.maxCols ?? [])] });
+    return upsertAddQueries(db, s.table, [...s.keys], keys.map((k) => this.rows.get(k)!), [...s.counters], { minCols: [...(s.minCols ?? [])], maxCols: [...(s.maxCols ?? [])] });
   }
 }
 
@@ -57,6 +57,25 @@ export class RollupBatch {
   }
 
   async flush(db: Knex) {
-    for (const a of this.accs) await a.flush(db);
+    for (const a of this.accs) for (const q of a.queries(db)) await q;
   }
+
+  /**
+   * The upserts compiled to SQL now, to run later with `runCompiled`: the write path compiles before
+   * it takes the workspace's credit lock, so the time spent building SQL for a thousand rows is not
+   * spent holding the lock. Rows added after compiling are not in it.
+   */
+  compile(db: Knex): CompiledStatement[] {
+    return this.accs.flatMap((a) => a.queries(db).map((q) => q.toSQL().toNative()));
+  }
+}
+
+export interface CompiledStatement {
+  sql: string;
+  bindings: readonly unknown[];
+}
+
+/** Runs compiled statements in order (in the caller's transaction). */
+export async function runCompiled(db: Knex, statements: CompiledStatement[]): Promise<void> {
+  for (const st of statements) await db.raw(st.sql, st.bindings as Knex.RawBinding[]);
 }
