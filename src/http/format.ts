@@ -37,6 +37,9 @@ export function dayLabel(day: string): string {
 export interface Timestamp {
   /** 'Dec 6, 2026, 20:31' in the zone; 'Nov 1, 2026, 01:30 CDT' in the hour a fall-back day repeats */
   text: string;
+  /** the two halves of `text` around ', ' (a narrow cell breaks the line there and nowhere else) */
+  day: string;
+  clock: string;
   /** the exact instant, ISO 8601 UTC ('2026-12-07T02:31:05.000Z'), for <time datetime> */
   iso: string;
   /** the exact instant for a tooltip: 'Dec 6, 2026, 20:31:05 CST (America/Chicago) · 2026-12-07 02:31:05 UTC' */
@@ -59,8 +62,12 @@ export function timestamp(value: string | Date | null | undefined, zone: string)
   const repeated = isRepeatedLocalTime(at, zone);
   const abbr = zoneAbbreviation(at, zone);
   const utc = at.toISOString();
+  const day = dayLabel(wall);
+  const clock = `${wall.slice(11, 16)}${repeated ? ` ${abbr}` : ''}`;
   return {
-    text: `${dayLabel(wall)}, ${wall.slice(11, 16)}${repeated ? ` ${abbr}` : ''}`,
+    text: `${day}, ${clock}`,
+    day,
+    clock,
     iso: utc,
     title: `${dayLabel(wall)}, ${wall.slice(11, 19)} ${abbr} (${zone}) · ${utc.slice(0, 19).replace('T', ' ')} UTC`,
   };

@@ -42,7 +42,7 @@ interface TimeTag {
 }
 
 function timeTags(html: string): TimeTag[] {
-  return [...html.matchAll(/<time datetime="([^"]*)"(?: title="([^"]*)")?>([^<]*)<\/time>/g)].map((m) => ({ datetime: m[1], title: m[2] ?? '', text: m[3] }));
+  return [...html.matchAll(/<time datetime="([^"]*)"(?: title="([^"]*)")?>([\s\S]*?)<\/time>/g)].map((m) => ({ datetime: m[1], title: m[2] ?? '', text: m[3].replace(/<[^>]+>/g, '') }));
 }
 
 /** Page text outside <time> elements, scripts, payloads (<pre>) and the UTC twins of the log pages and the users table. */
@@ -119,6 +119,8 @@ describe('one format for full timestamps on every page', () => {
   it('the formatter: the one pattern, the fall-back hour with its zone, the UTC instant in datetime and title', () => {
     expect(timestamp('2026-12-07 02:31:05.000', ZONE)).to.deep.equal({
       text: 'Dec 6, 2026, 20:31',
+      day: 'Dec 6, 2026',
+      clock: '20:31',
       iso: '2026-12-07T02:31:05.000Z',
       title: 'Dec 6, 2026, 20:31:05 CST (America/Chicago) · 2026-12-07 02:31:05 UTC',
     });
