@@ -76,7 +76,7 @@ describe('credits: pages and the access-request flow', () => {
     const base = { _csrf: admin.csrf, grid_row: '2', api_call: '3', agent_research: '30', agent_optimization: '20', agent_other: '10', grid_free_test_rows: '5' };
     const bad = await admin.post('/admin/credits/prices').type('form').send({ ...base, api_call: '-1' });
     expect(bad.status).to.equal(422);
-    expect(bad.text).to.match(/id="price-api_call-err">Enter a price in credits as a whole number/);
+    expect(bad.text).to.match(/id="price-api_call-err">API \/ MCP call: Enter a price in credits as a whole number/);
     await admin.post('/admin/credits/prices').type('form').send(base).expect(303);
     const audit = await t.db('audit_log').where({ workspace_id: w.wsId, action: 'credits.prices.update' }).first();
     expect(JSON.parse(audit.before_json)).to.include({ api_call: 2, grid_row: 1, grid_free_test_rows: 0 });
