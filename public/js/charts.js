@@ -1,8 +1,37 @@
 // Draws every <canvas data-chart-config="ID"> from the JSON in <script type="application/json" id="ID">
 // (Chart.js config). Runs on load and after every htmx swap, so lazy-loaded partials draw themselves.
+// Colours come only from the palette of public/css/palette.css: a dataset names its `series` (a
+// doughnut names one per slice) and gets --series-<name>; a dataset without one gets --chart-<n> by
+// position. This file holds no colour of its own.
 (function () {
   'use strict';
-  var palette = ['#4f46e5', '#0ea5e9', '#14b8a6', '#f59e0b', '#ef4444', '#8b5cf6', '#22c55e', '#ec4899', '#64748b', '#a3a3a3'];
+  function cssVar(name) { return getComputedStyle(document.documentElement).getPropertyValue('--' + name).trim(); }
+  var ordered = null;
+  function orderedColors() {
+    if (!ordered) { ordered = []; for (var n = 1; cssVar('chart-' + n); n++) ordered.push(cssVar('chart-' + n)); }
+    return ordered;
+  }
+  function seriesColor(name, i) {
+    var c = name ? cssVar('series-' + name) : '';
+    if (name && !c && window.console) console.error('charts.js: no colour for series "' + name + '" in palette.css');
+    var list = orderedColors();
+    return c || list[i % list.length];
+  }
+  function paint(config) {
+    var round = config.type === 'doughnut' || config.type === 'pie';
+    (config.data && config.data.datasets || []).forEach(function (ds, i) {
+      if (Array.isArray(ds.series)) {
+        ds.backgroundColor = ds.series.map(function (name, j) { return seriesColor(name, j); });
+        ds.borderColor = cssVar('surface');
+      } else {
+        var c = seriesColor(ds.series, i);
+        ds.backgroundColor = c;
+        ds.borderColor = round ? cssVar('surface') : c;
+      }
+      ds.pointBackgroundColor = ds.borderColor;
+      delete ds.series;
+    });
+  }
   var compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
   function numberFormat(v) { return typeof v === 'number' ? v.toLocaleString('en-US') : v; }
   function draw(canvas) {
@@ -11,12 +40,7 @@
     if (!src) return;
     var config;
     try { config = JSON.parse(src.textContent); } catch (e) { return; }
-    (config.data && config.data.datasets || []).forEach(function (ds, i) {
-      var c = ds.color || palette[i % palette.length];
-      if (!ds.backgroundColor) ds.backgroundColor = ds.type === 'line' || config.type === 'line' ? c : c;
-      if (!ds.borderColor) ds.borderColor = c;
-      delete ds.color;
-    });
+    paint(config);
     config.options = config.options || {};
     // A value axis may ask for short tick labels: "ticks": {"format": "compact"} -> 35M, 1.2K.
     Object.keys(config.options.scales || {}).forEach(function (k) {
@@ -67,7 +91,10 @@
     canvas.dataset.drawn = '1';
     canvas.__chart = new window.Chart(canvas, config);
   }
+  var defaultsSet = false;
   function drawAll(root) {
+    // Axis text and grid lines in the page's own muted text and border colours.
+    if (!defaultsSet && window.Chart) { window.Chart.defaults.color = cssVar('muted'); window.Chart.defaults.borderColor = cssVar('border'); defaultsSet = true; }
     (root || document).querySelectorAll('canvas[data-chart-config]').forEach(draw);
   }
   document.addEventListener('DOMContentLoaded', function () { drawAll(document); });

@@ -52,7 +52,7 @@ export function activityHandlers(ctx: AppContext) {
     const fp = filterParams(filters);
     const withTotals = new URLSearchParams(fp);
     withTotals.set('totals', '1');
-    const rows = (page.rows as LogRow[]).map((r) => logRowView(r, zone));
+    const rows = (page.rows as LogRow[]).map((r) => logRowView(r));
     const fpString = fp.toString();
     const links = keysetLinks(base, fp, page, nav, f);
     pushListUrl(req, res, links.currentUrl);

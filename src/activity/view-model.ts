@@ -1,6 +1,6 @@
-// View model of Activity Logs: one interaction as a table row (local and UTC time, a type label,
+// View model of Activity Logs: one interaction as a table row (its UTC time, a type label,
 // the prompt cut for the preview).
-import { fromDbTime, localDateTimeLabel } from '../db/time';
+import { fromDbTime } from '../db/time';
 import { SURFACE_LABELS, type Surface } from '../domain/model';
 import type { LogRow } from './queries';
 
@@ -12,14 +12,14 @@ function truncate(s: string, n: number): { short: string; cut: boolean } {
   return chars.length <= n ? { short: s, cut: false } : { short: chars.slice(0, n).join('').trimEnd() + '…', cut: true };
 }
 
-export function logRowView(r: LogRow, zone: string) {
+export function logRowView(r: LogRow) {
   const at = fromDbTime(r.occurred_at)!;
   const prompt = r.prompt_excerpt ?? '';
   return {
     ...r,
-    local: localDateTimeLabel(at, zone),
+    // the page shows occurred_at in the one timestamp format (views/partials/layout/time.ejs); this
+    // UTC twin matches the CSV's occurred_at_utc column to the second
     utc: `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`,
-    iso: at.toISOString(),
     type: `${SURFACE_LABELS[r.surface as Surface] ?? r.surface} · ${r.token_kind}${r.output === 'image' ? ' · image' : ''}`,
     prompt: { full: prompt, ...truncate(prompt, PROMPT_PREVIEW) },
     promptRemoved: !!Number(r.prompt_removed ?? 0),

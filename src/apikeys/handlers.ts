@@ -41,7 +41,6 @@ export function apiKeysHandlers(ctx: AppContext, apiReference: () => object) {
         scopeChoices: SCOPE_CHOICES,
         notice: locals.notice ?? null,
         origin,
-        zone: res.locals.workspace?.time_zone ?? 'UTC',
       },
       status,
     );

@@ -1,5 +1,6 @@
 // View model of the Audit log page: each row's time, actor, target, client IP and what changed.
-import { fromDbTime, localDateTime } from '../db/time';
+import { fromDbTime } from '../db/time';
+import { timestampInSentence } from '../http/format';
 import { auditSentence, mentions, type AuditNames, type AuditRowInput } from './sentences';
 
 interface Change {
@@ -16,8 +17,12 @@ export function displayIp(ip: string | null): string | null {
   return /^::ffff:\d{1,3}(\.\d{1,3}){3}$/i.test(ip) ? ip.slice(7) : ip;
 }
 
-function show(v: unknown): string {
+/** A stored instant ('2026-12-27T03:17:00.000Z'): shown in the one timestamp format. */
+const INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z$/;
+
+function show(v: unknown, zone: string): string {
   if (v === null || v === undefined) return '—';
+  if (typeof v === 'string' && INSTANT.test(v)) return timestampInSentence(v, zone);
   if (typeof v === 'boolean') return v ? 'Yes' : 'No';
   if (typeof v === 'number') return v.toLocaleString('en-US');
   if (typeof v === 'object') return JSON.stringify(v);
@@ -31,7 +36,7 @@ export function keyLabel(key: string): string {
 }
 
 /** Before/after as a list of changed keys (values that stayed equal are context only, e.g. the email). */
-export function describeChange(beforeJson: string | null, afterJson: string | null): { subject: string | null; changes: Change[] } {
+export function describeChange(beforeJson: string | null, afterJson: string | null, zone = 'UTC'): { subject: string | null; changes: Change[] } {
   const parseObj = (s: string | null): Record<string, unknown> | null => {
     if (!s) return null;
     try {
@@ -50,7 +55,7 @@ export function describeChange(beforeJson: string | null, afterJson: string | nu
     const bv = b ? b[k] : undefined;
     const av = a ? a[k] : undefined;
     if (b && a && JSON.stringify(bv) === JSON.stringify(av)) continue;
-    changes.push({ key: k, label: keyLabel(k), from: b && k in b ? show(bv) : undefined, to: a && k in a ? show(av) : undefined });
+    changes.push({ key: k, label: keyLabel(k), from: b && k in b ? show(bv, zone) : undefined, to: a && k in a ? show(av, zone) : undefined });
   }
   return { subject, changes };
 }
@@ -96,13 +101,13 @@ export function auditRowView(r: Record<string, unknown>, zone: string, names: Au
   return {
     sentence: auditSentence(sentenceInput(r), names),
     id: Number(r.id),
-    local: localDateTime(at, zone),
+    // shown in the one timestamp format (views/partials/layout/time.ejs), with its UTC twin to the second
+    at,
     utc: `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`,
-    iso: at.toISOString(),
     actor: String(r.actor_label),
     action: String(r.action),
     target: r.target_type ? `${r.target_type}${r.target_id != null ? ` #${r.target_id}` : ''}` : '—',
     ip: displayIp(r.ip as string | null),
-    ...describeChange(r.before_json as string | null, r.after_json as string | null),
+    ...describeChange(r.before_json as string | null, r.after_json as string | null, zone),
   };
 }

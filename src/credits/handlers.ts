@@ -13,6 +13,7 @@ import { idParam, parse } from '../http/validate';
 import { startOfDayUtc, today } from '../db/time';
 import { setCreditAccess } from '../users/credit-access';
 import { resolveRange as resolveUsageRange, type UsageRange } from '../reports/range';
+import { usageNow } from '../reports/clock';
 import { addCredits, removeCredits, updatePrices, updateSettings } from './admin';
 import { decideRequest, REQUEST_SUBJECT, requestWithNames } from './access-requests';
 import { accessSchema, addCreditsSchema, ESTIMATE_ACTIONS, estimateSchema, ledgerQuerySchema, pageNumber, peopleQuerySchema, pricesSchema, removeCreditsSchema, settingsSchema } from './forms';
@@ -110,7 +111,8 @@ export function creditsHandlers(ctx: AppContext) {
     let status = opts.status ?? 200;
     if (tab === 'overview') data = await loadOverview(db, ws, base.pool, now);
     else if (tab === 'usage') {
-      const r = resolveUsageRange(q, ws.time_zone, now);
+      // the reports' clock, as on the Usage page: both pages resolve the same default range
+      const r = resolveUsageRange(q, ws.time_zone, usageNow());
       const range: UsageRange = r.ok ? r.range : r.fallback;
       data = { ...(await loadUsage(db, ws.id, range, pageNumber.parse(str(q.upage)))), rangeErrors: r.ok ? {} : r.errors, rangeValues: { from: str(q.from) ?? '', to: str(q.to) ?? '' } };
       if (!r.ok) status = 400;
@@ -238,7 +240,7 @@ export function creditsHandlers(ctx: AppContext) {
     /** The ledger as CSV for a day range (the Usage range rule: the last 30 days through yesterday by default), streamed and audited. */
     async ledgerCsv(req: Request, res: Response) {
       const ws = res.locals.workspace as { id: number; slug: string; time_zone: string };
-      const r0 = resolveUsageRange(req.query, ws.time_zone, new Date());
+      const r0 = resolveUsageRange(req.query, ws.time_zone, usageNow());
       if (!r0.ok) throw new HttpError(400, r0.message, 'bad_request', r0.errors);
       const r = { from: r0.range.from, to: r0.range.to };
       const users = await userEmails(db, ws.id);

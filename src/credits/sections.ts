@@ -10,7 +10,7 @@ import { allPacks, monthlyCounters, readPool, refreshPool, type CreditWorkspace 
 import { PRICE_ITEMS, PRICE_LABELS, readPrices } from './prices';
 import { accessCounts, creditsByCategory, creditsByUserPage, decodeCursor, isLedgerCursor, isPeopleCursor, LEDGER_FILTERS, ledgerPage, peoplePage, type LedgerFilter } from './reports';
 import { creditBanner, creditState } from './state';
-import { CATEGORY_LABELS, chartConfig, dateOf, ENTRY_LABELS, fmt, money, when } from './view-model';
+import { bucketLabel, CATEGORY_LABELS, chartConfig, dateOf, dayLabel, ENTRY_LABELS, fmt, money } from './view-model';
 import { presetsFor, rangeQuery, type UsageRange } from '../reports/range';
 
 export type CreditTab = 'overview' | 'usage' | 'packs' | 'payg' | 'people' | 'ledger' | 'estimate';
@@ -29,7 +29,7 @@ export const CREDIT_TABS: { id: CreditTab; label: string; href: string }[] = [
 /** Page sizes: each sub-page stays within about three screens at 1440 px before paging. */
 export const PAGE_SIZES = { byUser: 15, packs: 15, people: 20, ledger: 20 } as const;
 
-const VM = { fmt, money, when, dateOf, ENTRY_LABELS, CATEGORY_LABELS, json: jsonForScript };
+const VM = { fmt, money, dateOf, dayLabel, bucketLabel, ENTRY_LABELS, CATEGORY_LABELS, json: jsonForScript };
 
 /** What every sub-page shows: the workspace, the pool and its state, the pending-request count. */
 export async function loadBase(db: Knex, user: SessionUser, tab: CreditTab, now: Date = new Date()) {

@@ -1,23 +1,20 @@
-// View-model helpers of the Credits section: number, money and date formats, labels, the chart config, form state.
+// View-model helpers of the Credits section: number, money and day formats, labels, the chart config, form state.
 import { fromDbTime, localDateTime } from '../db/time';
 import type { FieldErrors } from '../http/validate';
 import type { CategorySeries } from './reports';
-import { formatNumber } from '../http/format';
+import { dayLabel, formatNumber, monthLabel } from '../http/format';
+import { creditSeries } from '../http/chart-series';
 
 export const fmt = formatNumber;
+export { dayLabel };
 export const money = (cents: number | null | undefined) =>
   cents == null ? '—' : `$${(Number(cents) / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
-/** A DB timestamp as local wall-clock time in the workspace zone ('YYYY-MM-DD HH:MM'). */
-export function when(value: string | null | undefined, zone: string): string {
-  const d = fromDbTime(value ?? null);
-  return d ? localDateTime(d, zone).slice(0, 16) : '—';
-}
-
-/** The local date of a DB timestamp ('YYYY-MM-DD'). */
+/** The local day of a DB timestamp, as every page shows a day ('Nov 24, 2026'). Full date-times go
+ * through views/partials/layout/time.ejs. */
 export function dateOf(value: string | null | undefined, zone: string): string {
   const d = fromDbTime(value ?? null);
-  return d ? localDateTime(d, zone).slice(0, 10) : '—';
+  return d ? dayLabel(localDateTime(d, zone)) : '—';
 }
 
 export const ENTRY_LABELS: Record<string, string> = {
@@ -33,12 +30,17 @@ export const ENTRY_LABELS: Record<string, string> = {
 
 export const CATEGORY_LABELS: Record<string, string> = { grid: 'Grid', api: 'API', agents: 'Agents' };
 
+/** A bucket of the usage series as every page shows it: 'Nov 24, 2026' (a day, or a week by its Monday) or 'Nov 2026'. */
+export function bucketLabel(label: string, bucket: CategorySeries['bucket']): string {
+  return bucket === 'month' ? monthLabel(label) : dayLabel(label);
+}
+
 export function chartConfig(series: CategorySeries) {
   return {
     type: 'bar',
     data: {
-      labels: series.labels,
-      datasets: (['grid', 'api', 'agents'] as const).map((c) => ({ label: CATEGORY_LABELS[c], data: series.rows.map((r) => r[c]), stack: 'credits', unit: ' credits' })),
+      labels: series.labels.map((l) => bucketLabel(l, series.bucket)),
+      datasets: (['grid', 'api', 'agents'] as const).map((c) => ({ label: CATEGORY_LABELS[c], data: series.rows.map((r) => r[c]), stack: 'credits', unit: ' credits', series: creditSeries(c) })),
     },
     options: {
       plugins: { legend: { position: 'bottom' } },

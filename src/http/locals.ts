@@ -5,6 +5,8 @@ import { badgeDefaults, loadBadges, type HeaderBadge } from './header-badges';
 import { isHtmx, notFound } from './errors';
 import type { Workspace } from '../workspaces/workspace';
 import { findWorkspace } from '../workspaces/queries';
+import { timestamp } from './format';
+import { DEFAULT_TIME_ZONE } from '../db/time';
 
 /** `badges`: the header badges features registered when the app was built (src/app.ts). */
 export function viewLocals(ctx: AppContext, badges: readonly HeaderBadge[] = []) {
@@ -30,6 +32,8 @@ export function viewLocals(ctx: AppContext, badges: readonly HeaderBadge[] = [])
       res.locals.workspace = null;
       Object.assign(res.locals, defaults);
       res.locals.title = 'Usage Console';
+      // Full date-times in the workspace's zone, one format on every page (views/partials/layout/time.ejs).
+      res.locals.stamp = (v: string | Date | null | undefined) => timestamp(v, (res.locals.workspace as Workspace | null)?.time_zone ?? DEFAULT_TIME_ZONE);
       if (req.user) {
         res.locals.workspace = await findWorkspace(ctx.db, req.user.workspace_id);
         // The header badges are only drawn with the layout: an htmx fragment (a chart, a filtered

@@ -7,7 +7,6 @@ import { requireUser } from '../http/guards';
 import { parse } from '../http/validate';
 import { actorFrom } from '../audit/audit';
 import { formatNumber } from '../http/format';
-import { localDateTime } from '../db/time';
 import { periodBounds, usedFor } from './decide';
 import { describeLimit, METRIC_LABELS, METRICS, PERIODS } from './model';
 import { askingUserById } from './queries';
@@ -61,7 +60,7 @@ export async function myLimitsView(db: Knex, ws: number, userId: number, now: Da
   const requests = (await myLimitRequests(db, ws, userId)).map((r) => ({
     ...r,
     label: `${formatNumber(r.amount)} ${METRIC_LABELS[r.metric]} per ${r.period}`,
-    until: r.expires_at ? localDateTime(r.expires_at, mine.timeZone).slice(0, 16) : '',
+    until: r.expires_at ?? null,
   }));
   const options = METRICS.flatMap((metric) => PERIODS.map((period) => ({ value: `${metric}:${period}`, label: `${METRIC_LABELS[metric]} per ${period}` })));
   return { rows, requests, options, zone: mine.timeZone };

@@ -1,5 +1,6 @@
 // The nouns of layered limits: metrics, periods, modes, scopes, a stored policy and an effective
 // limit (a policy resolved for one user), shared by the decision, the queries and the pages.
+import { timestampInSentence } from '../http/format';
 
 export const METRICS = ['inference', 'embedding', 'credits'] as const;
 export type Metric = (typeof METRICS)[number];
@@ -79,7 +80,7 @@ export function compact(n: number): string {
 }
 
 /** "group Engineering, 500k inference tokens/month, hard" — where an effective limit comes from. */
-export function describeLimit(l: Pick<EffectiveLimit, 'source' | 'name' | 'amount' | 'metric' | 'period' | 'mode' | 'expiresAt'>): string {
+export function describeLimit(l: Pick<EffectiveLimit, 'source' | 'name' | 'amount' | 'metric' | 'period' | 'mode' | 'expiresAt'>, zone = 'UTC'): string {
   const where: Record<Source, string> = {
     user_override: 'user override',
     user_allocation: 'user allocation',
@@ -87,6 +88,6 @@ export function describeLimit(l: Pick<EffectiveLimit, 'source' | 'name' | 'amoun
     group_budget: `group ${l.name} budget (shared)`,
     workspace_default: 'workspace default',
   };
-  const until = l.expiresAt ? `, until ${l.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
+  const until = l.expiresAt ? `, until ${timestampInSentence(l.expiresAt, zone)}` : '';
   return `${where[l.source]}, ${compact(l.amount)} ${METRIC_LABELS[l.metric]}/${l.period}, ${l.mode}${until}`;
 }

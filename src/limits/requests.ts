@@ -7,7 +7,8 @@ import { fromDbTime, toDbTime } from '../db/time';
 import { forUpdate } from '../db/dialect';
 import { HttpError, notFound } from '../http/errors';
 import { notify } from '../notifications/notify';
-import { formatNumber } from '../http/format';
+import { formatNumber, timestampInSentence } from '../http/format';
+import { findWorkspace } from '../workspaces/queries';
 import { METRIC_LABELS, type Metric, type Period } from './model';
 import { insertPolicy } from './queries';
 
@@ -39,6 +40,11 @@ export async function pendingLimitRequests(db: Knex, ws: number): Promise<LimitR
 export async function myLimitRequests(db: Knex, ws: number, userId: number): Promise<LimitRequestRow[]> {
   const rows = await db('limit_requests as r').join('users as u', 'u.id', 'r.user_id').select(COLS).where({ 'r.workspace_id': ws, 'r.user_id': userId }).orderBy('r.id', 'desc').limit(10);
   return rows.map(toRow);
+}
+
+/** The workspace's zone, for the times written into notifications. */
+async function zoneOf(db: Knex, ws: number): Promise<string> {
+  return (await findWorkspace(db, ws))?.time_zone ?? 'UTC';
 }
 
 export interface NewLimitRequest {
@@ -73,7 +79,7 @@ export async function requestIncrease(db: Knex, actor: Actor, ws: number, userId
       workspaceId: ws,
       kind: 'limits.increase_request',
       title: `${user.name} asks for a higher ${METRIC_LABELS[r.metric]} limit`,
-      body: `${user.name} (${user.email}) asked for ${formatNumber(r.amount)} ${METRIC_LABELS[r.metric]} per ${r.period} until ${r.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC${r.note ? `: “${r.note}”` : '.'} Approve or deny it on the Limits page.`,
+      body: `${user.name} (${user.email}) asked for ${formatNumber(r.amount)} ${METRIC_LABELS[r.metric]} per ${r.period} until ${timestampInSentence(r.expiresAt, await zoneOf(trx, ws))}${r.note ? `: “${r.note}”` : '.'} Approve or deny it on the Limits page.`,
       link: '/admin/settings/limits#requests',
       email: true,
     });
@@ -117,7 +123,7 @@ export async function decideIncrease(
       title: d.decision === 'approve' ? `Your higher ${METRIC_LABELS[req.metric as Metric]} limit was approved` : `Your request for a higher ${METRIC_LABELS[req.metric as Metric]} limit was denied`,
       body:
         d.decision === 'approve'
-          ? `You may use ${formatNumber(amount)} ${METRIC_LABELS[req.metric as Metric]} per ${req.period} until ${expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC; then your usual limit applies again.`
+          ? `You may use ${formatNumber(amount)} ${METRIC_LABELS[req.metric as Metric]} per ${req.period} until ${timestampInSentence(expiresAt, await zoneOf(trx, ws))}; then your usual limit applies again.`
           : 'Your usual limit stays in force. Ask your admin if you need more.',
       link: '/me/limits',
       email: true,

@@ -17,7 +17,6 @@ import { formValues, policyRows } from './view-model';
 import { decideIncrease, pendingLimitRequests } from './requests';
 import { METRICS, METRIC_LABELS, MODES, PERIODS } from './model';
 import { formatNumber } from '../http/format';
-import { localDateTime } from '../db/time';
 import { utcToLocalInput } from './forms';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
@@ -93,12 +92,12 @@ export function limitsRouter(ctx: AppContext): Router {
       if (!p) throw notFound('No such limit.');
       if (!extra.values) values = formValues(p, zone);
     }
-    const rows = policyRows(await listPolicies(db, ws), zone, now);
+    const rows = policyRows(await listPolicies(db, ws), now);
     const requests = (await pendingLimitRequests(db, ws)).map((r) => ({
       ...r,
       metricLabel: METRIC_LABELS[r.metric],
       amountLabel: formatNumber(r.amount),
-      until: r.expires_at ? localDateTime(r.expires_at, zone).slice(0, 16) : '',
+      until: r.expires_at ?? null,
       untilInput: utcToLocalInput(r.expires_at, zone),
     }));
     renderPage(

@@ -1,6 +1,5 @@
 // What the Limits page and /me show: layers as table rows with labels, amounts formatted.
 import { formatNumber } from '../http/format';
-import { localDateTime } from '../db/time';
 import { LAYER_LABELS, type Layer, utcToLocalInput } from './forms';
 import { METRIC_LABELS, type EffectiveLimit } from './model';
 import type { PolicyRecord } from './queries';
@@ -20,12 +19,13 @@ export interface PolicyRowView {
   period: string;
   amount: string;
   mode: string;
-  expires: string;
+  /** shown in the one timestamp format (views/partials/layout/time.ejs) */
+  expires: Date | null;
   expired: boolean;
   note: string;
 }
 
-export function policyRows(policies: PolicyRecord[], zone: string, now: Date): PolicyRowView[] {
+export function policyRows(policies: PolicyRecord[], now: Date): PolicyRowView[] {
   return policies.map((p) => ({
     id: p.id,
     layer: layerOf(p),
@@ -35,7 +35,7 @@ export function policyRows(policies: PolicyRecord[], zone: string, now: Date): P
     period: `per ${p.period}`,
     amount: formatNumber(p.amount),
     mode: p.mode,
-    expires: p.expiresAt ? localDateTime(p.expiresAt, zone).slice(0, 16) : '',
+    expires: p.expiresAt ?? null,
     expired: !!p.expiresAt && p.expiresAt.getTime() <= now.getTime(),
     note: p.note ?? '',
   }));

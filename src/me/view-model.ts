@@ -3,7 +3,7 @@
 import type { Knex } from 'knex';
 import type { SessionUser } from '../http/context';
 import { formatNumber } from '../http/format';
-import { addMonths, fromDbTime, localDateTime, monthOf } from '../db/time';
+import { addMonths, monthOf } from '../db/time';
 import type { Workspace } from '../workspaces/workspace';
 import { latestRequest } from '../credits/access-requests';
 import { isCreditWorkspace, readPool } from '../credits/pool';
@@ -17,11 +17,6 @@ export async function myPage(db: Knex, ws: Workspace, user: SessionUser) {
   const month = monthOf(now, ws.time_zone);
   const credits = isCreditWorkspace(ws);
   const pool = credits ? await readPool(db, ws, now) : null;
-  const zone = ws.time_zone;
-  const fmtWhen = (v: string | null) => {
-    const d = fromDbTime(v);
-    return d ? localDateTime(d, zone).slice(0, 16) : '';
-  };
   return {
     title: 'My usage',
     ws,
@@ -35,6 +30,5 @@ export async function myPage(db: Knex, ws: Workspace, user: SessionUser) {
     request: await latestRequest(db, user.workspace_id, user.id),
     outcomes: await memberNotifications(db, user.workspace_id, user.id),
     fmt: formatNumber,
-    when: fmtWhen,
   };
 }

@@ -4,7 +4,6 @@ import type { AppContext } from '../http/context';
 import { notFound, isHtmx } from '../http/errors';
 import { renderPageOrPartial } from '../http/render';
 import { idParam, parseOrThrow } from '../http/validate';
-import { localDateTime, fromDbTime } from '../db/time';
 import { configureMail } from './mailer';
 import { findVisible, listNotifications, markAllRead, markRead, type NotificationRow } from './notify';
 import { decodeCursor, encodeCursor, querySchema } from './forms';
@@ -19,7 +18,6 @@ export function notificationsHandlers(ctx: AppContext) {
       const one = (v: unknown) => (typeof v === 'string' ? v : undefined);
       const q = parseOrThrow(querySchema, { show: req.query.show, before: one(req.query.before), decided: one(req.query.decided), already: one(req.query.already) });
       const page = await listNotifications(db, req.user!.workspace_id, req.user!.id, { unreadOnly: q.show === 'unread', before: decodeCursor(q.before) });
-      const zone = (res.locals.workspace?.time_zone as string) ?? 'UTC';
       // After Approve/Deny from this list: the confirmation sits next to the notification decided
       // (or at the top when it is not on this page), saying who decided.
       let decided: { notificationId: number; text: string } | null = null;
@@ -44,10 +42,6 @@ export function notificationsHandlers(ctx: AppContext) {
         before: q.before ?? null,
         page,
         next: page.next ? encodeCursor(page.next) : null,
-        when: (v: string) => {
-          const d = fromDbTime(v);
-          return d ? localDateTime(d, zone).slice(0, 16) : '';
-        },
         decided,
         notice: req.query.saved === 'read' ? 'All notifications marked as read.' : decided && !page.rows.some((n) => Number(n.id) === decided!.notificationId) ? decided.text : null,
       });

@@ -16,7 +16,7 @@ import type { ExportDefinition } from '../csv/definitions';
 import type { Workspace } from '../workspaces/workspace';
 import { TOKEN_EXPORTS, TOKEN_USAGE_EXPORT, USERS_EXPORT, USERS_WITH_TOKENS_EXPORT, type MonthRow, type UserExportRow } from './export-defs';
 import { usersQuery, usersWithTokensQuery } from './queries';
-import { COLORS, currentMonth, formatNumber, formatPct, jsonForScript, monthlyHistory, monthlyView, todayIn, usageCharts, usageView } from './view-model';
+import { currentMonth, formatNumber, formatPct, jsonForScript, monthlyHistory, monthlyView, todayIn, usageCharts, usageView } from './view-model';
 
 export const TABS = ['usage', 'monthly', 'exports'] as const;
 export type Tab = (typeof TABS)[number];
@@ -56,7 +56,6 @@ export function tokensHandlers(ctx: AppContext) {
         fmt: formatNumber,
         fmtPct: formatPct,
         json: jsonForScript,
-        colors: COLORS,
         exportsList: TOKEN_EXPORTS,
       };
       if (q.tab === 'usage') {

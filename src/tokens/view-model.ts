@@ -10,6 +10,7 @@ import { memo, workspaceTableVersion } from '../reports/memo';
 import { usageNow } from '../reports/clock';
 import { monthLabel } from '../usage/format';
 import type { Workspace } from '../workspaces/workspace';
+import type { Series } from '../http/chart-series';
 
 
 export type WorkspaceLike = Pick<Workspace, 'id' | 'time_zone' | 'created_at'>;
@@ -211,8 +212,6 @@ export async function usageView(db: Knex, ws: WorkspaceLike, range: UsageRange, 
   };
 }
 
-export const COLORS = { inference: '#4f46e5', embedding: '#14b8a6', interactive: '#0ea5e9', ingestion: '#f59e0b' };
-
 /** Chart.js configs (drawn by public/js/charts.js from a JSON block). */
 export function usageCharts(v: UsageView) {
   // Value axes use short tick labels (35M); tooltips and the table twins keep the exact numbers.
@@ -224,8 +223,8 @@ export function usageCharts(v: UsageView) {
       data: {
         labels: v.months.map((m) => m.label),
         datasets: [
-          { label: 'Inference', data: v.months.map((m) => m.inference), color: COLORS.inference, unit: ' tokens' },
-          { label: 'Embedding', data: v.months.map((m) => m.embedding), color: COLORS.embedding, unit: ' tokens' },
+          { label: 'Inference', data: v.months.map((m) => m.inference), series: 'inference' satisfies Series, unit: ' tokens' },
+          { label: 'Embedding', data: v.months.map((m) => m.embedding), series: 'embedding' satisfies Series, unit: ' tokens' },
         ],
       },
       options: { scales: stackedScales, plugins: { legend: { position: 'bottom' } } },
@@ -235,8 +234,8 @@ export function usageCharts(v: UsageView) {
       data: {
         labels: topModels.map((m) => m.model),
         datasets: [
-          { label: 'Inference', data: topModels.map((m) => m.inference), color: COLORS.inference, unit: ' tokens' },
-          { label: 'Embedding', data: topModels.map((m) => m.embedding), color: COLORS.embedding, unit: ' tokens' },
+          { label: 'Inference', data: topModels.map((m) => m.inference), series: 'inference' satisfies Series, unit: ' tokens' },
+          { label: 'Embedding', data: topModels.map((m) => m.embedding), series: 'embedding' satisfies Series, unit: ' tokens' },
         ],
       },
       // every model named on its own row (no skipped labels); the box grows with the count
@@ -246,7 +245,7 @@ export function usageCharts(v: UsageView) {
       type: 'doughnut',
       data: {
         labels: ['Chat, agents & API (interactive)', 'Document ingestion & training'],
-        datasets: [{ label: 'Tokens', data: [v.split.interactive, v.split.ingestion], backgroundColor: [COLORS.interactive, COLORS.ingestion], borderColor: '#ffffff', unit: ' tokens' }],
+        datasets: [{ label: 'Tokens', data: [v.split.interactive, v.split.ingestion], series: ['interactive', 'ingestion'] satisfies Series[], unit: ' tokens' }],
       },
       options: { plugins: { legend: { position: 'bottom' } } },
     },

@@ -4,6 +4,7 @@
 import type { Knex } from 'knex';
 import { addDays, daysBetween, weekStartOfDay } from '../db/time';
 import { SURFACES, SURFACE_LABELS, CREDIT_CATEGORIES, type Surface } from '../domain/model';
+import { creditSeries, outputSeries, surfaceSeries, type Series } from '../http/chart-series';
 import { monthsTouched, type UsageRange } from './range';
 import * as q from './queries';
 import { loginVersion, memo } from '../reports/memo';
@@ -77,8 +78,8 @@ export async function weeklyGenerations(db: Knex, ws: number, r: UsageRange): Pr
       data: {
         labels,
         datasets: [
-          { type: 'bar', label: 'Generations', data: gens, yAxisID: 'y', order: 2 },
-          { type: 'line', label: 'IQ adoption', data: adoption, yAxisID: 'y1', unit: '%', order: 1, tension: 0, pointRadius: 3 },
+          { type: 'bar', label: 'Generations', data: gens, yAxisID: 'y', order: 2, series: 'generations' satisfies Series },
+          { type: 'line', label: 'IQ adoption', data: adoption, yAxisID: 'y1', unit: '%', order: 1, tension: 0, pointRadius: 3, series: 'adoption' satisfies Series },
         ],
       },
       options: {
@@ -108,7 +109,7 @@ export async function weeklyLogins(db: Knex, ws: number, r: UsageRange): Promise
     empty: busiest === 0 ? 'No web-app logins in this range.' : null,
     config: {
       type: 'line',
-      data: { labels: weeks.map((w) => weekLabel(w, r)), datasets: [{ label: 'Unique users', data, fill: false, tension: 0, pointRadius: 3 }] },
+      data: { labels: weeks.map((w) => weekLabel(w, r)), datasets: [{ label: 'Unique users', data, fill: false, tension: 0, pointRadius: 3, series: 'logins' satisfies Series }] },
       options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
     },
     table: {
@@ -142,7 +143,7 @@ export async function creditConsumption(db: Knex, ws: number, r: UsageRange): Pr
     empty: total === 0 ? 'No credits consumed in this range.' : null,
     config: {
       type: 'bar',
-      data: { labels, datasets: CREDIT_CATEGORIES.map((c) => ({ label: CATEGORY_LABELS[c], data: series[c] })) },
+      data: { labels, datasets: CREDIT_CATEGORIES.map((c) => ({ label: CATEGORY_LABELS[c], data: series[c], series: creditSeries(c) })) },
       options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
     },
     table: {
@@ -172,8 +173,8 @@ export async function generationsByFeature(db: Knex, ws: number, r: UsageRange):
       data: {
         labels: SURFACES.map((s) => SURFACE_LABELS[s]),
         datasets: [
-          { label: 'Text', data: SURFACES.map((s) => text[s]) },
-          { label: 'Image', data: SURFACES.map((s) => image[s]) },
+          { label: 'Text', data: SURFACES.map((s) => text[s]), series: outputSeries('text') },
+          { label: 'Image', data: SURFACES.map((s) => image[s]), series: outputSeries('image') },
         ],
       },
       options: { indexAxis: 'y', scales: { x: { stacked: true, beginAtZero: true }, y: { stacked: true } } },
@@ -206,8 +207,8 @@ export async function topAgents(db: Knex, ws: number, r: UsageRange): Promise<Ch
       data: {
         labels: shown.map((a) => a.name),
         datasets: [
-          { label: 'Public', data: shown.map((a) => (a.kind === 'public' ? a.runs : null)), color: '#0ea5e9' },
-          { label: 'Custom', data: shown.map((a) => (a.kind !== 'public' ? a.runs : null)), color: '#4f46e5' },
+          { label: 'Public', data: shown.map((a) => (a.kind === 'public' ? a.runs : null)), series: 'agent-public' satisfies Series },
+          { label: 'Custom', data: shown.map((a) => (a.kind !== 'public' ? a.runs : null)), series: 'agent-custom' satisfies Series },
         ],
       },
       options: { indexAxis: 'y', scales: { x: { stacked: true, beginAtZero: true }, y: { stacked: true } } },
@@ -257,7 +258,7 @@ export async function topUsersByFeature(db: Knex, ws: number, r: UsageRange): Pr
     empty: top.length === 0 ? 'No generations by any user in these months.' : null,
     config: {
       type: 'bar',
-      data: { labels: top.map((u) => u.name), datasets: used.map((s) => ({ label: SURFACE_LABELS[s], data: top.map((u) => u.m[s]) })) },
+      data: { labels: top.map((u) => u.name), datasets: used.map((s) => ({ label: SURFACE_LABELS[s], data: top.map((u) => u.m[s]), series: surfaceSeries(s) })) },
       options: { indexAxis: 'y', scales: { x: { stacked: true, beginAtZero: true }, y: { stacked: true } } },
     },
     table: {
@@ -316,9 +317,8 @@ export async function topUsersByAgentType(db: Knex, ws: number, r: UsageRange): 
 export async function groupMembership(db: Knex, ws: number): Promise<ChartBody> {
   const groups = await q.groupSizes(db, ws);
   const iqLabel = (g: q.GroupSize) => (g.knowledge && g.brandVoice ? 'Knowledge + Brand Voice' : g.knowledge ? 'Knowledge' : g.brandVoice ? 'Brand Voice' : 'No IQ');
-  const series = ['Knowledge + Brand Voice', 'Knowledge', 'Brand Voice', 'No IQ'];
-  const colors = ['#4f46e5', '#14b8a6', '#f59e0b', '#94a3b8'];
-  const present = series.filter((s) => groups.some((g) => iqLabel(g) === s));
+  const series: [string, Series][] = [['Knowledge + Brand Voice', 'iq-both'], ['Knowledge', 'iq-knowledge'], ['Brand Voice', 'iq-brand-voice'], ['No IQ', 'iq-none']];
+  const present = series.filter(([s]) => groups.some((g) => iqLabel(g) === s));
   return {
     subtitle: 'Active members of each active group, coloured by the Jasper IQ resources applied to the group.',
     empty: groups.length === 0 ? 'No active groups in this workspace.' : null,
@@ -326,7 +326,7 @@ export async function groupMembership(db: Knex, ws: number): Promise<ChartBody> 
       type: 'bar',
       data: {
         labels: groups.map((g) => g.name),
-        datasets: present.map((s) => ({ label: s, data: groups.map((g) => (iqLabel(g) === s ? g.members : null)), color: colors[series.indexOf(s)] })),
+        datasets: present.map(([s, key]) => ({ label: s, data: groups.map((g) => (iqLabel(g) === s ? g.members : null)), series: key })),
       },
       options: { indexAxis: 'y', scales: { x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }, y: { stacked: true } } },
     },

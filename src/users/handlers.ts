@@ -5,7 +5,7 @@ import { actorFrom } from '../audit/audit';
 import { HttpError, isHtmx } from '../http/errors';
 import { renderPage, renderPageOrPartial } from '../http/render';
 import { idParam, parse, type FieldErrors } from '../http/validate';
-import { fromDbTime, localDateTime } from '../db/time';
+import { fromDbTime } from '../db/time';
 import { setCreditAccess } from './credit-access';
 import * as actions from './actions';
 import { RuleError } from './actions';
@@ -25,10 +25,6 @@ function viewHelpers(res: Response) {
   return {
     vm,
     zone,
-    localTime: (v: string | null) => {
-      const d = fromDbTime(v);
-      return d ? localDateTime(d, zone).slice(0, 16) : null;
-    },
     utcTime: (v: string | null) => {
       const d = fromDbTime(v);
       return d ? `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC` : '';

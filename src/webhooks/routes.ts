@@ -101,7 +101,6 @@ export function webhooksRouter(ctx: AppContext): Router {
         errors: locals.errors ?? {},
         secret: locals.secret ?? null,
         notice: locals.notice ?? null,
-        zone: res.locals.workspace?.time_zone ?? 'UTC',
       },
       status,
     );

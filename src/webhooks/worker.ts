@@ -9,6 +9,8 @@ import type { AppContext } from '../http/context';
 import { forUpdateSkipLocked } from '../db/dialect';
 import { toDbTime, fromDbTime } from '../db/time';
 import { notify } from '../notifications/notify';
+import { timestampInSentence } from '../http/format';
+import { findWorkspace } from '../workspaces/queries';
 import { secretBox } from '../crypto/secret-box';
 import { PROCESS_OWNER } from '../jobs/lease';
 import { postJson } from './outbound';
@@ -119,7 +121,7 @@ async function endpointFailed(ctx: AppContext, endpointId: number, now: Date, fi
         workspaceId: ep.workspace_id,
         kind: 'webhooks.endpoint_disabled',
         title: `Webhook endpoint disabled: ${ep.url}`.slice(0, 200),
-        body: `Deliveries to ${ep.url} have failed since ${String(ep.failing_since).slice(0, 16)} UTC, so the endpoint was disabled. Fix the receiver, then enable it again on the Webhooks page.`,
+        body: `Deliveries to ${ep.url} have failed since ${timestampInSentence(ep.failing_since, (await findWorkspace(db, ep.workspace_id))?.time_zone ?? 'UTC')}, so the endpoint was disabled. Fix the receiver, then enable it again on the Webhooks page.`,
         link: `/admin/settings/webhooks?endpoint=${endpointId}`,
         email: true,
       });

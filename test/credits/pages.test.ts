@@ -11,6 +11,9 @@ import { notify } from '../../src/notifications/notify';
 import { dayOf } from '../../src/db/time';
 import { billable, creditWorld, DAY, record } from './fixture';
 
+
+/** A day as the pages write it ('Dec 6, 2026'), worked out with Intl. */
+const label = (day: string) => new Date(`${day}T12:00:00Z`).toLocaleDateString('en-US', { timeZone: 'UTC', month: 'short', day: 'numeric', year: 'numeric' });
 describe('credits: pages and the access-request flow', () => {
   let t: TestApp;
   let w: Awaited<ReturnType<typeof creditWorld>>;
@@ -73,7 +76,7 @@ describe('credits: pages and the access-request flow', () => {
     const base = { _csrf: admin.csrf, grid_row: '2', api_call: '3', agent_research: '30', agent_optimization: '20', agent_other: '10', grid_free_test_rows: '5' };
     const bad = await admin.post('/admin/credits/prices').type('form').send({ ...base, api_call: '-1' });
     expect(bad.status).to.equal(422);
-    expect(bad.text).to.match(/id="price-api_call-err">Enter a price in credits as a whole number/);
+    expect(bad.text).to.match(/id="price-api_call-err">API \/ MCP call: Enter a price in credits as a whole number/);
     await admin.post('/admin/credits/prices').type('form').send(base).expect(303);
     const audit = await t.db('audit_log').where({ workspace_id: w.wsId, action: 'credits.prices.update' }).first();
     expect(JSON.parse(audit.before_json)).to.include({ api_call: 2, grid_row: 1, grid_free_test_rows: 0 });
@@ -183,7 +186,7 @@ describe('credits: pages and the access-request flow', () => {
     // Today is only in range with "Include today" (the Usage range rule: data through yesterday by default).
     const res = await admin.get(`/admin/credits/usage?from=${day}&to=${day}&today=1`).set('HX-Request', 'true').expect(200);
     expect(res.text).to.not.include('<html');
-    expect(res.text).to.match(new RegExp(`<th scope="row" class="nowrap">${day}</th><td class="num">6</td><td class="num">30</td><td class="num">20</td><td class="num">56</td>`));
+    expect(res.text).to.match(new RegExp(`<th scope="row" class="nowrap">${label(day)}</th><td class="num">6</td><td class="num">30</td><td class="num">20</td><td class="num">56</td>`));
     expect(res.text).to.match(/Alice Able[\s\S]*?<strong>36<\/strong>/);
     expect(res.text).to.match(/Bob Blocked[\s\S]*?<strong>20<\/strong>/);
     const full = await admin.get(`/admin/credits/usage?from=${day}&to=${day}&today=1`).expect(200);
@@ -201,12 +204,12 @@ describe('credits: pages and the access-request flow', () => {
     const dayA = dayOf(new Date(now - 3 * DAY), 'UTC');
     const dayB = dayOf(new Date(now - DAY), 'UTC');
     const only = (await a.get(`/admin/credits/usage?from=${dayB}&to=${dayB}`).set('HX-Request', 'true').expect(200)).text;
-    expect(only).to.match(new RegExp(`<th scope="row" class="nowrap">${dayB}</th><td class="num">0</td><td class="num">12</td><td class="num">0</td><td class="num">12</td>`));
-    expect(only).to.not.include(`>${dayA}<`);
+    expect(only).to.match(new RegExp(`<th scope="row" class="nowrap">${label(dayB)}</th><td class="num">0</td><td class="num">12</td><td class="num">0</td><td class="num">12</td>`));
+    expect(only).to.not.include(`>${label(dayA)}<`);
     expect(only).to.match(/Alice Able[\s\S]*?<strong>10<\/strong>/);
     expect(only).to.match(/Bob Blocked[\s\S]*?<strong>2<\/strong>/);
     const both = (await a.get(`/admin/credits/usage?from=${dayA}&to=${dayB}`).set('HX-Request', 'true').expect(200)).text;
-    expect(both).to.match(new RegExp(`<th scope="row" class="nowrap">${dayA}</th><td class="num">0</td><td class="num">20</td><td class="num">0</td><td class="num">20</td>`));
+    expect(both).to.match(new RegExp(`<th scope="row" class="nowrap">${label(dayA)}</th><td class="num">0</td><td class="num">20</td><td class="num">0</td><td class="num">20</td>`));
     expect(both).to.match(/Alice Able[\s\S]*?<strong>30<\/strong>/);
     const bad = await a.get(`/admin/credits/usage?from=${dayB}&to=${dayA}`).set('HX-Request', 'true');
     // A reversed range is a 400 that keeps the page (default range) and says what is wrong next to the dates.

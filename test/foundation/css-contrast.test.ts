@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
+import { contrast } from '../helpers/contrast';
 
 const CSS = path.resolve(__dirname, '../../public/css');
 const FILES = ['app.css', 'credits.css', 'ingest.css', 'usage.css', 'users.css', 'tokens.css'];
@@ -17,19 +18,10 @@ function hex(v: string, vars: Record<string, string>): string | null {
   return s.length === 3 ? [...s].map((c) => c + c).join('') : s;
 }
 
-function luminance(h: string): number {
-  const [r, g, b] = [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16) / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-}
-
-export function contrast(a: string, b: string): number {
-  const [x, y] = [luminance(a), luminance(b)];
-  return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
-}
-
 describe('foundation: colour pairs in the stylesheets meet WCAG AA', () => {
   const vars: Record<string, string> = {};
-  for (const m of fs.readFileSync(path.join(CSS, 'app.css'), 'utf8').matchAll(/--([\w-]+):\s*(#[0-9a-fA-F]{3,6})/g)) vars[m[1]] = m[2];
+  // custom properties of the design system and of the chart palette (the heatmap's steps live there)
+  for (const f of ['app.css', 'palette.css']) for (const m of fs.readFileSync(path.join(CSS, f), 'utf8').matchAll(/--([\w-]+):\s*(#[0-9a-fA-F]{3,6})/g)) vars[m[1]] = m[2];
 
   it('the checker itself: known pairs', () => {
     expect(contrast('000000', 'ffffff')).to.be.closeTo(21, 0.01);
@@ -53,6 +45,7 @@ describe('foundation: colour pairs in the stylesheets meet WCAG AA', () => {
       }
       expect(low).to.deep.equal([]);
       if (file === 'app.css') expect(pairs).to.be.greaterThan(10);
+      if (file === 'usage.css') expect(pairs, 'the heatmap steps with their text colour').to.be.at.least(4);
     });
   }
 

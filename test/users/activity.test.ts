@@ -78,10 +78,10 @@ describe('activity: per-user Activity Logs', () => {
     expect(logIds(res.text)).to.deep.equal(expectedOrder().slice(0, 50));
     // #119: 2026-10-01T12:00Z + 357h = 2026-10-16T09:00Z = 04:00 CDT
     const row = new RegExp(`data-log-id="${idOf.get(119)}"[\\s\\S]*?</tr>`).exec(res.text)![0];
-    expect(row).to.contain('>2026-10-16 04:00:00</time>');
-    // UTC is text in the cell (keyboard, touch and screen readers reach it), not a hover-only title
+    expect(row).to.contain('<time datetime="2026-10-16T09:00:00.000Z" title="Oct 16, 2026, 04:00:00 CDT (America/Chicago) · 2026-10-16 09:00:00 UTC"><span class="nowrap">Oct 16, 2026,</span> <span class="nowrap">04:00</span></time>');
+    // UTC is text in the cell (keyboard, touch and screen readers reach it), not only the hover title
     expect(row).to.contain('<span class="utc-time small muted" data-testid="log-utc"><span class="visually-hidden">, </span>2026-10-16 09:00:00 UTC</span>');
-    expect(row).to.not.contain('title=');
+    expect(row.match(/title=/g)).to.have.length(1);
     expect(row).to.contain('Chat · inference').and.contain('gpt-4o').and.contain('10.1.0.119');
     expect(row).to.match(/>120<\/td>\s*<td class="num">2<\/td>\s*<td class="num">122<\/td>\s*<td>No<\/td>/);
     expect(testid(res.text, 'tot-interactions')).to.equal(String(N));
