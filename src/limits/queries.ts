@@ -3,8 +3,9 @@
 import type { Knex } from 'knex';
 import { fromDbTime, toDbTime } from '../db/time';
 import { maxInList } from '../db/dialect';
-import { addDayUsage } from './decide';
+import { addDayUsage, periodBounds } from './decide';
 import { emptyUsage, type AppliesTo, type Metric, type Mode, type Period, type PeriodUsage, type Policy, type Scope } from './model';
+import { monthOfDay } from '../db/time';
 
 interface PolicyRow {
   id: number;
@@ -226,4 +227,61 @@ export async function groupUsage(db: Knex, ws: number, memberIds: number[], toda
 export async function askingUserById(db: Knex, ws: number, id: number): Promise<AskingUser | null> {
   const row = await db('users').select('id', 'email', 'name', 'status', 'max_inference_tokens', 'max_embedding_tokens').where({ workspace_id: ws, id }).first();
   return row ? { ...row, id: Number(row.id), max_inference_tokens: Number(row.max_inference_tokens), max_embedding_tokens: Number(row.max_embedding_tokens) } : null;
+}
+
+/** A (period, metric) some limit counts, e.g. `week:inference`. */
+export type UsageNeed = `${Period}:${Metric}`;
+
+/**
+ * Per user, the usage of the current day, week and month (those in `needs` only), read set-wise:
+ * one grouped read per period and rollup, never one per user, never raw interactions. Month tokens
+ * come from `rollup_monthly_user` (one row per user and kind), the rest from the per-user daily
+ * rollups over the period's days. `ids` narrows the reads to those users (a page of a list);
+ * without it every user of the workspace is read. Users without usage are absent.
+ */
+export async function periodUsageByUser(db: Knex, ws: number, today: string, needs: Iterable<UsageNeed>, ids?: number[]): Promise<Map<number, PeriodUsage>> {
+  const out = new Map<number, PeriodUsage>();
+  const need = new Set(needs);
+  if (ids && !ids.length) return out;
+  const at = (id: number) => out.get(id) ?? out.set(id, emptyUsage()).get(id)!;
+  const chunks: (number[] | undefined)[] = [];
+  if (ids) for (let i = 0; i < ids.length; i += maxInList(db)) chunks.push(ids.slice(i, i + maxInList(db)));
+  else chunks.push(undefined);
+  const reads: Promise<void>[] = [];
+  for (const period of ['day', 'week', 'month'] as const) {
+    const kinds = (['inference', 'embedding'] as const).filter((k) => need.has(`${period}:${k}`));
+    const b = periodBounds(today, period);
+    for (const chunk of chunks) {
+      if (kinds.length) {
+        const q =
+          period === 'month'
+            ? db('rollup_monthly_user').select('user_id', 'token_kind', 'total_tokens as t').where({ workspace_id: ws, month: monthOfDay(today) })
+            : db('rollup_daily_user').select('user_id', 'token_kind').sum({ t: 'total_tokens' }).where('workspace_id', ws).whereBetween('day', [b.start, b.end]).groupBy('user_id', 'token_kind');
+        q.whereIn('token_kind', kinds);
+        if (chunk) q.whereIn('user_id', chunk);
+        reads.push(
+          q.then((rows: unknown) => {
+            for (const r of rows as { user_id: number; token_kind: 'inference' | 'embedding'; t: number | string }[]) at(Number(r.user_id))[period][r.token_kind] += Number(r.t);
+          }),
+        );
+      }
+      if (need.has(`${period}:credits`)) {
+        const q = db('rollup_daily_user_credits').select('user_id').sum({ c: 'credits' }).where('workspace_id', ws).whereBetween('day', [b.start, b.end]).groupBy('user_id');
+        if (chunk) q.whereIn('user_id', chunk);
+        reads.push(
+          q.then((rows: unknown) => {
+            for (const r of rows as { user_id: number; c: number | string }[]) at(Number(r.user_id))[period].credits += Number(r.c);
+          }),
+        );
+      }
+    }
+  }
+  await Promise.all(reads);
+  return out;
+}
+
+/** The users whose limits Limit status lists: everyone of the workspace but the revoked. */
+export async function limitedUsersOf(db: Knex, ws: number): Promise<{ id: number; name: string; email: string; status: string; max_inference_tokens: number; max_embedding_tokens: number }[]> {
+  const rows = await db('users').select('id', 'name', 'email', 'status', 'max_inference_tokens', 'max_embedding_tokens').where('workspace_id', ws).whereNot('status', 'revoked');
+  return rows.map((r: Record<string, unknown>) => ({ ...(r as any), id: Number(r.id), max_inference_tokens: Number(r.max_inference_tokens), max_embedding_tokens: Number(r.max_embedding_tokens) }));
 }

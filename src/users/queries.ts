@@ -4,6 +4,8 @@ import type { Knex } from 'knex';
 import type { RosterRow } from '../csv/definitions';
 import { addMonths, monthOfDay, today } from '../db/time';
 import { findWorkspace } from '../workspaces/queries';
+import { NEAR_SHARE } from '../domain/limits';
+import { FILTER_STATE, type LimitStatusFilter, type LimitSubject, type UserLimitInfo, type UserLimitSource } from './limit-info';
 
 export const SORT_KEYS = [
   'name',
@@ -21,6 +23,7 @@ export const SORT_KEYS = [
   'share',
   'credit',
   'last_active',
+  'limit_use',
 ] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
@@ -31,6 +34,7 @@ export interface UserListQuery {
   department?: string;
   credit?: 'yes' | 'no';
   allocation?: 'near' | 'over';
+  limit_status?: LimitStatusFilter;
   sort: SortKey;
   dir: 'asc' | 'desc';
   page: number;
@@ -51,17 +55,16 @@ export interface UserRow extends Pick<RosterRow, 'id' | 'email' | 'name' | 'role
   last_active: string | null;
 }
 
-/** Share of the monthly allocation at which a user counts as "near" (and 1.0 = "over"). */
-export const NEAR_SHARE = 0.8;
-
 export interface MonthContext {
   month: string;
   prevMonth: string;
+  /** the instant the list is computed at (limit periods and projections count from it) */
+  now: Date;
 }
 
 export function monthContext(zone: string, now: Date = new Date()): MonthContext {
   const month = monthOfDay(today(zone, now));
-  return { month, prevMonth: addMonths(month, -1) };
+  return { month, prevMonth: addMonths(month, -1), now };
 }
 
 /** `%term%` for LIKE with the wildcards of the term escaped by '!' (portable: same ESCAPE on both engines). */
@@ -77,7 +80,8 @@ const TOTAL_INFERENCE_SQL = 'COALESCE(tot.inference_tokens, 0)';
 const TOTAL_EMBEDDING_SQL = 'COALESCE(tot.embedding_tokens, 0)';
 const SHARE_SQL = `CASE WHEN u.max_inference_tokens > 0 THEN ${MONTHLY_SQL} * 1.0 / u.max_inference_tokens ELSE NULL END`;
 
-const SORT_SQL: Record<SortKey, string> = {
+/** `limit_use` is not a column: it is sorted after the limits are resolved (listUsersByLimit). */
+const SORT_SQL: Record<Exclude<SortKey, 'limit_use'>, string> = {
   name: 'LOWER(u.name)',
   email: 'LOWER(u.email)',
   role: 'u.role',
@@ -122,7 +126,7 @@ function applyUserFilters(q: Knex.QueryBuilder, f: Partial<UserListQuery>): Knex
   return q;
 }
 
-/** "Near or over" / "over" this month's allocation; needs the `cur` join. */
+/** "Near or over" / "over" this month's allocation (near: the share every limit uses); needs the `cur` join. */
 function applyAllocationFilter(q: Knex.QueryBuilder, f: Partial<UserListQuery>): Knex.QueryBuilder {
   if (f.allocation === 'near') {
     q.where('u.max_inference_tokens', '>', 0).whereRaw(`${MONTHLY_SQL} >= u.max_inference_tokens * ?`, [NEAR_SHARE]);
@@ -211,34 +215,90 @@ export interface UserPage {
   total: number;
   page: number;
   pages: number;
+  /** the effective limit and status of the page's users (those with a per-user limit) */
+  limits: Map<number, UserLimitInfo>;
 }
 
 /**
  * One page of the user table, in two steps: (1) the page's user ids, sorted and filtered with only
  * the join the sort key or filter needs; (2) every column for those ids. Users are a bounded set per
- * workspace (thousands at most), so page numbers over a sorted, id-tie-broken list are fine here; the
- * big table (interactions) is never read. This OFFSET is the documented exception to the keyset rule
- * (docs/users.md "Limits", docs/DEVELOPING.md "Lists"): every sort key is an unindexed expression, so
- * the filtered users are sorted on each request either way; measured on 2,000 users, the deepest page
- * costs 1-7 ms more than the first or than a keyset cursor. Plans on 5M interactions are in docs/users.md.
+ * workspace (tens of thousands at most), so page numbers over a sorted, id-tie-broken list are fine
+ * here; the big table (interactions) is never read. This OFFSET is the documented exception to the
+ * keyset rule (docs/users.md "Limits", docs/DEVELOPING.md "Lists"): every sort key is an unindexed
+ * expression, so the filtered users are sorted on each request either way; measured on 2,000 users,
+ * the deepest page costs 1-7 ms more than the first or than a keyset cursor. Plans on 5M
+ * interactions are in docs/users.md. The limit status filter and the limit use sort take another
+ * path (listUsersByLimit).
  */
-export async function listUsers(db: Knex, workspaceId: number, m: MonthContext, f: UserListQuery): Promise<UserPage> {
+export async function listUsers(db: Knex, workspaceId: number, m: MonthContext, f: UserListQuery, limits: UserLimitSource): Promise<UserPage> {
+  if (f.limit_status || f.sort === 'limit_use') return listUsersByLimit(db, workspaceId, m, f, limits);
+  const sort = f.sort as Exclude<SortKey, 'limit_use'>;
   const countJoins = new Set<Join>(f.allocation ? ['cur'] : []);
   const countQuery = applyAllocationFilter(applyUserFilters(usersWith(db, workspaceId, m, countJoins), f), f).count({ n: '*' });
   const total = Number((await countQuery.first())?.n ?? 0);
   const pages = Math.max(1, Math.ceil(total / f.per));
   const page = Math.min(f.page, pages);
-  const joins = new Set<Join>([...countJoins, ...(SORT_JOINS[f.sort] ?? [])]);
+  const joins = new Set<Join>([...countJoins, ...(SORT_JOINS[sort] ?? [])]);
   const idRows = await applyAllocationFilter(applyUserFilters(usersWith(db, workspaceId, m, joins), f), f)
     .select('u.id')
-    .orderByRaw(`${SORT_SQL[f.sort]} ${f.dir}`)
+    .orderByRaw(`${SORT_SQL[sort]} ${f.dir}`)
     .orderBy('u.id', f.dir)
     .limit(f.per)
     .offset((page - 1) * f.per);
   const ids = idRows.map((r: { id: number }) => Number(r.id));
-  if (ids.length === 0) return { rows: [], total, page, pages };
+  if (ids.length === 0) return { rows: [], total, page, pages, limits: new Map() };
   const byId = new Map((await rowsFor(db, workspaceId, m, ids)).map((r) => [r.id, r]));
-  return { rows: ids.map((id: number) => byId.get(id)!).filter(Boolean), total, page, pages };
+  const rows = ids.map((id: number) => byId.get(id)!).filter(Boolean);
+  return { rows, total, page, pages, limits: await limits.of(db, workspaceId, rows, m.now) };
+}
+
+/**
+ * The list filtered by limit status or sorted by limit use: the limits of every user the other
+ * filters keep are resolved at once (one set-wise read of the rollups per period, see docs/limits.md
+ * "Cost in User Management"), then filtered, sorted and cut into the same numbered pages. One query
+ * reads the kept users' ids and allocations in the list's order (the SQL sort for a column sort; id
+ * order for `limit_use`, which then sorts stably by use so ties stay in id order); users without a
+ * limit have no use and rank below every user with one (first ascending, last descending).
+ */
+async function listUsersByLimit(db: Knex, workspaceId: number, m: MonthContext, f: UserListQuery, limits: UserLimitSource): Promise<UserPage> {
+  const byUse = f.sort === 'limit_use';
+  const sort = f.sort as Exclude<SortKey, 'limit_use'>;
+  const joins = new Set<Join>([...(f.allocation ? (['cur'] as Join[]) : []), ...(byUse ? [] : SORT_JOINS[sort] ?? [])]);
+  const q = applyAllocationFilter(applyUserFilters(usersWith(db, workspaceId, m, joins), f), f).select('u.id', 'u.email', 'u.status', 'u.max_inference_tokens', 'u.max_embedding_tokens');
+  if (!byUse) q.orderByRaw(`${SORT_SQL[sort]} ${f.dir}`);
+  q.orderBy('u.id', f.dir);
+  const kept: LimitSubject[] = (await q).map((r: Record<string, unknown>) => ({
+    id: Number(r.id),
+    email: String(r.email),
+    status: String(r.status),
+    max_inference_tokens: Number(r.max_inference_tokens),
+    max_embedding_tokens: Number(r.max_embedding_tokens),
+  }));
+  const info = await limits.of(db, workspaceId, kept, m.now);
+  let list = kept;
+  if (f.limit_status) {
+    const state = FILTER_STATE[f.limit_status];
+    list = list.filter((u) => {
+      const i = info.get(u.id);
+      return !!i && (state === null || i.state === state);
+    });
+  }
+  if (byUse) {
+    const use = (u: LimitSubject) => info.get(u.id)?.use ?? -1;
+    const sign = f.dir === 'asc' ? 1 : -1;
+    list = [...list].sort((a, b) => {
+      const x = use(a);
+      const y = use(b);
+      return x === y ? 0 : x < y ? -sign : sign;
+    });
+  }
+  const total = list.length;
+  const pages = Math.max(1, Math.ceil(total / f.per));
+  const page = Math.min(f.page, pages);
+  const ids = list.slice((page - 1) * f.per, page * f.per).map((u) => u.id);
+  if (ids.length === 0) return { rows: [], total, page, pages, limits: new Map() };
+  const byId = new Map((await rowsFor(db, workspaceId, m, ids)).map((r) => [r.id, r]));
+  return { rows: ids.map((id) => byId.get(id)!).filter(Boolean), total, page, pages, limits: new Map(ids.filter((id) => info.has(id)).map((id) => [id, info.get(id)!])) };
 }
 
 /** One user with the table's columns (row re-render after an action); null when not in the workspace. */

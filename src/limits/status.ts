@@ -1,0 +1,129 @@
+// Where users stand against their per-user limits, for one user or a whole workspace at once: each
+// limit's use, share, projection and state (the definitions of src/domain/limits.ts), and the
+// state of the limit that decides (the worst). Limit status, User Management and My usage all go
+// through here. A whole workspace is read set-wise from the rollups (src/limits/queries.ts,
+// periodUsageByUser), cached per process until the workspace's usage changes.
+import type { Knex } from 'knex';
+import { dayOf } from '../db/time';
+import { workspaceTableVersion } from '../reports/memo';
+import { projectedUse, shareOf, stateOf, STATE_RANK, type LimitState } from '../domain/limits';
+import { pickLayers, periodBounds, resolvePicked, usedFor, type UsageBySubject } from './decide';
+import { emptyUsage, type EffectiveLimit, type PeriodUsage } from './model';
+import { periodUsageByUser, type UsageNeed } from './queries';
+import { cachedLimits, context, subjectOf, type Context } from './service';
+
+/** One limit against the use counted for it in the current period. */
+export interface LimitUse {
+  limit: EffectiveLimit;
+  used: number;
+  share: number;
+  /** the use at the end of the period at the pace so far */
+  projected: number;
+  state: LimitState;
+}
+
+export function limitUse(limit: EffectiveLimit, used: number, today: string): LimitUse {
+  const b = periodBounds(today, limit.period);
+  const projected = projectedUse(used, today, b.start, b.end);
+  return { limit, used, share: shareOf(used, limit.amount), projected, state: stateOf(used, limit.amount, projected) };
+}
+
+/** A user's standing: the state of their worst limit (ties: the most used), and the highest share of any. */
+export interface Standing {
+  /** the limit that decides the state */
+  worst: LimitUse;
+  state: LimitState;
+  /** the highest share used of any of the limits (what User Management sorts by) */
+  topShare: number;
+}
+
+export function standingOf(limits: EffectiveLimit[], usage: UsageBySubject, today: string): Standing | null {
+  let worst: LimitUse | null = null;
+  let topShare = 0;
+  for (const l of limits) {
+    const u = limitUse(l, usedFor(l, usage), today);
+    if (u.share > topShare) topShare = u.share;
+    if (!worst || STATE_RANK[u.state] < STATE_RANK[worst.state] || (u.state === worst.state && u.share > worst.share)) worst = u;
+  }
+  return worst ? { worst, state: worst.state, topShare } : null;
+}
+
+/** What a user row needs to be resolved: its id, e-mail, status and allocations. */
+export interface LimitedUser {
+  id: number;
+  email: string;
+  status: string;
+  max_inference_tokens: number | string;
+  max_embedding_tokens: number | string;
+}
+
+/** A function that resolves the effective limits of many users against one context and instant. */
+export function limitResolver(ctx: Context, now: Date): (user: Omit<LimitedUser, 'status'>) => EffectiveLimit[] {
+  const layers = pickLayers(ctx.policies, now);
+  const names = { workspace: ctx.workspace.name, groups: ctx.groupNames };
+  return (user) => {
+    const subject = subjectOf(
+      { id: Number(user.id), email: user.email, name: '', status: 'active', max_inference_tokens: Number(user.max_inference_tokens), max_embedding_tokens: Number(user.max_embedding_tokens) },
+      ctx.members.get(Number(user.id)) ?? [],
+    );
+    return resolvePicked(layers, subject, names);
+  };
+}
+
+/**
+ * The per-user limits (a shared group budget is the group's, not the user's) of a user from a
+ * loaded context: what the user table's row shows, e.g. "group Engineering, 500k inference
+ * tokens/month, hard".
+ */
+export function perUserLimits(ctx: Context, user: Omit<LimitedUser, 'status'>, now: Date): EffectiveLimit[] {
+  return limitResolver(ctx, now)(user).filter((l) => l.counts.kind === 'user');
+}
+
+export interface UserStanding {
+  limits: EffectiveLimit[];
+  standing: Standing;
+  /** the reporting day (workspace time zone) the periods are counted from */
+  today: string;
+}
+
+/** Past this many users the usage is read for the whole workspace (cached) instead of by id. */
+const BY_ID_MAX = 200;
+
+/**
+ * Every given user's per-user limits and standing at `now`; revoked users and users without a
+ * per-user limit are left out. Usage is read once for all of them: by id for a page of users, for
+ * the whole workspace (one grouped read per period, cached until new usage arrives) for more.
+ */
+export async function standings(db: Knex, ws: number, users: LimitedUser[], now: Date): Promise<Map<number, UserStanding>> {
+  const out = new Map<number, UserStanding>();
+  const ctx = await context(db, ws);
+  if (!ctx || !users.length) return out;
+  const today = dayOf(now, ctx.workspace.timeZone);
+  const resolve = limitResolver(ctx, now);
+  const limited: { id: number; limits: EffectiveLimit[] }[] = [];
+  const needs = new Set<UsageNeed>();
+  for (const u of users) {
+    if (u.status === 'revoked') continue;
+    const limits = resolve(u).filter((l) => l.counts.kind === 'user');
+    if (!limits.length) continue;
+    for (const l of limits) needs.add(`${l.period}:${l.metric}`);
+    limited.push({ id: Number(u.id), limits });
+  }
+  if (!limited.length) return out;
+  const usage = await usageOf(db, ws, today, needs, limited.length > BY_ID_MAX ? undefined : limited.map((u) => u.id));
+  const none = emptyUsage();
+  const noGroups = new Map<number, PeriodUsage>();
+  for (const u of limited) {
+    const standing = standingOf(u.limits, { user: usage.get(u.id) ?? none, groups: noGroups }, today);
+    if (standing) out.set(u.id, { limits: u.limits, standing, today });
+  }
+  return out;
+}
+
+/** Period usage by user: of the given ids (read each time), or of the whole workspace (cached by usage version). */
+async function usageOf(db: Knex, ws: number, today: string, needs: Set<UsageNeed>, ids?: number[]): Promise<Map<number, PeriodUsage>> {
+  if (ids) return periodUsageByUser(db, ws, today, needs, ids);
+  const version = String(await workspaceTableVersion(db, 'interactions', ws));
+  const key = `pu:${ws}:${today}:${[...needs].sort().join(',')}`;
+  return cachedLimits(db, key, version, () => periodUsageByUser(db, ws, today, needs));
+}
