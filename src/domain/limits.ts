@@ -18,16 +18,29 @@ export const STATE_BADGES: Record<LimitState, string | null> = { over: 'Over', n
 /** Worst first: the order states are ranked in when one person has several limits. */
 export const STATE_RANK: Record<LimitState, number> = { over: 0, near: 1, on_track_to_exceed: 2, within: 3 };
 
+/** Days of a period elapsed (today included) and in all. */
+export interface Pace {
+  elapsed: number;
+  total: number;
+}
+
+/** The pace of the period `start`..`end` on `today` (days are `YYYY-MM-DD` reporting days in the workspace time zone). */
+export function paceOf(today: string, start: string, end: string): Pace {
+  const day = (s: string) => Date.UTC(+s.slice(0, 4), +s.slice(5, 7) - 1, +s.slice(8, 10));
+  return { elapsed: Math.max(1, Math.round((day(today) - day(start)) / 86_400_000) + 1), total: Math.round((day(end) - day(start)) / 86_400_000) + 1 };
+}
+
 /**
  * Projected use at the end of a period at the pace so far: the use divided by the days of the
- * period elapsed (today included) times the days of the period. Days are `YYYY-MM-DD` reporting
- * days in the workspace time zone.
+ * period elapsed (today included) times the days of the period.
  */
+export function projectAt(used: number, pace: Pace): number {
+  return Math.round((used / pace.elapsed) * pace.total);
+}
+
+/** projectAt for the period `start`..`end` seen on `today`. */
 export function projectedUse(used: number, today: string, start: string, end: string): number {
-  const day = (s: string) => Date.UTC(+s.slice(0, 4), +s.slice(5, 7) - 1, +s.slice(8, 10));
-  const elapsed = Math.round((day(today) - day(start)) / 86_400_000) + 1;
-  const total = Math.round((day(end) - day(start)) / 86_400_000) + 1;
-  return Math.round((used / Math.max(1, elapsed)) * total);
+  return projectAt(used, paceOf(today, start, end));
 }
 
 /**

@@ -103,47 +103,47 @@ export function resolveLimits(policies: Policy[], user: Subject, names: LayerNam
   return resolvePicked(pickLayers(policies, now), user, names);
 }
 
+const COMBOS = METRICS.flatMap((metric) => PERIODS.map((period) => ({ metric, period, key: `${metric}:${period}` })));
+
+function fromPolicy(p: Policy, metric: Metric, period: Period, source: EffectiveLimit['source'], name: string, counts: EffectiveLimit['counts']): EffectiveLimit {
+  return { policyId: p.id, scope: p.scope, name, metric, period, amount: p.amount, mode: p.mode, source, expiresAt: p.expiresAt, counts };
+}
+
+/** Of two groups' per-member limits, the more generous (ties: the soft one, then the older group). */
+function moreGenerous(a: Policy, b: Policy): Policy {
+  if (a.amount !== b.amount) return a.amount > b.amount ? a : b;
+  if (a.mode !== b.mode) return a.mode === 'soft' ? a : b;
+  return a.groupId! <= b.groupId! ? a : b;
+}
+
 /** resolveLimits over layers already picked by `pickLayers` (the same `now`). */
 export function resolvePicked(layers: Map<string, LayerPicks>, user: Subject, names: LayerNames): EffectiveLimit[] {
   const out: EffectiveLimit[] = [];
-  const groupsSorted = [...new Set(user.groupIds)].sort((a, b) => a - b);
-  for (const metric of METRICS) {
-    for (const period of PERIODS) {
-      const l = layers.get(`${metric}:${period}`);
-      const fromPolicy = (p: Policy, source: EffectiveLimit['source'], name: string, counts: EffectiveLimit['counts']): EffectiveLimit => ({
-        policyId: p.id,
-        scope: p.scope,
-        name,
-        metric,
-        period,
-        amount: p.amount,
-        mode: p.mode,
-        source,
-        expiresAt: p.expiresAt,
-        counts,
-      });
-      const own = l?.user.get(user.id);
-      const allocation = period === 'month' && metric !== 'credits' ? user.allocation[metric] : 0;
-      if (own) out.push(fromPolicy(own, 'user_override', user.email, { kind: 'user' }));
-      else if (allocation > 0) {
-        out.push({ policyId: null, scope: 'user', name: user.email, metric, period, amount: allocation, mode: 'soft', source: 'user_allocation', expiresAt: null, counts: { kind: 'user' } });
-      } else if (l) {
-        const perGroup: Policy[] = [];
+  let groupsSorted: number[] | null = null;
+  for (const { metric, period, key } of COMBOS) {
+    const l = layers.get(key);
+    const own = l?.user.get(user.id);
+    const allocation = period === 'month' && metric !== 'credits' ? user.allocation[metric] : 0;
+    if (own) out.push(fromPolicy(own, metric, period, 'user_override', user.email, { kind: 'user' }));
+    else if (allocation > 0) {
+      out.push({ policyId: null, scope: 'user', name: user.email, metric, period, amount: allocation, mode: 'soft', source: 'user_allocation', expiresAt: null, counts: { kind: 'user' } });
+    } else if (l) {
+      // several groups: the most generous wins
+      let g: Policy | undefined;
+      if (l.member.size) {
         for (const gid of user.groupIds) {
           const p = l.member.get(gid);
-          if (p) perGroup.push(p);
+          if (p) g = g ? moreGenerous(g, p) : p;
         }
-        // several groups: the most generous wins (ties: the hard one is not preferred, the older group is)
-        perGroup.sort((a, b) => b.amount - a.amount || (a.mode === b.mode ? 0 : a.mode === 'soft' ? -1 : 1) || (a.groupId! - b.groupId!));
-        const g = perGroup[0];
-        if (g) out.push(fromPolicy(g, 'group_member', names.groups.get(g.groupId!) ?? g.groupName ?? `group ${g.groupId}`, { kind: 'user' }));
-        else if (l.workspace) out.push(fromPolicy(l.workspace, 'workspace_default', names.workspace, { kind: 'user' }));
       }
-      if (!l) continue;
-      for (const gid of groupsSorted) {
-        const s = l.shared.get(gid);
-        if (s) out.push(fromPolicy(s, 'group_budget', names.groups.get(gid) ?? s.groupName ?? `group ${gid}`, { kind: 'group', groupId: gid }));
-      }
+      if (g) out.push(fromPolicy(g, metric, period, 'group_member', names.groups.get(g.groupId!) ?? g.groupName ?? `group ${g.groupId}`, { kind: 'user' }));
+      else if (l.workspace) out.push(fromPolicy(l.workspace, metric, period, 'workspace_default', names.workspace, { kind: 'user' }));
+    }
+    if (!l?.shared.size || !user.groupIds.length) continue;
+    groupsSorted ??= [...new Set(user.groupIds)].sort((a, b) => a - b);
+    for (const gid of groupsSorted) {
+      const s = l.shared.get(gid);
+      if (s) out.push(fromPolicy(s, metric, period, 'group_budget', names.groups.get(gid) ?? s.groupName ?? `group ${gid}`, { kind: 'group', groupId: gid }));
     }
   }
   return out;

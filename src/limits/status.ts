@@ -6,9 +6,9 @@
 import type { Knex } from 'knex';
 import { dayOf } from '../db/time';
 import { workspaceTableVersion } from '../reports/memo';
-import { projectedUse, shareOf, stateOf, STATE_RANK, type LimitState } from '../domain/limits';
+import { paceOf, projectAt, shareOf, stateOf, STATE_RANK, type LimitState, type Pace } from '../domain/limits';
 import { pickLayers, periodBounds, resolvePicked, usedFor, type UsageBySubject } from './decide';
-import { emptyUsage, type EffectiveLimit, type PeriodUsage } from './model';
+import { emptyUsage, PERIODS, type EffectiveLimit, type Period, type PeriodUsage } from './model';
 import { periodUsageByUser, type UsageNeed } from './queries';
 import { cachedLimits, context, subjectOf, type Context } from './service';
 
@@ -22,9 +22,22 @@ export interface LimitUse {
   state: LimitState;
 }
 
+/** The pace of each period on one day; the last day asked is kept (a list asks thousands of times for the same). */
+let paces: { today: string; pace: Record<Period, Pace> } | null = null;
+function pacesOn(today: string): Record<Period, Pace> {
+  if (paces?.today !== today) {
+    const pace = {} as Record<Period, Pace>;
+    for (const p of PERIODS) {
+      const b = periodBounds(today, p);
+      pace[p] = paceOf(today, b.start, b.end);
+    }
+    paces = { today, pace };
+  }
+  return paces.pace;
+}
+
 export function limitUse(limit: EffectiveLimit, used: number, today: string): LimitUse {
-  const b = periodBounds(today, limit.period);
-  const projected = projectedUse(used, today, b.start, b.end);
+  const projected = projectAt(used, pacesOn(today)[limit.period]);
   return { limit, used, share: shareOf(used, limit.amount), projected, state: stateOf(used, limit.amount, projected) };
 }
 

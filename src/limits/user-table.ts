@@ -3,7 +3,7 @@
 // status badge of the user's worst limit, and for the filter and the sort every user's state and
 // highest share used. Everything comes from the standings of src/limits/status.ts.
 import type { Knex } from 'knex';
-import { STATE_BADGES, STATE_LABELS } from '../domain/limits';
+import { STATE_BADGES } from '../domain/limits';
 import { dayLabel, formatNumber } from '../http/format';
 import type { UserLimitInfo, UserLimitSource } from '../users/limit-info';
 import { periodBounds } from './decide';
@@ -12,11 +12,11 @@ import { standings, type LimitUse } from './status';
 
 const pct = (share: number) => (Number.isFinite(share) ? `${Math.round(share * 100)} %` : 'all');
 
-/** "Over limit: 520,000 of 500,000 inference tokens this month (104 %); group Engineering, 500k inference tokens/month, hard" */
+/** "520,000 of 500,000 inference tokens this month (104 %); group Engineering, 500k inference tokens/month, hard" */
 export function standingDetail(u: LimitUse, today: string): string {
   const l = u.limit;
   const projection = u.state === 'on_track_to_exceed' ? `, ${formatNumber(u.projected)} projected by ${dayLabel(periodBounds(today, l.period).end)}` : '';
-  return `${STATE_LABELS[u.state]}: ${formatNumber(u.used)} of ${formatNumber(l.amount)} ${METRIC_LABELS[l.metric]} this ${l.period} (${pct(u.share)})${projection}; ${describeLimit(l)}`;
+  return `${formatNumber(u.used)} of ${formatNumber(l.amount)} ${METRIC_LABELS[l.metric]} this ${l.period} (${pct(u.share)})${projection}; ${describeLimit(l)}`;
 }
 
 export const userTableLimits: UserLimitSource = {

@@ -42,7 +42,7 @@ export interface UserLimitInfo {
   state: LimitState;
   /** "Over", "Near", "On track to exceed"; null within the limits */
   badge: string | null;
-  /** what the badge is about, in words (hover and screen readers) */
+  /** what the badge is about, e.g. "8,500 of 10,000 inference tokens this week (85 %); group Support, 10k inference tokens/week, soft" (hover and screen readers) */
   detail: string;
   /** the highest share used of any of the user's per-user limits in its current period */
   use: number;

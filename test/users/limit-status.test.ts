@@ -102,11 +102,11 @@ describe('users: limit status in User Management', () => {
     expect(rowOf(html, w.ids.rita)).to.not.contain('data-testid="effective-limit"');
     // Nina's row names the monthly limit (her allocation) and the badge says which limit she is near
     expect(rowOf(html, w.ids.nina)).to.contain('Limit: user allocation, 1M inference tokens/month, soft (+1 more)</span>');
-    const nina = 'Near limit (80 %+): 8,500 of 10,000 inference tokens this week (85 %); group Support, 10k inference tokens/week, soft';
-    expect(rowOf(html, w.ids.nina)).to.contain(`title="${nina}"`).and.contain(`<span class="visually-hidden"> (${nina})</span>`);
-    const tom = 'On track to exceed: 20,000 of 30,000 inference tokens this month (67 %), 33,333 projected by Nov 30, 2026; user allocation, 30k inference tokens/month, soft';
-    expect(rowOf(html, w.ids.tom)).to.contain(`title="${tom}"`);
-    expect(rowOf(html, w.ids.olga)).to.contain('title="Over limit: 520,000 of 500,000 inference tokens this month (104 %); group Engineering, 500k inference tokens/month, hard"');
+    const nina = '8,500 of 10,000 inference tokens this week (85 %); group Support, 10k inference tokens/week, soft';
+    expect(rowOf(html, w.ids.nina)).to.contain(`title="Near: ${nina}"`).and.contain(`<span class="visually-hidden">: ${nina}.</span>`);
+    const tom = '20,000 of 30,000 inference tokens this month (67 %), 33,333 projected by Nov 30, 2026; user allocation, 30k inference tokens/month, soft';
+    expect(rowOf(html, w.ids.tom)).to.contain(`title="On track to exceed: ${tom}"`);
+    expect(rowOf(html, w.ids.olga)).to.contain('title="Over: 520,000 of 500,000 inference tokens this month (104 %); group Engineering, 500k inference tokens/month, hard"');
     // the row re-rendered after an action carries the badge too
     const row = await admin.get(`/admin/users/${w.ids.olga}/row`).set('HX-Request', 'true').expect(200);
     expect(badge(row.text, w.ids.olga)).to.deep.equal(['over', 'Over']);
