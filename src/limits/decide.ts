@@ -103,6 +103,9 @@ export function resolveLimits(policies: Policy[], user: Subject, names: LayerNam
   return resolvePicked(pickLayers(policies, now), user, names);
 }
 
+/** Whose usage counts for a per-user limit: one shared value (thousands of users resolve at once). */
+const OWN: EffectiveLimit['counts'] = Object.freeze({ kind: 'user' as const });
+
 const COMBOS = METRICS.flatMap((metric) => PERIODS.map((period) => ({ metric, period, key: `${metric}:${period}` })));
 
 function fromPolicy(p: Policy, metric: Metric, period: Period, source: EffectiveLimit['source'], name: string, counts: EffectiveLimit['counts']): EffectiveLimit {
@@ -116,17 +119,17 @@ function moreGenerous(a: Policy, b: Policy): Policy {
   return a.groupId! <= b.groupId! ? a : b;
 }
 
-/** resolveLimits over layers already picked by `pickLayers` (the same `now`). */
-export function resolvePicked(layers: Map<string, LayerPicks>, user: Subject, names: LayerNames): EffectiveLimit[] {
+/** resolveLimits over layers already picked by `pickLayers` (the same `now`); `perUserOnly` leaves the shared group budgets out. */
+export function resolvePicked(layers: Map<string, LayerPicks>, user: Subject, names: LayerNames, perUserOnly = false): EffectiveLimit[] {
   const out: EffectiveLimit[] = [];
   let groupsSorted: number[] | null = null;
   for (const { metric, period, key } of COMBOS) {
     const l = layers.get(key);
     const own = l?.user.get(user.id);
     const allocation = period === 'month' && metric !== 'credits' ? user.allocation[metric] : 0;
-    if (own) out.push(fromPolicy(own, metric, period, 'user_override', user.email, { kind: 'user' }));
+    if (own) out.push(fromPolicy(own, metric, period, 'user_override', user.email, OWN));
     else if (allocation > 0) {
-      out.push({ policyId: null, scope: 'user', name: user.email, metric, period, amount: allocation, mode: 'soft', source: 'user_allocation', expiresAt: null, counts: { kind: 'user' } });
+      out.push({ policyId: null, scope: 'user', name: user.email, metric, period, amount: allocation, mode: 'soft', source: 'user_allocation', expiresAt: null, counts: OWN });
     } else if (l) {
       // several groups: the most generous wins
       let g: Policy | undefined;
@@ -136,10 +139,10 @@ export function resolvePicked(layers: Map<string, LayerPicks>, user: Subject, na
           if (p) g = g ? moreGenerous(g, p) : p;
         }
       }
-      if (g) out.push(fromPolicy(g, metric, period, 'group_member', names.groups.get(g.groupId!) ?? g.groupName ?? `group ${g.groupId}`, { kind: 'user' }));
-      else if (l.workspace) out.push(fromPolicy(l.workspace, metric, period, 'workspace_default', names.workspace, { kind: 'user' }));
+      if (g) out.push(fromPolicy(g, metric, period, 'group_member', names.groups.get(g.groupId!) ?? g.groupName ?? `group ${g.groupId}`, OWN));
+      else if (l.workspace) out.push(fromPolicy(l.workspace, metric, period, 'workspace_default', names.workspace, OWN));
     }
-    if (!l?.shared.size || !user.groupIds.length) continue;
+    if (perUserOnly || !l?.shared.size || !user.groupIds.length) continue;
     groupsSorted ??= [...new Set(user.groupIds)].sort((a, b) => a - b);
     for (const gid of groupsSorted) {
       const s = l.shared.get(gid);

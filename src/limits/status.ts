@@ -8,7 +8,7 @@ import { dayOf } from '../db/time';
 import { workspaceTableVersion } from '../reports/memo';
 import { paceOf, projectAt, shareOf, stateOf, STATE_RANK, type LimitState, type Pace } from '../domain/limits';
 import { pickLayers, periodBounds, resolvePicked, usedFor, type UsageBySubject } from './decide';
-import { emptyUsage, PERIODS, type EffectiveLimit, type Period, type PeriodUsage } from './model';
+import { emptyUsage, METRICS, PERIODS, type EffectiveLimit, type Metric, type Period, type PeriodUsage } from './model';
 import { periodUsageByUser, type UsageNeed } from './queries';
 import { cachedLimits, context, subjectOf, type Context } from './service';
 
@@ -51,14 +51,27 @@ export interface Standing {
 }
 
 export function standingOf(limits: EffectiveLimit[], usage: UsageBySubject, today: string): Standing | null {
-  let worst: LimitUse | null = null;
+  // the worst limit's use is made once; the others only compared (a list does this for every user)
+  const pace = pacesOn(today);
+  let worst = -1;
+  let worstRank = 0;
+  let worstShare = 0;
   let topShare = 0;
-  for (const l of limits) {
-    const u = limitUse(l, usedFor(l, usage), today);
-    if (u.share > topShare) topShare = u.share;
-    if (!worst || STATE_RANK[u.state] < STATE_RANK[worst.state] || (u.state === worst.state && u.share > worst.share)) worst = u;
+  for (let i = 0; i < limits.length; i++) {
+    const l = limits[i];
+    const used = usedFor(l, usage);
+    const share = shareOf(used, l.amount);
+    const rank = STATE_RANK[stateOf(used, l.amount, projectAt(used, pace[l.period]))];
+    if (share > topShare) topShare = share;
+    if (worst < 0 || rank < worstRank || (rank === worstRank && share > worstShare)) {
+      worst = i;
+      worstRank = rank;
+      worstShare = share;
+    }
   }
-  return worst ? { worst, state: worst.state, topShare } : null;
+  if (worst < 0) return null;
+  const w = limitUse(limits[worst], usedFor(limits[worst], usage), today);
+  return { worst: w, state: w.state, topShare };
 }
 
 /** What a user row needs to be resolved: its id, e-mail, status and allocations. */
@@ -70,8 +83,11 @@ export interface LimitedUser {
   max_embedding_tokens: number | string;
 }
 
-/** A function that resolves the effective limits of many users against one context and instant. */
-export function limitResolver(ctx: Context, now: Date): (user: Omit<LimitedUser, 'status'>) => EffectiveLimit[] {
+/**
+ * A function that resolves the effective per-user limits (a shared group budget is the group's, not
+ * the user's) of many users against one context and instant.
+ */
+export function perUserResolver(ctx: Context, now: Date): (user: Omit<LimitedUser, 'status'>) => EffectiveLimit[] {
   const layers = pickLayers(ctx.policies, now);
   const names = { workspace: ctx.workspace.name, groups: ctx.groupNames };
   return (user) => {
@@ -79,17 +95,8 @@ export function limitResolver(ctx: Context, now: Date): (user: Omit<LimitedUser,
       { id: Number(user.id), email: user.email, name: '', status: 'active', max_inference_tokens: Number(user.max_inference_tokens), max_embedding_tokens: Number(user.max_embedding_tokens) },
       ctx.members.get(Number(user.id)) ?? [],
     );
-    return resolvePicked(layers, subject, names);
+    return resolvePicked(layers, subject, names, true);
   };
-}
-
-/**
- * The per-user limits (a shared group budget is the group's, not the user's) of a user from a
- * loaded context: what the user table's row shows, e.g. "group Engineering, 500k inference
- * tokens/month, hard".
- */
-export function perUserLimits(ctx: Context, user: Omit<LimitedUser, 'status'>, now: Date): EffectiveLimit[] {
-  return limitResolver(ctx, now)(user).filter((l) => l.counts.kind === 'user');
 }
 
 export interface UserStanding {
@@ -98,6 +105,9 @@ export interface UserStanding {
   /** the reporting day (workspace time zone) the periods are counted from */
   today: string;
 }
+
+/** The usage each (period, metric) needs, made once (not a string per limit of 20,000 users). */
+const NEED = Object.fromEntries(PERIODS.map((p) => [p, Object.fromEntries(METRICS.map((m) => [m, `${p}:${m}` as UsageNeed]))])) as Record<Period, Record<Metric, UsageNeed>>;
 
 /** Past this many users the usage is read for the whole workspace (cached) instead of by id. */
 const BY_ID_MAX = 200;
@@ -112,14 +122,14 @@ export async function standings(db: Knex, ws: number, users: LimitedUser[], now:
   const ctx = await context(db, ws);
   if (!ctx || !users.length) return out;
   const today = dayOf(now, ctx.workspace.timeZone);
-  const resolve = limitResolver(ctx, now);
+  const resolve = perUserResolver(ctx, now);
   const limited: { id: number; limits: EffectiveLimit[] }[] = [];
   const needs = new Set<UsageNeed>();
   for (const u of users) {
     if (u.status === 'revoked') continue;
-    const limits = resolve(u).filter((l) => l.counts.kind === 'user');
+    const limits = resolve(u);
     if (!limits.length) continue;
-    for (const l of limits) needs.add(`${l.period}:${l.metric}`);
+    for (const l of limits) needs.add(NEED[l.period][l.metric]);
     limited.push({ id: Number(u.id), limits });
   }
   if (!limited.length) return out;

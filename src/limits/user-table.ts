@@ -3,12 +3,12 @@
 // status badge of the user's worst limit, and for the filter and the sort every user's state and
 // highest share used. Everything comes from the standings of src/limits/status.ts.
 import type { Knex } from 'knex';
-import { STATE_BADGES } from '../domain/limits';
+import { STATE_BADGES, type LimitState } from '../domain/limits';
 import { dayLabel, formatNumber } from '../http/format';
 import type { UserLimitInfo, UserLimitSource } from '../users/limit-info';
 import { periodBounds } from './decide';
 import { describeLimit, METRIC_LABELS } from './model';
-import { standings, type LimitUse } from './status';
+import { standings, type LimitUse, type UserStanding } from './status';
 
 const pct = (share: number) => (Number.isFinite(share) ? `${Math.round(share * 100)} %` : 'all');
 
@@ -19,21 +19,34 @@ export function standingDetail(u: LimitUse, today: string): string {
   return `${formatNumber(u.used)} of ${formatNumber(l.amount)} ${METRIC_LABELS[l.metric]} this ${l.period} (${pct(u.share)})${projection}; ${describeLimit(l)}`;
 }
 
+/**
+ * A user's limits as the table shows them. The words (label, detail) are made when a row is drawn:
+ * the filter and the sort ask for every user of the workspace and need only the state and the use.
+ */
+class TableLimits implements UserLimitInfo {
+  readonly state: LimitState;
+  readonly badge: string | null;
+  readonly use: number;
+  constructor(private readonly s: UserStanding) {
+    this.state = s.standing.state;
+    this.badge = STATE_BADGES[this.state];
+    this.use = s.standing.topShare;
+  }
+  get label(): string {
+    // the monthly inference limit first: it is the one the allocation column compares against
+    const limits = this.s.limits;
+    const main = limits.find((l) => l.metric === 'inference' && l.period === 'month') ?? limits[0];
+    return describeLimit(main) + (limits.length > 1 ? ` (+${limits.length - 1} more)` : '');
+  }
+  get detail(): string {
+    return standingDetail(this.s.standing.worst, this.s.today);
+  }
+}
+
 export const userTableLimits: UserLimitSource = {
   async of(db: Knex, ws: number, users, now: Date): Promise<Map<number, UserLimitInfo>> {
     const out = new Map<number, UserLimitInfo>();
-    const byId = await standings(db, ws, users, now);
-    for (const [id, { limits, standing, today }] of byId) {
-      // the monthly inference limit first: it is the one the allocation column compares against
-      const main = limits.find((l) => l.metric === 'inference' && l.period === 'month') ?? limits[0];
-      out.set(id, {
-        label: describeLimit(main) + (limits.length > 1 ? ` (+${limits.length - 1} more)` : ''),
-        state: standing.state,
-        badge: STATE_BADGES[standing.state],
-        detail: standingDetail(standing.worst, today),
-        use: standing.topShare,
-      });
-    }
+    for (const [id, s] of await standings(db, ws, users, now)) out.set(id, new TableLimits(s));
     return out;
   },
 };

@@ -267,13 +267,9 @@ async function listUsersByLimit(db: Knex, workspaceId: number, m: MonthContext, 
   const q = applyAllocationFilter(applyUserFilters(usersWith(db, workspaceId, m, joins), f), f).select('u.id', 'u.email', 'u.status', 'u.max_inference_tokens', 'u.max_embedding_tokens');
   if (!byUse) q.orderByRaw(`${SORT_SQL[sort]} ${f.dir}`);
   q.orderBy('u.id', f.dir);
-  const kept: LimitSubject[] = (await q).map((r: Record<string, unknown>) => ({
-    id: Number(r.id),
-    email: String(r.email),
-    status: String(r.status),
-    max_inference_tokens: Number(r.max_inference_tokens),
-    max_embedding_tokens: Number(r.max_embedding_tokens),
-  }));
+  // 20,000 rows at most: kept as the driver returns them (the limits read the allocations with Number())
+  const kept = (await q) as LimitSubject[];
+  for (const r of kept) r.id = Number(r.id);
   const info = await limits.of(db, workspaceId, kept, m.now);
   let list = kept;
   if (f.limit_status) {
@@ -284,13 +280,12 @@ async function listUsersByLimit(db: Knex, workspaceId: number, m: MonthContext, 
     });
   }
   if (byUse) {
-    const use = (u: LimitSubject) => info.get(u.id)?.use ?? -1;
+    // stable, so equal uses keep the id order of the query
     const sign = f.dir === 'asc' ? 1 : -1;
-    list = [...list].sort((a, b) => {
-      const x = use(a);
-      const y = use(b);
-      return x === y ? 0 : x < y ? -sign : sign;
-    });
+    list = list
+      .map((u) => ({ u, use: info.get(u.id)?.use ?? -1 }))
+      .sort((a, b) => (a.use === b.use ? 0 : a.use < b.use ? -sign : sign))
+      .map((x) => x.u);
   }
   const total = list.length;
   const pages = Math.max(1, Math.ceil(total / f.per));
