@@ -8,9 +8,11 @@ export type LimitState = (typeof LIMIT_STATES)[number];
 
 /** Share of a limit at which someone counts as near it. */
 export const NEAR_SHARE = 0.8;
+/** The same as a whole percentage, for labels ("80"). */
+export const NEAR_PERCENT = Math.round(NEAR_SHARE * 100);
 
 /** The states in words (Limit status, its filter). */
-export const STATE_LABELS: Record<LimitState, string> = { over: 'Over limit', near: 'Near limit (80 %+)', on_track_to_exceed: 'On track to exceed', within: 'Within limits' };
+export const STATE_LABELS: Record<LimitState, string> = { over: 'Over limit', near: `Near limit (${NEAR_PERCENT} %+)`, on_track_to_exceed: 'On track to exceed', within: 'Within limits' };
 
 /** The short badge of a state next to a limit (none within it). */
 export const STATE_BADGES: Record<LimitState, string | null> = { over: 'Over', near: 'Near', on_track_to_exceed: 'On track to exceed', within: null };

@@ -91,7 +91,7 @@ export async function limitsForUser(db: Knex, ws: number, user: AskingUser, now:
 const ctxIds = new WeakMap<Context, number>();
 let ctxSeq = 0;
 /** A token that changes whenever the context was rebuilt (policies or memberships changed). */
-function ctxStampOf(ctx: Context): number {
+export function ctxStampOf(ctx: Context): number {
   let id = ctxIds.get(ctx);
   if (id === undefined) ctxIds.set(ctx, (id = ++ctxSeq));
   return id;

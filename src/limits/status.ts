@@ -5,12 +5,12 @@
 // periodUsageByUser), cached per process until the workspace's usage changes.
 import type { Knex } from 'knex';
 import { dayOf } from '../db/time';
-import { workspaceTableVersion } from '../reports/memo';
+import { rosterStamp, workspaceTableVersion } from '../reports/memo';
 import { paceOf, projectAt, shareOf, stateOf, STATE_RANK, type LimitState, type Pace } from '../domain/limits';
 import { pickLayers, periodBounds, resolvePicked, usedFor, type UsageBySubject } from './decide';
 import { emptyUsage, METRICS, PERIODS, type EffectiveLimit, type Metric, type Period, type PeriodUsage } from './model';
-import { periodUsageByUser, type UsageNeed } from './queries';
-import { cachedLimits, context, subjectOf, type Context } from './service';
+import { limitSubjectsOf, periodUsageByUser, type UsageNeed } from './queries';
+import { cachedLimits, context, ctxStampOf, subjectOf, type Context } from './service';
 
 /** One limit against the use counted for it in the current period. */
 export interface LimitUse {
@@ -149,4 +149,29 @@ async function usageOf(db: Knex, ws: number, today: string, needs: Set<UsageNeed
   const version = String(await workspaceTableVersion(db, 'interactions', ws));
   const key = `pu:${ws}:${today}:${[...needs].sort().join(',')}`;
   return cachedLimits(db, key, version, () => periodUsageByUser(db, ws, today, needs));
+}
+
+/** Where a user stands, in short: the state of the worst limit and the highest share of any. */
+export interface StateAndUse {
+  state: LimitState;
+  use: number;
+}
+
+/**
+ * Every non-revoked user of the workspace with a per-user limit, with their state and highest
+ * share used: what User Management filters and sorts by. Computed for the whole roster at once
+ * (the usage set-wise, see `standings`) and kept per process until the workspace's usage, its
+ * roster (users.updated_at), its limits or groups, or the day change, or a minute passes (a
+ * temporary limit that just expired may show for that minute).
+ */
+export async function workspaceStates(db: Knex, ws: number, now: Date): Promise<Map<number, StateAndUse>> {
+  const ctx = await context(db, ws);
+  if (!ctx) return new Map();
+  const today = dayOf(now, ctx.workspace.timeZone);
+  const [version, roster] = await Promise.all([workspaceTableVersion(db, 'interactions', ws), rosterStamp(db, ws)]);
+  return cachedLimits(db, `states:${ws}:${today}`, `${version}|${roster}|${ctxStampOf(ctx)}`, async () => {
+    const out = new Map<number, StateAndUse>();
+    for (const [id, s] of await standings(db, ws, await limitSubjectsOf(db, ws), now)) out.set(id, { state: s.standing.state, use: s.standing.topShare });
+    return out;
+  });
 }

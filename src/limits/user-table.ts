@@ -8,7 +8,7 @@ import { dayLabel, formatNumber } from '../http/format';
 import type { UserLimitInfo, UserLimitSource } from '../users/limit-info';
 import { periodBounds } from './decide';
 import { describeLimit, METRIC_LABELS } from './model';
-import { standings, type LimitUse, type UserStanding } from './status';
+import { standings, workspaceStates, type LimitUse, type UserStanding } from './status';
 
 const pct = (share: number) => (Number.isFinite(share) ? `${Math.round(share * 100)} %` : 'all');
 
@@ -19,10 +19,7 @@ export function standingDetail(u: LimitUse, today: string): string {
   return `${formatNumber(u.used)} of ${formatNumber(l.amount)} ${METRIC_LABELS[l.metric]} this ${l.period} (${pct(u.share)})${projection}; ${describeLimit(l)}`;
 }
 
-/**
- * A user's limits as the table shows them. The words (label, detail) are made when a row is drawn:
- * the filter and the sort ask for every user of the workspace and need only the state and the use.
- */
+/** A user's limits as a row shows them (the words are made when the row is drawn). */
 class TableLimits implements UserLimitInfo {
   readonly state: LimitState;
   readonly badge: string | null;
@@ -49,4 +46,5 @@ export const userTableLimits: UserLimitSource = {
     for (const [id, s] of await standings(db, ws, users, now)) out.set(id, new TableLimits(s));
     return out;
   },
+  states: workspaceStates,
 };

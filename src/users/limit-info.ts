@@ -4,7 +4,7 @@
 // hands an implementation over when the app is built (src/app.ts): src/users cannot import it, as
 // src/limits already uses src/users (through src/credits).
 import type { Knex } from 'knex';
-import type { LimitState } from '../domain/limits';
+import { NEAR_PERCENT, type LimitState } from '../domain/limits';
 
 /** The `limit_status` filter: a state, or `any_limit` (everyone with a per-user limit). */
 export const LIMIT_STATUS_FILTERS = ['over', 'near', 'on_track', 'within', 'any_limit'] as const;
@@ -15,7 +15,7 @@ export const FILTER_STATE: Record<LimitStatusFilter, LimitState | null> = { over
 
 export const LIMIT_STATUS_LABELS: Record<LimitStatusFilter, string> = {
   over: 'Over limit',
-  near: 'Near limit (≥ 80%)',
+  near: `Near limit (≥ ${NEAR_PERCENT}%)`,
   on_track: 'On track to exceed',
   within: 'Within limits',
   any_limit: 'Has a limit',
@@ -50,11 +50,16 @@ export interface UserLimitInfo {
 
 export interface UserLimitSource {
   /**
-   * The limits of each given user at `now`; users without a per-user limit, and revoked users, are
-   * absent. Called with a page of users or with every user a filter keeps: one set-wise read.
+   * The limits of each given user (a page of rows) at `now`; users without a per-user limit, and
+   * revoked users, are absent.
    */
   of(db: Knex, workspaceId: number, users: LimitSubject[], now: Date): Promise<Map<number, UserLimitInfo>>;
+  /**
+   * The state and use of every user of the workspace with a per-user limit (revoked users aside):
+   * what the filter and the sort read. The map is shared: read it, never change it.
+   */
+  states(db: Knex, workspaceId: number, now: Date): Promise<ReadonlyMap<number, Pick<UserLimitInfo, 'state' | 'use'>>>;
 }
 
 /** No limits at all (a router built without src/limits). */
-export const NO_LIMITS: UserLimitSource = { of: async () => new Map() };
+export const NO_LIMITS: UserLimitSource = { of: async () => new Map(), states: async () => new Map() };

@@ -5,7 +5,8 @@ import type { RosterRow } from '../csv/definitions';
 import { addMonths, monthOfDay, today } from '../db/time';
 import { findWorkspace } from '../workspaces/queries';
 import { NEAR_SHARE } from '../domain/limits';
-import { FILTER_STATE, type LimitStatusFilter, type LimitSubject, type UserLimitInfo, type UserLimitSource } from './limit-info';
+import { maxInList } from '../db/dialect';
+import { FILTER_STATE, type LimitStatusFilter, type UserLimitInfo, type UserLimitSource } from './limit-info';
 
 export const SORT_KEYS = [
   'name',
@@ -253,47 +254,51 @@ export async function listUsers(db: Knex, workspaceId: number, m: MonthContext, 
 }
 
 /**
- * The list filtered by limit status or sorted by limit use: the limits of every user the other
- * filters keep are resolved at once (one set-wise read of the rollups per period, see docs/limits.md
- * "Cost in User Management"), then filtered, sorted and cut into the same numbered pages. One query
- * reads the kept users' ids and allocations in the list's order (the SQL sort for a column sort; id
- * order for `limit_use`, which then sorts stably by use so ties stay in id order); users without a
- * limit have no use and rank below every user with one (first ascending, last descending).
+ * The list filtered by limit status or sorted by limit use. Limit status is no column: it follows
+ * from the layers, the allocations and the period's usage, so src/limits resolves it for every user
+ * of the workspace at once (one set-wise read of the rollups per period, kept until something it
+ * depends on changes; see docs/limits.md "Cost in User Management"). The database then gives the
+ * ids the other filters keep, in the list's order (the column sort, or id order for `limit_use`),
+ * only among the users in the wanted state when they are few enough for an IN list; the rest is
+ * filtered, sorted (stably by use, so ties keep the id order) and cut into the same numbered pages
+ * here. Users without a limit have no use and rank below every user with one (first ascending,
+ * last descending).
  */
 async function listUsersByLimit(db: Knex, workspaceId: number, m: MonthContext, f: UserListQuery, limits: UserLimitSource): Promise<UserPage> {
+  const states = await limits.states(db, workspaceId, m.now);
   const byUse = f.sort === 'limit_use';
-  const sort = f.sort as Exclude<SortKey, 'limit_use'>;
-  const joins = new Set<Join>([...(f.allocation ? (['cur'] as Join[]) : []), ...(byUse ? [] : SORT_JOINS[sort] ?? [])]);
-  const q = applyAllocationFilter(applyUserFilters(usersWith(db, workspaceId, m, joins), f), f).select('u.id', 'u.email', 'u.status', 'u.max_inference_tokens', 'u.max_embedding_tokens');
-  if (!byUse) q.orderByRaw(`${SORT_SQL[sort]} ${f.dir}`);
-  q.orderBy('u.id', f.dir);
-  // 20,000 rows at most: kept as the driver returns them (the limits read the allocations with Number())
-  const kept = (await q) as LimitSubject[];
-  for (const r of kept) r.id = Number(r.id);
-  const info = await limits.of(db, workspaceId, kept, m.now);
-  let list = kept;
+  let match: Set<number> | null = null;
   if (f.limit_status) {
-    const state = FILTER_STATE[f.limit_status];
-    list = list.filter((u) => {
-      const i = info.get(u.id);
-      return !!i && (state === null || i.state === state);
-    });
+    const want = FILTER_STATE[f.limit_status];
+    match = new Set();
+    for (const [id, s] of states) if (want === null || s.state === want) match.add(id);
   }
+  let ids: number[] = [];
+  if (!match || match.size) {
+    const sort = f.sort as Exclude<SortKey, 'limit_use'>;
+    const joins = new Set<Join>([...(f.allocation ? (['cur'] as Join[]) : []), ...(byUse ? [] : SORT_JOINS[sort] ?? [])]);
+    const q = applyAllocationFilter(applyUserFilters(usersWith(db, workspaceId, m, joins), f), f).select('u.id');
+    if (match && match.size <= maxInList(db)) q.whereIn('u.id', [...match]);
+    if (!byUse) q.orderByRaw(`${SORT_SQL[sort]} ${f.dir}`);
+    q.orderBy('u.id', f.dir);
+    ids = (await q).map((r: { id: number }) => Number(r.id));
+  }
+  if (match) ids = ids.filter((id) => match.has(id));
   if (byUse) {
-    // stable, so equal uses keep the id order of the query
     const sign = f.dir === 'asc' ? 1 : -1;
-    list = list
-      .map((u) => ({ u, use: info.get(u.id)?.use ?? -1 }))
+    ids = ids
+      .map((id) => ({ id, use: states.get(id)?.use ?? -1 }))
       .sort((a, b) => (a.use === b.use ? 0 : a.use < b.use ? -sign : sign))
-      .map((x) => x.u);
+      .map((x) => x.id);
   }
-  const total = list.length;
+  const total = ids.length;
   const pages = Math.max(1, Math.ceil(total / f.per));
   const page = Math.min(f.page, pages);
-  const ids = list.slice((page - 1) * f.per, page * f.per).map((u) => u.id);
-  if (ids.length === 0) return { rows: [], total, page, pages, limits: new Map() };
-  const byId = new Map((await rowsFor(db, workspaceId, m, ids)).map((r) => [r.id, r]));
-  return { rows: ids.map((id) => byId.get(id)!).filter(Boolean), total, page, pages, limits: new Map(ids.filter((id) => info.has(id)).map((id) => [id, info.get(id)!])) };
+  const pageIds = ids.slice((page - 1) * f.per, page * f.per);
+  if (pageIds.length === 0) return { rows: [], total, page, pages, limits: new Map() };
+  const byId = new Map((await rowsFor(db, workspaceId, m, pageIds)).map((r) => [r.id, r]));
+  const rows = pageIds.map((id) => byId.get(id)!).filter(Boolean);
+  return { rows, total, page, pages, limits: await limits.of(db, workspaceId, rows, m.now) };
 }
 
 /** One user with the table's columns (row re-render after an action); null when not in the workspace. */

@@ -1,6 +1,9 @@
 // View-model helpers for User Management: list URLs (filters, sort, page), column headers, notices.
 import type { SortKey, UserListQuery, UserRow } from './queries';
-import { NEAR_SHARE } from '../domain/limits';
+import { NEAR_PERCENT, NEAR_SHARE } from '../domain/limits';
+
+/** The near share as a percentage (the Allocation filter's label). */
+export { NEAR_PERCENT };
 import { LIMIT_STATUS_FILTERS, LIMIT_STATUS_LABELS } from './limit-info';
 
 /** Sortable columns: `label` is the compact header, `full` the complete name (abbr title, caption). */

@@ -138,6 +138,21 @@ describe('users: limit status in User Management', () => {
     expect(await ids('limit_status=within&per=100')).to.deep.equal(w.interns);
   });
 
+  it('an allocation changed on the page moves the user at the next view (the roster is part of what the list keeps)', async () => {
+    const set = async (n: number) =>
+      expect((await admin.post(`/admin/users/${w.ids.tom}/allocation`).type('form').send({ _csrf: admin.csrf, max_inference_tokens: String(n), max_embedding_tokens: '0' })).status).to.equal(303);
+    // 20,000 used of 20,000: exactly at the limit is near, not over
+    await set(20_000);
+    expect(await ids('limit_status=near')).to.deep.equal([w.ids.nina, w.ids.tom, w.ids.wes]);
+    expect(await ids('limit_status=on_track')).to.deep.equal([]);
+    await set(19_999);
+    expect(await ids('limit_status=over')).to.deep.equal([w.ids.olga, w.ids.tom]);
+    await set(0); // no allocation and no group: no limit at all
+    expect(await ids('limit_status=any_limit&q=tom')).to.deep.equal([]);
+    expect(await ids('sort=limit_use&dir=desc&per=100').then((l) => l.indexOf(w.ids.tom))).to.be.greaterThan(29);
+    await set(30_000);
+  });
+
   it('a bad filter value is a 400 with the allowed values; another workspace sees only its own', async () => {
     const bad = await admin.get('/admin/users?limit_status=bogus');
     expect(bad.status).to.equal(400);
