@@ -3,6 +3,7 @@
 // touching this file. Placeholder pages ("Coming soon") are measured but reported as not built.
 
 import { SORT_KEYS } from '../src/users/queries';
+import { LIMIT_STATUS_FILTERS } from '../src/users/limit-info';
 
 export interface BenchContext {
   /** 12-month Usage range: from = to - 12 months + 1 day, to = yesterday (workspace zone) */
@@ -45,14 +46,18 @@ export const PAGES: PageSpec[] = [
 /**
  * Every User Management sort (ascending, then the heaviest descending) and every filter, each on its
  * last page (`page=100000` is clamped to the last page): the enterprise profile's "last page" targets.
- * Measured as full pages (the page includes the same results partial htmx swaps).
+ * Measured as full pages (the page includes the same results partial htmx swaps). The limit status
+ * filters and the limit use sort resolve every user's limits (bench/user-limits.ts adds limits in
+ * every period for the run), so they are listed alone and with a column sort and another filter.
  */
 export function userListLastPages(department: string): PageSpec[] {
   const last = 'page=100000';
   const specs: PageSpec[] = SORT_KEYS.map((k) => ({ id: `users?sort=${k}&${last}`, feature: 'Users' as const, path: () => `/admin/users?sort=${k}&${last}` }));
-  for (const k of ['total_usage', 'monthly', 'last_active'] as const)
+  for (const k of ['total_usage', 'monthly', 'last_active', 'limit_use'] as const)
     specs.push({ id: `users?sort=${k}&dir=desc&${last}`, feature: 'Users', path: () => `/admin/users?sort=${k}&dir=desc&${last}` });
   const filters = ['status=active', 'status=invited', 'status=revoked', 'role=admin', 'credit=no', 'allocation=near', 'allocation=over', `department=${encodeURIComponent(department)}`, 'q=user1'];
+  for (const s of LIMIT_STATUS_FILTERS) filters.push(`limit_status=${s}`);
+  filters.push('limit_status=any_limit&sort=total_usage&dir=desc', 'limit_status=near&status=active&sort=limit_use&dir=desc');
   for (const f of filters) specs.push({ id: `users?${f}&${last}`, feature: 'Users', path: () => `/admin/users?${f}&${last}` });
   specs.push({ id: `users?per=100&${last}`, feature: 'Users', path: () => `/admin/users?per=100&${last}`, asPartial: true });
   return specs;

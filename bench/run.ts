@@ -21,6 +21,7 @@ import { DEPARTMENTS } from '../src/domain/model';
 import type { IngestJob, IngestResult, LatencyResult, PagesJob, PageTarget } from './load';
 import { prepareIngest, type IngestSetup } from './ingest';
 import { prepareAuthorize } from './authorize';
+import { prepareUserLimits } from './user-limits';
 import { generationLogFloorSql, GENERATION_LOG_PATH } from './export-floor';
 import { renderMarkdown, checkTargets, spliceResults, type BenchResults, type ExportRunInfo } from './report';
 import { decodeHtml, hxGets, isPlaceholder, olderLink } from './html';
@@ -391,6 +392,7 @@ async function main() {
   const loadTimer = setInterval(() => loads.push(os.loadavg()[0]), 2000);
   loadTimer.unref();
   let app: AppProcess | null = null;
+  let userLimits: { cleanup(): Promise<void> } | null = null;
   try {
     // ------------------------------------------------------------ dataset
     const dataset: DatasetInfo = await ensureDataset(
@@ -431,6 +433,12 @@ async function main() {
     const seen = new Set<string>();
     const full = { cookie };
     const partial = { cookie, 'HX-Request': 'true' };
+    if (opts.profile.userListLastPages) {
+      // limits in every period, so the limit status filters and sort read them all (removed at the end)
+      const added = await prepareUserLimits(url, dataset.workspaceId);
+      userLimits = added;
+      log(`user limits: ${added.policies} limits added for the User Management measurements`);
+    }
     const specs = opts.profile.userListLastPages ? [...PAGES, ...userListLastPages(DEPARTMENTS[0])] : PAGES;
     for (const spec of specs) {
       const p = spec.path(ctx);
@@ -593,6 +601,7 @@ async function main() {
     }
   } finally {
     clearInterval(loadTimer);
+    await userLimits?.cleanup().catch((e) => log(`user limits: cleanup failed: ${e}`));
     if (app) {
       await stopApp(app);
       log('app stopped');

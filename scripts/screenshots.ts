@@ -166,6 +166,7 @@ run(async () => {
         await p.waitForSelector('tr.editing .field-error');
       },
     });
+    await shoot({ name: 'state users by limit status', url: '/admin/users?limit_status=any_limit&sort=limit_use&dir=desc', as: 0 });
     await shoot({ name: 'state member me', url: '/me', as: 1 });
     await shoot({ name: 'state seat workspace usage', url: '/admin/usage', as: 2 });
     await shoot({ name: 'state seat workspace users', url: '/admin/users', as: 2 });

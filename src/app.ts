@@ -34,7 +34,7 @@ import { reportsRouter } from './digests/routes';
 import { retentionRouter } from './retention/routes';
 import { limitsRouter } from './limits/routes';
 import { meLimitsRouter } from './limits/me';
-import { userLimitLabels } from './limits/user-labels';
+import { userTableLimits } from './limits/user-table';
 import { jsonForScript } from './http/format';
 import { unreadBadge } from './notifications/header-badge';
 import { creditMeterBadge } from './credits/header-badge';
@@ -93,8 +93,7 @@ export function createApp(ctx: AppContext) {
   app.use(authRouter(ctx, { signInGate: passwordSignInGate }));
   app.use(identityRouters(ctx));
   app.use(shellRouter(ctx));
-  app.use(['/admin/users', '/admin/users/*splat'], userLimitLabels(ctx)); // effective limit per row (src/limits)
-  app.use(usersRouter(ctx));
+  app.use(usersRouter(ctx, { limits: userTableLimits })); // each row's limit and status, the limit filter and sort (src/limits)
   app.use(activityRouter(ctx));
   app.use(auditLogRouter(ctx));
   app.use(tokensRouter(ctx));

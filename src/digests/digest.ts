@@ -4,6 +4,7 @@
 import type { Knex } from 'knex';
 import { Cron } from 'croner';
 import { addDays, daysBetween, dayOf, monthOfDay } from '../db/time';
+import { NEAR_SHARE } from '../domain/limits';
 import { buildCards, type Card } from '../usage/cards';
 import type { UsageRange } from '../usage/range';
 import { formatRow, headerRow } from '../csv/stream';
@@ -63,8 +64,6 @@ export interface Digest {
   days: DigestDayRow[];
 }
 
-/** Near = at or above this share of the monthly allocation. */
-export const NEAR_ALLOCATION_PERCENT = 90;
 
 export async function buildDigest(db: Knex, workspaceId: number, period: ReportPeriod, p: { from: string; to: string }, now = new Date()): Promise<Digest> {
   const ws = await db('workspaces').where({ id: workspaceId }).first();
@@ -125,7 +124,8 @@ export async function buildDigest(db: Knex, workspaceId: number, period: ReportP
       const alloc = Number(u?.max_inference_tokens ?? 0);
       return { email: u?.email ?? '', name: u?.name ?? '', used: Number(r.t), allocation: alloc, percent: alloc > 0 ? Math.round((Number(r.t) / alloc) * 1000) / 10 : 0 };
     })
-    .filter((r) => r.allocation > 0 && r.percent >= NEAR_ALLOCATION_PERCENT)
+    // near or over: the share every page calls near (src/domain/limits.ts), on the unrounded use
+    .filter((r) => r.allocation > 0 && r.used >= NEAR_SHARE * r.allocation)
     .sort((a, b) => b.percent - a.percent);
 
   return {

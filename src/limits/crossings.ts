@@ -14,7 +14,7 @@ import { workspaceTableVersion, rosterStamp } from '../reports/memo';
 import { periodBounds, resolveLimits, usedFor } from './decide';
 import { describeLimit, emptyUsage, METRIC_LABELS, METRICS, PERIODS, type EffectiveLimit, type PeriodUsage, type Policy } from './model';
 import { context, subjectOf, type Context } from './service';
-import { askingUserOf, contextStamp, periodUsageByUser, type AskingUser, type UsageNeeds } from './queries';
+import { askingUserOf, contextStamp, periodUsageByUser, type AskingUser, type UsageNeed } from './queries';
 
 export interface Crossing {
   workspaceId: number;
@@ -114,9 +114,9 @@ export async function checkWorkspaceCrossings(db: Knex, ws: number, now: Date = 
 const lastPass = new WeakMap<Knex, Map<number, string>>();
 
 /** The month's tokens always (allocations are monthly), and every (metric, period) an active policy sets. */
-function usageNeeds(policies: Policy[], now: Date): UsageNeeds {
-  const needs: UsageNeeds = { inference: { month: true }, embedding: { month: true } };
-  for (const p of policies) if (p.expiresAt === null || p.expiresAt.getTime() > now.getTime()) (needs[p.metric] ??= {})[p.period] = true;
+function usageNeeds(policies: Policy[], now: Date): Set<UsageNeed> {
+  const needs = new Set<UsageNeed>(['month:inference', 'month:embedding']);
+  for (const p of policies) if (p.expiresAt === null || p.expiresAt.getTime() > now.getTime()) needs.add(`${p.period}:${p.metric}`);
   return needs;
 }
 

@@ -48,23 +48,48 @@ function isActive(p: Policy, now: Date): boolean {
 }
 
 /**
- * One layer's pick among its active policies for one (metric, period): a temporary limit (one with
- * an expiry) stands in for the permanent one while it lasts; among several, the newest (highest id).
+ * Whether `p` beats `best` within one layer: a temporary limit (one with an expiry) stands in for
+ * the permanent one while it lasts; among several, the newest (highest id).
  */
-function pickInLayer(candidates: Policy[]): Policy | null {
-  let best: Policy | null = null;
-  for (const p of candidates) {
-    if (!best) best = p;
-    else if (!!p.expiresAt !== !!best.expiresAt) best = p.expiresAt ? p : best;
-    else if (p.id > best.id) best = p;
-  }
-  return best;
+function beats(p: Policy, best: Policy | undefined): boolean {
+  if (!best) return true;
+  if (!!p.expiresAt !== !!best.expiresAt) return !!p.expiresAt;
+  return p.id > best.id;
 }
 
 export interface LayerNames {
   workspace: string;
   /** group id -> name */
   groups: Map<number, string>;
+}
+
+/** One (metric, period)'s pick of each layer among the policies active now. */
+interface LayerPicks {
+  user: Map<number, Policy>;
+  member: Map<number, Policy>;
+  shared: Map<number, Policy>;
+  workspace: Policy | undefined;
+}
+
+/**
+ * The active policies sorted into layers once, so resolving many users (User Management, Limit
+ * status: every user of a workspace) costs a few map lookups per user, not a pass over the policies.
+ */
+export function pickLayers(policies: Policy[], now: Date): Map<string, LayerPicks> {
+  const out = new Map<string, LayerPicks>();
+  const put = (m: Map<number, Policy>, k: number, p: Policy) => {
+    if (beats(p, m.get(k))) m.set(k, p);
+  };
+  for (const p of policies) {
+    if (!isActive(p, now)) continue;
+    const key = `${p.metric}:${p.period}`;
+    let l = out.get(key);
+    if (!l) out.set(key, (l = { user: new Map(), member: new Map(), shared: new Map(), workspace: undefined }));
+    if (p.scope === 'user' && p.userId != null) put(l.user, p.userId, p);
+    else if (p.scope === 'group' && p.groupId != null) put(p.appliesTo === 'shared' ? l.shared : l.member, p.groupId, p);
+    else if (p.scope === 'workspace' && beats(p, l.workspace)) l.workspace = p;
+  }
+  return out;
 }
 
 /**
@@ -75,48 +100,53 @@ export interface LayerNames {
  * top. Expired policies are skipped here, so a temporary boost reverts by itself.
  */
 export function resolveLimits(policies: Policy[], user: Subject, names: LayerNames, now: Date): EffectiveLimit[] {
-  const active = policies.filter((p) => isActive(p, now));
-  const inGroup = new Set(user.groupIds);
+  return resolvePicked(pickLayers(policies, now), user, names);
+}
+
+/** Whose usage counts for a per-user limit: one shared value (thousands of users resolve at once). */
+const OWN: EffectiveLimit['counts'] = Object.freeze({ kind: 'user' as const });
+
+const COMBOS = METRICS.flatMap((metric) => PERIODS.map((period) => ({ metric, period, key: `${metric}:${period}` })));
+
+function fromPolicy(p: Policy, metric: Metric, period: Period, source: EffectiveLimit['source'], name: string, counts: EffectiveLimit['counts']): EffectiveLimit {
+  return { policyId: p.id, scope: p.scope, name, metric, period, amount: p.amount, mode: p.mode, source, expiresAt: p.expiresAt, counts };
+}
+
+/** Of two groups' per-member limits, the more generous (ties: the soft one, then the older group). */
+function moreGenerous(a: Policy, b: Policy): Policy {
+  if (a.amount !== b.amount) return a.amount > b.amount ? a : b;
+  if (a.mode !== b.mode) return a.mode === 'soft' ? a : b;
+  return a.groupId! <= b.groupId! ? a : b;
+}
+
+/** resolveLimits over layers already picked by `pickLayers` (the same `now`); `perUserOnly` leaves the shared group budgets out. */
+export function resolvePicked(layers: Map<string, LayerPicks>, user: Subject, names: LayerNames, perUserOnly = false): EffectiveLimit[] {
   const out: EffectiveLimit[] = [];
-  for (const metric of METRICS) {
-    for (const period of PERIODS) {
-      const same = active.filter((p) => p.metric === metric && p.period === period);
-      const fromPolicy = (p: Policy, source: EffectiveLimit['source'], name: string, counts: EffectiveLimit['counts']): EffectiveLimit => ({
-        policyId: p.id,
-        scope: p.scope,
-        name,
-        metric,
-        period,
-        amount: p.amount,
-        mode: p.mode,
-        source,
-        expiresAt: p.expiresAt,
-        counts,
-      });
-      const own = pickInLayer(same.filter((p) => p.scope === 'user' && p.userId === user.id));
-      const allocation = period === 'month' && metric !== 'credits' ? user.allocation[metric] : 0;
-      if (own) out.push(fromPolicy(own, 'user_override', user.email, { kind: 'user' }));
-      else if (allocation > 0) {
-        out.push({ policyId: null, scope: 'user', name: user.email, metric, period, amount: allocation, mode: 'soft', source: 'user_allocation', expiresAt: null, counts: { kind: 'user' } });
-      } else {
-        const perGroup: Policy[] = [];
+  let groupsSorted: number[] | null = null;
+  for (const { metric, period, key } of COMBOS) {
+    const l = layers.get(key);
+    const own = l?.user.get(user.id);
+    const allocation = period === 'month' && metric !== 'credits' ? user.allocation[metric] : 0;
+    if (own) out.push(fromPolicy(own, metric, period, 'user_override', user.email, OWN));
+    else if (allocation > 0) {
+      out.push({ policyId: null, scope: 'user', name: user.email, metric, period, amount: allocation, mode: 'soft', source: 'user_allocation', expiresAt: null, counts: OWN });
+    } else if (l) {
+      // several groups: the most generous wins
+      let g: Policy | undefined;
+      if (l.member.size) {
         for (const gid of user.groupIds) {
-          const p = pickInLayer(same.filter((x) => x.scope === 'group' && x.appliesTo === 'member' && x.groupId === gid));
-          if (p) perGroup.push(p);
-        }
-        // several groups: the most generous wins (ties: the hard one is not preferred, the older group is)
-        perGroup.sort((a, b) => b.amount - a.amount || (a.mode === b.mode ? 0 : a.mode === 'soft' ? -1 : 1) || (a.groupId! - b.groupId!));
-        const g = perGroup[0];
-        if (g) out.push(fromPolicy(g, 'group_member', names.groups.get(g.groupId!) ?? g.groupName ?? `group ${g.groupId}`, { kind: 'user' }));
-        else {
-          const w = pickInLayer(same.filter((x) => x.scope === 'workspace'));
-          if (w) out.push(fromPolicy(w, 'workspace_default', names.workspace, { kind: 'user' }));
+          const p = l.member.get(gid);
+          if (p) g = g ? moreGenerous(g, p) : p;
         }
       }
-      for (const gid of [...inGroup].sort((a, b) => a - b)) {
-        const s = pickInLayer(same.filter((x) => x.scope === 'group' && x.appliesTo === 'shared' && x.groupId === gid));
-        if (s) out.push(fromPolicy(s, 'group_budget', names.groups.get(gid) ?? s.groupName ?? `group ${gid}`, { kind: 'group', groupId: gid }));
-      }
+      if (g) out.push(fromPolicy(g, metric, period, 'group_member', names.groups.get(g.groupId!) ?? g.groupName ?? `group ${g.groupId}`, OWN));
+      else if (l.workspace) out.push(fromPolicy(l.workspace, metric, period, 'workspace_default', names.workspace, OWN));
+    }
+    if (perUserOnly || !l?.shared.size || !user.groupIds.length) continue;
+    groupsSorted ??= [...new Set(user.groupIds)].sort((a, b) => a - b);
+    for (const gid of groupsSorted) {
+      const s = l.shared.get(gid);
+      if (s) out.push(fromPolicy(s, metric, period, 'group_budget', names.groups.get(gid) ?? s.groupName ?? `group ${gid}`, { kind: 'group', groupId: gid }));
     }
   }
   return out;

@@ -13,7 +13,7 @@ import { askingUserById } from './queries';
 import { limitsForUser } from './service';
 import { myLimitRequests, requestIncrease } from './requests';
 import { localToUtc, requestFormSchema } from './forms';
-import { projectedUse } from './view-model';
+import { limitUse } from './status';
 
 export interface MyLimitRow {
   label: string;
@@ -37,9 +37,7 @@ export async function myLimitsView(db: Knex, ws: number, userId: number, now: Da
   if (!user) return { rows: [] as MyLimitRow[], requests: [], options: [] };
   const mine = await limitsForUser(db, ws, user, now);
   const rows: MyLimitRow[] = mine.limits.map((l) => {
-    const used = usedFor(l, mine.usage);
-    const b = periodBounds(mine.today, l.period);
-    const projected = projectedUse(used, mine.today, b.start, b.end);
+    const { used, projected, state } = limitUse(l, usedFor(l, mine.usage), mine.today);
     return {
       label: `${METRIC_LABELS[l.metric]} per ${l.period}${l.counts.kind === 'group' ? ` (shared by ${l.name})` : ''}`,
       source: describeLimit(l),
@@ -49,10 +47,10 @@ export async function myLimitsView(db: Knex, ws: number, userId: number, now: Da
       percent: l.amount > 0 ? Math.round((used / l.amount) * 100) : 100,
       projected: formatNumber(projected),
       projectedOver: projected > l.amount,
-      over: used > l.amount,
-      near: used <= l.amount && used >= 0.8 * l.amount,
+      over: state === 'over',
+      near: state === 'near',
       mode: l.mode,
-      periodEnds: b.end,
+      periodEnds: periodBounds(mine.today, l.period).end,
       metric: l.metric,
       period: l.period,
     };

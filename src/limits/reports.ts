@@ -1,12 +1,14 @@
 // Limit reports: the per-group showback (usage and credits against each group budget, by month)
-// and the limit status of every user (over limit, near limit, on track to exceed). Read from the
-// rollups; months are bucketed in TypeScript from reporting days.
+// and the limit status of every user (over limit, near limit, on track to exceed: the standings of
+// src/limits/status.ts). Read from the rollups; months are bucketed in TypeScript from reporting days.
 import type { Knex } from 'knex';
-import { addMonths, dayOf, firstDayOfMonth, lastDayOfMonth, monthOf, monthOfDay } from '../db/time';
-import { periodBounds, usedFor } from './decide';
-import { emptyUsage, type EffectiveLimit, type Metric, type PeriodUsage } from './model';
-import { context, perUserLimits } from './service';
-import { projectedUse } from './view-model';
+import { addMonths, firstDayOfMonth, lastDayOfMonth, monthOf, monthOfDay } from '../db/time';
+import { usageNow } from '../reports/clock';
+import type { LimitState } from '../domain/limits';
+import type { EffectiveLimit, Metric } from './model';
+import { limitedUsersOf } from './queries';
+import { context } from './service';
+import { standings } from './status';
 
 export interface ShowbackRow {
   group_id: number;
@@ -82,69 +84,30 @@ export async function groupShowback(db: Knex, ws: number, months = 12, now: Date
   return out;
 }
 
-export const LIMIT_STATES = ['over', 'near', 'on_track_to_exceed', 'within'] as const;
-export type LimitState = (typeof LIMIT_STATES)[number];
-export const STATE_LABELS: Record<LimitState, string> = { over: 'Over limit', near: 'Near limit (80 %+)', on_track_to_exceed: 'On track to exceed', within: 'Within limits' };
-/** Share of a limit at which a user counts as near it (the user table's threshold too). */
-export const NEAR_SHARE = 0.8;
-
 export interface UserLimitStatus {
   id: number;
   name: string;
   email: string;
   state: LimitState;
-  /** the limit that decides the state (the most used one) */
+  /** the limit that decides the state (the worst; ties: the most used) */
   limit: EffectiveLimit;
   used: number;
   share: number;
   projected: number;
+  /** the highest share used of any of the user's limits */
+  topShare: number;
 }
-
-/** The state of one limit: over > near > on track to exceed (projected past it at the current pace) > within. */
-export function stateOf(used: number, amount: number, projected: number): LimitState {
-  if (used > amount) return 'over';
-  if (used >= NEAR_SHARE * amount) return 'near';
-  if (projected > amount) return 'on_track_to_exceed';
-  return 'within';
-}
-
-const RANK: Record<LimitState, number> = { over: 0, near: 1, on_track_to_exceed: 2, within: 3 };
 
 /** Every non-revoked user with a per-user limit, with the state of their worst limit. */
-export async function limitStatuses(db: Knex, ws: number, now: Date = new Date()): Promise<UserLimitStatus[]> {
-  const ctx = await context(db, ws);
-  if (!ctx) return [];
-  const today = dayOf(now, ctx.workspace.timeZone);
-  const users: any[] = await db('users').select('id', 'name', 'email', 'max_inference_tokens', 'max_embedding_tokens').where('workspace_id', ws).whereNot('status', 'revoked');
-  const limited = users.map((u) => ({ u, limits: perUserLimits(ctx, u, now) })).filter((x) => x.limits.length);
-  if (!limited.length) return [];
-  const usage = new Map<number, PeriodUsage>();
-  const get = (id: number) => {
-    let u = usage.get(id);
-    if (!u) usage.set(id, (u = emptyUsage()));
-    return u;
-  };
-  // one grouped read per period (a few thousand rows at most), not per user
-  for (const period of ['day', 'week', 'month'] as const) {
-    const b = periodBounds(today, period);
-    const tokens = await db('rollup_daily_user').select('user_id', 'token_kind').sum({ t: 'total_tokens' }).where('workspace_id', ws).whereBetween('day', [b.start, b.end]).groupBy('user_id', 'token_kind');
-    for (const r of tokens as any[]) if (r.token_kind === 'inference' || r.token_kind === 'embedding') get(Number(r.user_id))[period][r.token_kind as 'inference' | 'embedding'] += Number(r.t);
-    const credits = await db('rollup_daily_user_credits').select('user_id').sum({ c: 'credits' }).where('workspace_id', ws).whereBetween('day', [b.start, b.end]).groupBy('user_id');
-    for (const r of credits as any[]) get(Number(r.user_id))[period].credits += Number(r.c);
-  }
+export async function limitStatuses(db: Knex, ws: number, now: Date = usageNow()): Promise<UserLimitStatus[]> {
+  const users = await limitedUsersOf(db, ws);
+  const byId = await standings(db, ws, users, now);
   const out: UserLimitStatus[] = [];
-  for (const { u, limits } of limited) {
-    let best: UserLimitStatus | null = null;
-    for (const l of limits) {
-      const used = usedFor(l, { user: usage.get(Number(u.id)) ?? emptyUsage(), groups: new Map() });
-      const b = periodBounds(today, l.period);
-      const projected = projectedUse(used, today, b.start, b.end);
-      const state = stateOf(used, l.amount, projected);
-      const share = l.amount > 0 ? used / l.amount : used > 0 ? Infinity : 0;
-      const cand: UserLimitStatus = { id: Number(u.id), name: u.name, email: u.email, state, limit: l, used, share, projected };
-      if (!best || RANK[state] < RANK[best.state] || (RANK[state] === RANK[best.state] && share > best.share)) best = cand;
-    }
-    out.push(best!);
+  for (const u of users) {
+    const s = byId.get(u.id);
+    if (!s) continue;
+    const w = s.standing.worst;
+    out.push({ id: u.id, name: u.name, email: u.email, state: w.state, limit: w.limit, used: w.used, share: w.share, projected: w.projected, topShare: s.standing.topShare });
   }
   return out;
 }

@@ -25,7 +25,9 @@ import { recordAudit } from '../audit/audit';
 import { csvFilename, streamCsv } from '../csv/stream';
 import { dayOf } from '../db/time';
 import { describeLimit } from './model';
-import { groupShowback, limitStatuses, LIMIT_STATES, STATE_LABELS, type UserLimitStatus } from './reports';
+import { groupShowback, limitStatuses, type UserLimitStatus } from './reports';
+import { LIMIT_STATES, STATE_LABELS, STATE_RANK } from '../domain/limits';
+import { limitStatusUrl } from '../users/limit-info';
 import { GROUP_SHOWBACK_EXPORT } from './export-defs';
 
 const statusQuery = z.object({
@@ -33,13 +35,13 @@ const statusQuery = z.object({
   sort: z.enum(['state', 'share', 'projected', 'name'], { error: 'sort must be state, share, projected or name' }).default('state'),
 });
 
-const STATE_RANK: Record<string, number> = { over: 0, near: 1, on_track_to_exceed: 2, within: 3 };
-
 function sortStatuses(rows: UserLimitStatus[], sort: string): UserLimitStatus[] {
   const byName = (a: UserLimitStatus, b: UserLimitStatus) => a.name.localeCompare(b.name) || a.id - b.id;
+  // shares may be Infinity (a limit of 0 with some use): compare, never subtract
+  const desc = (x: number, y: number) => (x === y ? 0 : x > y ? -1 : 1);
   const cmp: Record<string, (a: UserLimitStatus, b: UserLimitStatus) => number> = {
-    state: (a, b) => STATE_RANK[a.state] - STATE_RANK[b.state] || b.share - a.share || byName(a, b),
-    share: (a, b) => b.share - a.share || byName(a, b),
+    state: (a, b) => STATE_RANK[a.state] - STATE_RANK[b.state] || desc(a.share, b.share) || byName(a, b),
+    share: (a, b) => desc(a.share, b.share) || byName(a, b),
     projected: (a, b) => b.projected / Math.max(1, b.limit.amount) - a.projected / Math.max(1, a.limit.amount) || byName(a, b),
     name: byName,
   };
@@ -184,7 +186,8 @@ export function limitsRouter(ctx: AppContext): Router {
       total: all.length,
       state: q.state,
       sort: q.sort,
-      states: LIMIT_STATES.map((value) => ({ value, label: STATE_LABELS[value] })),
+      states: LIMIT_STATES.map((value) => ({ value, label: STATE_LABELS[value], usersUrl: limitStatusUrl(value) })),
+      anyLimitUrl: limitStatusUrl(null),
     });
   });
 

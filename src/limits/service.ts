@@ -22,6 +22,8 @@ export interface Context {
 /** Policies, memberships and usage per workspace: an entry lives a minute at most. */
 const cache = versionedCache(60_000, 5_000);
 const cached = <T>(db: Knex, key: string, version: string, compute: () => Promise<T>) => cache.get(db, key, version, compute);
+/** The same cache for the other readers of limits (a workspace's period usage by user: src/limits/status.ts). */
+export const cachedLimits = cached;
 
 /** Forgets cached limits (tests). */
 export function clearLimitsCache(db: Knex): void {
@@ -99,22 +101,10 @@ export async function limitsForUser(db: Knex, ws: number, user: AskingUser, now:
 const ctxIds = new WeakMap<Context, number>();
 let ctxSeq = 0;
 /** A token that changes whenever the context was rebuilt (policies or memberships changed). */
-function ctxStampOf(ctx: Context): number {
+export function ctxStampOf(ctx: Context): number {
   let id = ctxIds.get(ctx);
   if (id === undefined) ctxIds.set(ctx, (id = ++ctxSeq));
   return id;
 }
 
 export { findAskingUser };
-
-/**
- * The effective per-user limits of a user from a loaded context (no usage, no I/O): what the
- * user table shows on each row, e.g. "group Engineering, 500k inference tokens/month, hard".
- */
-export function perUserLimits(ctx: Context, user: { id: number; email: string; max_inference_tokens: number | string; max_embedding_tokens: number | string }, now: Date): EffectiveLimit[] {
-  const subject = subjectOf(
-    { id: Number(user.id), email: user.email, name: '', status: 'active', max_inference_tokens: Number(user.max_inference_tokens), max_embedding_tokens: Number(user.max_embedding_tokens) },
-    ctx.members.get(Number(user.id)) ?? [],
-  );
-  return resolveLimits(ctx.policies, subject, { workspace: ctx.workspace.name, groups: ctx.groupNames }, now).filter((l) => l.counts.kind === 'user');
-}

@@ -56,13 +56,6 @@ export function formValues(p: PolicyRecord, zone: string): Record<string, string
   };
 }
 
-export function projectedUse(used: number, today: string, start: string, end: string): number {
-  const day = (s: string) => Date.UTC(+s.slice(0, 4), +s.slice(5, 7) - 1, +s.slice(8, 10));
-  const elapsed = Math.round((day(today) - day(start)) / 86_400_000) + 1;
-  const total = Math.round((day(end) - day(start)) / 86_400_000) + 1;
-  return Math.round((used / Math.max(1, elapsed)) * total);
-}
-
 export function limitLabel(l: EffectiveLimit): string {
   return `${METRIC_LABELS[l.metric]} per ${l.period}`;
 }

@@ -2,6 +2,7 @@
 import { hasNoControlCharacters } from '../http/identifiers';
 import { z } from 'zod';
 import { SORT_KEYS, type UserListQuery } from './queries';
+import { LIMIT_STATUS_FILTERS } from './limit-info';
 
 /** Largest allocation accepted (tokens): a trillion, far above any real monthly plan. */
 export const MAX_ALLOCATION = 1_000_000_000_000;
@@ -23,6 +24,7 @@ export const listQuerySchema = z.object({
   department: optionalText(100),
   credit: z.preprocess(emptyToUndefined, z.enum(['yes', 'no']).optional()),
   allocation: z.preprocess(emptyToUndefined, z.enum(['near', 'over']).optional()),
+  limit_status: z.preprocess(emptyToUndefined, z.enum(LIMIT_STATUS_FILTERS).optional()),
   sort: z.preprocess(emptyToUndefined, z.enum(SORT_KEYS).default('name')),
   dir: z.preprocess(emptyToUndefined, z.enum(['asc', 'desc']).default('asc')),
   page: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100_000).default(1)),
@@ -40,6 +42,14 @@ export function parseListQuery(input: Record<string, unknown>): UserListQuery & 
   const again = listQuerySchema.safeParse(clean);
   return again.success ? again.data : listQuerySchema.parse({});
 }
+
+/**
+ * The limit status filter is checked strictly, unlike the list's other parameters: a value that is
+ * not one of its choices answers 400 rather than quietly showing everyone.
+ */
+export const limitStatusSchema = z.object({
+  limit_status: z.preprocess(emptyToUndefined, z.enum(LIMIT_STATUS_FILTERS, { error: `limit_status must be one of ${LIMIT_STATUS_FILTERS.join(', ')}` }).optional()),
+});
 
 /** Whole tokens >= 0 up to MAX_ALLOCATION; thousands separators (1,000 / 1 000 / 1_000) are accepted. */
 export const tokenField = (label: string) =>

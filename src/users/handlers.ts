@@ -4,7 +4,8 @@ import type { AppContext } from '../http/context';
 import { actorFrom } from '../audit/audit';
 import { HttpError, isHtmx } from '../http/errors';
 import { renderPage, renderPageOrPartial } from '../http/render';
-import { idParam, parse, type FieldErrors } from '../http/validate';
+import { idParam, parse, parseOrThrow, type FieldErrors } from '../http/validate';
+import { usageNow } from '../reports/clock';
 import { fromDbTime } from '../db/time';
 import { setCreditAccess } from './credit-access';
 import * as actions from './actions';
@@ -12,6 +13,7 @@ import { RuleError } from './actions';
 import * as forms from './forms';
 import { departments, getUserRow, listUsers, monthContext, userSummary, type UserListQuery, type UserRow } from './queries';
 import * as vm from './view-model';
+import { NO_LIMITS, type UserLimitSource } from './limit-info';
 
 const INVITE_DEFAULTS = { role: 'member', max_inference_tokens: '0', max_embedding_tokens: '0', may_spend_credits: '1' };
 
@@ -32,13 +34,19 @@ function viewHelpers(res: Response) {
   };
 }
 
-export function userHandlers(ctx: AppContext) {
+/**
+ * `limits` answers what the rows show and the list filters about limits (src/limits provides it
+ * when the app is built; see ./limit-info.ts).
+ */
+export function userHandlers(ctx: AppContext, limits: UserLimitSource = NO_LIMITS) {
   const db = ctx.db;
+  /** This month and "now" as the reports see them (limit periods count from the same instant). */
+  const listMonth = (res: Response) => monthContext(zoneOf(res), usageNow());
 
   async function listLocals(req: Request, res: Response, f: UserListQuery & { notice?: string; error?: string }) {
     const ws = req.user!.workspace_id;
-    const m = monthContext(zoneOf(res));
-    const [summary, page, depts] = await Promise.all([userSummary(db, ws), listUsers(db, ws, m, f), departments(db, ws)]);
+    const m = listMonth(res);
+    const [summary, page, depts] = await Promise.all([userSummary(db, ws), listUsers(db, ws, m, f, limits), departments(db, ws)]);
     const filters = { ...f, page: page.page };
     return {
       title: 'User Management',
@@ -48,6 +56,7 @@ export function userHandlers(ctx: AppContext) {
       f: filters,
       month: m,
       departments: depts,
+      limitInfo: page.limits,
       returnUrl: vm.listUrl(filters),
       notice: f.notice ? vm.NOTICES[f.notice] : undefined,
       errorMessage: f.error ? vm.ERRORS[f.error] : undefined,
@@ -62,9 +71,11 @@ export function userHandlers(ctx: AppContext) {
   }
 
   async function rowLocals(req: Request, res: Response, userId: number, returnUrl: string, extra: Record<string, unknown> = {}) {
-    const row = await getUserRow(db, req.user!.workspace_id, monthContext(zoneOf(res)), userId);
+    const m = listMonth(res);
+    const row = await getUserRow(db, req.user!.workspace_id, m, userId);
     if (!row) throw new HttpError(404, 'No such user in this workspace.');
-    return { ...viewHelpers(res), row, returnUrl, rowNotice: null, rowError: null, focusMenu: false, ...extra };
+    const limitInfo = await limits.of(db, req.user!.workspace_id, [row], m.now);
+    return { ...viewHelpers(res), row, limitInfo, returnUrl, rowNotice: null, rowError: null, focusMenu: false, ...extra };
   }
 
   /** After a row action: htmx gets the re-rendered row (and a summary refresh); browsers go back with a notice. */
@@ -106,6 +117,7 @@ export function userHandlers(ctx: AppContext) {
 
   return {
     async listUsers(req: Request, res: Response) {
+      parseOrThrow(forms.limitStatusSchema, { limit_status: req.query.limit_status });
       const f = forms.parseListQuery(req.query as Record<string, unknown>);
       const locals = await listLocals(req, res, f);
       // htmx: push the canonical URL (no empty fields, defaults left out) rather than the raw form query.

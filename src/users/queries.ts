@@ -4,6 +4,9 @@ import type { Knex } from 'knex';
 import type { RosterRow } from '../csv/definitions';
 import { addMonths, monthOfDay, today } from '../db/time';
 import { findWorkspace } from '../workspaces/queries';
+import { NEAR_SHARE } from '../domain/limits';
+import { maxInList } from '../db/dialect';
+import { FILTER_STATE, type LimitStatusFilter, type UserLimitInfo, type UserLimitSource } from './limit-info';
 
 export const SORT_KEYS = [
   'name',
@@ -21,6 +24,7 @@ export const SORT_KEYS = [
   'share',
   'credit',
   'last_active',
+  'limit_use',
 ] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
@@ -31,6 +35,7 @@ export interface UserListQuery {
   department?: string;
   credit?: 'yes' | 'no';
   allocation?: 'near' | 'over';
+  limit_status?: LimitStatusFilter;
   sort: SortKey;
   dir: 'asc' | 'desc';
   page: number;
@@ -51,17 +56,16 @@ export interface UserRow extends Pick<RosterRow, 'id' | 'email' | 'name' | 'role
   last_active: string | null;
 }
 
-/** Share of the monthly allocation at which a user counts as "near" (and 1.0 = "over"). */
-export const NEAR_SHARE = 0.8;
-
 export interface MonthContext {
   month: string;
   prevMonth: string;
+  /** the instant the list is computed at (limit periods and projections count from it) */
+  now: Date;
 }
 
 export function monthContext(zone: string, now: Date = new Date()): MonthContext {
   const month = monthOfDay(today(zone, now));
-  return { month, prevMonth: addMonths(month, -1) };
+  return { month, prevMonth: addMonths(month, -1), now };
 }
 
 /** `%term%` for LIKE with the wildcards of the term escaped by '!' (portable: same ESCAPE on both engines). */
@@ -77,7 +81,8 @@ const TOTAL_INFERENCE_SQL = 'COALESCE(tot.inference_tokens, 0)';
 const TOTAL_EMBEDDING_SQL = 'COALESCE(tot.embedding_tokens, 0)';
 const SHARE_SQL = `CASE WHEN u.max_inference_tokens > 0 THEN ${MONTHLY_SQL} * 1.0 / u.max_inference_tokens ELSE NULL END`;
 
-const SORT_SQL: Record<SortKey, string> = {
+/** `limit_use` is not a column: it is sorted after the limits are resolved (listUsersByLimit). */
+const SORT_SQL: Record<Exclude<SortKey, 'limit_use'>, string> = {
   name: 'LOWER(u.name)',
   email: 'LOWER(u.email)',
   role: 'u.role',
@@ -122,7 +127,7 @@ function applyUserFilters(q: Knex.QueryBuilder, f: Partial<UserListQuery>): Knex
   return q;
 }
 
-/** "Near or over" / "over" this month's allocation; needs the `cur` join. */
+/** "Near or over" / "over" this month's allocation (near: the share every limit uses); needs the `cur` join. */
 function applyAllocationFilter(q: Knex.QueryBuilder, f: Partial<UserListQuery>): Knex.QueryBuilder {
   if (f.allocation === 'near') {
     q.where('u.max_inference_tokens', '>', 0).whereRaw(`${MONTHLY_SQL} >= u.max_inference_tokens * ?`, [NEAR_SHARE]);
@@ -211,34 +216,89 @@ export interface UserPage {
   total: number;
   page: number;
   pages: number;
+  /** the effective limit and status of the page's users (those with a per-user limit) */
+  limits: Map<number, UserLimitInfo>;
 }
 
 /**
  * One page of the user table, in two steps: (1) the page's user ids, sorted and filtered with only
  * the join the sort key or filter needs; (2) every column for those ids. Users are a bounded set per
- * workspace (thousands at most), so page numbers over a sorted, id-tie-broken list are fine here; the
- * big table (interactions) is never read. This OFFSET is the documented exception to the keyset rule
- * (docs/users.md "Limits", docs/DEVELOPING.md "Lists"): every sort key is an unindexed expression, so
- * the filtered users are sorted on each request either way; measured on 2,000 users, the deepest page
- * costs 1-7 ms more than the first or than a keyset cursor. Plans on 5M interactions are in docs/users.md.
+ * workspace (tens of thousands at most), so page numbers over a sorted, id-tie-broken list are fine
+ * here; the big table (interactions) is never read. This OFFSET is the documented exception to the
+ * keyset rule (docs/users.md "Limits", docs/DEVELOPING.md "Lists"): every sort key is an unindexed
+ * expression, so the filtered users are sorted on each request either way; measured on 2,000 users,
+ * the deepest page costs 1-7 ms more than the first or than a keyset cursor. Plans on 5M
+ * interactions are in docs/users.md. The limit status filter and the limit use sort take another
+ * path (listUsersByLimit).
  */
-export async function listUsers(db: Knex, workspaceId: number, m: MonthContext, f: UserListQuery): Promise<UserPage> {
+export async function listUsers(db: Knex, workspaceId: number, m: MonthContext, f: UserListQuery, limits: UserLimitSource): Promise<UserPage> {
+  if (f.limit_status || f.sort === 'limit_use') return listUsersByLimit(db, workspaceId, m, f, limits);
+  const sort = f.sort as Exclude<SortKey, 'limit_use'>;
   const countJoins = new Set<Join>(f.allocation ? ['cur'] : []);
   const countQuery = applyAllocationFilter(applyUserFilters(usersWith(db, workspaceId, m, countJoins), f), f).count({ n: '*' });
   const total = Number((await countQuery.first())?.n ?? 0);
   const pages = Math.max(1, Math.ceil(total / f.per));
   const page = Math.min(f.page, pages);
-  const joins = new Set<Join>([...countJoins, ...(SORT_JOINS[f.sort] ?? [])]);
+  const joins = new Set<Join>([...countJoins, ...(SORT_JOINS[sort] ?? [])]);
   const idRows = await applyAllocationFilter(applyUserFilters(usersWith(db, workspaceId, m, joins), f), f)
     .select('u.id')
-    .orderByRaw(`${SORT_SQL[f.sort]} ${f.dir}`)
+    .orderByRaw(`${SORT_SQL[sort]} ${f.dir}`)
     .orderBy('u.id', f.dir)
     .limit(f.per)
     .offset((page - 1) * f.per);
   const ids = idRows.map((r: { id: number }) => Number(r.id));
-  if (ids.length === 0) return { rows: [], total, page, pages };
+  if (ids.length === 0) return { rows: [], total, page, pages, limits: new Map() };
   const byId = new Map((await rowsFor(db, workspaceId, m, ids)).map((r) => [r.id, r]));
-  return { rows: ids.map((id: number) => byId.get(id)!).filter(Boolean), total, page, pages };
+  const rows = ids.map((id: number) => byId.get(id)!).filter(Boolean);
+  return { rows, total, page, pages, limits: await limits.of(db, workspaceId, rows, m.now) };
+}
+
+/**
+ * The list filtered by limit status or sorted by limit use. Limit status is no column: it follows
+ * from the layers, the allocations and the period's usage, so src/limits resolves it for every user
+ * of the workspace at once (one set-wise read of the rollups per period, kept until something it
+ * depends on changes; see docs/limits.md "Cost in User Management"). The database then gives the
+ * ids the other filters keep, in the list's order (the column sort, or id order for `limit_use`),
+ * only among the users in the wanted state when they are few enough for an IN list; the rest is
+ * filtered, sorted (stably by use, so ties keep the id order) and cut into the same numbered pages
+ * here. Users without a limit have no use and rank below every user with one (first ascending,
+ * last descending).
+ */
+async function listUsersByLimit(db: Knex, workspaceId: number, m: MonthContext, f: UserListQuery, limits: UserLimitSource): Promise<UserPage> {
+  const states = await limits.states(db, workspaceId, m.now);
+  const byUse = f.sort === 'limit_use';
+  let match: Set<number> | null = null;
+  if (f.limit_status) {
+    const want = FILTER_STATE[f.limit_status];
+    match = new Set();
+    for (const [id, s] of states) if (want === null || s.state === want) match.add(id);
+  }
+  let ids: number[] = [];
+  if (!match || match.size) {
+    const sort = f.sort as Exclude<SortKey, 'limit_use'>;
+    const joins = new Set<Join>([...(f.allocation ? (['cur'] as Join[]) : []), ...(byUse ? [] : SORT_JOINS[sort] ?? [])]);
+    const q = applyAllocationFilter(applyUserFilters(usersWith(db, workspaceId, m, joins), f), f).select('u.id');
+    if (match && match.size <= maxInList(db)) q.whereIn('u.id', [...match]);
+    if (!byUse) q.orderByRaw(`${SORT_SQL[sort]} ${f.dir}`);
+    q.orderBy('u.id', f.dir);
+    ids = (await q).map((r: { id: number }) => Number(r.id));
+  }
+  if (match) ids = ids.filter((id) => match.has(id));
+  if (byUse) {
+    const sign = f.dir === 'asc' ? 1 : -1;
+    ids = ids
+      .map((id) => ({ id, use: states.get(id)?.use ?? -1 }))
+      .sort((a, b) => (a.use === b.use ? 0 : a.use < b.use ? -sign : sign))
+      .map((x) => x.id);
+  }
+  const total = ids.length;
+  const pages = Math.max(1, Math.ceil(total / f.per));
+  const page = Math.min(f.page, pages);
+  const pageIds = ids.slice((page - 1) * f.per, page * f.per);
+  if (pageIds.length === 0) return { rows: [], total, page, pages, limits: new Map() };
+  const byId = new Map((await rowsFor(db, workspaceId, m, pageIds)).map((r) => [r.id, r]));
+  const rows = pageIds.map((id) => byId.get(id)!).filter(Boolean);
+  return { rows, total, page, pages, limits: await limits.of(db, workspaceId, rows, m.now) };
 }
 
 /** One user with the table's columns (row re-render after an action); null when not in the workspace. */

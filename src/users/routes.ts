@@ -3,10 +3,12 @@ import { Router } from 'express';
 import type { AppContext } from '../http/context';
 import { requireAdmin } from '../http/guards';
 import * as h from './handlers';
+import type { UserLimitSource } from './limit-info';
 
-export function usersRouter(ctx: AppContext): Router {
+/** `options.limits`: what rows show and the list filters about limits (src/limits provides it). */
+export function usersRouter(ctx: AppContext, options: { limits?: UserLimitSource } = {}): Router {
   const router = Router();
-  const u = h.userHandlers(ctx);
+  const u = h.userHandlers(ctx, options.limits);
   router.get('/admin/users', requireAdmin, u.listUsers);
   router.get('/admin/users/summary', requireAdmin, u.showSummary);
   router.get('/admin/users/new', requireAdmin, u.showInvite);

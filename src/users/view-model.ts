@@ -1,6 +1,10 @@
 // View-model helpers for User Management: list URLs (filters, sort, page), column headers, notices.
 import type { SortKey, UserListQuery, UserRow } from './queries';
-import { NEAR_SHARE } from './queries';
+import { NEAR_PERCENT, NEAR_SHARE } from '../domain/limits';
+
+/** The near share as a percentage (the Allocation filter's label). */
+export { NEAR_PERCENT };
+import { LIMIT_STATUS_FILTERS, LIMIT_STATUS_LABELS } from './limit-info';
 
 /** Sortable columns: `label` is the compact header, `full` the complete name (abbr title, caption). */
 export const COLUMNS: { key: SortKey; label: string; full: string; num?: boolean }[] = [
@@ -19,16 +23,21 @@ export const COLUMNS: { key: SortKey; label: string; full: string; num?: boolean
   { key: 'share', label: 'Used', full: 'Allocation used: this month’s inference tokens as a share of the monthly allocation' },
   { key: 'credit', label: 'Credits', full: 'Credit access: may spend shared credits' },
   { key: 'last_active', label: 'Last active', full: 'Last active (latest interaction or login)' },
+  { key: 'limit_use', label: 'Limit', full: 'Limit use: the highest share of any per-user limit used in its current period' },
 ];
 
 /**
- * Table header cells: Name and Email share the first data column (email under the name) so the table
- * fits 1280px; each keeps its own sort link.
+ * Table header cells: Name, Email and the effective limit share the first data column (email and
+ * limit under the name) so the table fits 1280px; each keeps its own sort link.
  */
+const NAME_CELL: SortKey[] = ['name', 'email', 'limit_use'];
 export const HEADERS: { keys: SortKey[]; num?: boolean; cls?: string }[] = [
-  { keys: ['name', 'email'], cls: 'user-name' },
-  ...COLUMNS.filter((c) => c.key !== 'name' && c.key !== 'email').map((c) => ({ keys: [c.key], num: c.num, cls: `col-${c.key}` })),
+  { keys: NAME_CELL, cls: 'user-name' },
+  ...COLUMNS.filter((c) => !NAME_CELL.includes(c.key)).map((c) => ({ keys: [c.key], num: c.num, cls: `col-${c.key}` })),
 ];
+
+/** The choices of the limit status filter. */
+export const LIMIT_STATUS_CHOICES = LIMIT_STATUS_FILTERS.map((value) => ({ value, label: LIMIT_STATUS_LABELS[value] }));
 
 export function column(key: SortKey) {
   return COLUMNS.find((c) => c.key === key)!;
@@ -53,7 +62,7 @@ export function numberCells(r: UserRow): { key: SortKey; label: string; n: numbe
   return values.map(([key, n]) => ({ key, label: column(key).label, n }));
 }
 
-const FILTER_KEYS = ['q', 'role', 'status', 'department', 'credit', 'allocation'] as const;
+const FILTER_KEYS = ['q', 'role', 'status', 'department', 'credit', 'allocation', 'limit_status'] as const;
 
 /** The list URL for a state; defaults are left out so URLs stay short and canonical. */
 export function listUrl(f: UserListQuery, patch: Partial<UserListQuery> = {}): string {

@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { hxGets, isPlaceholder, olderLink } from '../../bench/html';
 import { shapeOf, userListLastPages } from '../../bench/routes';
+import { LIMIT_STATUS_FILTERS } from '../../src/users/limit-info';
 import { PROFILES } from '../../bench/profiles';
 import { SORT_KEYS } from '../../src/users/queries';
 import { percentile } from '../../bench/load';
@@ -101,6 +102,9 @@ describe('bench: harness', () => {
     const urls = specs.map((s) => new URL(s.path(ctx), 'http://x'));
     for (const k of SORT_KEYS) expect(urls.some((u) => u.searchParams.get('sort') === k && !u.searchParams.get('dir')), k).to.equal(true);
     for (const f of ['status', 'role', 'credit', 'allocation', 'department', 'q']) expect(urls.some((u) => u.searchParams.has(f)), f).to.equal(true);
+    // every limit status, and the limit use sort both ways
+    for (const v of LIMIT_STATUS_FILTERS) expect(urls.some((u) => u.searchParams.get('limit_status') === v), v).to.equal(true);
+    expect(urls.some((u) => u.searchParams.get('sort') === 'limit_use' && u.searchParams.get('dir') === 'desc')).to.equal(true);
     // page=100000 is beyond any roster: the list clamps it to the last page
     for (const u of urls) expect(u.searchParams.get('page')).to.equal('100000');
     expect(new Set(specs.map((s) => s.id)).size).to.equal(specs.length);

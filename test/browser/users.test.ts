@@ -8,6 +8,8 @@ import { closeAll } from '../helpers/db';
 import { browserLogin, browserTestsEnabled, cspErrors, startBrowser, type BrowserHarness } from '../helpers/browser';
 import { recordInteractions } from '../../src/ingest/write-path';
 import { ev, usersWorld, type UsersWorld } from '../users/fixture';
+import { NOW as LIMITS_NOW, userLimitsWorld, type LimitsWorld } from '../users/limits-fixture';
+import { setUsageClock } from '../../src/reports/clock';
 
 (browserTestsEnabled() ? describe : describe.skip)('browser: users and activity logs', function () {
   this.timeout(60000);
@@ -362,4 +364,83 @@ import { ev, usersWorld, type UsersWorld } from '../users/fixture';
     await h.page.keyboard.press('Escape');
     await t.db('users').where({ id }).delete();
   });
+});
+
+// The limit status filter and the limit use sort in a real browser at 1440 and 390 px: the select
+// swaps the table and pushes a bookmarkable URL, the badge sits next to the effective limit inside
+// the name cell (not clipped, not overflowing, the table no wider), Back restores the list.
+(browserTestsEnabled() ? describe : describe.skip)('browser: users by limit status', function () {
+  this.timeout(60000);
+  let t: TestApp;
+  let h: BrowserHarness;
+  let w: LimitsWorld;
+
+  before(async () => {
+    setUsageClock(() => LIMITS_NOW);
+    t = await createTestApp();
+    w = await userLimitsWorld(t.db);
+    h = await startBrowser(t.app);
+    await browserLogin(h, 'admin@ul.test', PASSWORD);
+  });
+  after(async () => {
+    setUsageClock();
+    await h?.close();
+    await closeAll();
+  });
+
+  /** Each badge inside its name cell: whole (nothing hidden), within the cell's box, on one line. */
+  const badgeFit = () =>
+    h.page.$$eval('[data-testid="limit-badge"]', (els) =>
+      els.map((el) => {
+        const b = el.getBoundingClientRect();
+        const cell = el.closest('td')!.getBoundingClientRect();
+        return { text: el.textContent, whole: el.scrollWidth <= el.clientWidth + 1, inside: b.left >= cell.left - 0.5 && b.right <= cell.right + 0.5, oneLine: b.height < 24 };
+      }),
+    );
+
+  for (const width of [1440, 390]) {
+    it(`at ${width}px: the filter is a select that swaps the table and pushes the URL; the badge fits its row`, async () => {
+      const page = h.page;
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto(`${h.baseUrl}/admin/users`);
+      // the select is on screen, labelled and usable
+      const box = (await page.locator('#f-limit-status').boundingBox())!;
+      expect(box.x).to.be.at.least(0);
+      expect(box.x + box.width).to.be.at.most(width);
+      expect(await page.textContent('label[for="f-limit-status"]')).to.equal('Limit status');
+      await Promise.all([page.waitForURL(/limit_status=near/), page.selectOption('#f-limit-status', 'near')]);
+      expect(page.url()).to.equal(`${h.baseUrl}/admin/users?limit_status=near`);
+      await page.waitForFunction(() => document.getElementById('live-status')?.textContent === '1 user matches these filters, sorted by Name (ascending).');
+      expect(await page.$$eval('#users-results tr[id^="user-row-"]', (r) => r.map((x) => x.id))).to.deep.equal([`user-row-${w.ids.nina}`]);
+      expect(await badgeFit()).to.deep.equal([{ text: 'Near', whole: true, inside: true, oneLine: true }]);
+      // sorted by limit use, most used first (the header link, twice), then everyone with a limit:
+      // every badge, the longest one included, fits; the table is no wider than its frame at 1440
+      await Promise.all([page.waitForURL(/sort=limit_use$/), page.click('a[data-sort="limit_use"]')]);
+      await Promise.all([page.waitForURL(/dir=desc/), page.click('a[data-sort="limit_use"]')]);
+      await Promise.all([page.waitForURL(/limit_status=any_limit/), page.selectOption('#f-limit-status', 'any_limit')]);
+      expect(page.url()).to.equal(`${h.baseUrl}/admin/users?limit_status=any_limit&sort=limit_use&dir=desc`);
+      await page.waitForFunction(() => document.querySelectorAll('#users-results [data-testid="limit-badge"]').length === 3);
+      expect(await page.$$eval('#users-results tr[id^="user-row-"]', (r) => r.slice(0, 4).map((x) => x.id))).to.deep.equal([w.ids.olga, w.ids.nina, w.ids.tom, w.ids.wes].map((id) => `user-row-${id}`));
+      expect(await badgeFit()).to.deep.equal([
+        { text: 'Over', whole: true, inside: true, oneLine: true },
+        { text: 'Near', whole: true, inside: true, oneLine: true },
+        { text: 'On track to exceed', whole: true, inside: true, oneLine: true },
+      ]);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).to.be.at.most(1);
+      if (width === 1440) {
+        const [scroll, client] = await page.$eval('#users-results .table-wrap', (e) => [e.scrollWidth, e.clientWidth]);
+        expect(scroll - client).to.be.at.most(1);
+      }
+      // Back returns to the previous view (near, sorted by use); the pushed URL opened directly gives the same rows
+      await page.goBack();
+      await page.waitForURL(`${h.baseUrl}/admin/users?limit_status=near&sort=limit_use&dir=desc`);
+      await page.waitForFunction(() => document.querySelectorAll('#users-results tr[id^="user-row-"]').length === 1);
+      expect(await page.inputValue('#f-limit-status')).to.equal('near');
+      await page.goto(`${h.baseUrl}/admin/users?limit_status=any_limit&sort=limit_use&dir=desc`);
+      expect(await page.$$eval('#users-results tr[id^="user-row-"]', (r) => r.slice(0, 4).map((x) => x.id))).to.deep.equal([w.ids.olga, w.ids.nina, w.ids.tom, w.ids.wes].map((id) => `user-row-${id}`));
+      expect(cspErrors(page)).to.deep.equal([]);
+      await page.setViewportSize({ width: 1280, height: 900 });
+    });
+  }
 });

@@ -6,7 +6,8 @@ import type { Express } from 'express';
 import { closeAll, freshDb } from '../helpers/db';
 import { createTestApp, loginAs } from '../helpers/app';
 import { PASSWORD } from '../helpers/fixtures';
-import { groupShowback, limitStatuses, stateOf } from '../../src/limits/reports';
+import { groupShowback, limitStatuses } from '../../src/limits/reports';
+import { stateOf } from '../../src/domain/limits';
 import { monthOf } from '../../src/db/time';
 import { limitsWorld, NOW } from './fixture';
 

@@ -8,6 +8,8 @@ const ADMIN_POST_RECORD = { anonymous: 403, member: 403, otherAdmin: 404, admin:
 export const USERS_ROUTES: RouteCase[] = [
   { method: 'GET', path: '/admin/users', expect: ADMIN_PAGE },
   { method: 'GET', path: '/admin/users?sort=monthly&dir=desc&status=active', expect: ADMIN_PAGE },
+  { method: 'GET', path: '/admin/users?limit_status=over&sort=limit_use&dir=desc', expect: ADMIN_PAGE },
+  { method: 'GET', path: '/admin/users?limit_status=bogus', expect: { anonymous: 303, member: 403, otherAdmin: 400, admin: 400 } },
   { method: 'GET', path: '/admin/users/summary', expect: { anonymous: 303, member: 403, otherAdmin: 303, admin: 303 } },
   { method: 'GET', path: '/admin/users/new', expect: ADMIN_PAGE },
   { method: 'POST', path: '/admin/users', body: { email: 'matrix-invite@example.test', name: 'Matrix', role: 'member', max_inference_tokens: 'x', max_embedding_tokens: '0' }, expect: { anonymous: 403, member: 403, otherAdmin: 422, admin: 422 } },

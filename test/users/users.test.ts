@@ -228,8 +228,8 @@ describe('users: User Management page', () => {
       expect(res.text).to.match(new RegExp(`<abbr title="(${full}[^"]*)" data-full="\\1"><span aria-hidden="true">[^<]+</span><span class="visually-hidden">\\1</span></abbr>`));
     }
     const short = [...res.text.matchAll(/<abbr [^>]*><span aria-hidden="true">([^<]+)<\/span>/g)].map((m) => m[1]);
-    expect(short).to.deep.equal(['Dept.', 'Max inf.', 'Max emb.', 'Total inf.', 'Total emb.', 'Total', 'This month', 'Prev. month', 'Used', 'Credits', 'Last active']);
-    expect(res.text).to.match(/data-sort="name"[^>]*>Name<\/a><span class="sort-sep"[^>]*> \/ <\/span><a[^>]*data-sort="email"/);
+    expect(short).to.deep.equal(['Limit', 'Dept.', 'Max inf.', 'Max emb.', 'Total inf.', 'Total emb.', 'Total', 'This month', 'Prev. month', 'Used', 'Credits', 'Last active']);
+    expect(res.text).to.match(/data-sort="name"[^>]*>Name<\/a><span class="sort-sep"[^>]*> \/ <\/span><a[^>]*data-sort="email"[^>]*>Email<\/a><span class="sort-sep"[^>]*> \/ <\/span><a[^>]*data-sort="limit_use"/);
   });
   it('the share is highlighted from exactly 80 % (the "near or over" filter threshold) and at 100 %', async () => {
     await createUser(t.db, w.a.id, { email: 'eighty@alpha.test', name: 'Share Eighty', maxInferenceTokens: 1000 });
