@@ -8,9 +8,8 @@ import { insertPolicy } from '../src/limits/queries';
 import type { DatasetInfo } from './dataset';
 
 export interface AuthorizeSetup {
-  apiKey: string;
-  /** request bodies: tokens only, and tokens with a priced credit action */
-  bodies: { id: string; body: string }[];
+  /** request bodies: tokens only, and tokens with a priced credit action; each with its own key */
+  bodies: { id: string; body: string; apiKey: string }[];
   cleanup(): Promise<void>;
 }
 
@@ -36,12 +35,13 @@ export async function prepareAuthorize(url: string, dataset: DatasetInfo): Promi
       await insertPolicy(db, ws, { ...base, scope: 'group', groupId: g, metric: 'credits', period: 'month', amount: 100_000, mode: 'soft' }, null);
     }
     await insertPolicy(db, ws, { ...base, scope: 'user', userId: user.id, metric: 'inference', period: 'day', amount: 1_000_000, mode: 'hard' }, null);
-    const { key } = await createApiKey(db, ws, NOTE, null, ['ingest']);
+    // One key per body: the per-key rate limit (6,000 a minute by default) is per platform caller,
+    // and a body measured at 10 clients for 5 s nearly uses up a minute's allowance by itself.
+    const key = async () => (await createApiKey(db, ws, NOTE, null, ['ingest'])).key;
     return {
-      apiKey: key,
       bodies: [
-        { id: `authorize tokens (${groups.length} group budgets)`, body: JSON.stringify({ user: user.email, tokens: { inference: 1200, embedding: 0 } }) },
-        { id: 'authorize tokens + credits', body: JSON.stringify({ user: user.email, tokens: { inference: 1200 }, credits: { action: 'api', quantity: 1 } }) },
+        { id: `authorize tokens (${groups.length} group budgets)`, body: JSON.stringify({ user: user.email, tokens: { inference: 1200, embedding: 0 } }), apiKey: await key() },
+        { id: 'authorize tokens + credits', body: JSON.stringify({ user: user.email, tokens: { inference: 1200 }, credits: { action: 'api', quantity: 1 } }), apiKey: await key() },
       ],
       async cleanup() {
         const c = createDb(url, { poolMax: 1 });

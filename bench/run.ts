@@ -520,8 +520,13 @@ async function main() {
     if (!opts.skip.has('authorize') && (!opts.only.length || opts.only.some((o) => 'authorize'.includes(o) || o.includes('authorize')))) {
       const setup = await prepareAuthorize(url, dataset);
       try {
-        const headers = { authorization: `Bearer ${setup.apiKey}`, 'content-type': 'application/json' };
-        const authTargets: PageTarget[] = setup.bodies.map((b) => ({ id: b.id, url: app!.base + '/api/v1/authorize', method: 'POST', body: b.body, headers }));
+        const authTargets: PageTarget[] = setup.bodies.map((b) => ({
+          id: b.id,
+          url: app!.base + '/api/v1/authorize',
+          method: 'POST',
+          body: b.body,
+          headers: { authorization: `Bearer ${b.apiKey}`, 'content-type': 'application/json' },
+        }));
         log(`measuring POST /api/v1/authorize (${authTargets.length} bodies) x [1, 10] connections x ${opts.durationSec} s`);
         const r = await runLoad<LatencyResult[]>({ mode: 'pages', targets: authTargets, connections: [1, 10], durationSec: opts.durationSec, warmupRequests: 20 });
         results.pages.push(...r);

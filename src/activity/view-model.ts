@@ -17,7 +17,7 @@ export function logRowView(r: LogRow) {
   const prompt = r.prompt_excerpt ?? '';
   return {
     ...r,
-    // the page shows occurred_at in the one timestamp format (views/partials/layout/time.ejs); this
+    // the page shows occurred_at in the one timestamp format (timeTag of src/http/format.ts); this
     // UTC twin matches the CSV's occurred_at_utc column to the second
     utc: `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`,
     type: `${SURFACE_LABELS[r.surface as Surface] ?? r.surface} · ${r.token_kind}${r.output === 'image' ? ' · image' : ''}`,

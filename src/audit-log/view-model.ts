@@ -101,7 +101,7 @@ export function auditRowView(r: Record<string, unknown>, zone: string, names: Au
   return {
     sentence: auditSentence(sentenceInput(r), names),
     id: Number(r.id),
-    // shown in the one timestamp format (views/partials/layout/time.ejs), with its UTC twin to the second
+    // shown in the one timestamp format (timeTag of src/http/format.ts), with its UTC twin to the second
     at,
     utc: `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`,
     actor: String(r.actor_label),

@@ -11,7 +11,7 @@ export const money = (cents: number | null | undefined) =>
   cents == null ? '—' : `$${(Number(cents) / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
 /** The local day of a DB timestamp, as every page shows a day ('Nov 24, 2026'). Full date-times go
- * through views/partials/layout/time.ejs. */
+ * through timeTag of src/http/format.ts. */
 export function dateOf(value: string | null | undefined, zone: string): string {
   const d = fromDbTime(value ?? null);
   return d ? dayLabel(localDateTime(d, zone)) : '—';

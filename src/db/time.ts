@@ -125,6 +125,27 @@ export function daysInRange(a: string, b: string): string[] {
 
 /** Offset of `zone` from UTC at `instant`, in minutes (east positive). */
 export function zoneOffsetMinutes(instant: Date, zone: string): number {
+  // A zone's offset changes on a couple of days a year: an offset found constant over a whole UTC
+  // day is kept for that day, so a page of timestamps (or an export) asks Intl about once per day.
+  const dayKey = Math.floor(instant.getTime() / DAY_MS);
+  let byDay = steadyOffsets.get(zone);
+  if (!byDay) steadyOffsets.set(zone, (byDay = new Map()));
+  const known = byDay.get(dayKey);
+  if (known !== undefined) return known;
+  const off = offsetFromIntl(instant, zone);
+  const start = offsetFromIntl(new Date(dayKey * DAY_MS), zone);
+  if (start === off && offsetFromIntl(new Date(dayKey * DAY_MS + DAY_MS - 1000), zone) === off) {
+    if (byDay.size >= 20_000) byDay.clear();
+    byDay.set(dayKey, off);
+  }
+  return off;
+}
+
+const DAY_MS = 86_400_000;
+/** zone -> UTC day number -> the offset that held all that day (days with a change are not kept) */
+const steadyOffsets = new Map<string, Map<number, number>>();
+
+function offsetFromIntl(instant: Date, zone: string): number {
   let f = partsFormatters.get(zone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
@@ -162,10 +183,19 @@ const abbrevFormatters = new Map<string, Intl.DateTimeFormat>();
 
 /** The zone's short name at an instant ("CDT", "CST"; "GMT+1" where no abbreviation exists). */
 export function zoneAbbreviation(instant: Date, zone: string): string {
-  let f = abbrevFormatters.get(zone);
-  if (!f) abbrevFormatters.set(zone, (f = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'short' })));
-  return f.formatToParts(instant).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  // a zone's name follows its offset (CST at -360, CDT at -300): asked of Intl once per zone, offset
+  // and year (a zone that changed its standard time keeps each year's name)
+  const key = `${zone}|${zoneOffsetMinutes(instant, zone)}|${instant.getUTCFullYear()}`;
+  let name = abbreviations.get(key);
+  if (name === undefined) {
+    let f = abbrevFormatters.get(zone);
+    if (!f) abbrevFormatters.set(zone, (f = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'short' })));
+    name = f.formatToParts(instant).find((p) => p.type === 'timeZoneName')?.value ?? '';
+    if (abbreviations.size < 10_000) abbreviations.set(key, name);
+  }
+  return name;
 }
+const abbreviations = new Map<string, string>();
 
 /**
  * True when the instant's local wall-clock time happens twice that day (the hour repeated when

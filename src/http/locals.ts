@@ -5,7 +5,7 @@ import { badgeDefaults, loadBadges, type HeaderBadge } from './header-badges';
 import { isHtmx, notFound } from './errors';
 import type { Workspace } from '../workspaces/workspace';
 import { findWorkspace } from '../workspaces/queries';
-import { timestamp } from './format';
+import { timeTag, timestamp } from './format';
 import { DEFAULT_TIME_ZONE } from '../db/time';
 
 /** `badges`: the header badges features registered when the app was built (src/app.ts). */
@@ -32,8 +32,10 @@ export function viewLocals(ctx: AppContext, badges: readonly HeaderBadge[] = [])
       res.locals.workspace = null;
       Object.assign(res.locals, defaults);
       res.locals.title = 'Usage Console';
-      // Full date-times in the workspace's zone, one format on every page (views/partials/layout/time.ejs).
-      res.locals.stamp = (v: string | Date | null | undefined) => timestamp(v, (res.locals.workspace as Workspace | null)?.time_zone ?? DEFAULT_TIME_ZONE);
+      // Full date-times in the workspace's zone, one format on every page: <%- timeTag(at) %>.
+      const zone = () => (res.locals.workspace as Workspace | null)?.time_zone ?? DEFAULT_TIME_ZONE;
+      res.locals.stamp = (v: string | Date | null | undefined) => timestamp(v, zone());
+      res.locals.timeTag = (v: string | Date | null | undefined, ifNone?: string) => timeTag(v, zone(), ifNone);
       if (req.user) {
         res.locals.workspace = await findWorkspace(ctx.db, req.user.workspace_id);
         // The header badges are only drawn with the layout: an htmx fragment (a chart, a filtered

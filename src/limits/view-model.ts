@@ -19,7 +19,7 @@ export interface PolicyRowView {
   period: string;
   amount: string;
   mode: string;
-  /** shown in the one timestamp format (views/partials/layout/time.ejs) */
+  /** shown in the one timestamp format (timeTag of src/http/format.ts) */
   expires: Date | null;
   expired: boolean;
   note: string;

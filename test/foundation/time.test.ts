@@ -1,5 +1,7 @@
 // The time module: UTC instant -> reporting day, ISO week (Monday start) and month, in any zone.
 import { expect } from 'chai';
+import fc from 'fast-check';
+import { formatNumber } from '../../src/http/format';
 import {
   addDays,
   addMonths,
@@ -18,6 +20,7 @@ import {
   toDbTime,
   weekStartOfDay,
   zoneOffsetMinutes,
+  zoneAbbreviation,
 } from '../../src/db/time';
 
 const CHI = 'America/Chicago';
@@ -151,5 +154,64 @@ describe('foundation: time module', () => {
       expect(fromDbTime('2026-11-01T06:30:00.123+01:00')!.toISOString()).to.equal('2026-11-01T05:30:00.123Z');
       expect(fromDbTime(null)).to.equal(null);
     });
+  });
+});
+
+describe('time: zone offsets (kept per steady UTC day)', () => {
+  const ZONES = ['America/Chicago', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kolkata', 'America/St_Johns', 'Pacific/Chatham', 'UTC'];
+  // an independent reading: Intl's own "GMT-05:00" name of the offset
+  const reference = (at: Date, zone: string) => {
+    const name = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' }).formatToParts(at).find((p) => p.type === 'timeZoneName')!.value;
+    const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+    return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+  };
+
+  it('equal Intl at any instant, asked in any order, around every transition too', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...ZONES), fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2040, 0, 1) }), fc.integer({ min: -7200, max: 7200 }), (zone, t, jitter) => {
+        const at = new Date(t);
+        expect(zoneOffsetMinutes(at, zone)).to.equal(reference(at, zone));
+        // seconds around the same instant (a transition inside a cached day would show here)
+        const near = new Date(t + jitter * 1000);
+        expect(zoneOffsetMinutes(near, zone)).to.equal(reference(near, zone));
+      }),
+      { numRuns: 3000 },
+    );
+    // every minute of Chicago's 2026 change days, after the days around them were asked
+    for (const day of ['2026-03-08', '2026-11-01']) {
+      const start = Date.parse(`${day}T00:00:00Z`) - 86_400_000;
+      for (let m = 0; m < 3 * 1440; m += 7) {
+        const at = new Date(start + m * 60_000);
+        expect(zoneOffsetMinutes(at, 'America/Chicago'), at.toISOString()).to.equal(reference(at, 'America/Chicago'));
+      }
+    }
+  });
+});
+
+describe('time: zone abbreviations and number formatting (fast paths)', () => {
+  it('zone abbreviations equal Intl at random instants in several zones', () => {
+    const zones = ['America/Chicago', 'Europe/London', 'America/New_York', 'Asia/Kolkata', 'UTC'];
+    fc.assert(
+      fc.property(fc.constantFrom(...zones), fc.integer({ min: Date.UTC(2010, 0, 1), max: Date.UTC(2035, 0, 1) }), (zone, t) => {
+        const at = new Date(t);
+        const expected = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'short' }).formatToParts(at).find((p) => p.type === 'timeZoneName')!.value;
+        expect(zoneAbbreviation(at, zone)).to.equal(expected);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(zoneAbbreviation(new Date('2026-11-01T06:30:00Z'), 'America/Chicago')).to.equal('CDT'); // 01:30 the first time
+    expect(zoneAbbreviation(new Date('2026-11-01T07:30:00Z'), 'America/Chicago')).to.equal('CST'); // 01:30 again
+  });
+
+  it('formatNumber equals en-US Intl grouping for any number (but -0 reads 0)', () => {
+    const intl = new Intl.NumberFormat('en-US');
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: -100_000, max: 100_000 }), fc.double({ noNaN: true, noDefaultInfinity: true })), (n) => {
+        expect(formatNumber(n)).to.equal(Object.is(n, -0) ? '0' : intl.format(n));
+      }),
+      { numRuns: 5000 },
+    );
+    for (const n of [0, 7, 999, 1000, -1000, 1234567, 9_007_199_254_740_991]) expect(formatNumber(n)).to.equal(intl.format(n));
+    expect(formatNumber(-0)).to.equal('0');
   });
 });
