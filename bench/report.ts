@@ -136,7 +136,11 @@ export function renderMarkdown(r: BenchResults): string {
     const a = r.pages.find((p) => p.id === id && p.connections === 1);
     const b = r.pages.find((p) => p.id === id && p.connections === 10);
     const errs = (a ? a.errors + a.non2xx : 0) + (b ? b.errors + b.non2xx : 0);
-    const pass = (!a || a.p95 <= T.p95At1) && (!b || b.p95 <= T.p95At10) && errs === 0;
+    // the authorize call has its own, tighter targets (the same rule as checkTargets)
+    const authorize = id.startsWith('authorize');
+    const at1 = authorize ? T.authorizeP95At1 : T.p95At1;
+    const at10 = authorize ? T.authorizeP95At10 : T.p95At10;
+    const pass = (!a || a.p95 <= at1) && (!b || b.p95 <= at10) && errs === 0;
     L.push(
       `| \`${id.replace(/\|/g, '\\|')}\` | ${a?.p50 ?? '-'} | ${a?.p95 ?? '-'} | ${a?.rps ?? '-'} | ${b?.p50 ?? '-'} | ${b?.p95 ?? '-'} | ${b?.rps ?? '-'} | ${errs} | ${ok(pass)} |`,
     );
