@@ -39,15 +39,8 @@ export function supportsInsertReturning(db: Knex): Promise<boolean> {
  * `rows` must all share the same keys; `keys` is the table's unique key.
  * `maxCols` / `minCols` keep the larger / smaller of old and new (timestamps).
  */
-export async function upsertAdd(
-  db: Knex,
-  table: string,
-  keys: string[],
-  rows: Record<string, unknown>[],
-  counters: string[],
-  opts: { maxCols?: string[]; minCols?: string[]; chunk?: number } = {},
-): Promise<void> {
-  for (const q of upsertAddQueries(db, table, keys, rows, counters, opts)) await q;
+export async function upsertAdd(...args: Parameters<typeof upsertAddQueries>): Promise<void> {
+  for (const q of upsertAddQueries(...args)) await q;
 }
 
 /** upsertAdd's statements, built but not run (a caller may compile them ahead: see RollupBatch.compile). */
