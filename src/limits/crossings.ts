@@ -98,10 +98,12 @@ export async function onLimitCrossed(db: Knex, c: Crossing): Promise<boolean> {
  * last pass (the interactions data version, the policies and groups stamp, the roster stamp, the day).
  */
 export async function checkWorkspaceCrossings(db: Knex, ws: number, now: Date = new Date()): Promise<number> {
-  const ctx = await context(db, ws);
+  // the limits context's stamp is read once: for the skip check and for the context itself
+  const [version, ctxStamp, roster] = await Promise.all([workspaceTableVersion(db, 'interactions', ws), contextStamp(db, ws), rosterStamp(db, ws)]);
+  const ctx = await context(db, ws, ctxStamp);
   if (!ctx) return 0;
   const today = dayOf(now, ctx.workspace.timeZone);
-  const stamp = [await workspaceTableVersion(db, 'interactions', ws), await contextStamp(db, ws), await rosterStamp(db, ws), today].join('|');
+  const stamp = [version, ctxStamp, roster, today].join('|');
   const seen = lastPass.get(db) ?? lastPass.set(db, new Map()).get(db)!;
   if (seen.get(ws) === stamp) return 0;
   const usage = await periodUsageByUser(db, ws, today, usageNeeds(ctx.policies, now));
