@@ -211,7 +211,12 @@ export interface AskingUser {
  */
 export async function findAskingUser(db: Knex, ws: number, ident: string): Promise<AskingUser | null> {
   const byEmail = await db('users').select([...ASKING_COLUMNS]).where({ workspace_id: ws, email: ident.trim().toLowerCase() }).first();
-  return askingUserOf(byEmail ?? (await db('users').select([...ASKING_COLUMNS]).where({ workspace_id: ws, scim_external_id: ident.trim() }).first()));
+  return byEmail ? askingUserOf(byEmail) : findAskingUserByExternalId(db, ws, ident);
+}
+
+/** The user a SCIM identity provider knows by `ident` (its externalId), or null. */
+export async function findAskingUserByExternalId(db: Knex, ws: number, ident: string): Promise<AskingUser | null> {
+  return askingUserOf(await db('users').select([...ASKING_COLUMNS]).where({ workspace_id: ws, scim_external_id: ident.trim() }).first());
 }
 
 interface DayRow {

@@ -7,7 +7,7 @@ import { dayOf } from '../db/time';
 import { versionedCache, workspaceTableVersion } from '../reports/memo';
 import { resolveLimits, usageWindow, type UsageBySubject } from './decide';
 import type { EffectiveLimit, PeriodUsage, Policy, Subject } from './model';
-import { askingUserAndStamps, contextStamp, findAskingUser, groupUsage, groupsAndMembers, listPolicies, userUsage, workspaceRow, type AskingUser } from './queries';
+import { askingUserAndStamps, contextStamp, findAskingUser, findAskingUserByExternalId, groupUsage, groupsAndMembers, listPolicies, userUsage, workspaceRow, type AskingUser } from './queries';
 
 export interface Context {
   workspace: { id: number; name: string; timeZone: string };
@@ -62,7 +62,8 @@ export interface Preloaded {
 export async function askingUserAndPreload(db: Knex, ws: number, ident: string): Promise<{ user: AskingUser | null; pre: Preloaded }> {
   const first = await askingUserAndStamps(db, ws, ident);
   const [user, ctx, version] = await Promise.all([
-    first.user ?? findAskingUser(db, ws, ident),
+    // not one of the workspace's emails (the one statement looked): the identity provider's id
+    first.user ?? findAskingUserByExternalId(db, ws, ident),
     context(db, ws, first.stamp),
     workspaceTableVersion(db, 'interactions', ws, first.interactionsTop),
   ]);
