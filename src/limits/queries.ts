@@ -153,7 +153,7 @@ export function askingUserOf(row: Record<string, unknown> | undefined, prefix = 
 
 /**
  * What an authorize call reads first, in one round trip: the user named by email (null when the
- * ident is not one of the workspace's emails: findAskingUser then tries the external id), the limits
+ * ident is not one of the workspace's emails: findAskingUserByExternalId then tries the SCIM externalId), the limits
  * context stamp, and MAX(id) of interactions for the workspace's data version.
  */
 export async function askingUserAndStamps(db: Knex, ws: number, ident: string): Promise<{ user: AskingUser | null; stamp: string; interactionsTop: number }> {
@@ -203,15 +203,6 @@ export interface AskingUser {
   status: string;
   max_inference_tokens: number;
   max_embedding_tokens: number;
-}
-
-/**
- * The user named by email or, for users provisioned over SCIM, by the identity provider's
- * externalId (users.scim_external_id).
- */
-export async function findAskingUser(db: Knex, ws: number, ident: string): Promise<AskingUser | null> {
-  const byEmail = await db('users').select([...ASKING_COLUMNS]).where({ workspace_id: ws, email: ident.trim().toLowerCase() }).first();
-  return byEmail ? askingUserOf(byEmail) : findAskingUserByExternalId(db, ws, ident);
 }
 
 /** The user a SCIM identity provider knows by `ident` (its externalId), or null. */

@@ -7,7 +7,7 @@ import { dayOf } from '../db/time';
 import { versionedCache, workspaceTableVersion } from '../reports/memo';
 import { resolveLimits, usageWindow, type UsageBySubject } from './decide';
 import type { EffectiveLimit, PeriodUsage, Policy, Subject } from './model';
-import { askingUserAndStamps, contextStamp, findAskingUser, findAskingUserByExternalId, groupUsage, groupsAndMembers, listPolicies, userUsage, workspaceRow, type AskingUser } from './queries';
+import { askingUserAndStamps, contextStamp, findAskingUserByExternalId, groupUsage, groupsAndMembers, listPolicies, userUsage, workspaceRow, type AskingUser } from './queries';
 
 export interface Context {
   workspace: { id: number; name: string; timeZone: string };
@@ -108,4 +108,3 @@ export function ctxStampOf(ctx: Context): number {
   return id;
 }
 
-export { findAskingUser };
