@@ -14,7 +14,7 @@ import { workspaceTableVersion, rosterStamp } from '../reports/memo';
 import { periodBounds, resolveLimits, usedFor } from './decide';
 import { describeLimit, emptyUsage, METRIC_LABELS, METRICS, PERIODS, type EffectiveLimit, type PeriodUsage, type Policy } from './model';
 import { context, subjectOf, type Context } from './service';
-import { askingUserOf, contextStamp, periodUsageByUser, type AskingUser, type UsageNeed } from './queries';
+import { askingUserOf, contextStamp, limitedUsersOf, periodUsageByUser, type AskingUser, type UsageNeed } from './queries';
 
 export interface Crossing {
   workspaceId: number;
@@ -177,13 +177,11 @@ async function announceCrossings(db: Knex, ctx: Context, usage: Map<number, Peri
 
 /** The (not revoked) users among `ids`: by id when few, else the whole roster in one read. */
 async function usersWithUsage(db: Knex, ws: number, ids: number[]): Promise<AskingUser[]> {
-  const cols = ['id', 'email', 'name', 'status', 'max_inference_tokens', 'max_embedding_tokens'];
-  const rows: Record<string, unknown>[] = [];
-  if (ids.length <= maxInList(db)) rows.push(...(await db('users').select(cols).where('workspace_id', ws).whereIn('id', ids)));
-  else {
+  if (ids.length > maxInList(db)) {
     const wanted = new Set(ids);
-    for (const r of await db('users').select(cols).where('workspace_id', ws)) if (wanted.has(Number(r.id))) rows.push(r);
+    return (await limitedUsersOf(db, ws)).filter((u) => wanted.has(u.id));
   }
+  const rows: Record<string, unknown>[] = await db('users').select('id', 'email', 'name', 'status', 'max_inference_tokens', 'max_embedding_tokens').where('workspace_id', ws).whereIn('id', ids);
   return rows.map((r) => askingUserOf(r)!).filter((u) => u.status !== 'revoked');
 }
 

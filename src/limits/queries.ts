@@ -310,9 +310,9 @@ export async function periodUsageByUser(db: Knex, ws: number, today: string, nee
 }
 
 /** The users whose limits Limit status lists: everyone of the workspace but the revoked. */
-export async function limitedUsersOf(db: Knex, ws: number): Promise<{ id: number; name: string; email: string; status: string; max_inference_tokens: number; max_embedding_tokens: number }[]> {
-  const rows = await db('users').select('id', 'name', 'email', 'status', 'max_inference_tokens', 'max_embedding_tokens').where('workspace_id', ws).whereNot('status', 'revoked');
-  return rows.map((r: Record<string, unknown>) => ({ ...(r as any), id: Number(r.id), max_inference_tokens: Number(r.max_inference_tokens), max_embedding_tokens: Number(r.max_embedding_tokens) }));
+export async function limitedUsersOf(db: Knex, ws: number): Promise<AskingUser[]> {
+  const rows: Record<string, unknown>[] = await db('users').select([...ASKING_COLUMNS]).where('workspace_id', ws).whereNot('status', 'revoked');
+  return rows.map((r) => askingUserOf(r)!);
 }
 
 /** What every user's limits are resolved from, narrow (the whole roster is read at once). */
