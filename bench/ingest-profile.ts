@@ -11,6 +11,7 @@ import { recordInteractions } from '../src/ingest/write-path';
 import { configureWriteQueue } from '../src/ingest/write-queue';
 import type { InteractionInput } from '../src/domain/model';
 import { INGEST_WS_SLUG } from './ingest';
+import { benchDbUrl } from './dataset';
 import { checkWorkspaceCrossings } from '../src/limits/crossings';
 
 function kindOf(sql: string): string {
@@ -27,7 +28,7 @@ function kindOf(sql: string): string {
 async function main() {
   const argv = process.argv.slice(2);
   const arg = (f: string, d: string) => (argv.includes(f) ? argv[argv.indexOf(f) + 1] : d);
-  const db: Knex = createDb(`mysql://root@127.0.0.1:3306/${arg('--database', 'usage_console_bench')}`, { poolMax: 10 });
+  const db: Knex = createDb(benchDbUrl(process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306', arg('--database', 'usage_console_bench')), { poolMax: 10 });
   const batches = Number(arg('--batches', '40'));
   const senders = Number(arg('--senders', '4'));
   const crossings = argv.includes('--crossings');
