@@ -76,6 +76,7 @@ async function main() {
     const all = Array.from({ length: batches }, make);
     let next = 0;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     await Promise.all(
       Array.from({ length: senders }, async () => {
         while (next < all.length) {
@@ -86,8 +87,10 @@ async function main() {
       }),
     );
     const secs = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     const total = [...stats.values()].reduce((a, s) => a + s.ms, 0);
     console.log(`${(batches * 1000).toLocaleString('en-US')} events in ${secs.toFixed(2)} s = ${Math.round((batches * 1000) / secs).toLocaleString('en-US')} events/s (${senders} senders)`);
+    console.log(`CPU of this process (the write path, knex, the driver) during the run: ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`);
     console.log(`SQL time (summed over connections): ${(total / 1000).toFixed(1)} s`);
     for (const [k, s] of [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) {
       console.log(`${(s.ms / 1000).toFixed(2).padStart(7)} s ${((100 * s.ms) / total).toFixed(1).padStart(5)}%  ${String(s.n).padStart(6)} x  ${(s.ms / s.n).toFixed(1).padStart(7)} ms  ${k}`);
