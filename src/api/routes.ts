@@ -9,10 +9,14 @@ import { openApiDocument } from './openapi';
 import { usageHandlers } from './usage';
 import { userApiHandlers } from './users';
 import { authorizeHandler } from './authorize';
+import { registerJob } from '../jobs/scheduler';
+import { USER_ROLLUPS_JOB } from '../rollups/deferred';
 
 export function apiRouter(ctx: AppContext): Router {
   const router = Router();
   const h = apiHandlers(ctx);
+  // per-user rollups of batches whose process stopped before applying them (src/rollups/deferred.ts)
+  registerJob(USER_ROLLUPS_JOB);
 
   router.get('/openapi.json', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300');

@@ -6,10 +6,10 @@ import { isDeadlockError, isDuplicateKeyError } from './dialect';
 
 const MAX_RETRIES = 8;
 
-export async function transactionWithRetry<T>(db: Knex, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+export async function transactionWithRetry<T>(db: Knex, fn: (trx: Knex.Transaction) => Promise<T>, config?: Knex.TransactionConfig): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await db.transaction(fn);
+      return await db.transaction(fn, config);
     } catch (err) {
       const deadlock = isDeadlockError(err);
       if (attempt < MAX_RETRIES && (isDuplicateKeyError(err) || deadlock)) {

@@ -7,10 +7,14 @@ import { rebuildTables } from '../rollups/rebuild';
 import { rebuildCreditRollupsIn } from '../credits/rebuild';
 import { workspaceIds } from '../workspaces/queries';
 import { rawRowsFrom } from '../retention/policy';
+import { applyAllPending } from '../rollups/deferred';
 
 export { ROLLUP_TABLES } from '../rollups/spec';
 
 export async function rebuildRollups(db: Knex, workspaceId: number): Promise<void> {
+  // Per-user rows of stored batches still waiting (src/rollups/deferred.ts) are applied first: the
+  // rebuild counts their raw rows, and applying them after it would count them twice.
+  await applyAllPending(db, workspaceId);
   await db.transaction(async (trx) => {
     // Months whose raw rows the retention policy deleted (whole months before `fromDay`) keep their
     // rollups: they are the only record left. Everything from `fromDay` on is rebuilt from raw rows.

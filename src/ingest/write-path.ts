@@ -14,7 +14,8 @@ import {
   normalizeSurface,
   truncatePrompt,
 } from '../domain/model';
-import { INTERACTION_ROLLUPS, LOGIN_ROLLUPS } from '../rollups/spec';
+import { LOGIN_ROLLUPS, SHARED_INTERACTION_ROLLUPS, type InteractionFacts } from '../rollups/spec';
+import { UserRollupParts, applyPendingPart, partOfUser } from '../rollups/deferred';
 import { RollupBatch, runCompiled } from '../rollups/upkeep';
 import { writeQueue } from './write-queue';
 import { chargeBatch, type ChargeRequest } from '../credits/charge';
@@ -268,7 +269,7 @@ async function writeGroup(db: Knex, group: PendingWrite[]): Promise<{ accepted: 
       prepared.push(q);
     }
   });
-  const stored = await transactionWithRetry(db, async (trx) => {
+  const { results: stored, parts } = await transactionWithRetry(db, async (trx) => {
     const existing = new Set<string>();
     const ids = prepared.map((p) => p.input.id);
     for (let i = 0; i < ids.length; i += maxInList(trx)) {
@@ -276,13 +277,18 @@ async function writeGroup(db: Knex, group: PendingWrite[]): Promise<{ accepted: 
       for (const r of rows) existing.add(idKey(r.client_event_id));
     }
     const fresh = prepared.filter((p) => !existing.has(idKey(p.input.id)));
+    // A repeated batch (a retry after a failure between the two transactions) also applies what
+    // its stored events left pending, so its answer means counted, as the first answer would have.
+    const repeatedParts = prepared.filter((p) => existing.has(idKey(p.input.id))).map((p) => partOfUser(p.user.id));
     const results = group.map(() => ({ accepted: 0, duplicates: 0 }));
     for (const p of prepared) {
       if (existing.has(idKey(p.input.id))) results[owner.get(p)!].duplicates++;
       else results[owner.get(p)!].accepted++;
     }
 
-    const rollups = new RollupBatch(INTERACTION_ROLLUPS);
+    // Workspace-wide rollups in this transaction; per-user ones staged and applied after the commit.
+    const rollups = new RollupBatch(SHARED_INTERACTION_ROLLUPS);
+    const perUser = new UserRollupParts();
 
     const rows = fresh.map((p) => {
       const e = p.input;
@@ -291,7 +297,7 @@ async function writeGroup(db: Knex, group: PendingWrite[]): Promise<{ accepted: 
       const output = e.output ?? 'text';
       const total = e.promptTokens + e.completionTokens;
       const training = !!e.training;
-      rollups.addInteraction({
+      const facts: InteractionFacts = {
         workspace_id: workspaceId,
         day: p.day,
         month: monthOfDay(p.day),
@@ -307,7 +313,9 @@ async function writeGroup(db: Knex, group: PendingWrite[]): Promise<{ accepted: 
         completion_tokens: e.completionTokens,
         total_tokens: total,
         at: p.at,
-      });
+      };
+      rollups.addInteraction(facts);
+      perUser.addInteraction(facts);
       return {
         workspace_id: workspaceId,
         user_id: p.user.id,
@@ -339,6 +347,8 @@ async function writeGroup(db: Knex, group: PendingWrite[]): Promise<{ accepted: 
     // Raw rows first: they touch no shared rows, so concurrent batches insert them in parallel.
     // Only then the workspace's credit lock and the shared rollup rows, which serialise batches.
     await insertChunked(trx, 'interactions', rows);
+    // New rows of their own: no batch waits on another here.
+    const staged = await perUser.stage(trx, workspaceId);
     // the rollup upserts' SQL, built now rather than while the credit lock is held
     const rollupStatements = rollups.compile(trx);
 
@@ -372,10 +382,12 @@ async function writeGroup(db: Knex, group: PendingWrite[]): Promise<{ accepted: 
     }
     await setCharges(trx, workspaceId, charged);
 
-    // The credit rollups were upkept by the charge; the usage rollups and first/last activity now.
+    // The credit rollups were upkept by the charge; the workspace-wide usage rollups now.
     await runCompiled(trx, rollupStatements);
-    return results;
+    return { results, parts: [...new Set([...staged, ...repeatedParts])] };
   });
+  // The per-user rollups of this group (and of any batch committed meanwhile), before answering.
+  await Promise.all(parts.map((part) => applyPendingPart(db, workspaceId, part)));
   return stored.map((r, i) => ({ accepted: r.accepted, duplicates: r.duplicates + inGroupDuplicates[i] }));
 }
 

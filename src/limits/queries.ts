@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { fromDbTime, monthOfDay, toDbTime } from '../db/time';
 import { maxInList } from '../db/dialect';
 import { addDayUsage, periodBounds } from './decide';
-import { INTERACTIONS_TOP_SQL } from '../reports/memo';
+import { interactionsTopSql } from '../reports/memo';
 import { emptyUsage, type AppliesTo, type Metric, type Mode, type Period, type PeriodUsage, type Policy, type Scope } from './model';
 
 interface PolicyRow {
@@ -165,7 +165,7 @@ export async function askingUserAndStamps(db: Knex, ws: number, ident: string): 
     })
     .select(Object.fromEntries(ASKING_COLUMNS.map((c) => [`u_${c}`, `u.${c}`])))
     .select(stampColumns(db, ws))
-    .select({ top: db.raw(INTERACTIONS_TOP_SQL) })
+    .select({ top: interactionsTopSql(db, ws) })
     .first()) as Record<string, unknown> | undefined;
   return { user: askingUserOf(row, 'u_'), stamp: stampOf(row), interactionsTop: Number(row?.top ?? 0) };
 }

@@ -90,8 +90,17 @@ function bumpMonths(e: Epochs, fromDay: string, toDay: string): void {
   }
 }
 
-/** MAX(id) of interactions as a scalar subquery, for callers that read it along with other things. */
-export const INTERACTIONS_TOP_SQL = '(SELECT MAX(id) FROM interactions)';
+/**
+ * MAX(id) of interactions as a scalar expression, for callers that read it along with other things;
+ * -1 (PENDING_TOP) while workspace `ws` has per-user rollup rows still to apply
+ * (src/rollups/deferred.ts): per-user figures read then may miss a committed batch.
+ */
+export function interactionsTopSql(db: Knex, ws: number): Knex.Raw {
+  return db.raw(`(CASE WHEN EXISTS (SELECT 1 FROM ?? WHERE ?? = ?) THEN ${PENDING_TOP} ELSE (SELECT MAX(??) FROM ??) END)`, ['rollup_pending', 'workspace_id', ws, 'id', 'interactions']);
+}
+export const PENDING_TOP = -1;
+/** Versions handed out while rollups are pending: each one new, so nothing computed then is reused. */
+let pendingVersion = 0;
 
 /**
  * The newest id of `table` (interactions or logins) that belongs to workspace `ws`, found
@@ -99,14 +108,19 @@ export const INTERACTIONS_TOP_SQL = '(SELECT MAX(id) FROM interactions)';
  * primary-key range scan of only the ids added since then. The first look (and a look after
  * rows were deleted or after a very large load) takes the table's newest id: it may change the
  * version once without need, never miss a change. A caller that read MAX(id) in a statement of its
- * own (INTERACTIONS_TOP_SQL) passes it as `knownTop`.
+ * own (interactionsTopSql) passes it as `knownTop`.
  */
 export async function workspaceTableVersion(db: Knex, table: 'interactions' | 'logins', ws: number, knownTop?: number): Promise<number> {
   let byKey = marks.get(db);
   if (!byKey) marks.set(db, (byKey = new Map()));
   const key = `${table}:${ws}`;
   // `knownTop`: the table's MAX(id), when the caller read it in a statement of its own
-  const top = knownTop ?? Number(((await db(table).max({ m: 'id' }).first()) as any)?.m ?? 0);
+  const top =
+    knownTop ??
+    Number(((table === 'interactions' ? await db.select({ m: interactionsTopSql(db, ws) }).first() : await db(table).max({ m: 'id' }).first()) as any)?.m ?? 0);
+  // Rollups of committed interactions are being applied: a version that matches nothing, and the
+  // watermark stays where it is, so the look after they are applied sees (and dates) the new rows.
+  if (table === 'interactions' && top === PENDING_TOP) return --pendingVersion;
   const mark = byKey.get(key);
   if (mark && top === mark.seen) return mark.version;
   let version = top;

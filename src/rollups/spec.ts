@@ -314,6 +314,14 @@ export function rollupSpec(table: RollupTable): RollupSpec {
 
 /** The rollups one kind of source event feeds. */
 export const INTERACTION_ROLLUPS: readonly RollupSpec[] = ROLLUPS.filter((r: RollupSpec) => r.interaction);
+/**
+ * The interaction rollups keyed by user: concurrent batches share their rows only for the same
+ * users, so the write path applies them after its commit, a part of the roster at a time
+ * (src/rollups/deferred.ts). The others (workspace-wide rows every batch adds to) stay in the
+ * batch's transaction.
+ */
+export const PER_USER_INTERACTION_ROLLUPS: readonly RollupSpec[] = INTERACTION_ROLLUPS.filter((r) => r.keys.includes('user_id'));
+export const SHARED_INTERACTION_ROLLUPS: readonly RollupSpec[] = INTERACTION_ROLLUPS.filter((r) => !r.keys.includes('user_id'));
 export const LOGIN_ROLLUPS: readonly RollupSpec[] = ROLLUPS.filter((r: RollupSpec) => r.login);
 export const CHARGE_ROLLUPS: readonly RollupSpec[] = ROLLUPS.filter((r: RollupSpec) => r.charge);
 

@@ -22,6 +22,18 @@ class Accumulator {
     for (const c of s.maxCols ?? []) if ((row[c] as string) > (old[c] as string)) old[c] = row[c];
   }
 
+  /** The merged rows as arrays in `columns` order (a staged payload: src/rollups/deferred.ts). */
+  columns(): string[] {
+    const s = this.spec;
+    return [...s.keys, ...s.counters, ...(s.minCols ?? []), ...(s.maxCols ?? [])];
+  }
+
+  packed(): { columns: string[]; rows: unknown[][] } | null {
+    if (this.rows.size === 0) return null;
+    const columns = this.columns();
+    return { columns, rows: [...this.rows.values()].map((r) => columns.map((c) => r[c])) };
+  }
+
   queries(db: Knex): Knex.QueryBuilder[] {
     // Key order, so concurrent batches lock shared rollup rows in the same order (no deadlocks).
     const keys = [...this.rows.keys()].sort();
@@ -56,6 +68,29 @@ export class RollupBatch {
     this.each((s) => s.charge, f);
   }
 
+  /** The merged rows per table, as plain data (JSON): what `absorb` adds back. */
+  packed(): PackedRollups {
+    const out: PackedRollups = {};
+    for (const a of this.accs) {
+      const p = a.packed();
+      if (p) out[a.spec.table] = p;
+    }
+    return out;
+  }
+
+  /** Adds packed rows (of tables in this batch's set) as if their events had been added here. */
+  absorb(packed: PackedRollups) {
+    for (const a of this.accs) {
+      const p = packed[a.spec.table];
+      if (!p) continue;
+      for (const values of p.rows) {
+        const row: Row = {};
+        p.columns.forEach((c, i) => (row[c] = values[i]));
+        a.add(row);
+      }
+    }
+  }
+
   async flush(db: Knex) {
     for (const a of this.accs) for (const q of a.queries(db)) await q;
   }
@@ -69,6 +104,9 @@ export class RollupBatch {
     return this.accs.flatMap((a) => a.queries(db).map((q) => q.toSQL().toNative()));
   }
 }
+
+/** Rollup rows as plain data: per table, its column names and one array of values per row. */
+export type PackedRollups = Record<string, { columns: string[]; rows: unknown[][] }>;
 
 export interface CompiledStatement {
   sql: string;

@@ -1,5 +1,7 @@
-// Idempotency under concurrent retries, and atomicity when the database connection dies mid-batch:
-// a 503, nothing half-written (raw rows, rollups, credit charges), and the retry succeeds.
+// Idempotency under concurrent retries, and what a database connection dying mid-batch leaves: inside
+// the batch's transaction a 503 and nothing half-written (raw rows, rollups, credit charges); while
+// its per-user rollups are applied after the commit, a 503 and those rows pending, applied by the
+// retry or by the user-rollups job.
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { createTestApp, type TestApp } from '../helpers/app';
@@ -7,6 +9,8 @@ import { twoWorkspaces } from '../helpers/fixtures';
 import { closeAll, isMySqlRun, testDatabaseUrl } from '../helpers/db';
 import { createDb } from '../../src/db/knex';
 import { count, daysAgoNoon, event, keyFor, post, sum } from './helpers';
+import { runJobOnce } from '../../src/jobs/scheduler';
+import { USER_ROLLUPS_JOB } from '../../src/rollups/deferred';
 
 /** A batch of n events with known token totals: event i has i+1 prompt and 1 completion tokens. */
 function batch(prefix: string, n: number, extra: (i: number) => Record<string, unknown> = () => ({})) {
@@ -56,37 +60,29 @@ describe('ingestion API: concurrency and faults', () => {
     expect(s.ledger).to.equal(-charged);
   });
 
-  it('a database failure mid-batch answers 503, leaves nothing half-written, and the retry succeeds', async function () {
-    // Waits for the batch to reach the held lock: slow on a loaded machine, so allow for it.
-    this.timeout(90_000);
-    const before = await snapshot(t.db, w.a.id);
-    // Every event shares a (month, user, kind) rollup row with the first test's events, so the batch
-    // must update rows written before: the failure happens after its raw rows were inserted.
-    const events = batch('fault', 50, (i) => (i % 5 === 0 ? { billable: { category: 'api', units: 2 } } : {}));
-
+  /**
+   * Posts `events` and makes the database connection fail while the batch upserts `table`: on
+   * MariaDB a lock held on the workspace's rows of `table` stops the batch there and its connection
+   * is killed; on SQLite the (single) connection is closed as the statement starts.
+   */
+  async function postFailingAt(table: string, events: unknown[]) {
     let res;
     if (isMySqlRun()) {
-      // Hold a lock on the workspace's monthly rollup rows, wait until the batch's transaction blocks
-      // on them (raw rows and daily rollups already written), then KILL its connection.
       const killer = createDb(testDatabaseUrl(), { poolMax: 2 });
       const lock = await killer.transaction();
       let pending: Promise<Awaited<ReturnType<typeof post>>> | null = null;
       try {
-        await lock('rollup_monthly_user').where({ workspace_id: w.a.id }).forUpdate().select('user_id');
+        await lock(table).where({ workspace_id: w.a.id }).forUpdate().select('workspace_id');
         pending = post(t.app, '/events', key, { events }).then((r) => r);
-        let victim: { id: number; modified: number } | null = null;
+        let victim: { id: number } | null = null;
         for (let i = 0; i < 1200 && victim == null; i++) {
           await new Promise((r) => setTimeout(r, 25));
-          // Only this database's transactions: other test runs share the server.
-          // The batch's statement waiting on the held rows (innodb_trx does not always say LOCK WAIT
-          // while a statement with a time bound waits, so find it by what it runs).
-          const [rows] = await killer.raw(
-            "SELECT t.trx_mysql_thread_id AS id, t.trx_rows_modified AS modified FROM information_schema.innodb_trx t JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id WHERE p.db = DATABASE() AND (t.trx_state = 'LOCK WAIT' OR p.info LIKE 'insert into `rollup_monthly_user`%')",
-          );
-          if (rows.length) victim = { id: Number(rows[0].id), modified: Number(rows[0].modified) };
+          // Only this database's connections (other test runs share the server), found by what they
+          // run: innodb_trx does not always say LOCK WAIT while a statement with a time bound waits.
+          const [rows] = await killer.raw('SELECT p.id AS id FROM information_schema.processlist p WHERE p.db = DATABASE() AND p.info LIKE ?', [`insert into \`${table}\`%`]);
+          if (rows.length) victim = { id: Number(rows[0].id) };
         }
-        expect(victim, 'the batch transaction blocked on the held lock').to.not.equal(null);
-        expect(victim!.modified, 'the batch had written rows before it was killed').to.be.greaterThan(0);
+        expect(victim, `the batch blocked on the held ${table} rows`).to.not.equal(null);
         await killer.raw(`KILL CONNECTION ${victim!.id}`);
       } finally {
         await lock.rollback().catch(() => undefined);
@@ -94,12 +90,11 @@ describe('ingestion API: concurrency and faults', () => {
         await killer.destroy();
       }
     } else {
-      // SQLite: close the (single) connection as the batch starts its monthly rollup upserts.
       const conn = await t.db.client.acquireConnection();
       await t.db.client.releaseConnection(conn);
       let fired = false;
       const onQuery = (q: { sql: string }) => {
-        if (!fired && /^insert into `rollup_monthly_user`/i.test(q.sql)) {
+        if (!fired && q.sql.toLowerCase().startsWith(`insert into \`${table}\``)) {
           fired = true;
           conn.close();
         }
@@ -115,13 +110,24 @@ describe('ingestion API: concurrency and faults', () => {
       await t.db.destroy();
       t.db.initialize();
     }
-
     if (!res) throw new Error('the batch request was not answered');
     expect(res.status, res.text).to.equal(503);
     expect(res.body.error.code).to.equal('unavailable');
     expect(res.headers['retry-after']).to.equal('1');
+  }
+
+  it('a database failure mid-batch answers 503, leaves nothing half-written, and the retry succeeds', async function () {
+    // Waits for the batch to reach the held lock: slow on a loaded machine, so allow for it.
+    this.timeout(90_000);
+    const before = await snapshot(t.db, w.a.id);
+    // Every event shares a (day, kind, surface, output) row of the workspace's daily rollup with the
+    // first test's events, so the batch must update rows written before: the failure comes after
+    // its raw rows, its charge and its pending per-user rows were written in the same transaction.
+    const events = batch('fault', 50, (i) => (i % 5 === 0 ? { billable: { category: 'api', units: 2 } } : {}));
+    await postFailingAt('rollup_daily', events);
     expect(await snapshot(t.db, w.a.id)).to.deep.equal(before);
     expect(await count(t.db, 'interactions', { workspace_id: w.a.id, client_event_id: 'fault-0' })).to.equal(0);
+    expect(await count(t.db, 'rollup_pending', { workspace_id: w.a.id })).to.equal(0);
 
     const retry = await post(t.app, '/events', key, { events });
     expect(retry.status, retry.text).to.equal(200);
@@ -131,5 +137,44 @@ describe('ingestion API: concurrency and faults', () => {
     expect(after.dailyUser).to.equal(before.dailyUser + tokensOf(50));
     expect(after.monthlyUser).to.equal(before.monthlyUser + tokensOf(50));
     expect(after.credits).to.equal(before.credits + 10);
+  });
+
+  it('a failure while per-user rollups are applied loses nothing: the stored batch is counted once, by its retry', async function () {
+    this.timeout(90_000);
+    const before = await snapshot(t.db, w.a.id);
+    // Same (month, user, kind) rows as the earlier events: the batch's per-user pass updates them.
+    const events = batch('late', 50, (i) => (i % 5 === 0 ? { billable: { category: 'api', units: 2 } } : {}));
+    await postFailingAt('rollup_monthly_user', events);
+    // The batch's own transaction committed: raw rows, charge and workspace-wide rollups are stored,
+    // its per-user rows wait in rollup_pending.
+    const mid = await snapshot(t.db, w.a.id);
+    expect(mid.interactions).to.equal(before.interactions + 50);
+    expect(mid.daily).to.equal(before.daily + tokensOf(50));
+    expect(mid.credits).to.equal(before.credits + 10);
+    expect(mid.dailyUser).to.equal(before.dailyUser);
+    expect(mid.monthlyUser).to.equal(before.monthlyUser);
+    expect(await count(t.db, 'rollup_pending', { workspace_id: w.a.id })).to.be.greaterThan(0);
+
+    // The retry finds every event stored and applies what they left pending before it answers.
+    const retry = await post(t.app, '/events', key, { events });
+    expect(retry.status, retry.text).to.equal(200);
+    expect(retry.body).to.deep.equal({ accepted: 0, duplicates: 50, rejected: [] });
+    const after = await snapshot(t.db, w.a.id);
+    expect(after).to.deep.equal({ ...mid, dailyUser: before.dailyUser + tokensOf(50), monthlyUser: before.monthlyUser + tokensOf(50) });
+    expect(await count(t.db, 'rollup_pending', { workspace_id: w.a.id })).to.equal(0);
+  });
+  it('with no retry, the user-rollups job applies what a failed batch left pending', async function () {
+    this.timeout(90_000);
+    const before = await snapshot(t.db, w.a.id);
+    const events = batch('orphan', 40);
+    await postFailingAt('rollup_daily_user', events);
+    expect(await count(t.db, 'rollup_pending', { workspace_id: w.a.id })).to.be.greaterThan(0);
+    expect((await snapshot(t.db, w.a.id)).dailyUser).to.equal(before.dailyUser);
+    expect(await runJobOnce(t.ctx, USER_ROLLUPS_JOB)).to.equal(true);
+    const after = await snapshot(t.db, w.a.id);
+    expect(after.interactions).to.equal(before.interactions + 40);
+    expect(after.dailyUser).to.equal(before.dailyUser + tokensOf(40));
+    expect(after.monthlyUser).to.equal(before.monthlyUser + tokensOf(40));
+    expect(await count(t.db, 'rollup_pending', { workspace_id: w.a.id })).to.equal(0);
   });
 });
