@@ -53,6 +53,8 @@ export const PROMPT_EXCERPT_MAX = 500;
 
 export function truncatePrompt(prompt: string | null | undefined): string | null {
   if (prompt == null) return null;
+  // at most as many characters as UTF-16 units: short prompts need no split into characters
+  if (prompt.length <= PROMPT_EXCERPT_MAX) return prompt;
   const chars = Array.from(prompt);
   return chars.length <= PROMPT_EXCERPT_MAX ? prompt : chars.slice(0, PROMPT_EXCERPT_MAX - 1).join('') + '…';
 }

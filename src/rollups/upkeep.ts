@@ -11,7 +11,8 @@ class Accumulator {
 
   add(row: Row) {
     const s = this.spec;
-    const k = s.keys.map((c) => String(row[c])).join('\u0001');
+    let k = '';
+    for (const c of s.keys) k += `${row[c]}\u0001`;
     const old = this.rows.get(k);
     if (!old) {
       this.rows.set(k, { ...row });
