@@ -21,7 +21,7 @@ export async function rebuildCreditRollups(db: Knex, workspaceId: number): Promi
  * The rebuild inside the caller's transaction. The credit rollups of the specification (credits per
  * day, per user per day) are rebuilt first unless the caller just rebuilt every rollup.
  */
-export async function rebuildCreditRollupsIn(trx: Knex, workspaceId: number, opts: { rollupsRebuilt?: boolean; fromDay?: string | null } = {}): Promise<void> {
+export async function rebuildCreditRollupsIn(trx: Knex.Transaction, workspaceId: number, opts: { rollupsRebuilt?: boolean; fromDay?: string | null } = {}): Promise<void> {
   {
     if (!opts.rollupsRebuilt) await rebuildTables(trx, workspaceId, CHARGE_ROLLUPS, opts.fromDay ?? null);
     // Months before `fromDay` lost their raw rows to the retention policy: their Grid counters stay.

@@ -4,7 +4,7 @@
 // With `fromDay` (a month's first day: the retention policy deleted the raw rows before it) only
 // the days and months from there on are recomputed: earlier rollups are the only record left.
 import type { Knex } from 'knex';
-import { monthOfDaySql } from '../db/dialect';
+import { monthOfDaySql, withLargeTempTables } from '../db/dialect';
 import type { RebuildSql, RollupSpec } from './spec';
 
 /** The rollup's period column: 'day' for daily tables, 'month' for monthly ones, null for neither. */
@@ -26,7 +26,7 @@ export function rebuildStatement(db: Knex, spec: RollupSpec, fromDay = false): s
 }
 
 /** Deletes and recomputes the given tables of one workspace inside the caller's transaction. */
-export async function rebuildTables(trx: Knex, workspaceId: number, specs: readonly RollupSpec[], fromDay: string | null = null): Promise<void> {
+export async function rebuildTables(trx: Knex.Transaction, workspaceId: number, specs: readonly RollupSpec[], fromDay: string | null = null): Promise<void> {
   const ws = Number(workspaceId);
   // After a purge, a table without a period (first/last activity per user) cannot be recomputed
   // from what is left: the write path keeps it, and the rebuild leaves it as it is.
@@ -36,5 +36,7 @@ export async function rebuildTables(trx: Knex, workspaceId: number, specs: reado
     if (fromDay) q.where(periodColumn(s)!, '>=', periodColumn(s) === 'month' ? fromDay.slice(0, 7) : fromDay);
     await q.delete();
   }
-  for (const s of todo) await trx.raw(rebuildStatement(trx, s, !!fromDay), fromDay ? { ws, from: fromDay } : { ws });
+  await withLargeTempTables(trx, async () => {
+    for (const s of todo) await trx.raw(rebuildStatement(trx, s, !!fromDay), fromDay ? { ws, from: fromDay } : { ws });
+  });
 }
