@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Request, Response } from 'express';
 import { createDb } from '../src/db/knex';
+import { benchDbUrl } from './dataset';
 import { streamRows } from '../src/db/dialect';
 import { streamCsv } from '../src/csv/stream';
 import { generationLogExport } from '../src/usage/export-defs';
@@ -48,7 +49,7 @@ async function main() {
   const database = arg('--database', 'usage_console_bench');
   const limit = Number(arg('--rows', '1000000'));
   const out = argv.includes('--out') ? arg('--out', '') : null;
-  const db = createDb(`mysql://root@127.0.0.1:3306/${database}`, { poolMax: 2 });
+  const db = createDb(benchDbUrl(process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306', database), { poolMax: 2 });
   try {
     const ws = (await db('workspaces').where({ slug: 'bench' }).first()).id as number;
     const full = generationLogExport({ users: await userMap(db, ws), agents: await agentMap(db, ws) });
