@@ -69,8 +69,9 @@ export function apiRateLimit(ctx: AppContext): RequestHandler {
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     keyGenerator: (_req, res) => `key:${apiLocals(res).apiKey.prefix}`,
-    // Counted across every process and host (database table, or Redis with REDIS_URL).
-    store: sharedRateLimitStore(ctx, 'api:'),
+    // Counted across every process and host (database table, or Redis with REDIS_URL); in the
+    // database in blocks of hits, so most calls make no statement for it (DbRateLimitStore).
+    store: sharedRateLimitStore(ctx, 'api:', { blocks: true }),
     passOnStoreError: true,
     handler: (_req, res) =>
       sendJsonError(res, 429, 'rate_limited', `Too many requests for this API key: the limit is ${ctx.config.API_RATE_LIMIT_PER_MINUTE} per minute. Retry after the number of seconds in Retry-After.`),
