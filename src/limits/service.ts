@@ -7,7 +7,7 @@ import { dayOf } from '../db/time';
 import { versionedCache, workspaceTableVersion } from '../reports/memo';
 import { resolveLimits, usageWindow, type UsageBySubject } from './decide';
 import type { EffectiveLimit, PeriodUsage, Policy, Subject } from './model';
-import { askingUserAndStamps, contextStamp, findAskingUserByExternalId, groupUsage, groupsAndMembers, listPolicies, userUsage, workspaceRow, type AskingUser } from './queries';
+import { authorizeRead, contextStamp, findAuthorizingUserByExternalId, groupUsage, groupsAndMembers, listPolicies, userUsage, workspaceRow, type AskingUser, type AuthorizeRead, type AuthorizingUser } from './queries';
 
 export interface Context {
   workspace: { id: number; name: string; timeZone: string };
@@ -55,19 +55,28 @@ export interface Preloaded {
   version: string;
 }
 
+/** What an authorize call has read before it decides (authorizeInputs). */
+export interface AuthorizeInputs {
+  read: AuthorizeRead;
+  user: AuthorizingUser | null;
+  pre: Preloaded;
+}
+
 /**
- * The user asking and the per-workspace inputs of a decision, from one round trip when the context
- * and the usage cache are valid (askingUserAndStamps); an external id costs one more lookup.
+ * The user asking and the per-workspace inputs of a decision, from one statement when the context
+ * and the usage cache are valid (authorizeRead); an external id costs one more lookup. `key`: a key
+ * to confirm in that statement; when it is no longer active nothing else is read (read.keyActive).
  */
-export async function askingUserAndPreload(db: Knex, ws: number, ident: string): Promise<{ user: AskingUser | null; pre: Preloaded }> {
-  const first = await askingUserAndStamps(db, ws, ident);
+export async function authorizeInputs(db: Knex, ws: number, ident: string, key?: { sql: string; bindings: Knex.Value[] }): Promise<AuthorizeInputs> {
+  const read = await authorizeRead(db, ws, ident, key);
+  if (read.keyActive === false) return { read, user: null, pre: { ctx: null, version: '' } };
   const [user, ctx, version] = await Promise.all([
     // not one of the workspace's emails (the one statement looked): the identity provider's id
-    first.user ?? findAskingUserByExternalId(db, ws, ident),
-    context(db, ws, first.stamp),
-    workspaceTableVersion(db, 'interactions', ws, first.interactionsTop),
+    read.user ?? findAuthorizingUserByExternalId(db, ws, ident),
+    context(db, ws, read.stamp),
+    workspaceTableVersion(db, 'interactions', ws, read.interactionsTop),
   ]);
-  return { user, pre: { ctx, version: String(version) } };
+  return { read, user, pre: { ctx, version: String(version) } };
 }
 
 export interface UserLimits {
