@@ -5,7 +5,7 @@ import type { CreditCategory } from '../domain/model';
 import { HttpError } from '../http/errors';
 import { costOf, priceItemFor, readPrices, type Prices } from './prices';
 import { isCreditWorkspace, poolAt, readPoolReads, type CreditWorkspace, type PoolReads } from './pool';
-import { monthOf } from '../db/time';
+import { dayMemo, monthOf, monthOfDay } from '../db/time';
 import { versionedCache } from '../reports/memo';
 import { formatNumber } from '../http/format';
 import { findWorkspace } from '../workspaces/queries';
@@ -102,15 +102,10 @@ const kept = versionedCache(60_000, 1_000);
 export async function quoteWithStamp(db: Knex, ws: CreditWorkspace, user: QuoteUser, action: QuoteAction, now: Date, stamp: string): Promise<Quote> {
   const early = quoteWithoutReads(ws, user);
   if (early) return early;
-  let reads = await kept.get(db, `quote:${ws.id}:${monthOf(now, ws.time_zone)}`, stamp, () => readQuoteReads(db, ws, now));
+  let reads = await kept.get(db, `quote:${ws.id}:${monthOfDay(dayMemo(ws.time_zone)(now))}`, stamp, () => readQuoteReads(db, ws, now));
   // kept reads drop packs that expired before they were read: a quote for an earlier moment reads afresh
   if (reads.pool.readAt > now.getTime()) reads = await readQuoteReads(db, ws, now);
   return quoteFrom(ws, user, action, reads, now);
-}
-
-/** Forgets the kept quote reads (tests). */
-export function clearQuoteReads(db: Knex): void {
-  kept.clear(db);
 }
 
 /** The quote from what it read (no database). */

@@ -3,7 +3,7 @@
 // the workspace's interaction version, the check the reports use), so a repeated authorize call
 // costs a few primary-key lookups. Usage comes from the per-user daily rollups.
 import type { Knex } from 'knex';
-import { dayOf } from '../db/time';
+import { dayMemo } from '../db/time';
 import { versionedCache, workspaceTableVersion } from '../reports/memo';
 import { resolveLimits, usageWindow, type UsageBySubject } from './decide';
 import type { EffectiveLimit, PeriodUsage, Policy, Subject } from './model';
@@ -90,7 +90,7 @@ export interface UserLimits {
 export async function limitsForUser(db: Knex, ws: number, user: AskingUser, now: Date = new Date(), preloaded?: Preloaded): Promise<UserLimits> {
   const ctx = preloaded ? preloaded.ctx : await context(db, ws);
   if (!ctx) throw new Error(`workspace ${ws} not found`);
-  const today = dayOf(now, ctx.workspace.timeZone);
+  const today = dayMemo(ctx.workspace.timeZone)(now);
   const groupIds = ctx.members.get(user.id) ?? [];
   const limits = resolveLimits(ctx.policies, subjectOf(user, groupIds), { workspace: ctx.workspace.name, groups: ctx.groupNames }, now);
   const usage: UsageBySubject = { user: { day: { inference: 0, embedding: 0, credits: 0 }, week: { inference: 0, embedding: 0, credits: 0 }, month: { inference: 0, embedding: 0, credits: 0 } }, groups: new Map() };
