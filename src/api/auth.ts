@@ -10,7 +10,10 @@ import type { Workspace } from '../workspaces/workspace';
 
 export type ApiWorkspace = Workspace;
 
-/** What authentication leaves on res.locals for the handlers. */
+/**
+ * What authentication leaves on res.locals for the handlers (on a `confirmLater` route, `workspace`
+ * only when the key was looked up: use apiKey.workspaceId there).
+ */
 export interface ApiLocals {
   apiKey: AuthenticatedKey;
   workspace: ApiWorkspace;
