@@ -1,6 +1,6 @@
 // POST /api/v1/authorize over HTTP, without the rest of `npm run bench`:
 // `npx tsx bench/authorize-http.ts [--database usage_console_bench] [--seconds 10] [--workers 1]
-// [--connections 1,10] [--redis] [--cpu-prof DIR] [--only tokens|credits] [--app DIR]`
+// [--connections 1,10] [--warmup 3] [--redis] [--cpu-prof DIR] [--only tokens|credits] [--app DIR]`
 // (--app: run the app of another checkout, e.g. the commit before a change, against the same set-up).
 // Uses an existing bench dataset as it is (no build, no migration of its own: the app migrates at
 // start-up as in production), adds the limits and keys of bench/authorize.ts under its own note
@@ -173,9 +173,13 @@ async function main() {
   try {
     const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
     process.stdout.write(`app: WEB_CONCURRENCY=${workers}${process.argv.includes('--redis') ? ', REDIS_URL' : ''}; load average before: ${load}\n`);
+    const targetOf = (b: (typeof setup.bodies)[number]) => ({ id: b.id, url: `${app.base}/api/v1/authorize`, method: 'POST' as const, body: b.body, headers: { authorization: `Bearer ${b.apiKey}`, 'content-type': 'application/json' } });
+    // JIT and the per-process caches warm up on every body first (not measured)
+    const warmupSec = Number(arg('--warmup', '3'));
+    if (warmupSec > 0) for (const b of setup.bodies) await runLoad({ mode: 'pages', targets: [targetOf(b)], connections: [10], durationSec: warmupSec, warmupRequests: 1 });
     for (const b of setup.bodies.filter((x) => !only || x.id.includes(only))) {
       for (const c of connections) {
-        const target = { id: b.id, url: `${app.base}/api/v1/authorize`, method: 'POST' as const, body: b.body, headers: { authorization: `Bearer ${b.apiKey}`, 'content-type': 'application/json' } };
+        const target = targetOf(b);
         // the database server's CPU while this app is idle: other work on a shared server, taken off below
         const idleStart = dbPid ? cpuMs(dbPid) : 0;
         const idleT0 = performance.now();
