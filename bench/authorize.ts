@@ -15,19 +15,20 @@ export interface AuthorizeSetup {
 
 const NOTE = 'bench: authorize';
 
-async function removeBenchRows(db: Knex, ws: number) {
-  await db('limit_policies').where({ workspace_id: ws, note: NOTE }).delete();
-  await db('api_keys').where({ workspace_id: ws, name: NOTE }).delete();
+async function removeBenchRows(db: Knex, ws: number, note: string) {
+  await db('limit_policies').where({ workspace_id: ws, note }).delete();
+  await db('api_keys').where({ workspace_id: ws, name: note }).delete();
 }
 
-export async function prepareAuthorize(url: string, dataset: DatasetInfo): Promise<AuthorizeSetup> {
+/** `note` marks the rows it writes (and removes): a second measuring process names its own. */
+export async function prepareAuthorize(url: string, dataset: Pick<DatasetInfo, 'workspaceId' | 'topUserId'>, note = NOTE): Promise<AuthorizeSetup> {
   const db = createDb(url, { poolMax: 2 });
   const ws = dataset.workspaceId;
   try {
-    await removeBenchRows(db, ws);
+    await removeBenchRows(db, ws, note);
     const user = await db('users').select('id', 'email').where({ workspace_id: ws, id: dataset.topUserId }).first();
     const groups: number[] = (await db('group_members').select('group_id').where({ workspace_id: ws, user_id: user.id })).map((r: { group_id: number }) => Number(r.group_id));
-    const base = { userId: null, groupId: null, appliesTo: 'member' as const, expiresAt: null, note: NOTE };
+    const base = { userId: null, groupId: null, appliesTo: 'member' as const, expiresAt: null, note };
     await insertPolicy(db, ws, { ...base, scope: 'workspace', metric: 'inference', period: 'month', amount: 5_000_000, mode: 'soft' }, null);
     await insertPolicy(db, ws, { ...base, scope: 'workspace', metric: 'embedding', period: 'week', amount: 2_000_000, mode: 'hard' }, null);
     for (const g of groups) {
@@ -37,7 +38,7 @@ export async function prepareAuthorize(url: string, dataset: DatasetInfo): Promi
     await insertPolicy(db, ws, { ...base, scope: 'user', userId: user.id, metric: 'inference', period: 'day', amount: 1_000_000, mode: 'hard' }, null);
     // One key per body: the per-key rate limit (6,000 a minute by default) is per platform caller,
     // and a body measured at 10 clients for 5 s nearly uses up a minute's allowance by itself.
-    const key = async () => (await createApiKey(db, ws, NOTE, null, ['ingest'])).key;
+    const key = async () => (await createApiKey(db, ws, note, null, ['ingest'])).key;
     return {
       bodies: [
         { id: `authorize tokens (${groups.length} group budgets)`, body: JSON.stringify({ user: user.email, tokens: { inference: 1200, embedding: 0 } }), apiKey: await key() },
@@ -46,7 +47,7 @@ export async function prepareAuthorize(url: string, dataset: DatasetInfo): Promi
       async cleanup() {
         const c = createDb(url, { poolMax: 1 });
         try {
-          await removeBenchRows(c, ws);
+          await removeBenchRows(c, ws, note);
         } finally {
           await c.destroy();
         }

@@ -3,7 +3,7 @@
 import { Router } from 'express';
 import type { AppContext } from '../http/context';
 import { HttpError } from '../http/errors';
-import { apiRateLimit, authenticate, jsonBody, requireJson, requireScope } from './auth';
+import { apiRateLimit, authenticate, confirmKeyBeforeError, jsonBody, requireJson, requireScope } from './auth';
 import { apiHandlers } from './handlers';
 import { openApiDocument } from './openapi';
 import { usageHandlers } from './usage';
@@ -23,9 +23,13 @@ export function apiRouter(ctx: AppContext): Router {
     res.json(openApiDocument());
   });
 
-  router.use(authenticate(ctx), apiRateLimit(ctx), requireJson, jsonBody);
+  const limit = apiRateLimit(ctx);
   // Every route names the scope it needs: a key outside it gets 403 insufficient_scope.
   const ingest = requireScope('ingest');
+  // The authorize call confirms a key this process verified before in its one statement (see
+  // authenticate's confirmLater): one round trip fewer on the API's most frequent call.
+  router.post('/authorize', authenticate(ctx, { confirmLater: true }), limit, requireJson, jsonBody, ingest, authorizeHandler(ctx), confirmKeyBeforeError(ctx));
+  router.use(authenticate(ctx), limit, requireJson, jsonBody);
   router.post('/events', ingest, h.postEvents);
   router.post('/logins', ingest, h.postLogins);
   router.put('/users/:email', ingest, h.putUser);
@@ -39,7 +43,6 @@ export function apiRouter(ctx: AppContext): Router {
   router.get('/usage', read, usage.getUsage);
   router.get('/users', read, users.listUsers);
   router.get('/users/:id/interactions', read, users.listInteractions);
-  router.post('/authorize', ingest, authorizeHandler(ctx));
 
   router.use((req, _res, next) => next(new HttpError(404, `No API endpoint ${req.method} ${req.baseUrl}${req.path}.`, 'not_found')));
   return router;

@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { toDbTime } from '../db/time';
-import { isDuplicateKeyError } from '../db/dialect';
+import { isDuplicateKeyError, rawRows } from '../db/dialect';
 import type { Workspace } from '../workspaces/workspace';
 
 /** What a key may do: `ingest` (usage, roster, authorize), `read` (read API), `scim` (provisioning). */
@@ -136,6 +136,55 @@ export async function verifyApiKeyWithWorkspace(db: Knex, presented: string): Pr
   if (!row || !match || row.k_revoked_at) return null;
   const { k_id, k_workspace_id, k_prefix, k_name, k_secret_hash: _hash, k_revoked_at: _revoked, k_scopes, ...workspace } = row;
   return { key: { id: k_id, workspaceId: k_workspace_id, prefix: k_prefix, name: k_name, scopes: parseScopes(k_scopes) }, workspace };
+}
+
+/**
+ * Keys this process has verified, by the sha256 of the whole key (per database handle). A key found
+ * here skips the lookup and the comparison, but whether it is still active is not known: a caller
+ * that uses it must confirm it (keyStillActiveSql, or confirmVerifiedKey) before it answers anything,
+ * so a key revoked by any process is refused by every process on its next request. Only keys that
+ * passed verifyApiKeyWithWorkspace are kept, so guessed keys cannot fill it.
+ */
+const verifiedKeys = new WeakMap<Knex, Map<string, AuthenticatedKey>>();
+const MAX_VERIFIED_KEYS = 1000;
+
+function verifiedOf(db: Knex): Map<string, AuthenticatedKey> {
+  let m = verifiedKeys.get(db);
+  if (!m) verifiedKeys.set(db, (m = new Map()));
+  return m;
+}
+
+/** The key with this hash (hashKey of the presented key) if this process verified it before. */
+export function recallVerifiedKey(db: Knex, hash: string): AuthenticatedKey | null {
+  return verifiedKeys.get(db)?.get(hash) ?? null;
+}
+
+export function rememberVerifiedKey(db: Knex, hash: string, key: AuthenticatedKey): void {
+  const m = verifiedOf(db);
+  m.delete(hash);
+  m.set(hash, key);
+  if (m.size > MAX_VERIFIED_KEYS) m.delete(m.keys().next().value as string);
+}
+
+export function forgetVerifiedKey(db: Knex, hash: string): void {
+  verifiedKeys.get(db)?.delete(hash);
+}
+
+/**
+ * A scalar subquery, 1 while the remembered key is still active (not revoked, not removed, same
+ * secret: a removed key's id reused by a new key does not match), else 0. For a statement the
+ * request makes anyway; `?` bindings in order.
+ */
+export function keyStillActiveSql(key: AuthenticatedKey, hash: string): { sql: string; bindings: Knex.Value[] } {
+  return { sql: '(SELECT COUNT(*) FROM api_keys WHERE id = ? AND workspace_id = ? AND secret_hash = ? AND revoked_at IS NULL)', bindings: [key.id, key.workspaceId, hash] };
+}
+
+/** keyStillActiveSql as a statement of its own (error answers, which make no other statement). */
+export async function confirmVerifiedKey(db: Knex, key: AuthenticatedKey, hash: string): Promise<boolean> {
+  const q = keyStillActiveSql(key, hash);
+  const active = Number(rawRows<{ n: unknown }>(await db.raw(`SELECT ${q.sql} AS n`, q.bindings))[0]?.n ?? 0) > 0;
+  if (!active) forgetVerifiedKey(db, hash);
+  return active;
 }
 
 const USE_STAMP_INTERVAL_MS = 60_000;

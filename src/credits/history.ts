@@ -4,7 +4,7 @@
 // packEntry), before the usage they pay for. The write path then charges that usage as usual.
 import type { Knex } from 'knex';
 import { addMonths, firstDayOfMonth, monthOfDay } from '../db/time';
-import { includedGrantEntry, type CreditWorkspace } from './pool';
+import { includedGrantEntry, markPoolChanged, type CreditWorkspace } from './pool';
 import { packEntry, type AddCredits } from './admin';
 
 export interface PastPack extends AddCredits {
@@ -32,5 +32,6 @@ export async function recordCreditHistory(db: Knex, ws: Pick<CreditWorkspace, 'i
   }
   for (const p of h.packs) rows.push(packEntry(ws, p, p.at, p.userId));
   await db.batchInsert('credit_ledger', rows, 100);
+  await markPoolChanged(db, ws.id);
   return rows.length;
 }

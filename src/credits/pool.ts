@@ -1,7 +1,7 @@
 // The shared credit pool of a workspace, derived from the append-only ledger: live packs and what
 // is left of each, PAYG headroom, lazy included grants and expiries, and the per-workspace lock.
 import type { Knex } from 'knex';
-import { dayOf, firstDayOfMonth, addMonths, monthOf, startOfDayUtc, toDbTime } from '../db/time';
+import { dayOf, firstDayOfMonth, addMonths, fromDbTime, monthOf, startOfDayUtc, toDbTime } from '../db/time';
 import { forUpdate } from '../db/dialect';
 import { PRICE_ITEMS, pricesFrom, readPriceRows, seedDefaultPrices, type Prices } from './prices';
 import { onCreditBalance } from '../alerts/credit-rules';
@@ -36,6 +36,8 @@ export interface PoolState {
   /** null = PAYG off; Infinity = PAYG on without a cap */
   paygHeadroom: number | null;
   overageThisMonth: number;
+  /** Grid rows this month's free test rows have covered so far */
+  gridFreeRowsUsed: number;
 }
 
 export function isCreditWorkspace(ws: { billing_mode: string }): boolean {
@@ -208,25 +210,77 @@ export function paygHeadroom(ws: CreditWorkspace, used: number): number | null {
   return cap == null ? Infinity : Math.max(0, cap - used);
 }
 
-/** The pool as of `now` (read-only: expired packs stop counting whether or not their expiry row is written yet). */
-export async function readPool(db: Knex, ws: CreditWorkspace, now: Date = new Date(), locked = false): Promise<PoolState> {
-  const month = monthOf(now, ws.time_zone);
+/**
+ * What the pool at a moment is computed from (poolAt), read together, apart from the workspace's
+ * settings: the quote keeps it under the pool's stamp (CREDIT_STAMP_SQL) and reads the settings
+ * fresh. `packs` are those not expired at `readAt`: poolAt drops those that expired since.
+ */
+export interface PoolReads {
+  month: string;
+  packs: Pack[];
+  counters: MonthlyCounters;
+  /** this month's included credits are in the ledger already */
+  includedGranted: boolean;
+  /** ms since the epoch */
+  readAt: number;
+}
+
+/** The reads of `month` at `now` (the grant of included credits is looked for only when the workspace has some). */
+export async function readPoolReads(db: Knex, ws: Pick<CreditWorkspace, 'id' | 'included_credits_per_period'>, month: string, now: Date, locked = false): Promise<PoolReads> {
   const packs = await livePacks(db, ws.id, now, locked);
   const counters = await monthlyCounters(db, ws.id, month, locked);
+  const granted = Number(ws.included_credits_per_period ?? 0) > 0 && !!(await latest(db, db('credit_ledger').select('id').where({ workspace_id: ws.id, dedupe_key: `included:${month}` }), locked).first());
+  return { month, packs, counters, includedGranted: granted, readAt: now.getTime() };
+}
+
+/** The pool at `now` (not before `r.readAt`) from its reads and the workspace's settings. */
+export function poolAt(ws: CreditWorkspace, r: PoolReads, now: Date): PoolState {
+  const nowText = toDbTime(now);
+  const packs = r.packs.filter((p) => p.expires_at == null || p.expires_at > nowText);
   let available = packs.reduce((s, p) => s + Math.max(0, p.remaining), 0);
   // This month's included credits count even before the first charge or page view writes them.
   const included = Number(ws.included_credits_per_period ?? 0);
-  if (included > 0 && !(await latest(db, db('credit_ledger').select('id').where({ workspace_id: ws.id, dedupe_key: `included:${month}` }), locked).first())) available += included;
+  if (included > 0 && !r.includedGranted) available += included;
   return {
-    month,
+    month: r.month,
     available,
     packs,
     paygEnabled: !!ws.payg_enabled,
     paygCap: paygCapOf(ws),
-    paygUsed: counters.payg_credits,
-    paygHeadroom: paygHeadroom(ws, counters.payg_credits),
-    overageThisMonth: counters.overage_credits,
+    paygUsed: r.counters.payg_credits,
+    paygHeadroom: paygHeadroom(ws, r.counters.payg_credits),
+    overageThisMonth: r.counters.overage_credits,
+    gridFreeRowsUsed: r.counters.grid_free_rows,
   };
+}
+
+/** The pool as of `now` (read-only: expired packs stop counting whether or not their expiry row is written yet). */
+export async function readPool(db: Knex, ws: CreditWorkspace, now: Date = new Date(), locked = false): Promise<PoolState> {
+  return poolAt(ws, await readPoolReads(db, ws, monthOf(now, ws.time_zone), now, locked), now);
+}
+
+/**
+ * A scalar subquery (binding: the workspace id): the pool's stamp, credit_state.updated_at. Every
+ * change to the pool, its prices or its monthly counters is made under the credit lock, and taking
+ * the lock moves the stamp (lockPool), as do the writers that change them without it
+ * (markPoolChanged): a process that keeps the pool's reads checks this instead of reading them.
+ * Null before the workspace's first charge or credit page view.
+ */
+export const CREDIT_STAMP_SQL = '(SELECT updated_at FROM credit_state WHERE workspace_id = ?)';
+
+/** The stamp after `prev`: now, or 1 ms past `prev` when the clock has not moved past it (two changes never share one). */
+function nextPoolStamp(prev: unknown): string {
+  const last = prev == null ? 0 : (fromDbTime(String(prev))?.getTime() ?? 0);
+  return toDbTime(new Date(Math.max(Date.now(), (Number.isFinite(last) ? last : 0) + 1)));
+}
+
+/** Moves the pool's stamp for a change made without lockPool (a rebuild, an imported history). */
+export async function markPoolChanged(db: Knex, workspaceId: number): Promise<void> {
+  if (!db.isTransaction) return db.transaction((trx) => markPoolChanged(trx, workspaceId));
+  const row = await forUpdate(db, db('credit_state').select('updated_at').where({ workspace_id: workspaceId })).first();
+  if (row) await db('credit_state').where({ workspace_id: workspaceId }).update({ updated_at: nextPoolStamp(row.updated_at) });
+  // no row yet: creating it moves the stamp (from null)
+  else await db('credit_state').insert({ workspace_id: workspaceId, updated_at: nextPoolStamp(null) }).onConflict('workspace_id').ignore();
 }
 
 /** Writes an expiry row for every pack that expired by `now` and has none yet (idempotent). */
@@ -330,11 +384,14 @@ export async function ensureCreditState(db: Knex, workspaceId: number): Promise<
 export async function lockPool(trx: Knex, workspaceId: number, now: Date = new Date(), settleBefore: Date = now): Promise<LockedPool> {
   // The lock: an exclusive locking read of the workspace's credit_state row, taken first. Only when
   // the row does not exist yet (a caller that did not run ensureCreditState) is it created here.
-  const lockRow = () => forUpdate(trx, trx('credit_state').select('workspace_id').where({ workspace_id: workspaceId })).first();
-  if (!(await lockRow())) {
+  const lockRow = () => forUpdate(trx, trx('credit_state').select('workspace_id', 'updated_at').where({ workspace_id: workspaceId })).first();
+  let row = await lockRow();
+  if (!row) {
     await trx('credit_state').insert({ workspace_id: workspaceId, updated_at: toDbTime(now) }).onConflict('workspace_id').ignore();
-    await lockRow();
+    row = await lockRow();
   }
+  // Whatever the lock holder changes commits with the moved stamp (CREDIT_STAMP_SQL).
+  await trx('credit_state').where({ workspace_id: workspaceId }).update({ updated_at: nextPoolStamp(row?.updated_at) });
   // Settings are re-read under the lock (a PAYG or cap change committed meanwhile is honoured) with a
   // shared lock, so inserts elsewhere that check their foreign key to the workspace are not blocked.
   const ws = await loadWorkspaceShared(trx, workspaceId);

@@ -3,8 +3,10 @@
 import type { Knex } from 'knex';
 import type { CreditCategory } from '../domain/model';
 import { HttpError } from '../http/errors';
-import { costOf, priceItemFor, readPrices } from './prices';
-import { isCreditWorkspace, monthlyCounters, readPool, type CreditWorkspace } from './pool';
+import { costOf, priceItemFor, readPrices, type Prices } from './prices';
+import { isCreditWorkspace, poolAt, readPoolReads, type CreditWorkspace, type PoolReads } from './pool';
+import { dayMemo, monthOf, monthOfDay } from '../db/time';
+import { versionedCache } from '../reports/memo';
 import { formatNumber } from '../http/format';
 import { findWorkspace } from '../workspaces/queries';
 
@@ -31,7 +33,7 @@ export interface QuoteAction {
   agentType?: string | null;
 }
 
-type QuoteUser = { id: number; email: string; status: string; may_spend_credits: number | boolean };
+export type QuoteUser = { id: number; email: string; status: string; may_spend_credits: number | boolean };
 
 const fmt = formatNumber;
 const credits = (n: number) => `${fmt(n)} credit${n === 1 ? '' : 's'}`;
@@ -43,14 +45,19 @@ export async function quoteCredits(db: Knex, workspaceId: number, req: QuoteRequ
   const user = await db('users').select('id', 'status', 'may_spend_credits').where({ workspace_id: workspaceId, email }).first();
   if (!user) throw new HttpError(404, `No user with email ${email} in this workspace.`, 'not_found', { field: 'user' });
   const { category, units } = req.billable;
-  // an agent run is priced by its agent's type (named directly by the authorize call, or looked up)
-  let agentType: string | null = req.billable.agentType ?? null;
-  if (isCreditWorkspace(ws) && user.status !== 'revoked' && category === 'agents' && req.billable.agent && !agentType) {
-    const agent = await db('agents').select('type').where({ workspace_id: workspaceId, external_id: req.billable.agent }).first();
-    if (!agent) throw new HttpError(404, `No agent with id ${req.billable.agent} in this workspace.`, 'not_found', { field: 'billable.agent' });
-    agentType = agent.type;
-  }
+  const agentType = (await agentTypeFor(db, ws, user, req.billable)) ?? null;
   return quoteAction(db, ws, { ...user, email }, { category, units, agentType }, now);
+}
+
+/**
+ * The agent type an agent run is priced by: named directly (`agentType`), or the type of the agent
+ * `agent` names (404 when the workspace has no such agent). Looked up only when it decides a price.
+ */
+export async function agentTypeFor(db: Knex, ws: CreditWorkspace, user: Pick<QuoteUser, 'status'>, billable: QuoteRequest['billable']): Promise<string | null | undefined> {
+  if (billable.agentType || !billable.agent || billable.category !== 'agents' || !isCreditWorkspace(ws) || user.status === 'revoked') return billable.agentType;
+  const agent = await db('agents').select('type').where({ workspace_id: ws.id, external_id: billable.agent }).first();
+  if (!agent) throw new HttpError(404, `No agent with id ${billable.agent} in this workspace.`, 'not_found', { field: 'billable.agent' });
+  return agent.type;
 }
 
 /** The user a quote is for (by e-mail, lower-case), or undefined. */
@@ -58,29 +65,64 @@ export async function quoteUser(db: Knex, workspaceId: number, email: string): P
   return db('users').select('id', 'email', 'status', 'may_spend_credits').where({ workspace_id: workspaceId, email }).first();
 }
 
+/** What a quote reads besides the workspace and the user: the prices and the pool's reads. */
+export interface QuoteReads {
+  prices: Prices;
+  pool: PoolReads;
+}
+
+async function readQuoteReads(db: Knex, ws: CreditWorkspace, now: Date): Promise<QuoteReads> {
+  const [prices, pool] = await Promise.all([readPrices(db, ws.id), readPoolReads(db, ws, monthOf(now, ws.time_zone), now)]);
+  return { prices, pool };
+}
+
+/** The answers that need nothing read: a workspace not billed in credits, a revoked user. */
+function quoteWithoutReads(ws: CreditWorkspace, user: QuoteUser): Quote | null {
+  if (!isCreditWorkspace(ws)) return { credits: 0, allowed: true, reason: 'This workspace is not billed in credits, so the action costs nothing.' };
+  if (user.status === 'revoked') return { credits: 0, allowed: false, reason: `${user.email} has been revoked from this workspace and cannot run premium actions.` };
+  return null;
+}
+
 /**
- * The quote itself, for a known workspace and user: the API (quoteCredits) and the console's
- * estimator both end here, so they cannot disagree.
+ * The quote itself, for a known workspace and user: the API (quoteCredits), the console's
+ * estimator and the authorize call (quoteWithStamp) all end here, so they cannot disagree.
  */
 export async function quoteAction(db: Knex, ws: CreditWorkspace, user: QuoteUser, action: QuoteAction, now: Date = new Date()): Promise<Quote> {
-  const workspaceId = ws.id;
+  return quoteWithoutReads(ws, user) ?? quoteFrom(ws, user, action, await readQuoteReads(db, ws, now), now);
+}
+
+/** The quote reads per process, by workspace and month, valid while the pool's stamp is unchanged. */
+const kept = versionedCache(60_000, 1_000);
+
+/**
+ * quoteAction with its reads kept per process under the pool's stamp (`stamp`: CREDIT_STAMP_SQL,
+ * read by the caller in a statement it makes anyway), so a repeated quote reads nothing. The
+ * workspace's settings and the user come from the caller, as read by that statement.
+ */
+export async function quoteWithStamp(db: Knex, ws: CreditWorkspace, user: QuoteUser, action: QuoteAction, now: Date, stamp: string): Promise<Quote> {
+  const early = quoteWithoutReads(ws, user);
+  if (early) return early;
+  let reads = await kept.get(db, `quote:${ws.id}:${monthOfDay(dayMemo(ws.time_zone)(now))}`, stamp, () => readQuoteReads(db, ws, now));
+  // kept reads drop packs that expired before they were read: a quote for an earlier moment reads afresh
+  if (reads.pool.readAt > now.getTime()) reads = await readQuoteReads(db, ws, now);
+  return quoteFrom(ws, user, action, reads, now);
+}
+
+/** The quote from what it read (no database). */
+function quoteFrom(ws: CreditWorkspace, user: QuoteUser, action: QuoteAction, reads: QuoteReads, now: Date): Quote {
   const email = user.email;
   const { category, units } = action;
   const agentType = action.agentType ?? null;
-  if (!isCreditWorkspace(ws)) return { credits: 0, allowed: true, reason: 'This workspace is not billed in credits, so the action costs nothing.' };
-  if (user.status === 'revoked') return { credits: 0, allowed: false, reason: `${email} has been revoked from this workspace and cannot run premium actions.` };
-  const prices = await readPrices(db, workspaceId);
-  const pool = await readPool(db, ws, now);
+  const pool = poolAt(ws, reads.pool, now);
   let charged = units;
   let freeNote = '';
   if (category === 'grid') {
-    const counters = await monthlyCounters(db, workspaceId, pool.month);
-    const freeLeft = Math.max(0, Number(ws.grid_free_test_rows ?? 0) - counters.grid_free_rows);
+    const freeLeft = Math.max(0, Number(ws.grid_free_test_rows ?? 0) - pool.gridFreeRowsUsed);
     const free = Math.min(units, freeLeft);
     charged -= free;
     if (free > 0) freeNote = ` ${fmt(free)} of the rows fall within this month's free test rows.`;
   }
-  const cost = costOf(prices, priceItemFor(category, agentType), charged);
+  const cost = costOf(reads.prices, priceItemFor(category, agentType), charged);
 
   if (cost === 0) return { credits: 0, allowed: true, reason: `This action is free.${freeNote}`.trim(), fromPool: 0, fromPayg: 0 };
   if (!user.may_spend_credits) {

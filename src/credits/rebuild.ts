@@ -9,17 +9,23 @@ import { monthOfDay } from '../db/time';
 import { upsertAdd } from '../db/dialect';
 import { CHARGE_ROLLUPS } from '../rollups/spec';
 import { rebuildTables } from '../rollups/rebuild';
+import { markPoolChanged } from './pool';
 
 /** The credit tables the rebuild recomputes besides the rollups of src/rollups/spec.ts (and the dropped pack balance cache). */
 export const CREDIT_ROLLUP_TABLES = ['credit_monthly'] as const;
 
 export async function rebuildCreditRollups(db: Knex, workspaceId: number): Promise<void> {
-  await db.transaction(async (trx) => rebuildCreditRollupsIn(trx, workspaceId));
+  await db.transaction(async (trx) => {
+    // first, as a charge takes the credit lock first: processes that keep the pool's reads read them again
+    await markPoolChanged(trx, workspaceId);
+    await rebuildCreditRollupsIn(trx, workspaceId);
+  });
 }
 
 /**
  * The rebuild inside the caller's transaction. The credit rollups of the specification (credits per
- * day, per user per day) are rebuilt first unless the caller just rebuilt every rollup.
+ * day, per user per day) are rebuilt first unless the caller just rebuilt every rollup. The caller
+ * moves the pool's stamp first (markPoolChanged): the monthly counters change without the lock.
  */
 export async function rebuildCreditRollupsIn(trx: Knex.Transaction, workspaceId: number, opts: { rollupsRebuilt?: boolean; fromDay?: string | null } = {}): Promise<void> {
   {

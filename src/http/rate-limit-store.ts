@@ -2,7 +2,8 @@
 // store counts per process, so with WEB_CONCURRENCY=2 (or two hosts) each limit would double.
 //
 // - Default: the database (table rate_limit_hits, both engines): one row per key, its window
-//   starting at the key's first hit; one upsert per hit, read back.
+//   starting at the key's first hit; one upsert per hit, read back, or per block of hits for the
+//   API limiter (DbRateLimitStore's blocks).
 // - REDIS_URL set: Redis through rate-limit-redis (the express-rate-limit team's store). When Redis
 //   is unreachable or slow (over REDIS_TIMEOUT_MS), the limiter FALLS BACK to the database counters
 //   and logs one line (at most one a minute); requests are neither refused nor held up. When the
@@ -27,19 +28,50 @@ function storedKey(prefix: string, key: string): string {
   return full.length <= 160 ? full : `${prefix}sha256:${crypto.createHash('sha256').update(key).digest('hex')}`;
 }
 
-/** Counters in the database: each key's window starts at its first hit (like the memory store). */
+/**
+ * A block of hit numbers a process claimed for one key in one window (DbRateLimitStore's blocks):
+ * `next`..`last` are still to hand out.
+ */
+interface Block {
+  next: number;
+  last: number;
+  expiresAt: number;
+  size: number;
+  claimedAt: number;
+  claiming?: Promise<void>;
+}
+
+/** A block is sized to about this much of the key's traffic in this process. */
+const BLOCK_TARGET_MS = 100;
+
+/**
+ * Counters in the database: each key's window starts at its first hit (like the memory store).
+ *
+ * `blocks` (the API limiter: large limits, a hit on every call): instead of a statement per request,
+ * a process claims a block of hit numbers in the same one statement (hits + n) and hands them out
+ * itself. A request gets through only with a number within the limit, so all processes together
+ * never let more through than the limit. Numbers a process claimed but did not hand out before the
+ * window ended are lost, so a key may be refused a little early: at most a block per process and
+ * window. Blocks grow while a block lasts less than BLOCK_TARGET_MS and shrink when one lasts over
+ * ten times that, between 1 and a hundredth of the limit; a limit under 200 is counted exactly, one
+ * number per request.
+ */
 export class DbRateLimitStore implements Store {
   localKeys = false;
   windowMs = 60_000;
   private lastSweep = 0;
+  private maxBlock = 1;
+  private readonly blocksByKey = new Map<string, Block>();
 
   constructor(
     private readonly db: Knex,
     readonly prefix: string,
+    private readonly opts: { blocks?: boolean } = {},
   ) {}
 
   init(options: Options): void {
     this.windowMs = options.windowMs;
+    if (this.opts.blocks && typeof options.limit === 'number') this.maxBlock = Math.max(1, Math.floor(options.limit / 100));
   }
 
   async get(key: string): Promise<ClientRateLimitInfo | undefined> {
@@ -49,10 +81,50 @@ export class DbRateLimitStore implements Store {
   }
 
   async increment(key: string): Promise<IncrementResponse> {
+    if (this.maxBlock > 1) return this.fromBlock(key);
     const now = Date.now();
     const r = await hitWindowedCounter(this.db, TABLE, storedKey(this.prefix, key), now, now + this.windowMs);
     this.sweep(now);
     return { totalHits: Math.max(1, r.hits), resetTime: new Date(r.expiresAt) };
+  }
+
+  /** The next number of this process's block for `key`, claiming a block when it has none left. */
+  private async fromBlock(key: string): Promise<IncrementResponse> {
+    for (;;) {
+      const b = this.blocksByKey.get(key);
+      if (b?.claiming) {
+        await b.claiming;
+        continue;
+      }
+      const now = Date.now();
+      if (b && b.next <= b.last && now < b.expiresAt) return { totalHits: b.next++, resetTime: new Date(b.expiresAt) };
+      await this.claim(key, b, now);
+    }
+  }
+
+  /** One statement: the key's counter + n, this process's numbers the n below the new total. */
+  private claim(key: string, prev: Block | undefined, now: number): Promise<void> {
+    let size = 1;
+    if (prev) {
+      const lasted = now - prev.claimedAt;
+      size = lasted < BLOCK_TARGET_MS ? prev.size * 2 : lasted > 10 * BLOCK_TARGET_MS ? Math.floor(prev.size / 2) : prev.size;
+      size = Math.min(this.maxBlock, Math.max(1, size));
+    }
+    const b: Block = prev ?? { next: 1, last: 0, expiresAt: 0, size, claimedAt: now };
+    b.claiming = hitWindowedCounter(this.db, TABLE, storedKey(this.prefix, key), now, now + this.windowMs, size)
+      .then((r) => Object.assign(b, { next: r.hits - size + 1, last: r.hits, expiresAt: r.expiresAt, size, claimedAt: now }))
+      .then(
+        () => {
+          b.claiming = undefined;
+        },
+        (err) => {
+          b.claiming = undefined;
+          throw err;
+        },
+      );
+    this.blocksByKey.set(key, b);
+    this.sweep(now);
+    return b.claiming;
   }
 
   async decrement(key: string): Promise<void> {
@@ -60,6 +132,7 @@ export class DbRateLimitStore implements Store {
   }
 
   async resetKey(key: string): Promise<void> {
+    this.blocksByKey.delete(key);
     await this.db(TABLE).where({ rl_key: storedKey(this.prefix, key) }).del();
   }
 
@@ -67,6 +140,7 @@ export class DbRateLimitStore implements Store {
   private sweep(now: number) {
     if (now - this.lastSweep < this.windowMs) return;
     this.lastSweep = now;
+    for (const [key, b] of this.blocksByKey) if (!b.claiming && b.expiresAt <= now) this.blocksByKey.delete(key);
     this.db(TABLE)
       .where('expires_at', '<', now - 1000)
       .del()
@@ -212,9 +286,13 @@ export class RedisWithFallbackStore implements Store {
   }
 }
 
-/** The shared store for one limiter (`prefix` names it: 'login-ip:', 'api:'). One per limiter. */
-export function sharedRateLimitStore(ctx: AppContext, prefix: string): Store {
-  const db = new DbRateLimitStore(ctx.db, prefix);
+/**
+ * The shared store for one limiter (`prefix` names it: 'login-ip:', 'api:'). One per limiter.
+ * `blocks`: the database counters claim blocks of hits (DbRateLimitStore); not for limiters that
+ * take hits back (decrement), such as failed-attempt limiters.
+ */
+export function sharedRateLimitStore(ctx: AppContext, prefix: string, opts: { blocks?: boolean } = {}): Store {
+  const db = new DbRateLimitStore(ctx.db, prefix, opts);
   if (!ctx.config.REDIS_URL) return db;
   return new RedisWithFallbackStore(redisClient(ctx.config.REDIS_URL, ctx.logger), db, prefix, ctx.logger);
 }

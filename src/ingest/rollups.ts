@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { ROLLUPS } from '../rollups/spec';
 import { rebuildTables } from '../rollups/rebuild';
 import { rebuildCreditRollupsIn } from '../credits/rebuild';
+import { markPoolChanged } from '../credits/pool';
 import { workspaceIds } from '../workspaces/queries';
 import { rawRowsFrom } from '../retention/policy';
 import { applyAllPending } from '../rollups/deferred';
@@ -16,6 +17,9 @@ export async function rebuildRollups(db: Knex, workspaceId: number): Promise<voi
   // rebuild counts their raw rows, and applying them after it would count them twice.
   await applyAllPending(db, workspaceId);
   await db.transaction(async (trx) => {
+    // The credit tables change below without the credit lock: the pool's stamp moves first (the
+    // lock order of a charge), so processes that keep the pool's reads read them again.
+    await markPoolChanged(trx, Number(workspaceId));
     // Months whose raw rows the retention policy deleted (whole months before `fromDay`) keep their
     // rollups: they are the only record left. Everything from `fromDay` on is rebuilt from raw rows.
     const fromDay = await rawRowsFrom(trx, workspaceId);

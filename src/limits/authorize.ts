@@ -6,9 +6,11 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { HttpError } from '../http/errors';
 import type { CreditCategory } from '../domain/model';
-import { quoteCredits } from '../credits/quote';
+import { agentTypeFor, quoteWithStamp } from '../credits/quote';
+import type { CreditWorkspace } from '../credits/pool';
 import { decide, type Decision, type LimitStatus, type Requested } from './decide';
-import { askingUserAndPreload, limitsForUser } from './service';
+import { authorizeInputs, limitsForUser, type AuthorizeInputs } from './service';
+import type { AuthorizingUser } from './queries';
 
 /** Priced actions: the billable categories, or a price item of the price table. */
 export const CREDIT_ACTIONS = ['grid', 'api', 'agents', 'grid_row', 'api_call', 'agent_research', 'agent_optimization', 'agent_other'] as const;
@@ -53,8 +55,16 @@ export interface AuthorizeAnswer {
 
 /** The decision for one request at `now` (the workspace's current day, week and month). */
 export async function authorize(db: Knex, ws: number, body: AuthorizeBody, now: Date = new Date()): Promise<AuthorizeAnswer> {
-  // the user, the workspace's limits and its usage version: one round trip while the caches are valid
-  const { user, pre } = await askingUserAndPreload(db, ws, body.user);
+  return decideAuthorize(db, ws, body, await authorizeInputs(db, ws, body.user), now);
+}
+
+/**
+ * The decision from what authorizeInputs read: the user, the workspace's limits and its usage
+ * version came in one statement; while the caches are valid nothing more is read.
+ */
+export async function decideAuthorize(db: Knex, ws: number, body: AuthorizeBody, inputs: AuthorizeInputs, now: Date = new Date()): Promise<AuthorizeAnswer> {
+  const { read, user, pre } = inputs;
+  if (!read.workspace) throw new Error(`workspace ${ws} not found`);
   if (!user) return { decision: 'deny', reasons: [`Unknown user: no user with email or id ${body.user} in this workspace.`], limits: [] };
   if (user.status === 'revoked') return { decision: 'deny', reasons: [`${user.email} has been revoked from this workspace.`], limits: [] };
 
@@ -64,7 +74,7 @@ export async function authorize(db: Knex, ws: number, body: AuthorizeBody, now: 
   const denials: string[] = [];
   const [mine, quote] = await Promise.all([
     limitsForUser(db, ws, user, now, pre),
-    body.credits ? quoteFor(db, ws, user.email, body.credits, now) : Promise.resolve(null),
+    body.credits ? quoteFor(db, read.workspace, user, body.credits, now, read.creditStamp) : Promise.resolve(null),
   ]);
   if (quote) {
     requested.credits = quote.credits;
@@ -74,13 +84,15 @@ export async function authorize(db: Knex, ws: number, body: AuthorizeBody, now: 
   return { decision: r.decision, reasons: r.reasons, limits: r.limits };
 }
 
-async function quoteFor(db: Knex, ws: number, email: string, c: NonNullable<AuthorizeBody['credits']>, now: Date) {
+/** The quote engine's answer, its reads kept under the pool's stamp read with the user. */
+async function quoteFor(db: Knex, ws: CreditWorkspace, user: AuthorizingUser, c: NonNullable<AuthorizeBody['credits']>, now: Date, stamp: string) {
   const b = ACTION_TO_BILLABLE[c.action];
+  const billable = { category: b.category, units: c.quantity, agent: c.agent ?? null, agentType: b.agentType ?? null };
   try {
-    return await quoteCredits(db, ws, { user: email, billable: { category: b.category, units: c.quantity, agent: c.agent ?? null, agentType: b.agentType ?? null } }, now);
+    const agentType = (await agentTypeFor(db, ws, user, billable)) ?? null;
+    return await quoteWithStamp(db, ws, user, { category: b.category, units: c.quantity, agentType }, now, stamp);
   } catch (err) {
     if (err instanceof HttpError && err.status === 404) throw new HttpError(422, `credits.agent: no agent with id ${c.agent} in this workspace`, 'validation_failed', { 'credits.agent': 'no such agent in this workspace' });
     throw err;
   }
 }
-

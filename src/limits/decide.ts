@@ -28,11 +28,17 @@ export function periodBounds(today: string, period: Period): { start: string; en
   return { start: firstDayOfMonth(month), end: lastDayOfMonth(month) };
 }
 
+/** The last usageWindow answer: every authorize call asks for today's. */
+let lastWindow: { today: string; window: Readonly<{ from: string; to: string }> } | null = null;
+
 /** The earliest and latest day any period in force touches (one rollup read covers them all). */
-export function usageWindow(today: string): { from: string; to: string } {
+export function usageWindow(today: string): Readonly<{ from: string; to: string }> {
+  if (lastWindow?.today === today) return lastWindow.window;
   const w = periodBounds(today, 'week');
   const m = periodBounds(today, 'month');
-  return { from: w.start < m.start ? w.start : m.start, to: w.end > m.end ? w.end : m.end };
+  const window = Object.freeze({ from: w.start < m.start ? w.start : m.start, to: w.end > m.end ? w.end : m.end });
+  lastWindow = { today, window };
+  return window;
 }
 
 /** Adds a day's usage into the periods that contain it. */

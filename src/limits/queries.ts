@@ -2,9 +2,10 @@
 // memberships, and usage per day read from the per-user rollups (never from raw interactions).
 import type { Knex } from 'knex';
 import { fromDbTime, monthOfDay, toDbTime } from '../db/time';
-import { maxInList } from '../db/dialect';
+import { isSQLite, maxInList, rawRows } from '../db/dialect';
+import { CREDIT_STAMP_SQL, type CreditWorkspace } from '../credits/pool';
 import { addDayUsage, periodBounds } from './decide';
-import { interactionsTopSql } from '../reports/memo';
+import { INTERACTIONS_TOP_SQL } from '../reports/memo';
 import { emptyUsage, type AppliesTo, type Metric, type Mode, type Period, type PeriodUsage, type Policy, type Scope } from './model';
 
 interface PolicyRow {
@@ -113,27 +114,33 @@ export async function deletePolicy(db: Knex, ws: number, id: number): Promise<vo
 }
 
 /**
- * A stamp of what the per-workspace limits context is built from: the policies and the groups.
- * One round trip over two small tables; any add, edit or removal of a policy changes it, and so
+ * A stamp of what the per-workspace limits context is built from: the workspace's name and time
+ * zone, its policies and its groups, as columns over `workspaces w` (bindings: the workspace id,
+ * twice). Any add, edit or removal of a policy changes it (count and newest updated_at), and so
  * does every roster write of a group (upsertGroup stamps groups.updated_at, membership changes
  * included). group_members itself is not read here: scanning it on every authorize call cost more
  * than the rest of the call; a membership written some other way is seen within the cache's TTL.
  */
-export async function contextStamp(db: Knex, ws: number): Promise<string> {
-  return stampOf((await db.select(stampColumns(db, ws)).first()) as Record<string, unknown>);
-}
-
-function stampColumns(db: Knex, ws: number) {
-  return {
-    pm: db('limit_policies').where('workspace_id', ws).max('updated_at'),
-    pc: db('limit_policies').where('workspace_id', ws).count('*'),
-    gm: db('groups').where('workspace_id', ws).max('updated_at'),
-    gc: db('groups').where('workspace_id', ws).count('*'),
-  };
+function contextStampSql(db: Knex): string {
+  return (
+    "w.name AS ws_name, w.time_zone AS ws_time_zone, " +
+    "(SELECT CONCAT_WS('/', COUNT(*), MAX(updated_at)) FROM limit_policies WHERE workspace_id = ?) AS policies_stamp, " +
+    `(SELECT CONCAT_WS('/', COUNT(*), MAX(updated_at)) FROM ${quoted(db, 'groups')} WHERE workspace_id = ?) AS groups_stamp`
+  );
 }
 
 function stampOf(r: Record<string, unknown> | undefined): string {
-  return ['pm', 'pc', 'gm', 'gc'].map((k) => String(r?.[k] ?? '')).join('/');
+  return ['ws_name', 'ws_time_zone', 'policies_stamp', 'groups_stamp'].map((k) => String(r?.[k] ?? '')).join('|');
+}
+
+/** An identifier quoted for the engine (`groups` is a reserved word on MySQL). */
+function quoted(db: Knex, name: string): string {
+  return isSQLite(db) ? `"${name}"` : `\`${name}\``;
+}
+
+/** The limits context's stamp: one round trip over the workspace row and two small tables. */
+export async function contextStamp(db: Knex, ws: number): Promise<string> {
+  return stampOf(rawRows(await db.raw(`SELECT ${contextStampSql(db)} FROM workspaces w WHERE w.id = ?`, [ws, ws, ws]))[0]);
 }
 
 const ASKING_COLUMNS = ['id', 'email', 'name', 'status', 'max_inference_tokens', 'max_embedding_tokens'] as const;
@@ -151,23 +158,70 @@ export function askingUserOf(row: Record<string, unknown> | undefined, prefix = 
   };
 }
 
+/** The asking user with what a credit quote needs of them. */
+export interface AuthorizingUser extends AskingUser {
+  may_spend_credits: boolean;
+}
+
+function authorizingUserOf(row: Record<string, unknown> | undefined, prefix = ''): AuthorizingUser | null {
+  const user = askingUserOf(row, prefix);
+  return user && { ...user, may_spend_credits: !!Number(row![`${prefix}may_spend_credits`]) };
+}
+
+/** What an authorize call reads first (authorizeRead). */
+export interface AuthorizeRead {
+  /** the workspace's settings a decision uses; null when there is no such workspace */
+  workspace: CreditWorkspace | null;
+  /** the user named by email (null: not one of the workspace's emails, findAuthorizingUserByExternalId then looks) */
+  user: AuthorizingUser | null;
+  /** the limits context's stamp (contextStamp) */
+  stamp: string;
+  /** MAX(id) of interactions, for the workspace's data version */
+  interactionsTop: number;
+  /** the credit pool's stamp (CREDIT_STAMP_SQL) */
+  creditStamp: string;
+  /** the key to confirm is still active (undefined when none was given) */
+  keyActive?: boolean;
+}
+
+const WORKSPACE_COLUMNS = ['id', 'time_zone', 'billing_mode', 'payg_enabled', 'payg_monthly_cap', 'included_credits_per_period', 'grid_free_test_rows'] as const;
+const AUTHORIZING_COLUMNS = [...ASKING_COLUMNS, 'may_spend_credits'] as const;
+/** The statement's text per engine and shape (with or without a key to confirm): built once. */
+const readSql = new Map<string, string>();
+
 /**
- * What an authorize call reads first, in one round trip: the user named by email (null when the
- * ident is not one of the workspace's emails: findAskingUserByExternalId then tries the SCIM externalId), the limits
- * context stamp, and MAX(id) of interactions for the workspace's data version.
+ * Everything an authorize call reads while its caches are valid, in one statement: the workspace's
+ * settings (its limits context and its credit quote use them), the user named by email, the limits
+ * context's stamp, MAX(id) of interactions for the workspace's data version, the credit pool's
+ * stamp and, for a key the API layer took on trust (see authenticate's confirmLater), whether it is
+ * still active. The text is built once per engine and shape and sent as is.
  */
-export async function askingUserAndStamps(db: Knex, ws: number, ident: string): Promise<{ user: AskingUser | null; stamp: string; interactionsTop: number }> {
+export async function authorizeRead(db: Knex, ws: number, ident: string, key?: { sql: string; bindings: Knex.Value[] }): Promise<AuthorizeRead> {
+  const shape = `${isSQLite(db) ? 'sqlite' : 'mysql'}:${key ? key.sql : ''}`;
+  let sql = readSql.get(shape);
+  if (!sql) {
+    sql =
+      `SELECT ${contextStampSql(db)}, ` +
+      WORKSPACE_COLUMNS.map((c) => `w.${c} AS w_${c}`).join(', ') + ', ' +
+      AUTHORIZING_COLUMNS.map((c) => `u.${c} AS u_${c}`).join(', ') +
+      `, ${INTERACTIONS_TOP_SQL} AS top, ${CREDIT_STAMP_SQL} AS credit_stamp` +
+      (key ? `, ${key.sql} AS key_active` : '') +
+      ' FROM workspaces w LEFT JOIN users u ON u.workspace_id = w.id AND u.email = ? WHERE w.id = ?';
+    readSql.set(shape, sql);
+  }
   const email = ident.trim().toLowerCase();
-  const row = (await db
-    .from(db.raw('(SELECT 1 AS one) AS d'))
-    .leftJoin('users as u', function () {
-      this.on('u.workspace_id', '=', db.raw('?', [ws])).andOn('u.email', '=', db.raw('?', [email]));
-    })
-    .select(Object.fromEntries(ASKING_COLUMNS.map((c) => [`u_${c}`, `u.${c}`])))
-    .select(stampColumns(db, ws))
-    .select({ top: interactionsTopSql(db, ws) })
-    .first()) as Record<string, unknown> | undefined;
-  return { user: askingUserOf(row, 'u_'), stamp: stampOf(row), interactionsTop: Number(row?.top ?? 0) };
+  // policies and groups stamps, pending rollups (the data version), the credit stamp, the key, the user
+  const row = rawRows(await db.raw(sql, [ws, ws, ws, ws, ...(key?.bindings ?? []), email, ws]))[0];
+  const workspace = row ? (Object.fromEntries(WORKSPACE_COLUMNS.map((c) => [c, row[`w_${c}`]])) as unknown as CreditWorkspace) : null;
+  if (workspace) workspace.id = Number(workspace.id);
+  return {
+    workspace,
+    user: authorizingUserOf(row, 'u_'),
+    stamp: stampOf(row),
+    interactionsTop: Number(row?.top ?? 0),
+    creditStamp: String(row?.credit_stamp ?? ''),
+    ...(key ? { keyActive: Number(row?.key_active ?? 0) > 0 } : {}),
+  };
 }
 
 export interface WorkspaceLimitsRow {
@@ -206,8 +260,8 @@ export interface AskingUser {
 }
 
 /** The user a SCIM identity provider knows by `ident` (its externalId), or null. */
-export async function findAskingUserByExternalId(db: Knex, ws: number, ident: string): Promise<AskingUser | null> {
-  return askingUserOf(await db('users').select([...ASKING_COLUMNS]).where({ workspace_id: ws, scim_external_id: ident.trim() }).first());
+export async function findAuthorizingUserByExternalId(db: Knex, ws: number, ident: string): Promise<AuthorizingUser | null> {
+  return authorizingUserOf(await db('users').select([...AUTHORIZING_COLUMNS]).where({ workspace_id: ws, scim_external_id: ident.trim() }).first());
 }
 
 interface DayRow {

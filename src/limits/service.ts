@@ -3,11 +3,11 @@
 // the workspace's interaction version, the check the reports use), so a repeated authorize call
 // costs a few primary-key lookups. Usage comes from the per-user daily rollups.
 import type { Knex } from 'knex';
-import { dayOf } from '../db/time';
+import { dayMemo } from '../db/time';
 import { versionedCache, workspaceTableVersion } from '../reports/memo';
 import { resolveLimits, usageWindow, type UsageBySubject } from './decide';
 import type { EffectiveLimit, PeriodUsage, Policy, Subject } from './model';
-import { askingUserAndStamps, contextStamp, findAskingUserByExternalId, groupUsage, groupsAndMembers, listPolicies, userUsage, workspaceRow, type AskingUser } from './queries';
+import { authorizeRead, contextStamp, findAuthorizingUserByExternalId, groupUsage, groupsAndMembers, listPolicies, userUsage, workspaceRow, type AskingUser, type AuthorizeRead, type AuthorizingUser } from './queries';
 
 export interface Context {
   workspace: { id: number; name: string; timeZone: string };
@@ -55,19 +55,28 @@ export interface Preloaded {
   version: string;
 }
 
+/** What an authorize call has read before it decides (authorizeInputs). */
+export interface AuthorizeInputs {
+  read: AuthorizeRead;
+  user: AuthorizingUser | null;
+  pre: Preloaded;
+}
+
 /**
- * The user asking and the per-workspace inputs of a decision, from one round trip when the context
- * and the usage cache are valid (askingUserAndStamps); an external id costs one more lookup.
+ * The user asking and the per-workspace inputs of a decision, from one statement when the context
+ * and the usage cache are valid (authorizeRead); an external id costs one more lookup. `key`: a key
+ * to confirm in that statement; when it is no longer active nothing else is read (read.keyActive).
  */
-export async function askingUserAndPreload(db: Knex, ws: number, ident: string): Promise<{ user: AskingUser | null; pre: Preloaded }> {
-  const first = await askingUserAndStamps(db, ws, ident);
+export async function authorizeInputs(db: Knex, ws: number, ident: string, key?: { sql: string; bindings: Knex.Value[] }): Promise<AuthorizeInputs> {
+  const read = await authorizeRead(db, ws, ident, key);
+  if (read.keyActive === false) return { read, user: null, pre: { ctx: null, version: '' } };
   const [user, ctx, version] = await Promise.all([
     // not one of the workspace's emails (the one statement looked): the identity provider's id
-    first.user ?? findAskingUserByExternalId(db, ws, ident),
-    context(db, ws, first.stamp),
-    workspaceTableVersion(db, 'interactions', ws, first.interactionsTop),
+    read.user ?? findAuthorizingUserByExternalId(db, ws, ident),
+    context(db, ws, read.stamp),
+    workspaceTableVersion(db, 'interactions', ws, read.interactionsTop),
   ]);
-  return { user, pre: { ctx, version: String(version) } };
+  return { read, user, pre: { ctx, version: String(version) } };
 }
 
 export interface UserLimits {
@@ -81,7 +90,7 @@ export interface UserLimits {
 export async function limitsForUser(db: Knex, ws: number, user: AskingUser, now: Date = new Date(), preloaded?: Preloaded): Promise<UserLimits> {
   const ctx = preloaded ? preloaded.ctx : await context(db, ws);
   if (!ctx) throw new Error(`workspace ${ws} not found`);
-  const today = dayOf(now, ctx.workspace.timeZone);
+  const today = dayMemo(ctx.workspace.timeZone)(now);
   const groupIds = ctx.members.get(user.id) ?? [];
   const limits = resolveLimits(ctx.policies, subjectOf(user, groupIds), { workspace: ctx.workspace.name, groups: ctx.groupNames }, now);
   const usage: UsageBySubject = { user: { day: { inference: 0, embedding: 0, credits: 0 }, week: { inference: 0, embedding: 0, credits: 0 }, month: { inference: 0, embedding: 0, credits: 0 } }, groups: new Map() };

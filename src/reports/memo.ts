@@ -95,10 +95,12 @@ function bumpMonths(e: Epochs, fromDay: string, toDay: string): void {
  * -1 (PENDING_TOP) while workspace `ws` has per-user rollup rows still to apply
  * (src/rollups/deferred.ts): per-user figures read then may miss a committed batch.
  */
+export const PENDING_TOP = -1;
 export function interactionsTopSql(db: Knex, ws: number): Knex.Raw {
   return db.raw(`(CASE WHEN EXISTS (SELECT 1 FROM ?? WHERE ?? = ?) THEN ${PENDING_TOP} ELSE (SELECT MAX(??) FROM ??) END)`, ['rollup_pending', 'workspace_id', ws, 'id', 'interactions']);
 }
-export const PENDING_TOP = -1;
+/** The same as SQL text, for statements built as text: its one `?` is the workspace id. */
+export const INTERACTIONS_TOP_SQL = `(CASE WHEN EXISTS (SELECT 1 FROM rollup_pending WHERE workspace_id = ?) THEN ${PENDING_TOP} ELSE (SELECT MAX(id) FROM interactions) END)`;
 /** Versions handed out while rollups are pending: each one new, so nothing computed then is reused. */
 let pendingVersion = 0;
 
