@@ -157,13 +157,42 @@ export async function monthVersions(db: Knex, ws: number, months: string[]): Pro
   return months.map((m) => `${e.all}.${e.months.get(m) ?? 0}`);
 }
 
+/** The two columns of the roster stamp, as scalar subqueries (see rosterStamp). */
+function rosterStampColumns(db: Knex, ws: number) {
+  return { rosterAt: db('users').where({ workspace_id: ws }).max('updated_at'), rosterTop: db('users').max('id') };
+}
+
+const rosterStampOf = (r: { rosterAt?: unknown; rosterTop?: unknown } | undefined) => `${r?.rosterAt ?? ''}/${r?.rosterTop ?? ''}`;
+
 /**
- * A stamp of the roster's last change (every write to users sets updated_at): license counts and
- * anything else read from the users table.
+ * A stamp of the roster's last change (every write to users sets updated_at): license counts, User
+ * Management's list and anything else read from the users table. Two index lookups whatever the
+ * size of the roster: the workspace's newest updated_at (index users_workspace_updated_at) and the
+ * table's newest id, which a new user moves even when its updated_at is not the newest (a clock
+ * behind, the same millisecond). Users are never deleted (they are revoked; a workspace goes with
+ * its users), so no count is kept: a count would read every user of the workspace on each call.
  */
 export async function rosterStamp(db: Knex, ws: number): Promise<string> {
-  const u = (await db('users').where({ workspace_id: ws }).max({ m: 'updated_at' }).count({ c: '*' }).first()) as any;
-  return `${u?.m ?? ''}/${u?.c ?? ''}`;
+  return rosterStampOf((await db.select(rosterStampColumns(db, ws)).first()) as any);
+}
+
+/** The roster stamp and the workspace's interaction and login versions. */
+export interface WorkspaceStamps {
+  roster: string;
+  interactions: number;
+  logins: number;
+}
+
+/** rosterStamp and the two workspaceTableVersions, from one statement (and a scan only when ids moved). */
+export async function workspaceStamps(db: Knex, ws: number): Promise<WorkspaceStamps> {
+  const r = (await db
+    .select({ ...rosterStampColumns(db, ws), interactionsTop: db('interactions').max('id'), loginsTop: db('logins').max('id') })
+    .first()) as any;
+  const [interactions, logins] = await Promise.all([
+    workspaceTableVersion(db, 'interactions', ws, Number(r?.interactionsTop ?? 0)),
+    workspaceTableVersion(db, 'logins', ws, Number(r?.loginsTop ?? 0)),
+  ]);
+  return { roster: rosterStampOf(r), interactions, logins };
 }
 
 /** A version stamp for one workspace's login data (weekly logins). */

@@ -7,6 +7,8 @@ import { renderPage, renderPageOrPartial } from '../http/render';
 import { idParam, parse, parseOrThrow, type FieldErrors } from '../http/validate';
 import { usageNow } from '../reports/clock';
 import { fromDbTime } from '../db/time';
+import { workspaceStamps } from '../reports/memo';
+import type { Workspace } from '../workspaces/workspace';
 import { setCreditAccess } from './credit-access';
 import * as actions from './actions';
 import { RuleError } from './actions';
@@ -46,7 +48,14 @@ export function userHandlers(ctx: AppContext, limits: UserLimitSource = NO_LIMIT
   async function listLocals(req: Request, res: Response, f: UserListQuery & { notice?: string; error?: string }) {
     const ws = req.user!.workspace_id;
     const m = listMonth(res);
-    const [summary, page, depts] = await Promise.all([userSummary(db, ws), listUsers(db, ws, m, f, limits), departments(db, ws)]);
+    // the roster, usage and login stamps once for the view: the summary, the list's order and the
+    // departments are kept between views while the ones they depend on are unchanged
+    const stamps = await workspaceStamps(db, ws);
+    const [summary, page, depts] = await Promise.all([
+      userSummary(db, ws, { stamps, workspace: res.locals.workspace as Workspace | null }),
+      listUsers(db, ws, m, f, limits, stamps),
+      departments(db, ws, stamps),
+    ]);
     const filters = { ...f, page: page.page };
     return {
       title: 'User Management',

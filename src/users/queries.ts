@@ -5,8 +5,10 @@ import type { RosterRow } from '../csv/definitions';
 import { addMonths, monthOfDay, today } from '../db/time';
 import { findWorkspace } from '../workspaces/queries';
 import { NEAR_SHARE } from '../domain/limits';
-import { maxInList } from '../db/dialect';
+import { rosterStamp, type WorkspaceStamps } from '../reports/memo';
+import type { Workspace } from '../workspaces/workspace';
 import { FILTER_STATE, type LimitStatusFilter, type UserLimitInfo, type UserLimitSource } from './limit-info';
+import { cachedList, type Depends } from './list-cache';
 
 export const SORT_KEYS = [
   'name',
@@ -220,85 +222,98 @@ export interface UserPage {
   limits: Map<number, UserLimitInfo>;
 }
 
-/**
- * One page of the user table, in two steps: (1) the page's user ids, sorted and filtered with only
- * the join the sort key or filter needs; (2) every column for those ids. Users are a bounded set per
- * workspace (tens of thousands at most), so page numbers over a sorted, id-tie-broken list are fine
- * here; the big table (interactions) is never read. This OFFSET is the documented exception to the
- * keyset rule (docs/users.md "Limits", docs/DEVELOPING.md "Lists"): every sort key is an unindexed
- * expression, so the filtered users are sorted on each request either way; measured on 2,000 users,
- * the deepest page costs 1-7 ms more than the first or than a keyset cursor. Plans on 5M
- * interactions are in docs/users.md. The limit status filter and the limit use sort take another
- * path (listUsersByLimit).
- */
-export async function listUsers(db: Knex, workspaceId: number, m: MonthContext, f: UserListQuery, limits: UserLimitSource): Promise<UserPage> {
-  if (f.limit_status || f.sort === 'limit_use') return listUsersByLimit(db, workspaceId, m, f, limits);
-  const sort = f.sort as Exclude<SortKey, 'limit_use'>;
-  const countJoins = new Set<Join>(f.allocation ? ['cur'] : []);
-  const countQuery = applyAllocationFilter(applyUserFilters(usersWith(db, workspaceId, m, countJoins), f), f).count({ n: '*' });
-  const total = Number((await countQuery.first())?.n ?? 0);
-  const pages = Math.max(1, Math.ceil(total / f.per));
-  const page = Math.min(f.page, pages);
-  const joins = new Set<Join>([...countJoins, ...(SORT_JOINS[sort] ?? [])]);
-  const idRows = await applyAllocationFilter(applyUserFilters(usersWith(db, workspaceId, m, joins), f), f)
-    .select('u.id')
-    .orderByRaw(`${SORT_SQL[sort]} ${f.dir}`)
-    .orderBy('u.id', f.dir)
-    .limit(f.per)
-    .offset((page - 1) * f.per);
-  const ids = idRows.map((r: { id: number }) => Number(r.id));
-  if (ids.length === 0) return { rows: [], total, page, pages, limits: new Map() };
-  const byId = new Map((await rowsFor(db, workspaceId, m, ids)).map((r) => [r.id, r]));
-  const rows = ids.map((id: number) => byId.get(id)!).filter(Boolean);
-  return { rows, total, page, pages, limits: await limits.of(db, workspaceId, rows, m.now) };
+/** A column sort, or plain id order (the base of the limit use sort). */
+type OrderKey = Exclude<SortKey, 'limit_use'> | 'id';
+
+/** The stamps an order depends on besides the roster (src/users/list-cache.ts). */
+function dependsOf(f: UserListQuery, order: OrderKey): Depends {
+  // every join reads a usage rollup; user_activity (last active) also moves with logins
+  const joins = order === 'id' ? [] : SORT_JOINS[order] ?? [];
+  return { usage: !!f.allocation || joins.length > 0, logins: joins.includes('ua') };
 }
 
 /**
- * The list filtered by limit status or sorted by limit use. Limit status is no column: it follows
- * from the layers, the allocations and the period's usage, so src/limits resolves it for every user
- * of the workspace at once (one set-wise read of the rollups per period, kept until something it
- * depends on changes; see docs/limits.md "Cost in User Management"). The database then gives the
- * ids the other filters keep, in the list's order (the column sort, or id order for `limit_use`),
- * only among the users in the wanted state when they are few enough for an IN list; the rest is
- * filtered, sorted (stably by use, so ties keep the id order) and cut into the same numbered pages
- * here. Users without a limit have no use and rank below every user with one (first ascending,
- * last descending).
+ * Every user id the filters on columns keep (all but limit status), in the list's order (`order`,
+ * ties by id in the same direction): one statement with only the join the sort or filter needs.
+ * Kept per process while the roster (and, for a usage column, the workspace's usage) is unchanged,
+ * so paging, and the same view by another admin, read no users again.
  */
-async function listUsersByLimit(db: Knex, workspaceId: number, m: MonthContext, f: UserListQuery, limits: UserLimitSource): Promise<UserPage> {
-  const states = await limits.states(db, workspaceId, m.now);
-  const byUse = f.sort === 'limit_use';
-  let match: Set<number> | null = null;
-  if (f.limit_status) {
-    const want = FILTER_STATE[f.limit_status];
-    match = new Set();
-    for (const [id, s] of states) if (want === null || s.state === want) match.add(id);
-  }
-  let ids: number[] = [];
-  if (!match || match.size) {
-    const sort = f.sort as Exclude<SortKey, 'limit_use'>;
-    const joins = new Set<Join>([...(f.allocation ? (['cur'] as Join[]) : []), ...(byUse ? [] : SORT_JOINS[sort] ?? [])]);
+function orderedIds(db: Knex, workspaceId: number, m: MonthContext, f: UserListQuery, order: OrderKey, stamps: WorkspaceStamps): Promise<Int32Array> {
+  const filters = [f.q ?? '', f.role ?? '', f.status ?? '', f.department ?? '', f.credit ?? '', f.allocation ?? ''];
+  const key = `order:${workspaceId}:${m.month}:${order}:${f.dir}:${JSON.stringify(filters)}`;
+  return cachedList(db, key, stamps, dependsOf(f, order), async () => {
+    const joins = new Set<Join>([...(f.allocation ? (['cur'] as Join[]) : []), ...(order === 'id' ? [] : SORT_JOINS[order] ?? [])]);
     const q = applyAllocationFilter(applyUserFilters(usersWith(db, workspaceId, m, joins), f), f).select('u.id');
-    if (match && match.size <= maxInList(db)) q.whereIn('u.id', [...match]);
-    if (!byUse) q.orderByRaw(`${SORT_SQL[sort]} ${f.dir}`);
+    if (order !== 'id') q.orderByRaw(`${SORT_SQL[order]} ${f.dir}`);
     q.orderBy('u.id', f.dir);
-    ids = (await q).map((r: { id: number }) => Number(r.id));
-  }
-  if (match) ids = ids.filter((id) => match.has(id));
-  if (byUse) {
-    const sign = f.dir === 'asc' ? 1 : -1;
-    ids = ids
-      .map((id) => ({ id, use: states.get(id)?.use ?? -1 }))
-      .sort((a, b) => (a.use === b.use ? 0 : a.use < b.use ? -sign : sign))
-      .map((x) => x.id);
-  }
+    return Int32Array.from(await q, (r: { id: number }) => Number(r.id));
+  });
+}
+
+/**
+ * One page of the user table: (1) the ids of the whole filtered list in its order (orderedIds,
+ * kept between views), cut to the page; (2) every column for the page's ids. Users are a bounded
+ * set per workspace (tens of thousands at most), so page numbers over the sorted, id-tie-broken list
+ * are fine here: this is the documented exception to the keyset rule (docs/users.md "Limits",
+ * docs/DEVELOPING.md "Lists"). Every sort key is an unindexed expression, so the database sorts the
+ * filtered users whenever the order is not kept; the big table (interactions) is never read. The
+ * limit status filter and the limit use sort are applied to that order here (byLimit).
+ */
+export async function listUsers(db: Knex, workspaceId: number, m: MonthContext, f: UserListQuery, limits: UserLimitSource, stamps: WorkspaceStamps): Promise<UserPage> {
+  const byUse = f.sort === 'limit_use';
+  let ids = await orderedIds(db, workspaceId, m, f, byUse ? 'id' : (f.sort as OrderKey), stamps);
+  if (f.limit_status || byUse) ids = byLimit(ids, await limits.states(db, workspaceId, m.now), f);
   const total = ids.length;
   const pages = Math.max(1, Math.ceil(total / f.per));
   const page = Math.min(f.page, pages);
-  const pageIds = ids.slice((page - 1) * f.per, page * f.per);
+  const pageIds = Array.from(ids.subarray((page - 1) * f.per, page * f.per));
   if (pageIds.length === 0) return { rows: [], total, page, pages, limits: new Map() };
   const byId = new Map((await rowsFor(db, workspaceId, m, pageIds)).map((r) => [r.id, r]));
   const rows = pageIds.map((id) => byId.get(id)!).filter(Boolean);
   return { rows, total, page, pages, limits: await limits.of(db, workspaceId, rows, m.now) };
+}
+
+type States = ReadonlyMap<number, Pick<UserLimitInfo, 'state' | 'use'>>;
+
+/** byLimit's results, for the order and the states they were made from (both are shared, never changed). */
+const limitOrders = new WeakMap<Int32Array, WeakMap<States, Map<string, Int32Array>>>();
+
+/**
+ * The list filtered by limit status and/or sorted by limit use. Limit status is no column: it
+ * follows from the layers, the allocations and the period's usage, so src/limits resolves it for
+ * every user of the workspace at once (one set-wise read of the rollups per period, kept until
+ * something it depends on changes; see docs/limits.md "Cost in User Management"). `ids` is the
+ * list's order (the column sort, or id order for `limit_use`); the sort by use is stable, so ties
+ * keep the id order. Users without a limit have no use and rank below every user with one (first
+ * ascending, last descending). The result is kept with the order and the states it came from.
+ */
+function byLimit(ids: Int32Array, states: States, f: UserListQuery): Int32Array {
+  const key = `${f.limit_status ?? ''}:${f.sort === 'limit_use' ? f.dir : ''}`;
+  let forIds = limitOrders.get(ids);
+  if (!forIds) limitOrders.set(ids, (forIds = new WeakMap()));
+  let done = forIds.get(states);
+  if (!done) forIds.set(states, (done = new Map()));
+  const hit = done.get(key);
+  if (hit) return hit;
+  let out: number[] = Array.from(ids);
+  if (f.limit_status) {
+    const want = FILTER_STATE[f.limit_status];
+    out = out.filter((id) => {
+      const s = states.get(id);
+      return !!s && (want === null || s.state === want);
+    });
+  }
+  if (f.sort === 'limit_use') {
+    const sign = f.dir === 'asc' ? 1 : -1;
+    const use = (id: number) => states.get(id)?.use ?? -1;
+    out = out
+      .map((id) => ({ id, use: use(id) }))
+      .sort((a, b) => (a.use === b.use ? 0 : a.use < b.use ? -sign : sign))
+      .map((x) => x.id);
+  }
+  const result = Int32Array.from(out);
+  done.set(key, result);
+  return result;
 }
 
 /** One user with the table's columns (row re-render after an action); null when not in the workspace. */
@@ -321,25 +336,44 @@ export interface Summary {
   overEmbedding: boolean;
 }
 
-/** The summary bar: head counts by status, purchased tokens, and allocations of non-revoked users. */
-export async function userSummary(db: Knex, workspaceId: number): Promise<Summary> {
-  const ws = await findWorkspace(db, workspaceId);
-  const byStatus = await db('users')
-    .select('status')
-    .count({ n: '*' })
-    .sum({ inf: 'max_inference_tokens', emb: 'max_embedding_tokens' })
-    .where({ workspace_id: workspaceId })
-    .groupBy('status');
-  const s = { active: 0, invited: 0, revoked: 0 } as Record<string, number>;
-  let assignedInference = 0;
-  let assignedEmbedding = 0;
-  for (const r of byStatus as Record<string, unknown>[]) {
-    s[r.status as string] = Number(r.n);
-    if (r.status !== 'revoked') {
-      assignedInference += Number(r.inf ?? 0);
-      assignedEmbedding += Number(r.emb ?? 0);
+/** Head counts by status and the allocations of non-revoked users: the roster's part of the summary. */
+interface RosterCounts {
+  byStatus: Record<string, number>;
+  assignedInference: number;
+  assignedEmbedding: number;
+}
+
+/** The roster stamp alone, when the caller has not read the workspace's stamps for this view. */
+async function rosterOnly(db: Knex, workspaceId: number): Promise<Pick<WorkspaceStamps, 'roster'>> {
+  return { roster: await rosterStamp(db, workspaceId) };
+}
+
+/**
+ * The summary bar: head counts by status, purchased tokens, and allocations of non-revoked users.
+ * The counts are kept while the roster is unchanged (a pass over every user otherwise); `known`:
+ * the view's stamps and workspace row, when the caller read them already.
+ */
+export async function userSummary(db: Knex, workspaceId: number, known: { stamps?: Pick<WorkspaceStamps, 'roster'>; workspace?: Workspace | null } = {}): Promise<Summary> {
+  const [ws, stamps] = await Promise.all([known.workspace !== undefined ? known.workspace : findWorkspace(db, workspaceId), known.stamps ?? rosterOnly(db, workspaceId)]);
+  const counts = await cachedList(db, `summary:${workspaceId}`, stamps, {}, async (): Promise<RosterCounts> => {
+    const byStatus = await db('users')
+      .select('status')
+      .count({ n: '*' })
+      .sum({ inf: 'max_inference_tokens', emb: 'max_embedding_tokens' })
+      .where({ workspace_id: workspaceId })
+      .groupBy('status');
+    const out: RosterCounts = { byStatus: { active: 0, invited: 0, revoked: 0 }, assignedInference: 0, assignedEmbedding: 0 };
+    for (const r of byStatus as Record<string, unknown>[]) {
+      out.byStatus[r.status as string] = Number(r.n);
+      if (r.status !== 'revoked') {
+        out.assignedInference += Number(r.inf ?? 0);
+        out.assignedEmbedding += Number(r.emb ?? 0);
+      }
     }
-  }
+    return out;
+  });
+  const s = counts.byStatus;
+  const { assignedInference, assignedEmbedding } = counts;
   const purchasedInference = Number(ws?.purchased_inference_tokens ?? 0);
   const purchasedEmbedding = Number(ws?.purchased_embedding_tokens ?? 0);
   return {
@@ -358,8 +392,10 @@ export async function userSummary(db: Knex, workspaceId: number): Promise<Summar
   };
 }
 
-/** Departments in use (filter and invite suggestions). */
-export async function departments(db: Knex, workspaceId: number): Promise<string[]> {
-  const rows = await db('users').distinct('department').where({ workspace_id: workspaceId }).whereNotNull('department').orderBy('department');
-  return rows.map((r: { department: string }) => r.department).filter((d: string) => d !== '');
+/** Departments in use (filter and invite suggestions), kept while the roster is unchanged. */
+export async function departments(db: Knex, workspaceId: number, stamps?: Pick<WorkspaceStamps, 'roster'>): Promise<string[]> {
+  return cachedList(db, `departments:${workspaceId}`, stamps ?? (await rosterOnly(db, workspaceId)), {}, async () => {
+    const rows = await db('users').distinct('department').where({ workspace_id: workspaceId }).whereNotNull('department').orderBy('department');
+    return rows.map((r: { department: string }) => r.department).filter((d: string) => d !== '');
+  });
 }

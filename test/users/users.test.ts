@@ -7,6 +7,7 @@ import { PASSWORD } from '../helpers/fixtures';
 import { cell, ev, rowIds, usersWorld, type UsersWorld } from './fixture';
 import { createUser } from '../helpers/fixtures';
 import { recordInteractions } from '../../src/ingest/write-path';
+import { clearListCache } from '../../src/users/list-cache';
 
 describe('users: User Management page', () => {
   let t: TestApp;
@@ -167,11 +168,16 @@ describe('users: User Management page', () => {
       t.db.removeListener('query', listener);
     }
     expect(seen.some((s) => /rollup_monthly_user/.test(s))).to.equal(true);
-    expect(seen.filter((s) => /[`"]interactions[`"]/.test(s))).to.deep.equal([]);
+    // the one exception is the usage version the kept list orders are checked against: the newest
+    // id (one primary-key lookup) and, when it moved, the new ids' range (src/reports/memo.ts)
+    const version = /\(select max\([`"]id[`"]\) from [`"]interactions[`"]\)|^select max\([`"]id[`"]\) as [`"]m[`"], max\([`"]day[`"]\) as [`"]hi[`"], min\([`"]day[`"]\) as [`"]lo[`"] from [`"]interactions[`"] where [`"]id[`"] > \? and [`"]id[`"] <= \? and [`"]workspace_id[`"] = \?/;
+    expect(seen.some((s) => version.test(s))).to.equal(true);
+    expect(seen.map((s) => s.replace(new RegExp(version.source, 'g'), '')).filter((s) => /[`"]interactions[`"]/.test(s))).to.deep.equal([]);
   });
 
   it('usage sorts join this month by the rollup primary key, one row per user (EXPLAIN on MySQL)', async function () {
     if (!isMySqlRun()) return this.skip();
+    clearListCache(t.db); // the list's order is kept between views: make this view compute it
     const seen: { sql: string; bindings: unknown[] }[] = [];
     const listener = (q: { sql: string; bindings: unknown[] }) => seen.push(q);
     t.db.on('query', listener);
