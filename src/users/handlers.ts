@@ -15,6 +15,7 @@ import { RuleError } from './actions';
 import * as forms from './forms';
 import { departments, getUserRow, listUsers, monthContext, userSummary, type UserListQuery, type UserRow } from './queries';
 import * as vm from './view-model';
+import { userRows } from './row-view';
 import { NO_LIMITS, type UserLimitSource } from './limit-info';
 
 const INVITE_DEFAULTS = { role: 'member', max_inference_tokens: '0', max_embedding_tokens: '0', may_spend_credits: '1' };
@@ -28,6 +29,7 @@ function viewHelpers(res: Response) {
   const zone = zoneOf(res);
   return {
     vm,
+    userRows,
     zone,
     utcTime: (v: string | null) => {
       const d = fromDbTime(v);
