@@ -1,13 +1,21 @@
 // A quick, in-process look at User Management's last pages on a large roster, without the load
 // processes of `npm run bench`: `npx tsx bench/user-list-micro.ts [--users 20000] [--interactions
-// 5000000] [--months 3] [--database uc_user_list_micro] [--runs 20] [--only limit,sort=name] [--build-only]`.
+// 5000000] [--months 3] [--database uc_user_list_micro] [--runs 20] [--only limit,sort=name] [--htmx]
+// [--cold-all] [--phases plain,limits] [--build-only]`.
 // Builds (or reuses) a bench dataset (bench/dataset.ts) in its own MariaDB database, starts the app
 // in production mode in this process and times every URL of the enterprise profile's "last page"
 // list (bench/routes.ts) at 1 client: first with the dataset's allocations only, then with limits in
-// every period (bench/user-limits.ts). For the limit status URLs it also times the first request
-// right after new usage arrives (the cached states and period usage are then read again).
+// every period (bench/user-limits.ts). For the limit status URLs (`--cold-all`: every URL) it also
+// times the first request right after new usage arrives (what is kept while the workspace's usage
+// is unchanged is then read again).
+// Besides the latencies it reports the CPU time each request costs, in this process (the app, plus
+// supertest's small share) and in the database server when its process is on this machine (read
+// from /proc): on a shared machine CPU time is steadier than latency, and p95 under concurrency
+// follows it (about CPU per request x clients / cores). `--htmx` requests the htmx fragment
+// instead of the full page.
 // It does not touch the server's settings (the full bench sizes the buffer pool); compare figures
 // measured in one run.
+import fs from 'node:fs';
 import request from 'supertest';
 import pino from 'pino';
 import { createDb } from '../src/db/knex';
@@ -20,6 +28,22 @@ import { userListLastPages } from './routes';
 import { addUserLimits, removeUserLimits } from './user-limits';
 import { percentile } from './load';
 
+/** The database server's CPU time so far in ms, when it runs on this machine (else null). */
+function dbCpuMs(): number | null {
+  try {
+    for (const pid of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      const comm = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      if (comm !== 'mariadbd' && comm !== 'mysqld') continue;
+      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in clock ticks of 1/100 s
+    }
+  } catch {
+    /* not on Linux, or not readable */
+  }
+  return null;
+}
+
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(name);
   return i < 0 ? def : process.argv[i + 1];
@@ -31,6 +55,10 @@ async function main() {
   const months = Number(arg('--months', '3'));
   const runs = Number(arg('--runs', '20'));
   const only = arg('--only', '');
+  const phases = arg('--phases', 'plain,limits').split(',');
+  const htmx = process.argv.includes('--htmx');
+  // the first request after new usage for every URL, not only the limit status ones
+  const everyColdPath = process.argv.includes('--cold-all');
   const url = benchDbUrl(process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/x', arg('--database', 'uc_user_list_micro'));
   const log = (m: string) => process.stderr.write(`${m}\n`);
   const dataset = await ensureDataset(url, { interactions, users, months, seed: 20261125, version: GENERATOR_VERSION, agents: 500, groups: 300 }, { rebuild: false, log });
@@ -50,7 +78,7 @@ async function main() {
   let probes = 0;
   const time = async (path: string) => {
     const t0 = process.hrtime.bigint();
-    const r = await agent.get(path);
+    const r = htmx ? await agent.get(path).set('HX-Request', 'true') : await agent.get(path);
     if (r.status !== 200) throw new Error(`${path}: HTTP ${r.status}`);
     return Number(process.hrtime.bigint() - t0) / 1e6;
   };
@@ -60,10 +88,16 @@ async function main() {
       const path = s.path(ctx);
       for (let i = 0; i < 3; i++) await time(path);
       const t: number[] = [];
+      const cpu0 = process.cpuUsage();
+      const db0 = dbCpuMs();
       for (let i = 0; i < runs; i++) t.push(await time(path));
+      const cpu = process.cpuUsage(cpu0);
+      const db1 = dbCpuMs();
+      const appCpu = (cpu.user + cpu.system) / 1000 / runs;
+      const dbCpu = db0 == null || db1 == null ? NaN : (db1 - db0) / runs;
       t.sort((a, b) => a - b);
       let cold = '';
-      if (path.includes('limit_')) {
+      if (everyColdPath || path.includes('limit_')) {
         // right after new usage of the workspace: a raw row is enough to move its usage version
         // (removed again below; the rollups are not touched)
         const c: number[] = [];
@@ -74,7 +108,7 @@ async function main() {
         c.sort((a, b) => a - b);
         cold = ` | ${percentile(c, 50).toFixed(0)}`;
       } else cold = ' |';
-      out[s.id] = `${percentile(t, 50).toFixed(0)} / ${percentile(t, 95).toFixed(0)}${cold}`;
+      out[s.id] = `${percentile(t, 50).toFixed(0)} / ${percentile(t, 95).toFixed(0)}${cold} | ${appCpu.toFixed(1)} + ${Number.isNaN(dbCpu) ? '?' : dbCpu.toFixed(1)}`;
       log(`${label}: ${s.id}: ${out[s.id]}`);
     }
     return out;
@@ -82,17 +116,18 @@ async function main() {
   const users0 = await db('users').where({ workspace_id: dataset.workspaceId }).count({ n: '*' }).first();
   log(`${Number(users0?.n)} users, ${dataset.counts.interactions} interactions, ${runs} runs per URL`);
   await removeUserLimits(db, dataset.workspaceId);
-  const plain = await measure('allocations only');
-  const n = await addUserLimits(db, dataset.workspaceId);
-  let layered: Record<string, string>;
+  const skipped = Object.fromEntries(specs.map((s) => [s.id, '| | ']));
+  const plain = phases.includes('plain') ? await measure('allocations only') : skipped;
+  const n = phases.includes('limits') ? await addUserLimits(db, dataset.workspaceId) : 0;
+  let layered: Record<string, string> = skipped;
   try {
-    layered = await measure(`+${n} limits`);
+    if (phases.includes('limits')) layered = await measure(`+${n} limits`);
   } finally {
     await removeUserLimits(db, dataset.workspaceId);
     await db('interactions').where({ workspace_id: dataset.workspaceId, model: 'probe' }).where('client_event_id', 'like', `${PROBE}-%`).delete();
   }
-  console.log(`| URL (last page) | allocations only: p50 / p95 ms | after new usage: p50 | + ${n} limits (day, week, month, credits): p50 / p95 ms | after new usage: p50 |`);
-  console.log('| --- | ---: | ---: | ---: | ---: |');
+  console.log(`| URL (last page${htmx ? ', htmx' : ''}) | allocations only: p50 / p95 ms | after new usage: p50 | CPU ms per request: app + database | + ${n} limits (day, week, month, credits): p50 / p95 ms | after new usage: p50 | CPU ms: app + database |`);
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const s of specs) console.log(`| \`${s.id}\` | ${plain[s.id]} | ${layered[s.id]} |`);
   server.close();
   await db.destroy();
