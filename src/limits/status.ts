@@ -117,7 +117,7 @@ const BY_ID_MAX = 200;
  * per-user limit are left out. Usage is read once for all of them: by id for a page of users, for
  * the whole workspace (one grouped read per period, cached until new usage arrives) for more.
  */
-export async function standings(db: Knex, ws: number, users: LimitedUser[], now: Date): Promise<Map<number, UserStanding>> {
+export async function standings(db: Knex, ws: number, users: LimitedUser[], now: Date, known?: { interactions: number }): Promise<Map<number, UserStanding>> {
   const out = new Map<number, UserStanding>();
   const ctx = await context(db, ws);
   if (!ctx || !users.length) return out;
@@ -133,7 +133,10 @@ export async function standings(db: Knex, ws: number, users: LimitedUser[], now:
     limited.push({ id: Number(u.id), limits });
   }
   if (!limited.length) return out;
-  const usage = await usageOf(db, ws, today, needs, limited.length > BY_ID_MAX ? undefined : limited.map((u) => u.id));
+  const usage =
+    limited.length > BY_ID_MAX
+      ? await usageOf(db, ws, today, needs)
+      : (known && heldUsage(db, ws, today, needs, known.interactions)) || (await usageOf(db, ws, today, needs, limited.map((u) => u.id)));
   const none = emptyUsage();
   const noGroups = new Map<number, PeriodUsage>();
   for (const u of limited) {
@@ -146,9 +149,28 @@ export async function standings(db: Knex, ws: number, users: LimitedUser[], now:
 /** Period usage by user: of the given ids (read each time), or of the whole workspace (cached by usage version). */
 async function usageOf(db: Knex, ws: number, today: string, needs: Set<UsageNeed>, ids?: number[]): Promise<Map<number, PeriodUsage>> {
   if (ids) return periodUsageByUser(db, ws, today, needs, ids);
-  const version = String(await workspaceTableVersion(db, 'interactions', ws));
+  const version = await workspaceTableVersion(db, 'interactions', ws);
   const key = `pu:${ws}:${today}:${[...needs].sort().join(',')}`;
-  return cachedLimits(db, key, version, () => periodUsageByUser(db, ws, today, needs));
+  const usage = await cachedLimits(db, key, String(version), () => periodUsageByUser(db, ws, today, needs));
+  let byWs = held.get(db);
+  if (!byWs) held.set(db, (byWs = new Map()));
+  byWs.set(ws, { version, today, needs, at: Date.now(), usage });
+  return usage;
+}
+
+/** The last whole-workspace period usage read per workspace, for a page of users to use while it is current. */
+const held = new WeakMap<Knex, Map<number, { version: number; today: string; needs: Set<UsageNeed>; at: number; usage: Map<number, PeriodUsage> }>>();
+
+/**
+ * The whole workspace's period usage when it was read for the same day and usage version (within
+ * the cache's minute) and holds every need: a page of users then reads nothing (User Management's
+ * limit status filter and sort read it just before the page's rows). Null otherwise.
+ */
+function heldUsage(db: Knex, ws: number, today: string, needs: Set<UsageNeed>, version: number): Map<number, PeriodUsage> | null {
+  const h = held.get(db)?.get(ws);
+  if (!h || h.version !== version || h.today !== today || Date.now() - h.at > 60_000) return null;
+  for (const n of needs) if (!h.needs.has(n)) return null;
+  return h.usage;
 }
 
 /** Where a user stands, in short: the state of the worst limit and the highest share of any. */
@@ -164,11 +186,11 @@ export interface StateAndUse {
  * roster (users.updated_at), its limits or groups, or the day change, or a minute passes (a
  * temporary limit that just expired may show for that minute).
  */
-export async function workspaceStates(db: Knex, ws: number, now: Date): Promise<Map<number, StateAndUse>> {
+export async function workspaceStates(db: Knex, ws: number, now: Date, known?: { interactions: number; roster: string }): Promise<Map<number, StateAndUse>> {
   const ctx = await context(db, ws);
   if (!ctx) return new Map();
   const today = dayOf(now, ctx.workspace.timeZone);
-  const [version, roster] = await Promise.all([workspaceTableVersion(db, 'interactions', ws), rosterStamp(db, ws)]);
+  const [version, roster] = known ? [known.interactions, known.roster] : await Promise.all([workspaceTableVersion(db, 'interactions', ws), rosterStamp(db, ws)]);
   return cachedLimits(db, `states:${ws}:${today}`, `${version}|${roster}|${ctxStampOf(ctx)}`, async () => {
     const out = new Map<number, StateAndUse>();
     for (const [id, s] of await standings(db, ws, await limitSubjectsOf(db, ws), now)) out.set(id, { state: s.standing.state, use: s.standing.topShare });

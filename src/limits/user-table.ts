@@ -41,9 +41,9 @@ class TableLimits implements UserLimitInfo {
 }
 
 export const userTableLimits: UserLimitSource = {
-  async of(db: Knex, ws: number, users, now: Date): Promise<Map<number, UserLimitInfo>> {
+  async of(db: Knex, ws: number, users, now: Date, known?: { interactions: number }): Promise<Map<number, UserLimitInfo>> {
     const out = new Map<number, UserLimitInfo>();
-    for (const [id, s] of await standings(db, ws, users, now)) out.set(id, new TableLimits(s));
+    for (const [id, s] of await standings(db, ws, users, now, known)) out.set(id, new TableLimits(s));
     return out;
   },
   states: workspaceStates,

@@ -51,14 +51,16 @@ export interface UserLimitInfo {
 export interface UserLimitSource {
   /**
    * The limits of each given user (a page of rows) at `now`; users without a per-user limit, and
-   * revoked users, are absent.
+   * revoked users, are absent. `known`: the workspace's interaction version, when the caller read it
+   * for this view (the usage the workspace-wide states were made from is then used again).
    */
-  of(db: Knex, workspaceId: number, users: LimitSubject[], now: Date): Promise<Map<number, UserLimitInfo>>;
+  of(db: Knex, workspaceId: number, users: LimitSubject[], now: Date, known?: { interactions: number }): Promise<Map<number, UserLimitInfo>>;
   /**
    * The state and use of every user of the workspace with a per-user limit (revoked users aside):
-   * what the filter and the sort read. The map is shared: read it, never change it.
+   * what the filter and the sort read. The map is shared: read it, never change it. `known`: the
+   * workspace's interaction version and roster stamp, when the caller read them for this view.
    */
-  states(db: Knex, workspaceId: number, now: Date): Promise<ReadonlyMap<number, Pick<UserLimitInfo, 'state' | 'use'>>>;
+  states(db: Knex, workspaceId: number, now: Date, known?: { interactions: number; roster: string }): Promise<ReadonlyMap<number, Pick<UserLimitInfo, 'state' | 'use'>>>;
 }
 
 /** No limits at all (a router built without src/limits). */

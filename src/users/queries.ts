@@ -262,7 +262,7 @@ function orderedIds(db: Knex, workspaceId: number, m: MonthContext, f: UserListQ
 export async function listUsers(db: Knex, workspaceId: number, m: MonthContext, f: UserListQuery, limits: UserLimitSource, stamps: WorkspaceStamps): Promise<UserPage> {
   const byUse = f.sort === 'limit_use';
   let ids = await orderedIds(db, workspaceId, m, f, byUse ? 'id' : (f.sort as OrderKey), stamps);
-  if (f.limit_status || byUse) ids = byLimit(ids, await limits.states(db, workspaceId, m.now), f);
+  if (f.limit_status || byUse) ids = byLimit(ids, await limits.states(db, workspaceId, m.now, stamps), f);
   const total = ids.length;
   const pages = Math.max(1, Math.ceil(total / f.per));
   const page = Math.min(f.page, pages);
@@ -270,7 +270,7 @@ export async function listUsers(db: Knex, workspaceId: number, m: MonthContext, 
   if (pageIds.length === 0) return { rows: [], total, page, pages, limits: new Map() };
   const byId = new Map((await rowsFor(db, workspaceId, m, pageIds)).map((r) => [r.id, r]));
   const rows = pageIds.map((id) => byId.get(id)!).filter(Boolean);
-  return { rows, total, page, pages, limits: await limits.of(db, workspaceId, rows, m.now) };
+  return { rows, total, page, pages, limits: await limits.of(db, workspaceId, rows, m.now, stamps) };
 }
 
 type States = ReadonlyMap<number, Pick<UserLimitInfo, 'state' | 'use'>>;
