@@ -28,13 +28,18 @@ import { userListLastPages } from './routes';
 import { addUserLimits, removeUserLimits } from './user-limits';
 import { percentile } from './load';
 
-/** The database server's CPU time so far in ms, when it runs on this machine (else null). */
-function dbCpuMs(): number | null {
+/**
+ * The database server's CPU time so far in ms, when it runs on this machine (else null): the
+ * mariadbd/mysqld process serving `port` (its --port, 3306 when it names none).
+ */
+function dbCpuMs(port: number): number | null {
   try {
     for (const pid of fs.readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue;
       const comm = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
       if (comm !== 'mariadbd' && comm !== 'mysqld') continue;
+      const serves = Number(/--port=(\d+)/.exec(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1] ?? 3306);
+      if (serves !== port) continue;
       const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
       return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in clock ticks of 1/100 s
     }
@@ -64,6 +69,7 @@ async function main() {
   const dataset = await ensureDataset(url, { interactions, users, months, seed: 20261125, version: GENERATOR_VERSION, agents: 500, groups: 300 }, { rebuild: false, log });
   if (process.argv.includes('--build-only')) return;
   const db = createDb(url, { poolMax: 10 });
+  const dbPort = Number(new URL(url).port || 3306);
   const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'micro-secret-micro-secret-0123456789', ENCRYPTION_KEY: 'micro-encryption-key-micro-encryption-key', LOG_LEVEL: 'silent' });
   const app = createApp({ db, config, logger: pino({ level: 'silent' }) });
   const server = app.listen(0, '127.0.0.1');
@@ -89,10 +95,10 @@ async function main() {
       for (let i = 0; i < 3; i++) await time(path);
       const t: number[] = [];
       const cpu0 = process.cpuUsage();
-      const db0 = dbCpuMs();
+      const db0 = dbCpuMs(dbPort);
       for (let i = 0; i < runs; i++) t.push(await time(path));
       const cpu = process.cpuUsage(cpu0);
-      const db1 = dbCpuMs();
+      const db1 = dbCpuMs(dbPort);
       const appCpu = (cpu.user + cpu.system) / 1000 / runs;
       const dbCpu = db0 == null || db1 == null ? NaN : (db1 - db0) / runs;
       t.sort((a, b) => a - b);
