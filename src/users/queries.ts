@@ -1,14 +1,13 @@
-// User Management reads: the summary bar and the user table (filters, sort, page numbers).
+// User Management reads: the user table (filters, sort, page numbers); the summary bar is ./summary.ts.
 // Usage columns come from rollup_monthly_user and user_activity; `interactions` is never read here.
 import type { Knex } from 'knex';
 import type { RosterRow } from '../csv/definitions';
 import { addMonths, monthOfDay, today } from '../db/time';
-import { findWorkspace } from '../workspaces/queries';
 import { NEAR_SHARE } from '../domain/limits';
-import { rosterStamp, type WorkspaceStamps } from '../reports/memo';
-import type { Workspace } from '../workspaces/workspace';
-import { FILTER_STATE, type LimitStatusFilter, type UserLimitInfo, type UserLimitSource } from './limit-info';
+import type { WorkspaceStamps } from '../reports/memo';
+import type { LimitStatusFilter, UserLimitInfo, UserLimitSource } from './limit-info';
 import { cachedList, type Depends } from './list-cache';
+import { byLimit } from './limit-order';
 
 export const SORT_KEYS = [
   'name',
@@ -257,7 +256,7 @@ function orderedIds(db: Knex, workspaceId: number, m: MonthContext, f: UserListQ
  * are fine here: this is the documented exception to the keyset rule (docs/users.md "Limits",
  * docs/DEVELOPING.md "Lists"). Every sort key is an unindexed expression, so the database sorts the
  * filtered users whenever the order is not kept; the big table (interactions) is never read. The
- * limit status filter and the limit use sort are applied to that order here (byLimit).
+ * limit status filter and the limit use sort are applied to that order (./limit-order.ts).
  */
 export async function listUsers(db: Knex, workspaceId: number, m: MonthContext, f: UserListQuery, limits: UserLimitSource, stamps: WorkspaceStamps): Promise<UserPage> {
   const byUse = f.sort === 'limit_use';
@@ -273,129 +272,7 @@ export async function listUsers(db: Knex, workspaceId: number, m: MonthContext, 
   return { rows, total, page, pages, limits: await limits.of(db, workspaceId, rows, m.now, stamps) };
 }
 
-type States = ReadonlyMap<number, Pick<UserLimitInfo, 'state' | 'use'>>;
-
-/** byLimit's results, for the order and the states they were made from (both are shared, never changed). */
-const limitOrders = new WeakMap<Int32Array, WeakMap<States, Map<string, Int32Array>>>();
-
-/**
- * The list filtered by limit status and/or sorted by limit use. Limit status is no column: it
- * follows from the layers, the allocations and the period's usage, so src/limits resolves it for
- * every user of the workspace at once (one set-wise read of the rollups per period, kept until
- * something it depends on changes; see docs/limits.md "Cost in User Management"). `ids` is the
- * list's order (the column sort, or id order for `limit_use`); the sort by use is stable, so ties
- * keep the id order. Users without a limit have no use and rank below every user with one (first
- * ascending, last descending). The result is kept with the order and the states it came from.
- */
-function byLimit(ids: Int32Array, states: States, f: UserListQuery): Int32Array {
-  const key = `${f.limit_status ?? ''}:${f.sort === 'limit_use' ? f.dir : ''}`;
-  let forIds = limitOrders.get(ids);
-  if (!forIds) limitOrders.set(ids, (forIds = new WeakMap()));
-  let done = forIds.get(states);
-  if (!done) forIds.set(states, (done = new Map()));
-  const hit = done.get(key);
-  if (hit) return hit;
-  let out: number[] = Array.from(ids);
-  if (f.limit_status) {
-    const want = FILTER_STATE[f.limit_status];
-    out = out.filter((id) => {
-      const s = states.get(id);
-      return !!s && (want === null || s.state === want);
-    });
-  }
-  if (f.sort === 'limit_use') {
-    const sign = f.dir === 'asc' ? 1 : -1;
-    const use = (id: number) => states.get(id)?.use ?? -1;
-    out = out
-      .map((id) => ({ id, use: use(id) }))
-      .sort((a, b) => (a.use === b.use ? 0 : a.use < b.use ? -sign : sign))
-      .map((x) => x.id);
-  }
-  const result = Int32Array.from(out);
-  done.set(key, result);
-  return result;
-}
-
 /** One user with the table's columns (row re-render after an action); null when not in the workspace. */
 export async function getUserRow(db: Knex, workspaceId: number, m: MonthContext, userId: number): Promise<UserRow | null> {
   return (await rowsFor(db, workspaceId, m, [userId]))[0] ?? null;
-}
-
-export interface Summary {
-  total: number;
-  active: number;
-  invited: number;
-  revoked: number;
-  purchasedInference: number;
-  purchasedEmbedding: number;
-  assignedInference: number;
-  assignedEmbedding: number;
-  unassignedInference: number;
-  unassignedEmbedding: number;
-  overInference: boolean;
-  overEmbedding: boolean;
-}
-
-/** Head counts by status and the allocations of non-revoked users: the roster's part of the summary. */
-interface RosterCounts {
-  byStatus: Record<string, number>;
-  assignedInference: number;
-  assignedEmbedding: number;
-}
-
-/** The roster stamp alone, when the caller has not read the workspace's stamps for this view. */
-async function rosterOnly(db: Knex, workspaceId: number): Promise<Pick<WorkspaceStamps, 'roster'>> {
-  return { roster: await rosterStamp(db, workspaceId) };
-}
-
-/**
- * The summary bar: head counts by status, purchased tokens, and allocations of non-revoked users.
- * The counts are kept while the roster is unchanged (a pass over every user otherwise); `known`:
- * the view's stamps and workspace row, when the caller read them already.
- */
-export async function userSummary(db: Knex, workspaceId: number, known: { stamps?: Pick<WorkspaceStamps, 'roster'>; workspace?: Workspace | null } = {}): Promise<Summary> {
-  const [ws, stamps] = await Promise.all([known.workspace !== undefined ? known.workspace : findWorkspace(db, workspaceId), known.stamps ?? rosterOnly(db, workspaceId)]);
-  const counts = await cachedList(db, `summary:${workspaceId}`, stamps, {}, async (): Promise<RosterCounts> => {
-    const byStatus = await db('users')
-      .select('status')
-      .count({ n: '*' })
-      .sum({ inf: 'max_inference_tokens', emb: 'max_embedding_tokens' })
-      .where({ workspace_id: workspaceId })
-      .groupBy('status');
-    const out: RosterCounts = { byStatus: { active: 0, invited: 0, revoked: 0 }, assignedInference: 0, assignedEmbedding: 0 };
-    for (const r of byStatus as Record<string, unknown>[]) {
-      out.byStatus[r.status as string] = Number(r.n);
-      if (r.status !== 'revoked') {
-        out.assignedInference += Number(r.inf ?? 0);
-        out.assignedEmbedding += Number(r.emb ?? 0);
-      }
-    }
-    return out;
-  });
-  const s = counts.byStatus;
-  const { assignedInference, assignedEmbedding } = counts;
-  const purchasedInference = Number(ws?.purchased_inference_tokens ?? 0);
-  const purchasedEmbedding = Number(ws?.purchased_embedding_tokens ?? 0);
-  return {
-    total: s.active + s.invited + s.revoked,
-    active: s.active,
-    invited: s.invited,
-    revoked: s.revoked,
-    purchasedInference,
-    purchasedEmbedding,
-    assignedInference,
-    assignedEmbedding,
-    unassignedInference: purchasedInference - assignedInference,
-    unassignedEmbedding: purchasedEmbedding - assignedEmbedding,
-    overInference: assignedInference > purchasedInference,
-    overEmbedding: assignedEmbedding > purchasedEmbedding,
-  };
-}
-
-/** Departments in use (filter and invite suggestions), kept while the roster is unchanged. */
-export async function departments(db: Knex, workspaceId: number, stamps?: Pick<WorkspaceStamps, 'roster'>): Promise<string[]> {
-  return cachedList(db, `departments:${workspaceId}`, stamps ?? (await rosterOnly(db, workspaceId)), {}, async () => {
-    const rows = await db('users').distinct('department').where({ workspace_id: workspaceId }).whereNotNull('department').orderBy('department');
-    return rows.map((r: { department: string }) => r.department).filter((d: string) => d !== '');
-  });
 }
