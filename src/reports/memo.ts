@@ -183,10 +183,14 @@ export interface WorkspaceStamps {
   logins: number;
 }
 
-/** rosterStamp and the two workspaceTableVersions, from one statement (and a scan only when ids moved). */
+/**
+ * rosterStamp and the two workspaceTableVersions, from one statement (and a scan only when ids
+ * moved); the interaction version is a new one on every call while the workspace has per-user
+ * rollup rows still to apply (interactionsTopSql).
+ */
 export async function workspaceStamps(db: Knex, ws: number): Promise<WorkspaceStamps> {
   const r = (await db
-    .select({ ...rosterStampColumns(db, ws), interactionsTop: db('interactions').max('id'), loginsTop: db('logins').max('id') })
+    .select({ ...rosterStampColumns(db, ws), interactionsTop: interactionsTopSql(db, ws), loginsTop: db('logins').max('id') })
     .first()) as any;
   const [interactions, logins] = await Promise.all([
     workspaceTableVersion(db, 'interactions', ws, Number(r?.interactionsTop ?? 0)),

@@ -104,6 +104,23 @@ describe('users: the list kept between views', () => {
     expect(ordersBy(await statements('sort=monthly'), 'COALESCE(cur.total_tokens, 0)')).to.have.length(1);
   });
 
+  it('while per-user rollups of stored usage are still to be applied, a usage column is sorted on every view', async () => {
+    const monthly = async () => ordersBy(await statements('sort=monthly'), 'COALESCE(cur.total_tokens, 0)').length;
+    await monthly();
+    expect(await monthly()).to.equal(0);
+    // a committed batch whose per-user rows are pending (src/rollups/deferred.ts): figures read now may miss it
+    const [pending] = await t.db('rollup_pending').insert({ workspace_id: w.a.id, part: 0, payload: '{}', created_at: '2026-01-01 00:00:00.000' });
+    try {
+      expect(await monthly()).to.equal(1);
+      expect(await monthly()).to.equal(1);
+      expect(ordersBy(await statements('sort=name'), 'LOWER(u.name)')).to.deep.equal([]); // the roster's order does not read usage
+    } finally {
+      await t.db('rollup_pending').where({ id: pending }).delete();
+    }
+    await monthly();
+    expect(await monthly()).to.equal(0);
+  });
+
   it("another workspace's new user is not listed here", async () => {
     const before = await ids('sort=name');
     await createUser(t.db, w.b.id, { email: 'aardvark@beta.test', name: 'Aa Beta' });
