@@ -6,7 +6,7 @@ import type { UserListQuery } from './queries';
 export type States = ReadonlyMap<number, Pick<UserLimitInfo, 'state' | 'use'>>;
 
 /** byLimit's results, for the order and the states they were made from (both are shared, never changed). */
-const limitOrders = new WeakMap<Int32Array, WeakMap<States, Map<string, Int32Array>>>();
+const limitOrders = new WeakMap<Uint32Array, WeakMap<States, Map<string, Uint32Array>>>();
 
 /**
  * The list filtered by limit status and/or sorted by limit use. Limit status is no column: it
@@ -17,7 +17,7 @@ const limitOrders = new WeakMap<Int32Array, WeakMap<States, Map<string, Int32Arr
  * keep the id order. Users without a limit have no use and rank below every user with one (first
  * ascending, last descending). The result is kept with the order and the states it came from.
  */
-export function byLimit(ids: Int32Array, states: States, f: UserListQuery): Int32Array {
+export function byLimit(ids: Uint32Array, states: States, f: UserListQuery): Uint32Array {
   const key = `${f.limit_status ?? ''}:${f.sort === 'limit_use' ? f.dir : ''}`;
   let forIds = limitOrders.get(ids);
   if (!forIds) limitOrders.set(ids, (forIds = new WeakMap()));
@@ -41,7 +41,7 @@ export function byLimit(ids: Int32Array, states: States, f: UserListQuery): Int3
       .sort((a, b) => (a.use === b.use ? 0 : a.use < b.use ? -sign : sign))
       .map((x) => x.id);
   }
-  const result = Int32Array.from(out);
+  const result = Uint32Array.from(out);
   done.set(key, result);
   return result;
 }

@@ -235,9 +235,9 @@ function dependsOf(f: UserListQuery, order: OrderKey): Depends {
  * Every user id the filters on columns keep (all but limit status), in the list's order (`order`,
  * ties by id in the same direction): one statement with only the join the sort or filter needs.
  * Kept per process while the roster (and, for a usage column, the workspace's usage) is unchanged,
- * so paging, and the same view by another admin, read no users again.
+ * so paging, and the same view by another admin, read no users again. (Ids are INT UNSIGNED.)
  */
-function orderedIds(db: Knex, workspaceId: number, m: MonthContext, f: UserListQuery, order: OrderKey, stamps: WorkspaceStamps): Promise<Int32Array> {
+function orderedIds(db: Knex, workspaceId: number, m: MonthContext, f: UserListQuery, order: OrderKey, stamps: WorkspaceStamps): Promise<Uint32Array> {
   const filters = [f.q ?? '', f.role ?? '', f.status ?? '', f.department ?? '', f.credit ?? '', f.allocation ?? ''];
   const key = `order:${workspaceId}:${m.month}:${order}:${f.dir}:${JSON.stringify(filters)}`;
   return cachedList(db, key, stamps, dependsOf(f, order), async () => {
@@ -245,7 +245,7 @@ function orderedIds(db: Knex, workspaceId: number, m: MonthContext, f: UserListQ
     const q = applyAllocationFilter(applyUserFilters(usersWith(db, workspaceId, m, joins), f), f).select('u.id');
     if (order !== 'id') q.orderByRaw(`${SORT_SQL[order]} ${f.dir}`);
     q.orderBy('u.id', f.dir);
-    return Int32Array.from(await q, (r: { id: number }) => Number(r.id));
+    return Uint32Array.from(await q, (r: { id: number }) => Number(r.id));
   });
 }
 
