@@ -5,7 +5,7 @@ import type { AppContext } from '../http/context';
 import { scheduleCrossingCheck } from '../limits/crossings';
 import { HttpError } from '../http/errors';
 import { addDays, dayOf, startOfDayUtc } from '../db/time';
-import { recordInteractions, recordLogins, type WriteOptions } from '../ingest/write-path';
+import { recordInteractions, recordLogins, type TimeWindow } from '../ingest/write-path';
 import type { BatchResult, Rejection } from '../domain/model';
 import {
   MAX_BATCH_ITEMS,
@@ -30,7 +30,7 @@ import type { Actor } from '../audit/audit';
 export const FUTURE_SKEW_MS = 5 * 60_000;
 
 /** The accepted time window: not before the rolling 12-month window, not after now + skew. */
-export function acceptedWindow(ws: ApiWorkspace, now = new Date()): Required<WriteOptions> {
+export function acceptedWindow(ws: ApiWorkspace, now = new Date()): TimeWindow {
   const today = dayOf(now, ws.time_zone);
   const [y, m, d] = today.split('-').map(Number);
   // Same calendar day one year ago (29 February falls back to 28 February).
@@ -39,7 +39,7 @@ export function acceptedWindow(ws: ApiWorkspace, now = new Date()): Required<Wri
   return { notBefore: startOfDayUtc(first, ws.time_zone), notAfter: new Date(now.getTime() + FUTURE_SKEW_MS) };
 }
 
-function windowError(at: Date, w: Required<WriteOptions>): string | null {
+function windowError(at: Date, w: TimeWindow): string | null {
   if (at > w.notAfter) return `occurred_at: more than 5 minutes in the future (server time is ${new Date(w.notAfter.getTime() - FUTURE_SKEW_MS).toISOString()})`;
   if (at < w.notBefore) return `occurred_at: older than the rolling 12-month window (earliest accepted: ${w.notBefore.toISOString()})`;
   return null;
@@ -70,7 +70,7 @@ interface Checked<T> {
   rejected: Rejection[];
 }
 
-function checkItems<S extends z.ZodType>(items: unknown[], schema: S, itemName: string, w: Required<WriteOptions>, withId: boolean): Checked<z.infer<S>> {
+function checkItems<S extends z.ZodType>(items: unknown[], schema: S, itemName: string, w: TimeWindow, withId: boolean): Checked<z.infer<S>> {
   const out: Checked<z.infer<S>> = { valid: [], rejected: [] };
   items.forEach((raw, index) => {
     const id = withId ? itemId(raw) : null;
@@ -136,7 +136,10 @@ export function apiHandlers(ctx: AppContext) {
       const items = batchItems(req.body, 'events');
       const w = acceptedWindow(workspace);
       const checked = checkItems(items, eventSchema, 'event', w, true);
-      const stored = await recordInteractions(db, workspace.id, checked.valid.map((v) => toInteraction(v.value)), w);
+      const stored = await recordInteractions(db, workspace.id, checked.valid.map((v) => toInteraction(v.value)), {
+        ...w,
+        onDeferredFailure: (err) => ctx.logger.warn({ err, workspace: workspace.id }, 'events stored; their per-user rollups are left to the user-rollups job'),
+      });
       // limits crossed by this usage are announced once per limit and period, by a pass off the
       // request path (src/limits/crossings.ts)
       if (stored.accepted > 0) scheduleCrossingCheck(db, workspace.id, ctx.logger);

@@ -31,7 +31,15 @@ export interface WriteOptions {
   notBefore?: Date;
   /** Reject events later than this instant (now + skew); undefined = no upper bound. */
   notAfter?: Date;
+  /**
+   * Told when the per-user rollups of a committed batch could not be applied (the database went away
+   * between the two steps): the batch is stored and acknowledged, the user-rollups job applies them.
+   */
+  onDeferredFailure?: (err: unknown) => void;
 }
+
+/** The accepted time window of a call (the API's 12-month window and clock skew). */
+export type TimeWindow = Required<Pick<WriteOptions, 'notBefore' | 'notAfter'>>;
 
 interface UserRef {
   id: number;
@@ -213,7 +221,7 @@ export async function recordInteractions(
     });
   });
 
-  const stored = prepared.length ? await enqueueWrite(db, ws.id, { ws, prepared }) : { accepted: 0, duplicates: 0 };
+  const stored = prepared.length ? await enqueueWrite(db, ws.id, { ws, prepared, onDeferredFailure: opts.onDeferredFailure }) : { accepted: 0, duplicates: 0 };
   return { accepted: stored.accepted, duplicates: duplicates + stored.duplicates, rejected };
 }
 
@@ -233,6 +241,7 @@ interface Prepared {
 interface PendingWrite {
   ws: WorkspaceRow;
   prepared: Prepared[];
+  onDeferredFailure?: (err: unknown) => void;
 }
 
 /**
@@ -387,7 +396,14 @@ async function writeGroup(db: Knex, group: PendingWrite[]): Promise<{ accepted: 
     return { results, parts: [...new Set([...staged, ...repeatedParts])] };
   });
   // The per-user rollups of this group (and of any batch committed meanwhile), before answering.
-  await Promise.all(parts.map((part) => applyPendingPart(db, workspaceId, part)));
+  // The group's events are stored once the transaction committed, so a failure here still answers
+  // them as accepted (a 503 would tell the sender nothing was stored): their rows wait in
+  // rollup_pending for the user-rollups job, or for a repeat of the batch.
+  try {
+    await Promise.all(parts.map((part) => applyPendingPart(db, workspaceId, part)));
+  } catch (err) {
+    for (const g of group) g.onDeferredFailure?.(err);
+  }
   return stored.map((r, i) => ({ accepted: r.accepted, duplicates: r.duplicates + inGroupDuplicates[i] }));
 }
 
