@@ -3,7 +3,8 @@
 // in TypeScript (src/db/time.ts), so no SQL date functions. Whole months of a month-grain twin are
 // read from it (one row per user and month instead of one per active day).
 import type { Knex } from 'knex';
-import { addDays, addMonths, firstDayOfMonth, lastDayOfMonth, monthOfDay, weekStartOfDay } from '../db/time';
+import { addDays, addMonths, daysBetween, firstDayOfMonth, lastDayOfMonth, monthOfDay, weekStartOfDay } from '../db/time';
+import { memo, rosterStamp } from '../reports/memo';
 import type { Bucket, Dimension, Metric, MetricExpr, UsageSource } from './usage-spec';
 
 export type Filters = Partial<Record<Dimension, string[]>>;
@@ -21,11 +22,8 @@ export interface UsageQuery {
   limit: number;
 }
 
-export interface UsageRow {
-  bucket?: string;
-  dims: Partial<Record<Dimension, string | null>>;
-  value: number;
-}
+/** One row of the answer as the API sends it: the bucket, each grouped dimension, the value. */
+export type UsageRow = { bucket?: string; value?: number } & Partial<Record<Dimension, string | null>>;
 
 export interface UsagePage {
   rows: UsageRow[];
@@ -34,7 +32,6 @@ export interface UsagePage {
 }
 
 const num = (v: unknown) => Number(v ?? 0);
-const dayStr = (v: unknown) => String(v).slice(0, 10);
 
 /** The start day of the bucket holding `day`. */
 export function bucketOf(day: string, bucket: Bucket): string {
@@ -56,7 +53,6 @@ export function bucketsOf(from: string, to: string, bucket: Bucket): [string, st
   return out;
 }
 
-/** Compares row keys: null first, then plain string order (the cursor's order). */
 /**
  * A key as one string that sorts (with plain <) as keys sort: element by element, null before any
  * value, values by code unit. Identifiers never hold control characters (refused at the API).
@@ -74,6 +70,8 @@ interface Part {
   from: string;
   to: string;
   expr: MetricExpr;
+  /** -1: the part's sums are taken away (days of a month read outside the range) */
+  sign?: -1;
 }
 
 /** Applies grouping columns, joins and filters of the request to a query on one rollup table `t`. */
@@ -148,12 +146,25 @@ function plan(q: UsageQuery, src: UsageSource, from: string, to: string): { part
     const firstWhole = from.endsWith('-01') ? monthOfDay(from) : addMonths(monthOfDay(from), 1);
     const lastWhole = lastDayOfMonth(monthOfDay(to)) === to ? monthOfDay(to) : addMonths(monthOfDay(to), -1);
     if (firstWhole <= lastWhole) {
-      const parts: { part: Part; withBucket: boolean }[] = [];
+      const parts: { part: Part; label?: string; withBucket: boolean }[] = [];
       const wholeFrom = firstDayOfMonth(firstWhole);
       const wholeTo = lastDayOfMonth(lastWhole);
-      parts.push({ part: { table: src.monthly!.table, monthly: true, from: wholeFrom, to: wholeTo, expr: twin }, withBucket: q.bucket !== 'none' });
-      if (from < wholeFrom) parts.push({ part: daily(from, addDays(wholeFrom, -1)), withBucket: q.bucket !== 'none' });
-      if (to > wholeTo) parts.push({ part: daily(addDays(wholeTo, 1), to), withBucket: q.bucket !== 'none' });
+      const monthly = (f: string, t: string): Part => ({ table: src.monthly!.table, monthly: true, from: f, to: t, expr: twin });
+      parts.push({ part: monthly(wholeFrom, wholeTo), withBucket: q.bucket !== 'none' });
+      // An edge lies within one month and reaches one of its ends: summed in SQL and labelled with
+      // the month (one row per key, not one per key and day), from its own days or, when fewer
+      // days of the month lie outside it, as the month's row minus those days.
+      const edge = (f: string, t: string) => {
+        const first = firstDayOfMonth(monthOfDay(f));
+        const last = lastDayOfMonth(monthOfDay(f));
+        const inside = daysBetween(f, t) + 1;
+        if (daysBetween(first, last) + 1 - inside >= inside) return parts.push({ part: daily(f, t), label: f, withBucket: false });
+        parts.push({ part: monthly(first, last), label: f, withBucket: false });
+        if (f > first) parts.push({ part: { ...daily(first, addDays(f, -1)), sign: -1 }, label: f, withBucket: false });
+        if (t < last) parts.push({ part: { ...daily(addDays(t, 1), last), sign: -1 }, label: f, withBucket: false });
+      };
+      if (from < wholeFrom) edge(from, addDays(wholeFrom, -1));
+      if (to > wholeTo) edge(addDays(wholeTo, 1), to);
       return parts;
     }
   }
@@ -165,8 +176,13 @@ async function labels(db: Knex, q: UsageQuery): Promise<Partial<Record<Dimension
   const ws = q.workspaceId;
   const out: Partial<Record<Dimension, Map<number, string>>> = {};
   const jobs: Promise<void>[] = [];
+  // every e-mail of the roster: kept per process while the roster stamp is unchanged
   if (q.groupBy.includes('user'))
-    jobs.push(db('users').select('id', 'email').where('workspace_id', ws).then((rows) => void (out.user = new Map(rows.map((r: any) => [Number(r.id), r.email])))));
+    jobs.push(
+      rosterStamp(db, ws)
+        .then((stamp) => memo(db, `usage-api:emails:${ws}`, stamp, async () => new Map((await db('users').select('id', 'email').where('workspace_id', ws)).map((r: any) => [Number(r.id), String(r.email)]))))
+        .then((map) => void (out.user = map)),
+    );
   if (q.groupBy.includes('group'))
     jobs.push(db('groups').select('id', 'external_id').where('workspace_id', ws).then((rows) => void (out.group = new Map(rows.map((r: any) => [Number(r.id), r.external_id])))));
   if (q.groupBy.includes('agent'))
@@ -178,81 +194,141 @@ async function labels(db: Knex, q: UsageQuery): Promise<Partial<Record<Dimension
 /** Buckets read per statement when paging through a bucketed answer (about a month of days). */
 const BUCKETS_PER_CHUNK: Record<Bucket, number> = { day: 31, week: 5, month: 1, none: 1 };
 
+/** Orders dimension values as the cursor does: element by element, null first, then by code unit. */
+export function compareDims(a: readonly (string | null)[], b: readonly (string | null)[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (x === null) return -1;
+    if (y === null) return 1;
+    return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** A row being summed: its dimension values (in groupBy order) and value so far. */
+interface Acc {
+  dims: (string | null)[];
+  value: number;
+}
+
 /**
  * One page of the answer, in key order ([bucket, ...dimensions]), after the cursor's key. Rows sort
  * by bucket first, so a bucketed answer is read a chunk of buckets at a time, from the cursor's
  * bucket on, and reading stops once the page is full: a page costs the buckets it shows, not the range.
  */
 export async function usagePage(db: Knex, q: UsageQuery, src: UsageSource): Promise<UsagePage> {
+  const bucketed = q.bucket !== 'none';
   let from = q.from;
   // Keyset: rows after the cursor are in its bucket or later, so earlier days are not read at all.
-  if (q.after && q.bucket !== 'none' && q.after[0] && q.after[0] > from) from = q.after[0];
+  if (q.after && bucketed && q.after[0] && q.after[0] > from) from = q.after[0];
+  const afterBucket = q.after && bucketed ? (q.after[0] ?? '') : '';
+  const afterDims = q.after ? q.after.slice(bucketed ? 1 : 0) : null;
   const names = await labels(db, q);
+
+  // Rows of each bucket ('' without buckets), by their dimension values: the value itself for one
+  // dimension (a Map keeps null apart from every string), their sortableKey for several.
+  const byBucket = new Map<string, Map<string | null, Acc>>();
+  const single = q.groupBy.length === 1;
+  const dimColumns = q.groupBy.map((d) => [`d_${d}`, names[d]] as const);
+  // the bucket of a stored day or month (few distinct values per request)
+  const bucketLabels = new Map<string, string>();
+  const bucketLabel = (stored: string, monthly: boolean) => {
+    let label = bucketLabels.get(stored);
+    if (label === undefined) bucketLabels.set(stored, (label = bucketOf(monthly ? `${stored}-01` : stored.slice(0, 10), q.bucket)));
+    return label;
+  };
+  const valueOf = (r: Record<string, unknown>, column: string, map: Map<number, string> | undefined): string | null => {
+    const v = r[column];
+    if (v === null || v === undefined) return null;
+    return map ? (map.get(Number(v)) ?? `#${v}`) : String(v);
+  };
+  const isAfter = (bucket: string, dims: (string | null)[]) =>
+    afterDims === null || bucket > afterBucket || (bucket === afterBucket && compareDims(dims, afterDims) > 0);
+
   // Chunks of buckets, read one statement set at a time: the first chunk is BUCKETS_PER_CHUNK
-  // buckets; later ones are sized from the rows per bucket seen so far, so that a page usually
-  // takes two reads whatever the density (a month of 2,000 users, or of 20,000).
-  const buckets = q.bucket === 'none' ? [] : bucketsOf(from, q.to, q.bucket);
+  // buckets (one more when `from` cuts the first short); later ones are sized from the densest
+  // bucket seen so far, so that a page takes two or three reads whatever the density (a month of
+  // 2,000 users, or of 20,000) and reads little beyond the page.
+  const buckets = bucketed ? bucketsOf(from, q.to, q.bucket) : [];
   let nextBucket = 0;
-  let readBuckets = 0;
+  let ahead = 0;
   const nextChunk = (): [string, string] | null => {
-    if (q.bucket === 'none') return nextBucket++ === 0 ? [from, q.to] : null;
+    if (!bucketed) return nextBucket++ === 0 ? [from, q.to] : null;
     if (nextBucket >= buckets.length) return null;
     let per = BUCKETS_PER_CHUNK[q.bucket];
-    if (readBuckets > 0) {
-      const perBucket = Math.max(1, merged.size / readBuckets);
-      per = Math.max(per, Math.ceil((q.limit + 1 - merged.size) / perBucket) + 1);
+    if (nextBucket === 0) {
+      // a first bucket cut short by `from` says little about the density of whole ones
+      if (buckets[0][0] !== buckets[0][1]) per++;
+    } else {
+      let densest = 1;
+      for (const rows of byBucket.values()) densest = Math.max(densest, rows.size);
+      per = Math.max(per, Math.ceil((q.limit + 1 - ahead) / densest));
     }
     const last = Math.min(nextBucket + per, buckets.length) - 1;
     const chunk: [string, string] = [buckets[nextBucket][1], buckets[last][2]];
-    readBuckets += last - nextBucket + 1;
     nextBucket = last + 1;
     return chunk;
   };
-  // rows by their sortable key (merging the parts of one key; sorting by it is a string compare)
-  const merged = new Map<string, { key: (string | null)[]; value: number }>();
-  const afterKey = q.after ? sortableKey(q.after) : null;
+
   for (let chunk = nextChunk(); chunk; chunk = nextChunk()) {
-    const [chunkFrom, chunkTo] = chunk;
-    const steps = plan(q, src, chunkFrom, chunkTo);
+    const steps = plan(q, src, chunk[0], chunk[1]);
     const results = await Promise.all(steps.map((s) => shape(db, q, src, s.part, s.withBucket)));
     steps.forEach((step, i) => {
+      const fixedBucket = !bucketed ? '' : step.label !== undefined ? bucketOf(step.label, q.bucket) : null;
+      const sign = step.part.sign ?? 1;
+      let bucket = fixedBucket ?? '';
+      let rows = byBucket.get(bucket);
       for (const r of results[i] as Record<string, unknown>[]) {
-        const key: (string | null)[] = [];
-        if (q.bucket !== 'none') {
-          const raw = step.label ?? (step.part.monthly ? `${String(r.b)}-01` : dayStr(r.b));
-          key.push(bucketOf(raw, q.bucket));
-        }
-        for (const d of q.groupBy) {
-          const v = r[`d_${d}`];
-          if (v === null || v === undefined) key.push(null);
-          else {
-            const map = names[d];
-            key.push(map ? (map.get(Number(v)) ?? `#${v}`) : String(v));
+        if (fixedBucket === null) {
+          const label = bucketLabel(String(r.b), step.part.monthly);
+          if (label !== bucket || !rows) {
+            bucket = label;
+            rows = byBucket.get(bucket);
           }
         }
-        const k = sortableKey(key);
-        const m = merged.get(k);
-        if (m) m.value += num(r.v);
-        else merged.set(k, { key, value: num(r.v) });
+        if (!rows) byBucket.set(bucket, (rows = new Map()));
+        const value = sign * num(r.v);
+        if (single) {
+          const v = valueOf(r, dimColumns[0][0], dimColumns[0][1]);
+          const m = rows.get(v);
+          if (m) m.value += value;
+          else rows.set(v, { dims: [v], value });
+        } else {
+          const dims = dimColumns.map(([column, map]) => valueOf(r, column, map));
+          const k = sortableKey(dims);
+          const m = rows.get(k);
+          if (m) m.value += value;
+          else rows.set(k, { dims, value });
+        }
       }
     });
     // A later chunk only holds later buckets: stop once this page (and one more row) is known.
-    let ahead = 0;
-    for (const [k, r] of merged) if (r.value !== 0 && (afterKey === null || k > afterKey)) ahead++;
+    ahead = 0;
+    for (const [bucket, rows] of byBucket) for (const r of rows.values()) if (r.value !== 0 && isAfter(bucket, r.dims)) ahead++;
     if (ahead > q.limit) break;
   }
-  const sorted = [...merged].filter(([k, r]) => r.value !== 0 && (afterKey === null || k > afterKey));
-  sorted.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const rows = sorted.map(([, r]) => r);
-  const more = rows.length > q.limit;
-  const page = rows.slice(0, q.limit);
-  return {
-    rows: page.map((r) => {
-      const dims: Partial<Record<Dimension, string | null>> = {};
-      const offset = q.bucket === 'none' ? 0 : 1;
-      q.groupBy.forEach((d, i) => (dims[d] = r.key[i + offset]));
-      return { ...(q.bucket === 'none' ? {} : { bucket: r.key[0]! }), dims, value: r.value };
-    }),
-    nextKey: more ? page[page.length - 1].key : null,
-  };
+
+  // Buckets in order (ISO days sort as strings), rows of each by their dimension values.
+  const out: UsageRow[] = [];
+  let lastKey: (string | null)[] | null = null;
+  let more = false;
+  for (const bucket of [...byBucket.keys()].sort()) {
+    const rows = [...byBucket.get(bucket)!.values()].filter((r) => r.value !== 0 && isAfter(bucket, r.dims));
+    rows.sort((a, b) => compareDims(a.dims, b.dims));
+    for (const r of rows) {
+      if (out.length === q.limit) {
+        more = true;
+        break;
+      }
+      const row: UsageRow = bucketed ? { bucket } : {};
+      for (let i = 0; i < q.groupBy.length; i++) row[q.groupBy[i]] = r.dims[i];
+      row.value = r.value;
+      out.push(row);
+      lastKey = bucketed ? [bucket, ...r.dims] : r.dims;
+    }
+    if (more) break;
+  }
+  return { rows: out, nextKey: more ? lastKey : null };
 }

@@ -100,7 +100,6 @@ export function usageHandlers(ctx: AppContext) {
     const fingerprint = fingerprintOf([workspace.id, p.metric, groupBy, p.bucket, from, to, filters]);
     const after = decodeCursor(p.cursor, fingerprint) as (string | null)[] | null;
     const page = await usagePage(ctx.db, { workspaceId: workspace.id, metric: p.metric, groupBy, bucket: p.bucket, from, to, filters, after, limit: p.limit }, source);
-    const rows = page.rows.map((r) => ({ ...(r.bucket !== undefined ? { bucket: r.bucket } : {}), ...r.dims, value: r.value }));
     const columns: OutputColumn[] = [
       ...(p.bucket === 'none' ? [] : [{ key: 'bucket', type: 'date' as const, description: 'First day of the bucket.' }]),
       ...groupBy.map((d) => ({ key: d, type: 'string' as const, description: DIMENSION_DOCS[d] })),
@@ -108,7 +107,7 @@ export function usageHandlers(ctx: AppContext) {
     ];
     await sendPage(req, res, format, {
       columns,
-      rows,
+      rows: page.rows,
       nextCursor: page.nextKey ? encodeCursor(page.nextKey, fingerprint) : null,
       filename: `${workspace.slug}-usage-${p.metric}-${from}-${to}.csv`.replace(/[^A-Za-z0-9._-]/g, '_'),
     });

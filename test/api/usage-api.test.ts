@@ -209,6 +209,37 @@ describe('read API: GET /api/v1/usage', () => {
     expect(other.body.error.code).to.equal('invalid_cursor');
   });
 
+  it('pages of users by month (edge months as the month minus the days outside the range) join into the whole answer, whatever the page size', async () => {
+    const qs = 'group_by=user&bucket=month&from=2025-12-15&to=2026-11-24';
+    const all = await data(qs);
+    // the hand totals of 'buckets by day, Monday weeks and months': eight (month, user) rows
+    expect(all.map((r) => `${r.bucket} ${r.user} ${r.value}`)).to.deep.equal([
+      '2025-12-01 ann@acme.test 2',
+      '2026-01-01 ann@acme.test 2',
+      '2026-01-01 bob@acme.test 2',
+      '2026-10-01 ann@acme.test 15',
+      '2026-10-01 cat@acme.test 2',
+      '2026-10-01 dan@acme.test 2',
+      '2026-11-01 ann@acme.test 530',
+      '2026-11-01 bob@acme.test 152',
+    ]);
+    for (const limit of [1, 2, 3, 5, 7]) {
+      const seen: unknown[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const res = await get(`${qs}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(res.status, res.text).to.equal(200);
+        expect(res.body.data.length).to.be.at.most(limit);
+        seen.push(...res.body.data);
+        cursor = res.body.next_cursor;
+        pages++;
+      } while (cursor && pages < 20);
+      expect(seen, `limit ${limit}`).to.deep.equal(all);
+      expect(pages, `limit ${limit}`).to.equal(Math.ceil(all.length / limit));
+    }
+  });
+
   it('NDJSON and CSV carry the same fields (format= or Accept), CSV formula-safe; next cursor in headers', async () => {
     const json = await data(`group_by=user&bucket=month&${R30}`);
     const nd = await get(`group_by=user&bucket=month&${R30}`).set('Accept', 'application/x-ndjson');

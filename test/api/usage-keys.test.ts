@@ -1,8 +1,9 @@
-// The usage API sorts, merges and pages rows by one string per key (sortableKey): it must order keys
-// exactly as comparing them element by element does (null first, then values by code unit).
+// The usage API merges rows of several dimensions by one string per key (sortableKey) and sorts and
+// pages them with compareDims: both must order keys exactly as comparing them element by element
+// does (null first, then values by code unit), and so agree with each other.
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { sortableKey } from '../../src/api/usage-queries';
+import { compareDims, sortableKey } from '../../src/api/usage-queries';
 
 function reference(a: (string | null)[], b: (string | null)[]): number {
   for (let i = 0; i < a.length; i++) {
@@ -25,6 +26,7 @@ describe('usage API: sortable keys', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 4 }).chain((n) => fc.tuple(fc.array(value, { minLength: n, maxLength: n }), fc.array(value, { minLength: n, maxLength: n }))), ([a, b]) => {
         expect(sign(sortableKey(a), sortableKey(b))).to.equal(reference(a, b));
+        expect(compareDims(a, b)).to.equal(reference(a, b));
       }),
       { numRuns: 5000 },
     );
@@ -40,6 +42,7 @@ describe('usage API: sortable keys', () => {
       ['2026-01-01', ''],
     ];
     const sorted = [...keys].sort((a, b) => sign(sortableKey(a), sortableKey(b)));
+    expect([...keys].sort(compareDims)).to.deep.equal(sorted);
     expect(sorted).to.deep.equal([
       ['2026-01-01', null],
       ['2026-01-01', ''],
