@@ -10,6 +10,8 @@ import type { DatasetInfo } from './dataset';
 export interface AuthorizeSetup {
   /** request bodies: tokens only, and tokens with a priced credit action; each with its own key */
   bodies: { id: string; body: string; apiKey: string }[];
+  /** another ingest key of the workspace (removed by cleanup): one per measurement, see below */
+  newKey(): Promise<string>;
   cleanup(): Promise<void>;
 }
 
@@ -36,14 +38,23 @@ export async function prepareAuthorize(url: string, dataset: Pick<DatasetInfo, '
       await insertPolicy(db, ws, { ...base, scope: 'group', groupId: g, metric: 'credits', period: 'month', amount: 100_000, mode: 'soft' }, null);
     }
     await insertPolicy(db, ws, { ...base, scope: 'user', userId: user.id, metric: 'inference', period: 'day', amount: 1_000_000, mode: 'hard' }, null);
-    // One key per body: the per-key rate limit (6,000 a minute by default) is per platform caller,
-    // and a body measured at 10 clients for 5 s nearly uses up a minute's allowance by itself.
-    const key = async () => (await createApiKey(db, ws, note, null, ['ingest'])).key;
+    // One key per body (and the runner takes a new one per measurement): the per-key rate limit
+    // (6,000 a minute by default) is per platform caller, and a body measured at 10 clients for 5 s
+    // uses most of a minute's allowance by itself (about 1,000 calls a second).
+    const key = async () => {
+      const c = createDb(url, { poolMax: 1 });
+      try {
+        return (await createApiKey(c, ws, note, null, ['ingest'])).key;
+      } finally {
+        await c.destroy();
+      }
+    };
     return {
       bodies: [
         { id: `authorize tokens (${groups.length} group budgets)`, body: JSON.stringify({ user: user.email, tokens: { inference: 1200, embedding: 0 } }), apiKey: await key() },
         { id: 'authorize tokens + credits', body: JSON.stringify({ user: user.email, tokens: { inference: 1200 }, credits: { action: 'api', quantity: 1 } }), apiKey: await key() },
       ],
+      newKey: key,
       async cleanup() {
         const c = createDb(url, { poolMax: 1 });
         try {
