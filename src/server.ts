@@ -21,15 +21,15 @@ function portInUseMessage(config: Config, err: NodeJS.ErrnoException): string {
   return err.code === 'EADDRINUSE' ? `PORT: ${config.PORT} is already in use; set PORT to a free port.` : `Start-up failed: ${err.message}`;
 }
 
+/** The start-up banner, written in one piece (a reader that sees its first line sees all of it). */
 function printBanner(config: Config, port: number, demo: boolean, workers: number) {
-  console.log(`\nUsage Console is running at http://localhost:${port}/`);
-  console.log(`  database: ${describeDatabase(config.DATABASE_URL)}`);
-  if (workers > 1) console.log(`  workers: ${workers} (WEB_CONCURRENCY)`);
+  const lines = [`\nUsage Console is running at http://localhost:${port}/`, `  database: ${describeDatabase(config.DATABASE_URL)}`];
+  if (workers > 1) lines.push(`  workers: ${workers} (WEB_CONCURRENCY)`);
   if (demo) {
-    console.log(`  demo admin:  ${DEMO_LOGINS[0].email} / ${DEMO_LOGINS[0].password}   (demo data only)`);
-    console.log(`  demo member: ${DEMO_LOGINS[1].email} / ${DEMO_LOGINS[1].password}`);
+    lines.push(`  demo admin:  ${DEMO_LOGINS[0].email} / ${DEMO_LOGINS[0].password}   (demo data only)`);
+    lines.push(`  demo member: ${DEMO_LOGINS[1].email} / ${DEMO_LOGINS[1].password}`);
   }
-  console.log('');
+  console.log(lines.join('\n') + '\n');
 }
 
 /** Only mention the demo logins when this database really holds the demo organisation. */
