@@ -22,6 +22,16 @@ async function removeBenchRows(db: Knex, ws: number, note: string) {
   await db('api_keys').where({ workspace_id: ws, name: note }).delete();
 }
 
+/** Runs `fn` on a connection of its own (the set-up's own pool is closed when it returns). */
+async function withDb<T>(url: string, fn: (db: Knex) => Promise<T>): Promise<T> {
+  const db = createDb(url, { poolMax: 1 });
+  try {
+    return await fn(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
 /** `note` marks the rows it writes (and removes): a second measuring process names its own. */
 export async function prepareAuthorize(url: string, dataset: Pick<DatasetInfo, 'workspaceId' | 'topUserId'>, note = NOTE): Promise<AuthorizeSetup> {
   const db = createDb(url, { poolMax: 2 });
@@ -41,28 +51,14 @@ export async function prepareAuthorize(url: string, dataset: Pick<DatasetInfo, '
     // One key per body (and the runner takes a new one per measurement): the per-key rate limit
     // (6,000 a minute by default) is per platform caller, and a body measured at 10 clients for 5 s
     // uses most of a minute's allowance by itself (about 1,000 calls a second).
-    const key = async () => {
-      const c = createDb(url, { poolMax: 1 });
-      try {
-        return (await createApiKey(c, ws, note, null, ['ingest'])).key;
-      } finally {
-        await c.destroy();
-      }
-    };
+    const key = () => withDb(url, async (c) => (await createApiKey(c, ws, note, null, ['ingest'])).key);
     return {
       bodies: [
         { id: `authorize tokens (${groups.length} group budgets)`, body: JSON.stringify({ user: user.email, tokens: { inference: 1200, embedding: 0 } }), apiKey: await key() },
         { id: 'authorize tokens + credits', body: JSON.stringify({ user: user.email, tokens: { inference: 1200 }, credits: { action: 'api', quantity: 1 } }), apiKey: await key() },
       ],
       newKey: key,
-      async cleanup() {
-        const c = createDb(url, { poolMax: 1 });
-        try {
-          await removeBenchRows(c, ws, note);
-        } finally {
-          await c.destroy();
-        }
-      },
+      cleanup: () => withDb(url, (c) => removeBenchRows(c, ws, note)),
     };
   } finally {
     await db.destroy();

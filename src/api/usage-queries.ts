@@ -290,18 +290,11 @@ export async function usagePage(db: Knex, q: UsageQuery, src: UsageSource): Prom
         }
         if (!rows) byBucket.set(bucket, (rows = new Map()));
         const value = sign * num(r.v);
-        if (single) {
-          const v = valueOf(r, dimColumns[0][0], dimColumns[0][1]);
-          const m = rows.get(v);
-          if (m) m.value += value;
-          else rows.set(v, { dims: [v], value });
-        } else {
-          const dims = dimColumns.map(([column, map]) => valueOf(r, column, map));
-          const k = sortableKey(dims);
-          const m = rows.get(k);
-          if (m) m.value += value;
-          else rows.set(k, { dims, value });
-        }
+        const dims = dimColumns.map(([column, map]) => valueOf(r, column, map));
+        const k = single ? dims[0] : sortableKey(dims);
+        const m = rows.get(k);
+        if (m) m.value += value;
+        else rows.set(k, { dims, value });
       }
     });
     // A later chunk only holds later buckets: stop once this page (and one more row) is known.

@@ -63,9 +63,9 @@ describe('ingestion API: concurrency and faults', () => {
   /**
    * Posts `events` and makes the database connection fail while the batch upserts `table`: on
    * MariaDB a lock held on the workspace's rows of `table` stops the batch there and its connection
-   * is killed; on SQLite the (single) connection is closed as the statement starts.
+   * is killed; on SQLite the (single) connection is closed as the statement starts. Expects the
+   * answer `status` (503 inside the batch's transaction, 200 once it committed) and returns it.
    */
-  /** Posts the batch while a connection dies at its first insert into `table`; expects `status`. */
   async function postFailingAt(table: string, events: unknown[], status = 503) {
     let res;
     if (isMySqlRun()) {
