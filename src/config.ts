@@ -38,6 +38,8 @@ const envSchema = z.object({
     .optional(),
   /** Ingestion API requests per minute per API key (counted across all processes and hosts). */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1, 'must be at least 1').max(1_000_000).default(6000),
+  /** POST /api/v1/authorize calls per minute per API key: a counter of its own, apart from the rest of the API. */
+  API_AUTHORIZE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1, 'must be at least 1').max(10_000_000).default(60_000),
   /** Worker processes `npm start` runs on the one port: a whole number, or `auto` (one per CPU core). */
   WEB_CONCURRENCY: z
     .string()

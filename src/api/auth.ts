@@ -129,21 +129,28 @@ export function requireScope(scope: ApiScope): RequestHandler {
   };
 }
 
-/** Requests per minute per key (keyed by the key prefix), 429 with Retry-After beyond it. */
-export function apiRateLimit(ctx: AppContext): RequestHandler {
+/**
+ * Requests per minute per key (keyed by the key prefix), 429 with Retry-After beyond it. `authorize`:
+ * the counter of POST /api/v1/authorize, kept apart from the rest of the API with a ceiling of its
+ * own (API_AUTHORIZE_RATE_LIMIT_PER_MINUTE): a platform asks before every run, and those calls must
+ * neither use up the allowance its event ingestion needs nor be held to it.
+ */
+export function apiRateLimit(ctx: AppContext, opts: { authorize?: boolean } = {}): RequestHandler {
+  const perMinute = opts.authorize ? ctx.config.API_AUTHORIZE_RATE_LIMIT_PER_MINUTE : ctx.config.API_RATE_LIMIT_PER_MINUTE;
+  const what = opts.authorize ? 'authorize calls' : 'requests';
   return rateLimit({
     windowMs: 60_000,
-    limit: ctx.config.API_RATE_LIMIT_PER_MINUTE,
+    limit: perMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     keyGenerator: (_req, res) => `key:${apiLocals(res).apiKey.prefix}`,
     // Counted across every process and host (database table, or Redis with REDIS_URL); in the
     // database in blocks of hits, so most calls make no statement for it (DbRateLimitStore).
-    store: sharedRateLimitStore(ctx, 'api:', { blocks: true }),
+    store: sharedRateLimitStore(ctx, opts.authorize ? 'authz:' : 'api:', { blocks: true }),
     passOnStoreError: true,
     handler: (_req, res, next) =>
       confirmedThen(ctx, res, next, () =>
-        sendJsonError(res, 429, 'rate_limited', `Too many requests for this API key: the limit is ${ctx.config.API_RATE_LIMIT_PER_MINUTE} per minute. Retry after the number of seconds in Retry-After.`),
+        sendJsonError(res, 429, 'rate_limited', `Too many ${what} for this API key: the limit is ${perMinute} per minute. Retry after the number of seconds in Retry-After.`),
       ),
   });
 }

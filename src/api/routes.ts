@@ -28,7 +28,8 @@ export function apiRouter(ctx: AppContext): Router {
   const ingest = requireScope('ingest');
   // The authorize call confirms a key this process verified before in its one statement (see
   // authenticate's confirmLater): one round trip fewer on the API's most frequent call.
-  router.post('/authorize', authenticate(ctx, { confirmLater: true }), limit, requireJson, jsonBody, ingest, authorizeHandler(ctx), confirmKeyBeforeError(ctx));
+  // It has a rate limit of its own (apiRateLimit's `authorize`).
+  router.post('/authorize', authenticate(ctx, { confirmLater: true }), apiRateLimit(ctx, { authorize: true }), requireJson, jsonBody, ingest, authorizeHandler(ctx), confirmKeyBeforeError(ctx));
   router.use(authenticate(ctx), limit, requireJson, jsonBody);
   router.post('/events', ingest, h.postEvents);
   router.post('/logins', ingest, h.postLogins);

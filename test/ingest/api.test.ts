@@ -452,4 +452,24 @@ describe('ingestion API rate limit', () => {
     expect(Number(limited.headers['retry-after'])).to.be.greaterThan(0);
     expect((await post(t.app, '/logins', k2, { logins: [] })).status).to.equal(200);
   });
+
+  it('the authorize call counts apart, against a ceiling of its own: it neither uses up nor is held to the allowance of ingestion', async () => {
+    const app = await createTestApp({ env: { API_RATE_LIMIT_PER_MINUTE: '2', API_AUTHORIZE_RATE_LIMIT_PER_MINUTE: '4' } });
+    const w = await twoWorkspaces(app.db);
+    const k = await keyFor(app.db, w.a.id);
+    const ask = () => post(app.app, '/authorize', k, { user: 'member@alpha.test', tokens: { inference: 1 } });
+    // four authorize calls: twice the general limit, all answered
+    for (let i = 0; i < 4; i++) {
+      const r = await ask();
+      expect(r.status, JSON.stringify(r.body)).to.equal(200);
+      expect(r.body.decision).to.equal('allow');
+    }
+    const over = await ask();
+    expectErrorShape(over, 429, 'rate_limited');
+    expect(over.body.error.message).to.match(/authorize calls .* limit is 4 per minute/);
+    expect(Number(over.headers['retry-after'])).to.be.greaterThan(0);
+    // the key's ingestion allowance is untouched by them (2), and then used up
+    for (let i = 0; i < 2; i++) expect((await post(app.app, '/logins', k, { logins: [] })).status).to.equal(200);
+    expectErrorShape(await post(app.app, '/logins', k, { logins: [] }), 429, 'rate_limited');
+  });
 });

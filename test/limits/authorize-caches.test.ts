@@ -216,7 +216,7 @@ describe('limits: POST /api/v1/authorize with per-process caches, two processes'
       expect((await ask(app, body, k2)).status).to.equal(200); // the second call takes the remembered key
     }
     // a third instance sharing the second one's pool (and its remembered keys), with a limit of 1 a minute
-    const limited = createApp(testContext(other, { API_RATE_LIMIT_PER_MINUTE: '1' }));
+    const limited = createApp(testContext(other, { API_AUTHORIZE_RATE_LIMIT_PER_MINUTE: '1' }));
     expect((await ask(limited, body, k2)).status).to.equal(429);
     const row = await db('api_keys').where({ workspace_id: wsId, name: 'second' }).first();
     await revokeApiKey(db, wsId, row.id);
