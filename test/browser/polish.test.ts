@@ -37,7 +37,7 @@ import { usersWorld, type UsersWorld } from '../users/fixture';
       void (accept ? d.accept() : d.dismiss());
     });
     await page.click(`#user-row-${id} [data-testid="row-menu-button"]`);
-    await page.click(`#user-row-${id} [data-testid="role-form"] button`);
+    await page.click(`#user-row-${id} [data-testid="role-button"]`);
     await page.waitForTimeout(300);
     await page.waitForLoadState('networkidle');
     return message;

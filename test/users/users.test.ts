@@ -158,6 +158,29 @@ describe('users: User Management page', () => {
     for (const label of ['View logs', 'Edit allocation', 'Disallow credit spending', 'Change role to admin', 'Revoke access']) expect(firstCell).to.contain(label);
   });
 
+  it("the menu's actions share one form per row: each button posts the form's token and return address with its own value to its own route", async () => {
+    const res = await admin.get('/admin/users?q=bob').expect(200);
+    const row = /<tr id="user-row-\d+"[\s\S]*?<\/tr>/.exec(res.text)![0];
+    expect(row.match(/<form /g)).to.have.length(1);
+    const form = /<form method="post" class="menu-form" hx-target:inherited="closest tr" hx-swap:inherited="outerHTML settle:0">([\s\S]*?)<\/form>/.exec(row)![1];
+    const hidden = Object.fromEntries([...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], m[2].replace(/&amp;/g, '&')]));
+    expect(Object.keys(hidden).sort()).to.deep.equal(['_csrf', 'return']);
+    const buttons = [...form.matchAll(/<button ([^>]*)>([^<]*)<\/button>/g)].map((m) => ({ attrs: m[1], label: m[2], at: (a: string) => new RegExp(`\\b${a}="([^"]*)"`).exec(m[1])?.[1] }));
+    expect(buttons.map((b) => b.label)).to.deep.equal(['Disallow credit spending', 'Change role to admin', 'Revoke access']);
+    for (const b of buttons) {
+      expect(b.at('formaction'), b.label).to.equal(b.at('hx-post'));
+      expect(b.at('formaction')).to.match(new RegExp(`^/admin/users/${w.bob}/(credit-access|role|revoke)$`));
+    }
+    // what a browser sends for the first button without htmx: the form's fields and the button's own
+    const credit = buttons[0];
+    const sent = await admin.post(credit.at('formaction')!).type('form').send({ ...hidden, [credit.at('name')!]: credit.at('value')! });
+    expect(sent.status).to.equal(303);
+    expect(sent.headers.location).to.equal(`${hidden.return}&notice=credit`);
+    expect(Number((await t.db('users').where({ id: w.bob }).first()).may_spend_credits)).to.equal(0);
+    await admin.post(credit.at('formaction')!).type('form').send({ ...hidden, allowed: '1' }).expect(303);
+    expect(Number((await t.db('users').where({ id: w.bob }).first()).may_spend_credits)).to.equal(1);
+  });
+
   it('reads rollups only: no query touches the interactions table', async () => {
     const seen: string[] = [];
     const listener = (q: { sql: string }) => seen.push(q.sql);
