@@ -1,6 +1,8 @@
 // Read API targets of the benchmark (issue 18): GET /api/v1/usage grouped by user per month over
 // the 12-month range, and by model per day over the last 90 days, each with its own `read` key
-// (the API's rate limit is per key, so the load of one target never throttles another).
+// (the API's rate limit is per key, so the load of one target never throttles another). And the
+// identity provider's reads of SCIM (issue 19): a user found by userName, and the roster's last
+// page of 100 by startIndex, with a `scim` key each.
 import { createDb } from '../src/db/knex';
 import { addDays } from '../src/db/time';
 import { createApiKey } from '../src/apikeys/keys';
@@ -8,6 +10,7 @@ import type { PageTarget } from './load';
 import type { BenchContext } from './routes';
 
 const KEY_NAME = 'bench-read';
+const SCIM_KEY_NAME = 'bench-scim';
 
 export const READ_API_QUERIES = [
   { id: 'api usage group_by=user&bucket=month (12 months)', query: (c: BenchContext) => `metric=tokens&group_by=user&bucket=month&from=${c.from}&to=${c.to}&limit=10000` },
@@ -22,6 +25,19 @@ export async function readApiTargets(url: string, workspaceId: number, ctx: Benc
     for (const q of READ_API_QUERIES) {
       const { key } = await createApiKey(db, workspaceId, KEY_NAME, null, ['read']);
       out.push({ id: q.id, url: `${base}/api/v1/usage?${q.query(ctx)}`, headers: { Authorization: `Bearer ${key}` } });
+    }
+    await db('api_keys').where({ workspace_id: workspaceId, name: SCIM_KEY_NAME }).delete();
+    const users = Number((await db('users').where({ workspace_id: workspaceId }).count({ n: '*' }))[0].n);
+    // a user from the middle of the roster, by the address the identity provider knows them by
+    const middle = await db('users').select('email').where({ workspace_id: workspaceId }).orderBy('id').offset(Math.floor(users / 2)).first();
+    const startIndex = Math.max(1, users - 99);
+    const scim = [
+      { id: 'scim Users?filter=userName eq', path: `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${middle.email}"`)}` },
+      { id: `scim Users?startIndex=${startIndex}&count=100 (last page)`, path: `/scim/v2/Users?startIndex=${startIndex}&count=100` },
+    ];
+    for (const q of scim) {
+      const { key } = await createApiKey(db, workspaceId, SCIM_KEY_NAME, null, ['scim']);
+      out.push({ id: q.id, url: base + q.path, headers: { Authorization: `Bearer ${key}`, Accept: 'application/scim+json' } });
     }
     return out;
   } finally {
