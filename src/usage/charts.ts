@@ -243,7 +243,7 @@ export async function topUsersByFeature(db: Knex, ws: number, r: UsageRange): Pr
       const top = ranked((await monthlyRows(db, ws, months, versions)).map((r) => ({ user_id: r.user_id, total: r.g }))).slice(0, TOP_N);
       return [top, await q.userSurfaceGenerations(db, ws, months, top.map((l) => l.user_id))] as const;
     }),
-    q.userMap(db, ws),
+    q.rosterMap(db, ws),
   ]);
   const empty = () => Object.fromEntries(SURFACES.map((s) => [s, 0])) as Record<Surface, number>;
   const per = new Map<number, Record<Surface, number>>(leaders.map((l) => [l.user_id, empty()]));
@@ -281,7 +281,7 @@ export async function topUsersByAgentType(db: Knex, ws: number, r: UsageRange): 
       const top = ranked(perMonth.flat()).slice(0, TOP_N);
       return [top, await q.userAgentRuns(db, ws, months, top.map((l) => l.user_id))] as const;
     }),
-    q.userMap(db, ws),
+    q.rosterMap(db, ws),
     q.agentMap(db, ws),
   ]);
   const per = new Map<number, Map<string, number>>(leaders.map((l) => [l.user_id, new Map()]));

@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import { monthsTouched, type UsageRange } from './range';
 import * as q from './queries';
+import type { UserRef } from './queries';
 import { memo } from '../reports/memo';
 import { monthlyRows, monthStamp } from './aggregates';
 import { fmt, monthLabel, monthsSubtitle } from './format';
@@ -54,11 +55,56 @@ export function heatLevel(g: number, max: number): number {
   return Math.min(9, Math.max(1, Math.ceil((9 * g) / max)));
 }
 
+type Light = { id: number; name: string; email: string; m: Map<string, number>; total: number; k: string | number };
+
+const compare = (a: string | number, b: string | number) => (typeof a === 'number' ? a - (b as number) : collator.compare(a, String(b)));
+
+/**
+ * Every user of the heatmap (those with generations, and active users with none) in the order of
+ * `sort`/`dir`, kept per pair of the memoised month aggregate and roster map: both are new objects
+ * when their data changes, so an order is never older than either. At 20,000 users building and
+ * sorting the list was most of a request; a search filters the kept order.
+ */
+const orders = new WeakMap<object, WeakMap<object, Map<string, Light[]>>>();
+/** Orders kept per aggregate and roster (sorts by month can name any month). */
+const MAX_ORDERS = 64;
+
+function sortedRows(per: Map<number, Map<string, number>>, users: ReadonlyMap<number, UserRef>, sort: string, dir: 'asc' | 'desc'): Light[] {
+  let byRoster = orders.get(per);
+  if (!byRoster) orders.set(per, (byRoster = new WeakMap()));
+  let bySort = byRoster.get(users);
+  if (!bySort) byRoster.set(users, (bySort = new Map()));
+  const cached = bySort.get(`${sort}:${dir}`);
+  if (cached) return cached;
+  const NONE = new Map<string, number>();
+  const ids = [...per.keys()];
+  // Active licenses with no generations are listed too: the gaps are the point of a heatmap.
+  for (const u of users.values()) if (u.status === 'active' && !per.has(u.id)) ids.push(u.id);
+  const key = (u: Light): string | number => (sort === 'name' ? u.name.toLowerCase() : sort === 'total' ? u.total : (u.m.get(sort) ?? 0));
+  const all: Light[] = ids.map((id) => {
+    const u = users.get(id);
+    const m = per.get(id) ?? NONE;
+    let total = 0;
+    for (const g of m.values()) total += g;
+    const row: Light = { id, name: u?.name ?? `User #${id}`, email: u?.email ?? '', m, total, k: 0 };
+    row.k = key(row);
+    return row;
+  });
+  const sign = dir === 'asc' ? 1 : -1;
+  all.sort((a, b) => {
+    const c = compare(a.k, b.k);
+    return c !== 0 ? sign * c : a.id - b.id;
+  });
+  if (bySort.size >= MAX_ORDERS) bySort.clear();
+  bySort.set(`${sort}:${dir}`, all);
+  return all;
+}
+
 export async function heatmap(db: Knex, ws: number, r: UsageRange, p: HeatmapParams): Promise<HeatmapModel> {
   const months = monthsTouched(r);
   const versions = await monthStamp(db, ws, months);
-  // Per-user months and the busiest cell are derived once per data version; each request only
-  // joins names, filters, sorts and builds the cells of the rows it shows.
+  // Per-user months and the busiest cell are derived once per data version, the order once per
+  // sort and roster (sortedRows); each request only filters and builds the cells of the rows it shows.
   const [agg, users] = await Promise.all([
     memo(db, `heat-agg:${ws}:${months[0]}:${months[months.length - 1]}`, versions.join(','), async () => {
       const per = new Map<number, Map<string, number>>();
@@ -73,31 +119,13 @@ export async function heatmap(db: Knex, ws: number, r: UsageRange, p: HeatmapPar
       }
       return { per, max };
     }),
-    q.userMap(db, ws),
+    q.rosterMap(db, ws),
   ]);
   const { max } = agg;
-  const NONE = new Map<string, number>();
-  const ids = [...agg.per.keys()];
-  // Active licenses with no generations are listed too: the gaps are the point of a heatmap.
-  for (const u of users.values()) if (u.status === 'active' && !agg.per.has(u.id)) ids.push(u.id);
   const needle = p.q.trim().toLowerCase();
-  type Light = { id: number; name: string; email: string; m: Map<string, number>; total: number; k: string | number };
-  let all: Light[] = ids.map((id) => {
-    const u = users.get(id);
-    const m = agg.per.get(id) ?? NONE;
-    let total = 0;
-    for (const g of m.values()) total += g;
-    return { id, name: u?.name ?? `User #${id}`, email: u?.email ?? '', m, total, k: 0 };
-  });
-  if (needle) all = all.filter((u) => u.name.toLowerCase().includes(needle) || u.email.toLowerCase().includes(needle));
-  const key = (u: Light): string | number => (p.sort === 'name' ? u.name.toLowerCase() : p.sort === 'total' ? u.total : (u.m.get(p.sort) ?? 0));
-  for (const u of all) u.k = key(u);
+  const everyone = sortedRows(agg.per, users, p.sort, p.dir);
+  const all = needle ? everyone.filter((u) => u.name.toLowerCase().includes(needle) || u.email.toLowerCase().includes(needle)) : everyone;
   const sign = p.dir === 'asc' ? 1 : -1;
-  const compare = (a: string | number, b: string | number) => (typeof a === 'number' ? a - (b as number) : collator.compare(a, String(b)));
-  all.sort((a, b) => {
-    const c = compare(a.k, b.k);
-    return c !== 0 ? sign * c : a.id - b.id;
-  });
   // Keyset: the cursor names the last row shown (sort value + id); the page starts after it.
   let start = 0;
   if (p.after) {
@@ -138,7 +166,7 @@ export async function heatmap(db: Knex, ws: number, r: UsageRange, p: HeatmapPar
     nextCursor,
     pageSize: HEATMAP_PAGE_SIZE,
     params: p,
-    empty: ids.length === 0 ? 'No users or generations in these months.' : all.length === 0 ? `No user matches “${p.q}”.` : null,
+    empty: everyone.length === 0 ? 'No users or generations in these months.' : all.length === 0 ? `No user matches “${p.q}”.` : null,
     max,
     maxText: fmt(max),
   };

@@ -2,6 +2,7 @@
 // tables), never the raw interactions table: that is only streamed by the generation-log export.
 import type { Knex } from 'knex';
 import { rawRows } from '../db/dialect';
+import { memo, rosterStamp } from '../reports/memo';
 import { startOfDayUtc, toDbTime, weekStartOfDay, addDays } from '../db/time';
 import { SURFACES, type Surface } from '../domain/model';
 import type { ActivityLookup, AgentUseLookup } from './export-defs';
@@ -181,6 +182,16 @@ export interface UserRef {
 export async function userMap(db: Knex, ws: number): Promise<Map<number, UserRef>> {
   const rows = await db('users').select('id', 'name', 'email', 'status', 'department').where({ workspace_id: ws });
   return new Map(rows.map((r: any) => [Number(r.id), { id: Number(r.id), name: r.name, email: r.email, status: r.status, department: r.department }]));
+}
+
+/**
+ * userMap kept per process while the roster stamp is unchanged (every write to a user moves it),
+ * for the Usage charts that name users: at 20,000 users, reading the roster was most of such a
+ * request. Shared between requests: read it, never change it.
+ */
+export async function rosterMap(db: Knex, ws: number): Promise<ReadonlyMap<number, UserRef>> {
+  const stamp = await rosterStamp(db, ws);
+  return memo(db, `usage:roster:${ws}`, stamp, () => userMap(db, ws));
 }
 
 /**

@@ -7,7 +7,7 @@ import { closeAll } from '../helpers/db';
 import { setUsageClock } from '../../src/reports/clock';
 import { monthVersions, workspaceTableVersion } from '../../src/reports/memo';
 import { recordInteractions, recordLogins } from '../../src/ingest/write-path';
-import { upsertAgent } from '../../src/ingest/roster';
+import { upsertAgent, upsertUser } from '../../src/ingest/roster';
 import type { InteractionInput } from '../../src/domain/model';
 
 const NOW = new Date('2026-11-25T18:00:00Z'); // Chicago: today 2026-11-25
@@ -99,6 +99,18 @@ describe('usage: top users at scale (bounded reads) and workspace-scoped memo ve
     // busiest: users 1-70 with 12 each (4 per month); ties by id -> u001 first
     expect(first[0]).to.equal('User 001 u001@scale.test');
     expect(first.slice(1)).to.deep.equal(['4', '4', '4', '12']);
+  });
+
+  it('the heatmap and the top-user charts name users from a roster kept per process, renamed on the next request', async () => {
+    const leader = expectedTop(() => true)[0][0]; // u001, first in the heatmap and in users-features
+    expect(tableRows(await chart('heatmap'), 'heatmap')[0][0]).to.equal(`User 001 ${leader}`);
+    expect(tableRows(await chart('users-features'), 'users-features')[0][0]).to.equal('User 001');
+    // the product's roster write (PUT /api/v1/users/{email} and SCIM go through it)
+    await upsertUser(t.db, ws, { email: leader, name: 'Renamed Leader' });
+    expect(tableRows(await chart('heatmap'), 'heatmap')[0][0]).to.equal(`Renamed Leader ${leader}`);
+    expect(tableRows(await chart('users-features'), 'users-features')[0][0]).to.equal('Renamed Leader');
+    await upsertUser(t.db, ws, { email: leader, name: 'User 001' });
+    expect(tableRows(await chart('heatmap'), 'heatmap')[0][0]).to.equal(`User 001 ${leader}`);
   });
 
   it('the license cards follow a roster change on the next request', async () => {

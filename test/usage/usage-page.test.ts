@@ -8,6 +8,7 @@ import { HOURS_SAVED_MINUTES } from '../../src/usage/definitions';
 import { setUsageClock } from '../../src/reports/clock';
 import { buildUsageWorld, NOW, FILLERS, type UsageWorld } from './fixture';
 import { recordInteractions, recordLogins } from '../../src/ingest/write-path';
+import { upsertUser } from '../../src/ingest/roster';
 
 const R30 = 'from=2026-10-26&to=2026-11-24'; // previous period: 2026-09-26 .. 2026-10-25
 const RYEAR = 'from=2025-12-29&to=2026-01-11'; // across the year boundary
@@ -307,10 +308,11 @@ describe('usage page: cards and charts', () => {
     expect(tableRows(await chart('heatmap'), 'heatmap')[0]).to.deep.equal(['Dan Drop dan@acme.test', '1', '3', '4']);
     expect(chartConfig(await chart('users-features'), 'users-features').data.labels[0]).to.equal('Dan Drop');
     expect(dataset(chartConfig(await chart('weekly-logins'), 'weekly-logins'), 'Unique users')).to.deep.equal([1, 2, 0, 0, 1]);
-    await t.db('users').where({ id: w.ids.dan }).update({ name: 'Daniel Drop', updated_at: '2026-11-25 18:30:00.000' });
+    // renamed through the product's roster write, which stamps updated_at with the time of the write
+    await upsertUser(t.db, w.ws, { email: 'dan@acme.test', name: 'Daniel Drop' });
     expect(tableRows(await chart('heatmap'), 'heatmap')[0][0]).to.equal('Daniel Drop dan@acme.test');
     // names are escaped in tables and cannot close the chart's JSON script block
-    await t.db('users').where({ id: w.ids.dan }).update({ name: '</script><b>x</b>', updated_at: '2026-11-25 18:31:00.000' });
+    await upsertUser(t.db, w.ws, { email: 'dan@acme.test', name: '</script><b>x</b>' });
     const html = await chart('users-features');
     expect(html).not.to.include('<b>x</b>');
     expect(chartConfig(html, 'users-features').data.labels[0]).to.equal('</script><b>x</b>');
