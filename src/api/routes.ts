@@ -1,9 +1,9 @@
 // API v1 routes: bearer keys, JSON in and out, one workspace per key. Errors (including a database
 // that went away: 503 with Retry-After) are answered by the app's one error handler (src/http/errors.ts).
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { AppContext } from '../http/context';
 import { HttpError } from '../http/errors';
-import { apiRateLimit, authenticate, confirmKeyBeforeError, jsonBody, requireJson, requireScope } from './auth';
+import { apiLocals, apiRateLimit, authenticate, confirmKeyBeforeError, jsonBody, requireJson, requireScope } from './auth';
 import { apiHandlers } from './handlers';
 import { openApiDocument } from './openapi';
 import { usageHandlers } from './usage';
@@ -28,8 +28,11 @@ export function apiRouter(ctx: AppContext): Router {
   const ingest = requireScope('ingest');
   // The authorize call confirms a key this process verified before in its one statement (see
   // authenticate's confirmLater): one round trip fewer on the API's most frequent call.
-  // It has a rate limit of its own (apiRateLimit's `authorize`).
-  router.post('/authorize', authenticate(ctx, { confirmLater: true }), apiRateLimit(ctx, { authorize: true }), requireJson, jsonBody, ingest, authorizeHandler(ctx), confirmKeyBeforeError(ctx));
+  // It has a rate limit of its own (apiRateLimit's `authorize`) for keys that may call it; a key
+  // without the ingest scope counts against the general limit on its way to the 403.
+  const authorizeLimit = apiRateLimit(ctx, { authorize: true });
+  const limitByScope: RequestHandler = (req, res, next) => (apiLocals(res).apiKey.scopes.includes('ingest') ? authorizeLimit : limit)(req, res, next);
+  router.post('/authorize', authenticate(ctx, { confirmLater: true }), limitByScope, requireJson, jsonBody, ingest, authorizeHandler(ctx), confirmKeyBeforeError(ctx));
   router.use(authenticate(ctx), limit, requireJson, jsonBody);
   router.post('/events', ingest, h.postEvents);
   router.post('/logins', ingest, h.postLogins);

@@ -55,49 +55,58 @@ export function heatLevel(g: number, max: number): number {
   return Math.min(9, Math.max(1, Math.ceil((9 * g) / max)));
 }
 
-type Light = { id: number; name: string; email: string; m: Map<string, number>; total: number; k: string | number };
+type Light = { id: number; name: string; lower: string; email: string; m: Map<string, number>; total: number };
 
 const compare = (a: string | number, b: string | number) => (typeof a === 'number' ? a - (b as number) : collator.compare(a, String(b)));
 
-/**
- * Every user of the heatmap (those with generations, and active users with none) in the order of
- * `sort`/`dir`, kept per pair of the memoised month aggregate and roster map: both are new objects
- * when their data changes, so an order is never older than either. At 20,000 users building and
- * sorting the list was most of a request; a search filters the kept order.
- */
-const orders = new WeakMap<object, WeakMap<object, Map<string, Light[]>>>();
-/** Orders kept per aggregate and roster (sorts by month can name any month). */
-const MAX_ORDERS = 64;
+/** A row's value for `sort`: the lowercased name, the total, or one month's generations. */
+const sortValue = (u: Light, sort: string): string | number => (sort === 'name' ? u.lower : sort === 'total' ? u.total : (u.m.get(sort) ?? 0));
 
-function sortedRows(per: Map<number, Map<string, number>>, users: ReadonlyMap<number, UserRef>, sort: string, dir: 'asc' | 'desc'): Light[] {
-  let byRoster = orders.get(per);
-  if (!byRoster) orders.set(per, (byRoster = new WeakMap()));
-  let bySort = byRoster.get(users);
-  if (!bySort) byRoster.set(users, (bySort = new Map()));
-  const cached = bySort.get(`${sort}:${dir}`);
+/**
+ * The heatmap's users per pair of memoised month aggregate and roster map (both are new objects
+ * when their data changes, so nothing kept here is older than either): the rows once, and an
+ * order of them per sort the range offers (total, name, each of its months; at most 2 x 15 orders
+ * of references). At 20,000 users building and sorting the rows was most of a request; a search
+ * filters a kept order. A sort by a month outside the range orders by id and is not kept.
+ */
+interface Kept {
+  rows: Light[];
+  orders: Map<string, Light[]>;
+}
+const kept = new WeakMap<object, WeakMap<object, Kept>>();
+
+function sortedRows(per: Map<number, Map<string, number>>, users: ReadonlyMap<number, UserRef>, months: string[], sort: string, dir: 'asc' | 'desc'): Light[] {
+  let byRoster = kept.get(per);
+  if (!byRoster) kept.set(per, (byRoster = new WeakMap()));
+  let k = byRoster.get(users);
+  if (!k) byRoster.set(users, (k = { rows: heatRows(per, users), orders: new Map() }));
+  const keep = sort === 'name' || sort === 'total' || months.includes(sort);
+  const cached = keep ? k.orders.get(`${sort}:${dir}`) : undefined;
   if (cached) return cached;
+  const values = new Map<Light, string | number>();
+  for (const u of k.rows) values.set(u, sortValue(u, sort));
+  const sign = dir === 'asc' ? 1 : -1;
+  const order = [...k.rows].sort((a, b) => {
+    const c = compare(values.get(a)!, values.get(b)!);
+    return c !== 0 ? sign * c : a.id - b.id;
+  });
+  if (keep) k.orders.set(`${sort}:${dir}`, order);
+  return order;
+}
+
+/** Users with generations in the months, and active users with none (the gaps are the point of a heatmap). */
+function heatRows(per: Map<number, Map<string, number>>, users: ReadonlyMap<number, UserRef>): Light[] {
   const NONE = new Map<string, number>();
   const ids = [...per.keys()];
-  // Active licenses with no generations are listed too: the gaps are the point of a heatmap.
   for (const u of users.values()) if (u.status === 'active' && !per.has(u.id)) ids.push(u.id);
-  const key = (u: Light): string | number => (sort === 'name' ? u.name.toLowerCase() : sort === 'total' ? u.total : (u.m.get(sort) ?? 0));
-  const all: Light[] = ids.map((id) => {
+  return ids.map((id) => {
     const u = users.get(id);
     const m = per.get(id) ?? NONE;
     let total = 0;
     for (const g of m.values()) total += g;
-    const row: Light = { id, name: u?.name ?? `User #${id}`, email: u?.email ?? '', m, total, k: 0 };
-    row.k = key(row);
-    return row;
+    const name = u?.name ?? `User #${id}`;
+    return { id, name, lower: name.toLowerCase(), email: u?.email ?? '', m, total };
   });
-  const sign = dir === 'asc' ? 1 : -1;
-  all.sort((a, b) => {
-    const c = compare(a.k, b.k);
-    return c !== 0 ? sign * c : a.id - b.id;
-  });
-  if (bySort.size >= MAX_ORDERS) bySort.clear();
-  bySort.set(`${sort}:${dir}`, all);
-  return all;
 }
 
 export async function heatmap(db: Knex, ws: number, r: UsageRange, p: HeatmapParams): Promise<HeatmapModel> {
@@ -123,8 +132,8 @@ export async function heatmap(db: Knex, ws: number, r: UsageRange, p: HeatmapPar
   ]);
   const { max } = agg;
   const needle = p.q.trim().toLowerCase();
-  const everyone = sortedRows(agg.per, users, p.sort, p.dir);
-  const all = needle ? everyone.filter((u) => u.name.toLowerCase().includes(needle) || u.email.toLowerCase().includes(needle)) : everyone;
+  const everyone = sortedRows(agg.per, users, months, p.sort, p.dir);
+  const all = needle ? everyone.filter((u) => u.lower.includes(needle) || u.email.toLowerCase().includes(needle)) : everyone;
   const sign = p.dir === 'asc' ? 1 : -1;
   // Keyset: the cursor names the last row shown (sort value + id); the page starts after it.
   let start = 0;
@@ -134,7 +143,7 @@ export async function heatmap(db: Knex, ws: number, r: UsageRange, p: HeatmapPar
     const rawVal = p.after.slice(0, tilde);
     const cursorVal: string | number = p.sort === 'name' ? rawVal : Number(rawVal);
     start = all.findIndex((u) => {
-      const c = compare(u.k, cursorVal);
+      const c = compare(sortValue(u, p.sort), cursorVal);
       return sign * c > 0 || (c === 0 && u.id > id);
     });
     if (start < 0) start = all.length;
@@ -151,7 +160,7 @@ export async function heatmap(db: Knex, ws: number, r: UsageRange, p: HeatmapPar
     }),
   }));
   const last = all[start + shown.length - 1];
-  const nextCursor = start + HEATMAP_PAGE_SIZE < all.length && last ? `${last.k}~${last.id}` : null;
+  const nextCursor = start + HEATMAP_PAGE_SIZE < all.length && last ? `${sortValue(last, p.sort)}~${last.id}` : null;
   return {
     id: 'heatmap',
     title: chartTitle('heatmap'),

@@ -6,6 +6,7 @@ import { createTestApp, type TestApp } from '../helpers/app';
 import { twoWorkspaces, createUser } from '../helpers/fixtures';
 import { closeAll, isMySqlRun } from '../helpers/db';
 import { count, daysAgoNoon, event, keyFor, post, put, sum } from './helpers';
+import { createApiKey } from '../../src/apikeys/keys';
 
 function expectErrorShape(res: request.Response, status: number, code?: string) {
   expect(res.status, res.text).to.equal(status);
@@ -471,5 +472,12 @@ describe('ingestion API rate limit', () => {
     // the key's ingestion allowance is untouched by them (2), and then used up
     for (let i = 0; i < 2; i++) expect((await post(app.app, '/logins', k, { logins: [] })).status).to.equal(200);
     expectErrorShape(await post(app.app, '/logins', k, { logins: [] }), 429, 'rate_limited');
+    // a key that may not call it (read scope) is held to the general limit on its way to the 403
+    const reader = (await createApiKey(app.db, w.a.id, 'reader', null, ['read'])).key;
+    const asReader = () => post(app.app, '/authorize', reader, { user: 'member@alpha.test', tokens: { inference: 1 } });
+    for (let i = 0; i < 2; i++) expectErrorShape(await asReader(), 403, 'insufficient_scope');
+    const refused = await asReader();
+    expectErrorShape(refused, 429, 'rate_limited');
+    expect(refused.body.error.message).to.match(/Too many requests .* limit is 2 per minute/);
   });
 });
