@@ -48,9 +48,9 @@ export async function prepareAuthorize(url: string, dataset: Pick<DatasetInfo, '
       await insertPolicy(db, ws, { ...base, scope: 'group', groupId: g, metric: 'credits', period: 'month', amount: 100_000, mode: 'soft' }, null);
     }
     await insertPolicy(db, ws, { ...base, scope: 'user', userId: user.id, metric: 'inference', period: 'day', amount: 1_000_000, mode: 'hard' }, null);
-    // One key per body (and the runner takes a new one per measurement): the per-key rate limit
-    // (6,000 a minute by default) is per platform caller, and a body measured at 10 clients for 5 s
-    // uses most of a minute's allowance by itself (about 1,000 calls a second).
+    // One key per body (and the runner takes a new one per measurement), as several platform
+    // callers would have: the call's per-key counter then measures as in production, each key's
+    // minute holding one measurement's calls.
     const key = () => withDb(url, async (c) => (await createApiKey(c, ws, note, null, ['ingest'])).key);
     return {
       bodies: [

@@ -20,24 +20,20 @@ export const READ_API_QUERIES = [
 export async function readApiTargets(url: string, workspaceId: number, ctx: BenchContext, base: string): Promise<PageTarget[]> {
   const db = createDb(url, { poolMax: 1 });
   try {
-    await db('api_keys').where({ workspace_id: workspaceId, name: KEY_NAME }).delete();
-    const out: PageTarget[] = [];
-    for (const q of READ_API_QUERIES) {
-      const { key } = await createApiKey(db, workspaceId, KEY_NAME, null, ['read']);
-      out.push({ id: q.id, url: `${base}/api/v1/usage?${q.query(ctx)}`, headers: { Authorization: `Bearer ${key}` } });
-    }
-    await db('api_keys').where({ workspace_id: workspaceId, name: SCIM_KEY_NAME }).delete();
+    await db('api_keys').where({ workspace_id: workspaceId }).whereIn('name', [KEY_NAME, SCIM_KEY_NAME]).delete();
     const users = Number((await db('users').where({ workspace_id: workspaceId }).count({ n: '*' }))[0].n);
     // a user from the middle of the roster, by the address the identity provider knows them by
     const middle = await db('users').select('email').where({ workspace_id: workspaceId }).orderBy('id').offset(Math.floor(users / 2)).first();
     const startIndex = Math.max(1, users - 99);
-    const scim = [
-      { id: 'scim Users?filter=userName eq', path: `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${middle.email}"`)}` },
-      { id: `scim Users?startIndex=${startIndex}&count=100 (last page)`, path: `/scim/v2/Users?startIndex=${startIndex}&count=100` },
+    const targets = [
+      ...READ_API_QUERIES.map((q) => ({ id: q.id, path: `/api/v1/usage?${q.query(ctx)}`, scope: 'read' as const, accept: 'application/json' })),
+      { id: 'scim Users?filter=userName eq', path: `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${middle.email}"`)}`, scope: 'scim' as const, accept: 'application/scim+json' },
+      { id: `scim Users?startIndex=${startIndex}&count=100 (last page)`, path: `/scim/v2/Users?startIndex=${startIndex}&count=100`, scope: 'scim' as const, accept: 'application/scim+json' },
     ];
-    for (const q of scim) {
-      const { key } = await createApiKey(db, workspaceId, SCIM_KEY_NAME, null, ['scim']);
-      out.push({ id: q.id, url: base + q.path, headers: { Authorization: `Bearer ${key}`, Accept: 'application/scim+json' } });
+    const out: PageTarget[] = [];
+    for (const t of targets) {
+      const { key } = await createApiKey(db, workspaceId, t.scope === 'scim' ? SCIM_KEY_NAME : KEY_NAME, null, [t.scope]);
+      out.push({ id: t.id, url: base + t.path, headers: { Authorization: `Bearer ${key}`, Accept: t.accept } });
     }
     return out;
   } finally {

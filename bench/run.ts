@@ -527,9 +527,9 @@ async function main() {
         log(`measuring POST /api/v1/authorize (${setup.bodies.length} bodies) x [1, 10] connections x ${opts.durationSec} s`);
         // each body at each client count with a key of its own (as several callers would; the
         // call's per-key counter runs, its ceiling out of the way: see startApp). Each body is
-        // first run for 2 s at 10 clients, not measured: the body
-        // measured first had been timed while its code path was still being compiled (p95 at 1
-        // client 4-7 ms first, 3-4 ms second, in either order, after 300 warm-up calls).
+        // first run for 2 s at 10 clients, not measured: the body measured first had been timed
+        // while its code path was still being compiled (p95 at 1 client 4-7 ms first, 3-4 ms
+        // second, in either order, after 300 warm-up calls).
         for (const b of setup.bodies) {
           const warm = { id: `${b.id} (warm-up)`, url: app!.base + '/api/v1/authorize', method: 'POST' as const, body: b.body, headers: { authorization: `Bearer ${await setup.newKey()}`, 'content-type': 'application/json' } };
           await runLoad<LatencyResult[]>({ mode: 'pages', targets: [warm], connections: [10], durationSec: 2, warmupRequests: 1 });

@@ -28,8 +28,8 @@ export function securityHeaders(production: boolean) {
 
 export const csrf = csrfSync({
   // 32 random bytes (256 bits, 64 hex characters) instead of the library's 128: as unguessable for
-  // this purpose, and a 100-row user list carries three row-menu forms per row, each with the token
-  // (192 fewer bytes each: about a tenth of that page).
+  // this purpose, and a 100-row user list carries the token in each row's menu form (192 fewer
+  // bytes a row).
   size: 32,
   getTokenFromRequest: (req: Request) => {
     const header = req.get('X-CSRF-Token');

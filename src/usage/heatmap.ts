@@ -3,7 +3,6 @@
 import type { Knex } from 'knex';
 import { monthsTouched, type UsageRange } from './range';
 import * as q from './queries';
-import type { UserRef } from './queries';
 import { memo } from '../reports/memo';
 import { monthlyRows, monthStamp } from './aggregates';
 import { fmt, monthLabel, monthsSubtitle } from './format';
@@ -55,7 +54,7 @@ export function heatLevel(g: number, max: number): number {
   return Math.min(9, Math.max(1, Math.ceil((9 * g) / max)));
 }
 
-type Light = { id: number; name: string; lower: string; email: string; m: Map<string, number>; total: number };
+type Light = { id: number; name: string; lower: string; email: string; emailLower: string; m: Map<string, number>; total: number };
 
 const compare = (a: string | number, b: string | number) => (typeof a === 'number' ? a - (b as number) : collator.compare(a, String(b)));
 
@@ -75,7 +74,7 @@ interface Kept {
 }
 const kept = new WeakMap<object, WeakMap<object, Kept>>();
 
-function sortedRows(per: Map<number, Map<string, number>>, users: ReadonlyMap<number, UserRef>, months: string[], sort: string, dir: 'asc' | 'desc'): Light[] {
+function sortedRows(per: Map<number, Map<string, number>>, users: ReadonlyMap<number, q.UserRef>, months: string[], sort: string, dir: 'asc' | 'desc'): Light[] {
   let byRoster = kept.get(per);
   if (!byRoster) kept.set(per, (byRoster = new WeakMap()));
   let k = byRoster.get(users);
@@ -83,11 +82,9 @@ function sortedRows(per: Map<number, Map<string, number>>, users: ReadonlyMap<nu
   const keep = sort === 'name' || sort === 'total' || months.includes(sort);
   const cached = keep ? k.orders.get(`${sort}:${dir}`) : undefined;
   if (cached) return cached;
-  const values = new Map<Light, string | number>();
-  for (const u of k.rows) values.set(u, sortValue(u, sort));
   const sign = dir === 'asc' ? 1 : -1;
   const order = [...k.rows].sort((a, b) => {
-    const c = compare(values.get(a)!, values.get(b)!);
+    const c = compare(sortValue(a, sort), sortValue(b, sort));
     return c !== 0 ? sign * c : a.id - b.id;
   });
   if (keep) k.orders.set(`${sort}:${dir}`, order);
@@ -95,7 +92,7 @@ function sortedRows(per: Map<number, Map<string, number>>, users: ReadonlyMap<nu
 }
 
 /** Users with generations in the months, and active users with none (the gaps are the point of a heatmap). */
-function heatRows(per: Map<number, Map<string, number>>, users: ReadonlyMap<number, UserRef>): Light[] {
+function heatRows(per: Map<number, Map<string, number>>, users: ReadonlyMap<number, q.UserRef>): Light[] {
   const NONE = new Map<string, number>();
   const ids = [...per.keys()];
   for (const u of users.values()) if (u.status === 'active' && !per.has(u.id)) ids.push(u.id);
@@ -105,7 +102,8 @@ function heatRows(per: Map<number, Map<string, number>>, users: ReadonlyMap<numb
     let total = 0;
     for (const g of m.values()) total += g;
     const name = u?.name ?? `User #${id}`;
-    return { id, name, lower: name.toLowerCase(), email: u?.email ?? '', m, total };
+    const email = u?.email ?? '';
+    return { id, name, lower: name.toLowerCase(), email, emailLower: email.toLowerCase(), m, total };
   });
 }
 
@@ -133,7 +131,7 @@ export async function heatmap(db: Knex, ws: number, r: UsageRange, p: HeatmapPar
   const { max } = agg;
   const needle = p.q.trim().toLowerCase();
   const everyone = sortedRows(agg.per, users, months, p.sort, p.dir);
-  const all = needle ? everyone.filter((u) => u.lower.includes(needle) || u.email.toLowerCase().includes(needle)) : everyone;
+  const all = needle ? everyone.filter((u) => u.lower.includes(needle) || u.emailLower.includes(needle)) : everyone;
   const sign = p.dir === 'asc' ? 1 : -1;
   // Keyset: the cursor names the last row shown (sort value + id); the page starts after it.
   let start = 0;
