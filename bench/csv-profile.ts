@@ -1,7 +1,7 @@
 // Profiles the CSV export path in isolation: streamRows (src/db/dialect.ts) -> streamCsv
 // (src/exports/csv.ts) with the real generation-log definition, into a file, on the bench database.
 // Prints rows/s, peak RSS and a SHA-256 of the output (must not change when optimising).
-//   tsx bench/csv-profile.ts [--database usage_console_bench] [--rows 1000000] [--out /tmp/x.csv] [--no-cache]
+//   tsx bench/csv-profile.ts [--database usage_console_bench] [--rows 1000000] [--out /tmp/x.csv] [--no-cache | --js]
 import fs from 'node:fs';
 import crypto from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -11,7 +11,8 @@ import { benchDbUrl } from './dataset';
 import { streamRows } from '../src/db/dialect';
 import { streamCsv } from '../src/csv/stream';
 import { generationLogExport } from '../src/usage/export-defs';
-import { agentMap, userMap } from '../src/usage/queries';
+import { agentMap, generationLogQuery, userMap } from '../src/usage/queries';
+import { databaseFormatted } from '../src/csv/database-cells';
 
 /** The bits of an Express response streamCsv uses, writing to a hash and optionally a file. */
 class SinkResponse extends Writable {
@@ -54,12 +55,10 @@ async function main() {
     const ws = (await db('workspaces').where({ slug: 'bench' }).first()).id as number;
     const full = generationLogExport({ users: await userMap(db, ws), agents: await agentMap(db, ws) });
     // --no-cache: the columns without their per-key cell cache (an A/B of that optimisation; same bytes)
-    const def = argv.includes('--no-cache') ? { ...full, columns: full.columns.map(({ cacheBy: _drop, ...c }) => c) } : full;
-    const qb = db('interactions')
-      .select('occurred_at', 'day', 'user_id', 'output', 'surface', 'agent_id', 'iq_layers', 'model', 'prompt_tokens', 'completion_tokens', 'total_tokens')
-      .where('workspace_id', ws)
-      .where('token_kind', 'inference')
-      .orderBy([{ column: 'day' }, { column: 'occurred_at' }, { column: 'id' }])
+    const js = argv.includes('--no-cache') ? { ...full, columns: full.columns.map(({ cacheBy: _drop, ...c }) => c) } : full;
+    // --js: every cell formatted by the app (the export before the database formatted its stored columns)
+    const { def, select } = argv.includes('--js') || argv.includes('--no-cache') ? { def: js, select: undefined } : databaseFormatted(db, full);
+    const qb = generationLogQuery(db, ws, '1970-01-01', '9999-12-31', select)
       .limit(limit);
     let peak = 0;
     const poll = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);

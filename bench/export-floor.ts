@@ -1,6 +1,8 @@
-// The command-line floor for the generation-log export: the SAME SELECT the app streams
-// (src/usage/exports.ts generationLog: same columns, filter and order, on the same index), run by
-// `mariadb --quick -B -e` into a file. Keep the two in step when the export's query changes.
+// The command-line floor for the generation-log export: a SELECT of the same rows the app streams
+// (generationLogQuery in src/usage/queries.ts: same filter and order, on the same index) with the
+// raw columns, run by `mariadb --quick -B -e` into a file. The app's query has the database format
+// some of those columns as CSV text (src/csv/database-cells.ts), a little more work for the server
+// than this one. Keep the two in step when the export's rows change.
 export const GENERATION_LOG_PATH = '/admin/exports/generation-log.csv';
 
 export function generationLogFloorSql(workspaceId: number, from: string, to: string): string {

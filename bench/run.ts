@@ -571,7 +571,7 @@ async function main() {
         log(`  ${fullRun.rows.toLocaleString('en-US')} rows, ${fullRun.rowsPerSec.toLocaleString('en-US')} rows/s, first byte ${fullRun.ttfbMs} ms, RSS +${fullRun.rssGrowthMb} MB (peak ${fullRun.rssPeakMb} MB)`);
         // The range the app resolved is in its audit record of the download.
         const range = await auditedRange(url, dataset.workspaceId);
-        log(`export: command-line floor (mariadb --quick -B -e, same SELECT, ${range.from} .. ${range.to})`);
+        log(`export: command-line floor (mariadb --quick -B -e, same rows, raw columns, ${range.from} .. ${range.to})`);
         const floor = await mariadbFloor(url, generationLogFloorSql(dataset.workspaceId, range.from, range.to), path.join(os.tmpdir(), `uc-bench-floor-${process.pid}.tsv`));
         log(`  ${floor.rows.toLocaleString('en-US')} rows, ${floor.rowsPerSec.toLocaleString('en-US')} rows/s`);
         results.exports = { small, full: fullRun, floor, ratio: Math.round((fullRun.rowsPerSec / floor.rowsPerSec) * 100) / 100, range };

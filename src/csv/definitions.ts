@@ -15,6 +15,11 @@ export interface ExportColumn<R = any> {
    * once per key per download and reused, instead of a look-up and a quoting per row.
    */
   cacheBy?: (row: R) => unknown;
+  /**
+   * The cell is this stored column's value as is (its type's formatting, no look-up): the database
+   * may format it instead (src/csv/database-cells.ts). `value` still gives the cell from a plain row.
+   */
+  stored?: string;
 }
 
 export interface ExportDefinition<R = any> {
@@ -26,6 +31,8 @@ export interface ExportDefinition<R = any> {
   /** where the export lives in the product (section of the data dictionary) */
   area: 'Usage' | 'Token Statistics' | 'Activity Logs' | 'Credits' | 'Limits';
   columns: ExportColumn<R>[];
+  /** set by databaseFormatted: the rows carry the `stored` columns as ready CSV segments */
+  formattedBy?: 'database';
 }
 
 export function defineExport<R>(def: ExportDefinition<R>): ExportDefinition<R> {

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import type { Request, Response } from 'express';
 import { number as numberFormatter, string as stringFormatter } from '@json2csv/formatters';
 import type { ExportColumn, ExportDefinition, ColumnType } from './definitions';
+import { segmentField } from './database-cells';
 
 const quoteString = stringFormatter({ quote: '"', escapedQuote: '""' });
 const formatNumber = numberFormatter();
@@ -64,37 +65,73 @@ type RowFormatter<R> = (row: R) => string;
 /** Most distinct keys a `cacheBy` column remembers (a roster's users); past it cells are formatted per row. */
 const CELL_CACHE_MAX = 200_000;
 
-/** A column's cell of a row: its getter and formatter, memoised per key for `cacheBy` columns. */
+/** A column's cell of a row: its getter and formatter. */
 function columnCell<R>(c: ExportColumn<R>): (row: R) => string {
   const get = c.value ?? ((row: R) => (row as Record<string, unknown>)[c.key]);
   const format = cellFormatter(c.type);
-  const by = c.cacheBy;
-  if (!by) return (row) => format(get(row));
+  return (row) => format(get(row));
+}
+
+/**
+ * The cells of a run of columns that share one `cacheBy` function (a user's e-mail and name): formatted
+ * together once per key per download and reused, instead of a look-up and a quoting per cell per row.
+ */
+function cachedRun<R>(run: ExportColumn<R>[]): (row: R) => string {
+  const cells = run.map((c) => columnCell(c));
+  const by = run[0].cacheBy!;
   const cache = new Map<unknown, string>();
   return (row) => {
     const k = by(row);
-    let cell = cache.get(k);
-    if (cell === undefined) {
-      cell = format(get(row));
-      if (cache.size < CELL_CACHE_MAX) cache.set(k, cell);
+    let text = cache.get(k);
+    if (text === undefined) {
+      text = cells[0](row);
+      for (let i = 1; i < cells.length; i++) text += ',' + cells[i](row);
+      if (cache.size < CELL_CACHE_MAX) cache.set(k, text);
     }
-    return cell;
+    return text;
   };
 }
+
+/**
+ * A definition's row as parts, each one or more cells: a run of `stored` columns that the database
+ * formatted (its segment field, when the definition is `formattedBy: 'database'`), a run of columns
+ * cached by the same key, or a single column.
+ */
+function rowParts<R>(def: ExportDefinition<R>): ((row: R) => string)[] {
+  const parts: ((row: R) => string)[] = [];
+  const cols = def.columns;
+  let segments = 0;
+  for (let i = 0; i < cols.length; ) {
+    let j = i + 1;
+    if (def.formattedBy === 'database' && cols[i].stored !== undefined) {
+      while (j < cols.length && cols[j].stored !== undefined) j++;
+      const field = segmentField(segments++);
+      parts.push((row) => (row as Record<string, string>)[field]);
+    } else if (cols[i].cacheBy) {
+      while (j < cols.length && cols[j].cacheBy === cols[i].cacheBy && !(def.formattedBy === 'database' && cols[j].stored !== undefined)) j++;
+      parts.push(cachedRun(cols.slice(i, j)));
+    } else {
+      parts.push(columnCell(cols[i]));
+    }
+    i = j;
+  }
+  return parts;
+}
+
 const compiled = new WeakMap<ExportDefinition<any>, RowFormatter<any>>();
 
 /**
- * The row formatter of a definition, built once per definition: one getter and one formatter per
- * column, so formatting a row is a flat loop with no type dispatch or object lookups per cell.
+ * The row formatter of a definition, built once per definition: one function per part (see
+ * rowParts), so formatting a row is a flat loop with no type dispatch or object lookups per cell.
  */
 export function rowFormatter<R>(def: ExportDefinition<R>): RowFormatter<R> {
   let f = compiled.get(def) as RowFormatter<R> | undefined;
   if (f) return f;
-  const cells = def.columns.map((c) => columnCell(c));
-  const n = cells.length;
+  const parts = rowParts(def);
+  const n = parts.length;
   f = (row: R) => {
-    let line = cells[0](row);
-    for (let i = 1; i < n; i++) line += ',' + cells[i](row);
+    let line = parts[0](row);
+    for (let i = 1; i < n; i++) line += ',' + parts[i](row);
     return line;
   };
   if (n === 0) f = () => '';

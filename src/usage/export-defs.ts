@@ -26,7 +26,15 @@ export interface GenerationRow {
   total_tokens: number;
 }
 
+const byUser = (r: { user_id: number }) => r.user_id;
+const byAgent = (r: { agent_id: number | null }) => r.agent_id;
+
+/**
+ * The generation log. Its `stored` columns are what generationLogQuery may have the database format
+ * (src/csv/database-cells.ts); the user and agent cells are looked up and cached per user and agent.
+ */
 export function generationLogExport(l: Lookups): ExportDefinition<GenerationRow> {
+  const agent = (id: number | null) => (id == null ? undefined : l.agents.get(id));
   return defineExport<GenerationRow>({
     id: 'generation-log',
     file: 'generation-log.csv',
@@ -35,21 +43,21 @@ export function generationLogExport(l: Lookups): ExportDefinition<GenerationRow>
     description: 'One row per generation (inference interaction, text or image) over the rolling 12-month window, through yesterday. You can also download only the range selected on the page; the file name says which (12-months or selected-range).',
     area: 'Usage',
     columns: [
-      { key: 'occurred_at_utc', type: 'datetime', description: 'When the generation happened, UTC (ISO 8601).', example: '2026-11-02T15:04:05.123Z', value: (r) => utcCell(r.occurred_at) },
-      { key: 'local_date', type: 'date', cacheBy: (r) => r.day, description: 'Reporting day in the workspace time zone.', example: '2026-11-02', value: (r) => day(r.day) },
-      { key: 'user_email', type: 'string', cacheBy: (r) => r.user_id, description: 'Email of the user who generated.', example: 'ana@example.com', value: (r) => l.users.get(r.user_id)?.email ?? '' },
-      { key: 'user_name', type: 'string', cacheBy: (r) => r.user_id, description: 'Display name of the user.', example: 'Ana Silva', value: (r) => l.users.get(r.user_id)?.name ?? '' },
+      { key: 'occurred_at_utc', type: 'datetime', stored: 'occurred_at', description: 'When the generation happened, UTC (ISO 8601).', example: '2026-11-02T15:04:05.123Z', value: (r) => utcCell(r.occurred_at) },
+      { key: 'local_date', type: 'date', stored: 'day', cacheBy: (r) => r.day, description: 'Reporting day in the workspace time zone.', example: '2026-11-02', value: (r) => day(r.day) },
+      { key: 'user_email', type: 'string', cacheBy: byUser, description: 'Email of the user who generated.', example: 'ana@example.com', value: (r) => l.users.get(r.user_id)?.email ?? '' },
+      { key: 'user_name', type: 'string', cacheBy: byUser, description: 'Display name of the user.', example: 'Ana Silva', value: (r) => l.users.get(r.user_id)?.name ?? '' },
       { key: 'output_type', type: 'string', cacheBy: (r) => r.output, description: 'text or image.', example: 'text', value: (r) => r.output },
       { key: 'surface', type: 'string', cacheBy: (r) => r.surface, description: 'Feature the generation came from: chat, agent, ask, command, extension, api, toolbar, grid or other (unattributed).', example: 'chat' },
-      { key: 'agent_id', type: 'string', cacheBy: (r) => r.agent_id, description: 'Id of the agent that ran it (empty when none).', example: 'seo-brief', value: (r) => (r.agent_id == null ? '' : (l.agents.get(r.agent_id)?.external_id ?? '')) },
-      { key: 'agent_name', type: 'string', cacheBy: (r) => r.agent_id, description: 'Name of the agent (empty when none).', example: 'SEO brief writer', value: (r) => (r.agent_id == null ? '' : (l.agents.get(r.agent_id)?.name ?? '')) },
-      { key: 'agent_kind', type: 'string', cacheBy: (r) => r.agent_id, description: 'public (platform-provided) or custom (workspace-created); empty when no agent.', example: 'custom', value: (r) => (r.agent_id == null ? '' : (l.agents.get(r.agent_id)?.kind ?? '')) },
-      { key: 'agent_type', type: 'string', cacheBy: (r) => r.agent_id, description: 'Type of the agent (research, content, seo...); empty when no agent.', example: 'seo', value: (r) => (r.agent_id == null ? '' : (l.agents.get(r.agent_id)?.type ?? '')) },
+      { key: 'agent_id', type: 'string', cacheBy: byAgent, description: 'Id of the agent that ran it (empty when none).', example: 'seo-brief', value: (r) => agent(r.agent_id)?.external_id ?? '' },
+      { key: 'agent_name', type: 'string', cacheBy: byAgent, description: 'Name of the agent (empty when none).', example: 'SEO brief writer', value: (r) => agent(r.agent_id)?.name ?? '' },
+      { key: 'agent_kind', type: 'string', cacheBy: byAgent, description: 'public (platform-provided) or custom (workspace-created); empty when no agent.', example: 'custom', value: (r) => agent(r.agent_id)?.kind ?? '' },
+      { key: 'agent_type', type: 'string', cacheBy: byAgent, description: 'Type of the agent (research, content, seo...); empty when no agent.', example: 'seo', value: (r) => agent(r.agent_id)?.type ?? '' },
       { key: 'iq_layers', type: 'string', cacheBy: (r) => r.iq_layers, description: 'Jasper IQ layers applied, comma-separated (brand_voice, knowledge, audience, style_guide, visual_guidelines); empty when none.', example: 'brand_voice,knowledge' },
       { key: 'model', type: 'string', cacheBy: (r) => r.model, description: 'Model that produced the output.', example: 'gpt-4o' },
-      { key: 'prompt_tokens', type: 'integer', description: 'Prompt (input) tokens.', example: '420' },
-      { key: 'completion_tokens', type: 'integer', description: 'Completion (output) tokens.', example: '380' },
-      { key: 'total_tokens', type: 'integer', description: 'Prompt + completion tokens.', example: '800' },
+      { key: 'prompt_tokens', type: 'integer', stored: 'prompt_tokens', description: 'Prompt (input) tokens.', example: '420' },
+      { key: 'completion_tokens', type: 'integer', stored: 'completion_tokens', description: 'Completion (output) tokens.', example: '380' },
+      { key: 'total_tokens', type: 'integer', stored: 'total_tokens', description: 'Prompt + completion tokens.', example: '800' },
     ],
   });
 }

@@ -30,6 +30,7 @@ import {
   userActivityLookup,
   userMap,
 } from './queries';
+import { databaseFormatted } from '../csv/database-cells';
 import { agentsLogExport, generationLogExport, groupMembersLogExport, userActivityLogExport, userLogExport, type Lookups } from './export-defs';
 
 function exportRange(query: unknown, ws: Workspace): UsageRange {
@@ -140,7 +141,9 @@ export function usageHandlers(ctx: AppContext) {
       const w = workspaceOf(res);
       const r = exportRange(req.query, w);
       const l = await lookups(db, w.id);
-      await download(req, res, w, generationLogExport(l), () => generationLogQuery(db, w.id, r.from, r.to), r, r, windowChoice(req.query));
+      // the stored columns arrive as CSV text formatted by the database: the export's fast path
+      const { def, select } = databaseFormatted(db, generationLogExport(l));
+      await download(req, res, w, def, () => generationLogQuery(db, w.id, r.from, r.to, select), r, r, windowChoice(req.query));
     },
 
     async downloadUserActivityLog(req: Request, res: Response) {

@@ -279,10 +279,17 @@ export async function groupSizes(db: Knex, ws: number): Promise<GroupSize[]> {
 
 // ---- The five Usage exports: row sources in file order (streamed), and the lookups they join.
 
-/** Generations of the range, on the (workspace_id, day, occurred_at, id) index in its order: no sort, no joins. */
-export function generationLogQuery(db: Knex, ws: number, from: string, to: string): Knex.QueryBuilder {
+/** The generation log's stored columns, which the database may format instead (see generationLogQuery). */
+const GENERATION_STORED = ['occurred_at', 'day', 'prompt_tokens', 'completion_tokens', 'total_tokens'];
+
+/**
+ * Generations of the range, on the (workspace_id, day, occurred_at, id) index in its order: no sort,
+ * no joins. `stored`: the SELECT of the stored columns (by default the columns themselves; for a
+ * download, databaseFormatted's ready CSV segments of them).
+ */
+export function generationLogQuery(db: Knex, ws: number, from: string, to: string, stored: (string | Knex.Raw)[] = GENERATION_STORED): Knex.QueryBuilder {
   return db('interactions')
-    .select('occurred_at', 'day', 'user_id', 'output', 'surface', 'agent_id', 'iq_layers', 'model', 'prompt_tokens', 'completion_tokens', 'total_tokens')
+    .select('user_id', 'agent_id', 'output', 'surface', 'iq_layers', 'model', ...stored)
     .where('workspace_id', ws)
     .whereBetween('day', [from, to])
     .where('token_kind', 'inference')

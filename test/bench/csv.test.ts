@@ -11,7 +11,8 @@ import { createUser, createWorkspace } from '../helpers/fixtures';
 import { recordInteractions } from '../../src/ingest/write-path';
 import { streamRows } from '../../src/db/dialect';
 import { formatCell, formatRow, headerRow, streamCsv } from '../../src/csv/stream';
-import { defineExport, type ColumnType, type ExportDefinition } from '../../src/csv/definitions';
+import { defineExport, utcCell, type ColumnType, type ExportDefinition } from '../../src/csv/definitions';
+import { databaseFormatted } from '../../src/csv/database-cells';
 import { createDb } from '../../src/db/knex';
 
 type Row = Record<string, unknown>;
@@ -191,6 +192,63 @@ describe('bench: CSV export path', () => {
         expect(lines[lines.length - 1]).to.equal('');
       } finally {
         await srv.close();
+      }
+    });
+
+    it('cells formatted by the database (databaseFormatted) are the bytes the app formats', async () => {
+      // dates, timestamps and integers with NULLs and edge values, in both engines' own column types
+      await db.schema.dropTableIfExists('csv_cells_probe');
+      await db.schema.createTable('csv_cells_probe', (t) => {
+        t.increments('id');
+        t.string('label', 40);
+        t.datetime('at', { precision: 3 }).nullable();
+        t.date('d').nullable();
+        t.integer('n').nullable();
+        t.integer('m').nullable();
+      });
+      try {
+        const ats = [null, '2026-01-02 03:04:05.000', '2026-01-02 03:04:05.999', '1999-12-31 23:59:59.001', '2026-03-29 01:30:00.120'];
+        const days = [null, '2026-01-02', '2000-02-29', '1970-01-01'];
+        const ints = [null, 0, -5, 2147483647, 42];
+        const rows = Array.from({ length: 60 }, (_, i) => ({
+          label: i % 4 === 0 ? `=x"${i}` : `r${i}`,
+          at: ats[i % ats.length],
+          d: days[i % days.length],
+          n: ints[i % ints.length],
+          m: ints[(i * 3) % ints.length],
+        }));
+        await db('csv_cells_probe').insert(rows);
+        const probe = defineExport<Row>({
+          ...def,
+          columns: [
+            { key: 'at', type: 'datetime', stored: 'at', description: '', example: '', value: (r) => utcCell(r.at) },
+            { key: 'd', type: 'date', stored: 'd', description: '', example: '', value: (r) => (r.d == null ? '' : String(r.d).slice(0, 10)) },
+            { key: 'label', type: 'string', description: '', example: '' },
+            { key: 'n', type: 'integer', stored: 'n', description: '', example: '' },
+            { key: 'm', type: 'integer', stored: 'm', description: '', example: '' },
+          ],
+        });
+        const fast = databaseFormatted(db, probe);
+        expect(fast.select).to.have.length(2); // (at, d) and (n, m): the text column between them is the app's
+        const collect = async (d: ExportDefinition<Row>, q: Knex.QueryBuilder) => {
+          const out: string[] = [];
+          for await (const row of streamRows(db, q)) out.push(formatRow(d, row as Row));
+          return out;
+        };
+        const byApp = await collect(probe, db('csv_cells_probe').select('label', 'at', 'd', 'n', 'm').orderBy('id'));
+        const byDb = await collect(fast.def, db('csv_cells_probe').select('label', ...fast.select).orderBy('id'));
+        // the reference computed from the fixture itself, not from either path
+        const cell = (v: string | number | null, quote: boolean) => (v == null ? '' : quote ? `"${v}"` : String(v));
+        const expected = rows.map((r) =>
+          [cell(r.at == null ? null : `${r.at.replace(' ', 'T')}Z`, true), cell(r.d, true), `"${r.label.startsWith('=') ? "'" : ''}${r.label.replace(/"/g, '""')}"`, cell(r.n, false), cell(r.m, false)].join(','),
+        );
+        expect(byApp).to.deep.equal(expected);
+        expect(byDb).to.deep.equal(expected);
+        // a text or decimal column, or a stored name that is not an identifier, is refused
+        expect(() => databaseFormatted(db, { ...probe, columns: [{ key: 'label', type: 'string', stored: 'label', description: '', example: '' }] })).to.throw(/cannot be formatted by the database/);
+        expect(() => databaseFormatted(db, { ...probe, columns: [{ key: 'n', type: 'integer', stored: 'n; DROP', description: '', example: '' }] })).to.throw(/not a plain identifier/);
+      } finally {
+        await db.schema.dropTableIfExists('csv_cells_probe');
       }
     });
 
