@@ -10,7 +10,7 @@ import { usageNow } from '../reports/clock';
 import { windowStartFor } from '../usage/range';
 import { apiLocals } from './auth';
 import { BUCKETS, DIMENSIONS, METRICS, pickSource, supportedCombinations, type Dimension } from './usage-spec';
-import { usagePage, type Filters } from './usage-queries';
+import { cachedUsagePage, type Filters } from './usage-queries';
 import { chooseFormat, decodeCursor, encodeCursor, fingerprintOf, FORMATS, sendPage, type OutputColumn } from './output';
 
 export const USAGE_DEFAULT_LIMIT = 1000;
@@ -99,7 +99,7 @@ export function usageHandlers(ctx: AppContext) {
 
     const fingerprint = fingerprintOf([workspace.id, p.metric, groupBy, p.bucket, from, to, filters]);
     const after = decodeCursor(p.cursor, fingerprint) as (string | null)[] | null;
-    const page = await usagePage(ctx.db, { workspaceId: workspace.id, metric: p.metric, groupBy, bucket: p.bucket, from, to, filters, after, limit: p.limit }, source);
+    const page = await cachedUsagePage(ctx.db, { workspaceId: workspace.id, metric: p.metric, groupBy, bucket: p.bucket, from, to, filters, after, limit: p.limit }, source);
     const columns: OutputColumn[] = [
       ...(p.bucket === 'none' ? [] : [{ key: 'bucket', type: 'date' as const, description: 'First day of the bucket.' }]),
       ...groupBy.map((d) => ({ key: d, type: 'string' as const, description: DIMENSION_DOCS[d] })),

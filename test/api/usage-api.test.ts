@@ -9,6 +9,7 @@ import { HOURS_SAVED_MINUTES } from '../../src/usage/definitions';
 import { setUsageClock } from '../../src/reports/clock';
 import { createTestApp, loginAs, type TestApp } from '../helpers/app';
 import { closeAll } from '../helpers/db';
+import { upsertUser } from '../../src/ingest/roster';
 import { PASSWORD } from '../helpers/fixtures';
 import { buildUsageWorld, NOW, type UsageWorld } from '../usage/fixture';
 
@@ -282,5 +283,21 @@ describe('read API: GET /api/v1/usage', () => {
     expect(html).to.match(/<td><code>group_by<\/code><\/td><td>query<\/td>/);
     expect(html).to.contain('unsupported_combination');
     expect(html).to.contain('Example answer');
+  });
+  it('a page kept per process follows new usage and roster changes', async () => {
+    const qs = 'group_by=user&bucket=month&from=2026-11-01&to=2026-11-24';
+    const bob = async () => (await data(qs)).find((r) => r.user === 'bob@acme.test')?.value;
+    // 152: bob's November tokens in the hand totals of 'pages of users by month'
+    expect(await bob()).to.equal(152);
+    expect(await bob()).to.equal(152);
+    const event = { id: 'kept-page-1', user: 'bob@acme.test', occurred_at: '2026-11-20T12:00:00Z', kind: 'inference', surface: 'chat', model: 'gpt-4o', prompt_tokens: 10, completion_tokens: 5 };
+    const res = await request(t.app).post('/api/v1/events').set('Authorization', `Bearer ${ingestKey}`).send({ events: [event] });
+    expect(res.body.accepted, res.text).to.equal(1);
+    expect(await bob()).to.equal(167);
+    // a roster change (bob's department) shows in the next answer grouped by department
+    const byDept = 'group_by=department&from=2026-11-01&to=2026-11-24';
+    expect((await data(byDept)).find((r) => r.department === 'Kept Pages')).to.equal(undefined);
+    await upsertUser(t.db, w.ws, { email: 'bob@acme.test', name: 'Bob', department: 'Kept Pages' });
+    expect((await data(byDept)).find((r) => r.department === 'Kept Pages')?.value).to.equal(167);
   });
 });
