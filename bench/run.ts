@@ -74,7 +74,8 @@ function parseArgs(argv: string[]): Options {
   };
   const str = (flag: string, def: string) => {
     const i = argv.indexOf(flag);
-    return i < 0 ? def : String(argv[i + 1]);
+    // a flag given without its value (last, or followed by another flag) takes the default
+    return i < 0 || argv[i + 1] === undefined || argv[i + 1].startsWith('--') ? def : argv[i + 1];
   };
   const profileName = str('--profile', 'default');
   if (!(profileName in PROFILES)) throw new Error(`--profile: one of ${Object.keys(PROFILES).join(', ')}`);
