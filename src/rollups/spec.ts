@@ -268,13 +268,16 @@ export const ROLLUPS = [
       inference_tokens: f.token_kind === 'inference' ? f.total_tokens : 0,
       embedding_tokens: f.token_kind === 'inference' ? 0 : f.total_tokens,
     }),
+    // Rebuilt from rollup_monthly_user (rebuilt before it: ROLLUPS order), which holds every
+    // interaction per user, month and token kind: ~13 rows per user to add instead of every raw row
+    // through the per-user index (5M interactions: 22 s -> under 1 s).
     rebuild: {
-      from: 'interactions',
+      from: 'rollup_monthly_user',
       where: OF_WS,
       select: {
         workspace_id: 'workspace_id',
         user_id: 'user_id',
-        interactions: 'COUNT(*)',
+        interactions: 'SUM(interactions)',
         total_tokens: 'SUM(total_tokens)',
         inference_tokens: "SUM(CASE WHEN token_kind = 'inference' THEN total_tokens ELSE 0 END)",
         embedding_tokens: "SUM(CASE WHEN token_kind = 'inference' THEN 0 ELSE total_tokens END)",
