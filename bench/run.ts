@@ -74,8 +74,14 @@ function parseArgs(argv: string[]): Options {
   };
   const str = (flag: string, def: string) => {
     const i = argv.indexOf(flag);
-    // a flag given without its value (last, or followed by another flag) takes the default
-    return i < 0 || argv[i + 1] === undefined || argv[i + 1].startsWith('--') ? def : argv[i + 1];
+    if (i < 0) return def;
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) {
+      // only --profile-app has a default folder; any other flag without its value is a mistake
+      if (flag === '--profile-app') return def;
+      throw new Error(`${flag} needs a value`);
+    }
+    return v;
   };
   const profileName = str('--profile', 'default');
   if (!(profileName in PROFILES)) throw new Error(`--profile: one of ${Object.keys(PROFILES).join(', ')}`);

@@ -3,8 +3,9 @@
 // is a stored date, UTC timestamp or integer shown as is can be formatted by the SELECT instead: each
 // run of such columns arrives as one field that is already its CSV cells, so the app parses fewer
 // fields per row and formats only the text cells (from its per-value caches) and the cells it looks
-// up (users, agents). The SQL yields exactly the bytes formatCell (src/csv/stream.ts) yields for the
-// same value; test/csv/database-cells.test.ts holds the two side by side on both engines.
+// up (users, agents). For the column shapes a `stored` column promises (see ExportColumn.stored:
+// an integer as is, a date as 'YYYY-MM-DD', a timestamp through utcCell) the SQL yields exactly the
+// bytes the app's formatter yields; test/bench/csv.test.ts holds the two side by side on both engines.
 import type { Knex } from 'knex';
 import { isSQLite } from '../db/dialect';
 import type { ColumnType, ExportColumn, ExportDefinition } from './definitions';
@@ -24,7 +25,7 @@ const FORMATTABLE: ReadonlySet<ColumnType> = new Set(['date', 'datetime', 'integ
 /** A stored column identifier: letters, digits and underscores only (it is written into SQL). */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** SQL yielding formatCell(value, type) for the stored column `col`, never NULL. */
+/** SQL yielding the app's cell for the stored column `col` (utcCell for a timestamp), never NULL. */
 function cellSql(sqlite: boolean, col: string, type: ColumnType): string {
   const x = sqlite ? `"${col}"` : `\`${col}\``;
   switch (type) {

@@ -16,8 +16,9 @@ export interface ExportColumn<R = any> {
    */
   cacheBy?: (row: R) => unknown;
   /**
-   * The cell is this stored column's value as is (its type's formatting, no look-up): the database
-   * may format it instead (src/csv/database-cells.ts). `value` still gives the cell from a plain row.
+   * The cell is this stored column's value as is, with no look-up: an `integer` unchanged, a `date`
+   * as 'YYYY-MM-DD', a `datetime` through utcCell (`value` must give exactly that from a plain row).
+   * The database may then format it instead (src/csv/database-cells.ts).
    */
   stored?: string;
 }

@@ -106,7 +106,13 @@ function rowParts<R>(def: ExportDefinition<R>): ((row: R) => string)[] {
     if (def.formattedBy === 'database' && cols[i].stored !== undefined) {
       while (j < cols.length && cols[j].stored !== undefined) j++;
       const field = segmentField(segments++);
-      parts.push((row) => (row as Record<string, string>)[field]);
+      parts.push((row) => {
+        const text = (row as Record<string, string | null | undefined>)[field];
+        // the SELECT never yields NULL here (database-cells.ts): a missing field is a query that
+        // does not match the definition, and must not become the text "null" in a download
+        if (text == null) throw new Error(`${def.id}: the row has no ${field} (select the definition's databaseFormatted columns)`);
+        return text;
+      });
     } else if (cols[i].cacheBy) {
       while (j < cols.length && cols[j].cacheBy === cols[i].cacheBy && !(def.formattedBy === 'database' && cols[j].stored !== undefined)) j++;
       parts.push(cachedRun(cols.slice(i, j)));

@@ -21,6 +21,13 @@ describe('foundation: rollup specification matches the schema', () => {
   });
   after(closeAll);
 
+  it('a rollup rebuilt from another rollup comes after it (the rebuild runs in this order)', () => {
+    const order = (ROLLUPS as readonly RollupSpec[]).map((s) => s.table);
+    const fromRollups = (ROLLUPS as readonly RollupSpec[]).filter((s) => order.includes(s.rebuild.from));
+    expect(fromRollups.map((s) => `${s.table} <- ${s.rebuild.from}`)).to.deep.equal(['user_totals <- rollup_monthly_user']);
+    for (const s of fromRollups) expect(order.indexOf(s.rebuild.from), s.table).to.be.below(order.indexOf(s.table));
+  });
+
   for (const spec of ROLLUPS as readonly RollupSpec[]) {
     it(`${spec.table}: columns, key and rebuild agree with the migrations`, async () => {
       const live = Object.keys(await db(spec.table).columnInfo()).sort();
