@@ -4,7 +4,7 @@
 // read from it (one row per user and month instead of one per active day).
 import type { Knex } from 'knex';
 import { addDays, addMonths, daysBetween, firstDayOfMonth, lastDayOfMonth, monthOfDay, weekStartOfDay } from '../db/time';
-import { memo, monthVersions, rosterStamp, versionedCache } from '../reports/memo';
+import { memo, rosterStamp, usageStamp, versionedCache } from '../reports/memo';
 import type { Bucket, Dimension, Metric, MetricExpr, UsageSource } from './usage-spec';
 
 export type Filters = Partial<Record<Dimension, string[]>>;
@@ -326,7 +326,7 @@ export async function usagePage(db: Knex, q: UsageQuery, src: UsageSource): Prom
   return { rows: out, nextKey: more ? lastKey : null };
 }
 
-/** Metrics read from the interaction rollups only (their months' versions see every change). */
+/** Metrics read from the interaction rollups only (the usage version moves with every change). */
 const INTERACTION_METRICS: ReadonlySet<Metric> = new Set(['tokens', 'interactions', 'active_users']);
 /** Dimensions whose names or members come from tables without a version stamp (groups, agents). */
 const UNSTAMPED: ReadonlySet<Dimension> = new Set(['group', 'agent']);
@@ -334,19 +334,18 @@ const UNSTAMPED: ReadonlySet<Dimension> = new Set(['group', 'agent']);
 const pages = versionedCache(5 * 60_000, 24);
 
 /**
- * usagePage, kept per process under the versions of what the page reads: the interaction months
- * of its range (src/reports/memo.ts: new usage dated in one of them, written by any process, changes
- * that month's version; pending per-user rollups give a new version each time) and the roster stamp
- * (e-mails, departments). Pages that read credits or logins, or group or agent ids, are always
- * computed: those tables change without moving these versions. A dashboard or a client paging
- * through the same answer asks for the same pages again and again; a 10,000-row page of users by
- * month costs ~70 ms to compute at 20,000 users, and a look-up here.
+ * usagePage, kept per process under the workspace's usage stamp (src/reports/memo.ts usageStamp:
+ * its usage version, moved by every committed usage write of any process, and its roster stamp
+ * for e-mails and departments). Computed, not kept, while per-user rollups of a committed batch
+ * are still being applied. Pages that read credits or logins, or group or agent ids, are always
+ * computed: those tables change without moving the stamp. A dashboard or a client paging through
+ * the same answer asks for the same pages again and again; a 10,000-row page of users by month
+ * costs ~70 ms to compute at 20,000 users, and a look-up here.
  */
 export async function cachedUsagePage(db: Knex, q: UsageQuery, src: UsageSource): Promise<UsagePage> {
   const used = [...q.groupBy, ...(Object.keys(q.filters) as Dimension[])];
   if (!INTERACTION_METRICS.has(q.metric) || used.some((d) => UNSTAMPED.has(d))) return usagePage(db, q, src);
-  const months: string[] = [];
-  for (let m = monthOfDay(q.from); m <= monthOfDay(q.to); m = addMonths(m, 1)) months.push(m);
-  const [versions, roster] = await Promise.all([monthVersions(db, q.workspaceId, months), rosterStamp(db, q.workspaceId)]);
-  return pages.get(db, JSON.stringify(q), `${roster}|${versions.join(',')}`, () => usagePage(db, q, src));
+  const stamp = await usageStamp(db, q.workspaceId);
+  if (stamp === null) return usagePage(db, q, src);
+  return pages.get(db, JSON.stringify(q), stamp, () => usagePage(db, q, src));
 }

@@ -9,6 +9,7 @@ import { markPoolChanged } from '../credits/pool';
 import { workspaceIds } from '../workspaces/queries';
 import { rawRowsFrom } from '../retention/policy';
 import { applyAllPending } from '../rollups/deferred';
+import { bumpUsageVersion } from '../reports/usage-version';
 
 export { ROLLUP_TABLES } from '../rollups/spec';
 
@@ -27,6 +28,7 @@ export async function rebuildRollups(db: Knex, workspaceId: number): Promise<voi
     // The credit tables derived from these (monthly PAYG / overage / Grid rows, cached pack
     // balances), in the same transaction: one command repairs everything.
     await rebuildCreditRollupsIn(trx, Number(workspaceId), { rollupsRebuilt: true, fromDay });
+    await bumpUsageVersion(trx, Number(workspaceId));
   });
 }
 

@@ -18,6 +18,7 @@ import { LOGIN_ROLLUPS, SHARED_INTERACTION_ROLLUPS, type InteractionFacts } from
 import { UserRollupParts, applyPendingPart, partOfUser } from '../rollups/deferred';
 import { RollupBatch, runCompiled } from '../rollups/upkeep';
 import { writeQueue } from './write-queue';
+import { bumpUsageVersion } from '../reports/usage-version';
 import { chargeBatch, type ChargeRequest } from '../credits/charge';
 import { ensureCreditState } from '../credits/pool';
 import { costOf, priceItemFor, readPrices } from '../credits/prices';
@@ -391,8 +392,10 @@ async function writeGroup(db: Knex, group: PendingWrite[]): Promise<{ accepted: 
     }
     await setCharges(trx, workspaceId, charged);
 
-    // The credit rollups were upkept by the charge; the workspace-wide usage rollups now.
+    // The credit rollups were upkept by the charge; the workspace-wide usage rollups now, and
+    // last the workspace's usage version (src/reports/usage-version.ts), held only until the commit.
     await runCompiled(trx, rollupStatements);
+    if (fresh.length) await bumpUsageVersion(trx, workspaceId);
     return { results, parts: [...new Set([...staged, ...repeatedParts])] };
   });
   // The per-user rollups of this group (and of any batch committed meanwhile), before answering.
@@ -451,6 +454,7 @@ export async function recordLogins(db: Knex, workspaceId: number, logins: LoginI
       fresh.map((p) => ({ workspace_id: workspaceId, user_id: p.userId, occurred_at: p.at, day: p.day, ip: p.ip })),
     );
     await rollups.flush(trx);
+    if (fresh.length) await bumpUsageVersion(trx, workspaceId);
     return { accepted: fresh.length, duplicates: prepared.length - fresh.length };
   });
   return { accepted: stored.accepted, duplicates: duplicates + stored.duplicates, rejected };

@@ -6,6 +6,7 @@
 // A TTL bounds anything the version cannot see (a manual rollup repair, a transaction that commits
 // an id lower than one already seen).
 import type { Knex } from 'knex';
+import { usageVersionSql } from './usage-version';
 
 const TTL_MS = 5 * 60_000;
 const MAX_ENTRIES = 300;
@@ -174,6 +175,20 @@ const rosterStampOf = (r: { rosterAt?: unknown; rosterTop?: unknown } | undefine
  */
 export async function rosterStamp(db: Knex, ws: number): Promise<string> {
   return rosterStampOf((await db.select(rosterStampColumns(db, ws)).first()) as any);
+}
+
+/**
+ * A stamp of everything committed about a workspace's usage and roster, in commit order: its
+ * usage version (src/reports/usage-version.ts, moved by every usage write before it commits) and the
+ * roster stamp. Null while per-user rollups of committed batches are still to be applied
+ * (src/rollups/deferred.ts): an answer read then may miss part of a batch and must not be kept.
+ */
+export async function usageStamp(db: Knex, ws: number): Promise<string | null> {
+  const r = (await db
+    .select({ ...rosterStampColumns(db, ws), usage: usageVersionSql(db, ws), pending: db.raw('EXISTS (SELECT 1 FROM ?? WHERE ?? = ?)', ['rollup_pending', 'workspace_id', ws]) })
+    .first()) as any;
+  if (Number(r?.pending ?? 0) !== 0) return null;
+  return `${r?.usage ?? 0}|${rosterStampOf(r)}`;
 }
 
 /** The roster stamp and the workspace's interaction and login versions. */
