@@ -591,7 +591,8 @@ export async function buildDataset(url: string, params: DatasetParams, log: Log)
     for (const c of conns) await c.end();
 
     tStep = Date.now();
-    await rebuildRollups(db, wsId);
+    // nothing reads the dataset yet: the tables are rebuilt on two connections (both cores)
+    await rebuildRollups(db, wsId, { lanes: 2 });
     lap('rebuild_rollups', tStep);
 
     tStep = Date.now();

@@ -199,6 +199,12 @@ describe('foundation: write path', () => {
     await db('rollup_daily_user_credits').where({ workspace_id: w2 }).delete();
     await rebuildRollups(db, w2);
     for (const t of TABLES) expect(await table(db, t, w2), t).to.deep.equal(incremental[t]);
+    // the same in lanes (a bulk load's or a maintenance window's rebuild: two connections, MySQL)
+    await db('credit_monthly').where({ workspace_id: w2 }).update({ grid_rows: 7, payg_credits: 3 });
+    await db('rollup_monthly_user').where({ workspace_id: w2 }).delete();
+    await db('user_totals').where({ workspace_id: w2 }).update({ interactions: 0 });
+    await rebuildRollups(db, w2, { lanes: 2 });
+    for (const t of TABLES) expect(await table(db, t, w2), `${t} (lanes)`).to.deep.equal(incremental[t]);
     // and the first workspace's rollups were left alone by the rebuild of the second
     expect(await dailyTotal('2026-02-10')).to.deep.equal({ n: 3, tokens: 145 });
   });
