@@ -100,11 +100,13 @@ function cachedRun<R>(run: ExportColumn<R>[]): (row: R) => string {
 function rowParts<R>(def: ExportDefinition<R>): ((row: R) => string)[] {
   const parts: ((row: R) => string)[] = [];
   const cols = def.columns;
+  // a column whose cell arrives in a segment field (the definition's rows come from databaseFormatted)
+  const fromDb = (c: ExportColumn<R>) => def.formattedBy === 'database' && c.stored !== undefined;
   let segments = 0;
   for (let i = 0; i < cols.length; ) {
     let j = i + 1;
-    if (def.formattedBy === 'database' && cols[i].stored !== undefined) {
-      while (j < cols.length && cols[j].stored !== undefined) j++;
+    if (fromDb(cols[i])) {
+      while (j < cols.length && fromDb(cols[j])) j++;
       const field = segmentField(segments++);
       parts.push((row) => {
         const text = (row as Record<string, string | null | undefined>)[field];
@@ -114,7 +116,7 @@ function rowParts<R>(def: ExportDefinition<R>): ((row: R) => string)[] {
         return text;
       });
     } else if (cols[i].cacheBy) {
-      while (j < cols.length && cols[j].cacheBy === cols[i].cacheBy && !(def.formattedBy === 'database' && cols[j].stored !== undefined)) j++;
+      while (j < cols.length && cols[j].cacheBy === cols[i].cacheBy && !fromDb(cols[j])) j++;
       parts.push(cachedRun(cols.slice(i, j)));
     } else {
       parts.push(columnCell(cols[i]));

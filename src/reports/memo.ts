@@ -98,10 +98,14 @@ function bumpMonths(e: Epochs, fromDay: string, toDay: string): void {
  */
 export const PENDING_TOP = -1;
 export function interactionsTopSql(db: Knex, ws: number): Knex.Raw {
-  return db.raw(`(CASE WHEN EXISTS (SELECT 1 FROM ?? WHERE ?? = ?) THEN ${PENDING_TOP} ELSE (SELECT MAX(??) FROM ??) END)`, ['rollup_pending', 'workspace_id', ws, 'id', 'interactions']);
+  return db.raw(`(CASE WHEN ? THEN ${PENDING_TOP} ELSE (SELECT MAX(??) FROM ??) END)`, [pendingRollupsSql(db, ws), 'id', 'interactions']);
 }
 /** The same as SQL text, for statements built as text: its one `?` is the workspace id. */
 export const INTERACTIONS_TOP_SQL = `(CASE WHEN EXISTS (SELECT 1 FROM rollup_pending WHERE workspace_id = ?) THEN ${PENDING_TOP} ELSE (SELECT MAX(id) FROM interactions) END)`;
+/** True while workspace `ws` has per-user rollup rows still to apply (src/rollups/deferred.ts). */
+function pendingRollupsSql(db: Knex, ws: number): Knex.Raw {
+  return db.raw('EXISTS (SELECT 1 FROM ?? WHERE ?? = ?)', ['rollup_pending', 'workspace_id', ws]);
+}
 /** Versions handed out while rollups are pending: each one new, so nothing computed then is reused. */
 let pendingVersion = 0;
 
@@ -185,7 +189,7 @@ export async function rosterStamp(db: Knex, ws: number): Promise<string> {
  */
 export async function usageStamp(db: Knex, ws: number): Promise<string | null> {
   const r = (await db
-    .select({ ...rosterStampColumns(db, ws), usage: usageVersionSql(db, ws), pending: db.raw('EXISTS (SELECT 1 FROM ?? WHERE ?? = ?)', ['rollup_pending', 'workspace_id', ws]) })
+    .select({ ...rosterStampColumns(db, ws), usage: usageVersionSql(db, ws), pending: pendingRollupsSql(db, ws) })
     .first()) as any;
   if (Number(r?.pending ?? 0) !== 0) return null;
   return `${r?.usage ?? 0}|${rosterStampOf(r)}`;

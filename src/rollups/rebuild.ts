@@ -1,7 +1,8 @@
 // Rebuilds rollup tables of a workspace from the raw rows, with the SQL the specification gives
 // (idempotent: the workspace's rows are deleted first), in the specification's order: a table
-// summed from another rollup (user_totals from rollup_monthly_user) comes after it. `npm run rebuild-rollups` runs it for every
-// table through src/ingest/rollups.ts, which then rebuilds the credit tables derived from these.
+// summed from another rollup (user_totals from rollup_monthly_user) comes after it.
+// `npm run rebuild-rollups` runs it for every table through src/ingest/rollups.ts, which then
+// rebuilds the credit tables derived from these.
 // With `fromDay` (a month's first day: the retention policy deleted the raw rows before it) only
 // the days and months from there on are recomputed: earlier rollups are the only record left.
 import type { Knex } from 'knex';
